@@ -1,0 +1,226 @@
+"""KPIs: pure functions of the event log (no SimPy, no scenario object, no I/O).
+
+Only what happens inside the measurement window [warm-up, horizon) counts: calls that
+arrive in it, grade changes made in it, unit time spent in it. "In target" is measured
+against the standard of the **initial** grade, from call arrival to the first unit on
+scene: the grade the caller's risk was first assessed at is the promise made to them.
+An incident still unattended at the horizon counts as a miss once its standard has
+passed and is left out (censored) before that.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from .log import ABANDONED, ACTIVITIES, POOLS, REASONS, EventLog
+
+RESOURCE = REASONS.index("resource")
+REASSESSMENT = REASONS.index("reassessment")
+
+
+@dataclass(frozen=True)
+class KPI:
+    name: str
+    unit: str
+    description: str
+    fn: Callable[[EventLog], float]
+
+
+def _window_calls(log: EventLog) -> pd.DataFrame:
+    c = log.calls
+    return c[(c["arrival"] >= log.warmup) & (c["arrival"] < log.horizon)]
+
+
+def _service_level(log: EventLog, channel: int, seconds: float) -> float:
+    """Answered within T / (offered - abandoned within T), calls still waiting past T count as misses."""
+    c = _window_calls(log)
+    c = c[c["channel"] == channel]
+    t = seconds / 60.0
+    wait = c["answered"] - c["arrival"]
+    answered_in_t = (wait <= t).sum()
+    short_abandon = ((c["abandoned"] - c["arrival"]) <= t).sum()
+    open_short = (c["answered"].isna() & c["abandoned"].isna() & (log.horizon - c["arrival"] <= t)).sum()
+    denom = len(c) - short_abandon - open_short
+    return float(answered_in_t / denom) if denom > 0 else float("nan")
+
+
+def _abandon_rate(log: EventLog, channel: int) -> float:
+    c = _window_calls(log)
+    c = c[c["channel"] == channel]
+    return float((c["outcome"] == ABANDONED).mean()) if len(c) else float("nan")
+
+
+def _incidents(log: EventLog, grade: int | None = None) -> pd.DataFrame:
+    c = _window_calls(log)
+    c = c[c["initial_grade"] >= 1]
+    return c if grade is None else c[c["initial_grade"] == grade]
+
+
+def _standard_minutes(log: EventLog, inc: pd.DataFrame, grade: int) -> np.ndarray:
+    if grade == 1:
+        return np.asarray(log.meta["g1_minutes_by_area"], float)[inc["area"].to_numpy()]
+    if grade == 2:
+        return np.full(len(inc), float(log.meta["g2_minutes"]))
+    return np.full(len(inc), float(log.meta["g3_hours"]) * 60.0)
+
+
+def in_target(log: EventLog, grade: int) -> float:
+    inc = _incidents(log, grade)
+    std = _standard_minutes(log, inc, grade)
+    response = (inc["first_on_scene"] - inc["arrival"]).to_numpy()
+    met = response <= std
+    known = ~np.isnan(response) | (log.horizon - inc["arrival"].to_numpy() > std)
+    return float(met[known].mean()) if known.any() else float("nan")
+
+
+def _response_quantile(log: EventLog, grade: int, q: float) -> float:
+    inc = _incidents(log, grade)
+    r = (inc["first_on_scene"] - inc["arrival"]).dropna()
+    return float(r.quantile(q)) if len(r) else float("nan")
+
+
+def _changes(log: EventLog) -> pd.DataFrame:
+    g = log.grade_changes
+    return g[(g["time"] >= log.warmup) & (g["time"] < log.horizon)]
+
+
+def resource_downgrades(log: EventLog) -> pd.DataFrame:
+    g = _changes(log)
+    return g[(g["reason"] == RESOURCE) & (g["to"] > g["from"])]
+
+
+def _high_risk_downgrades(log: EventLog) -> float:
+    d = resource_downgrades(log)
+    true_risk = log.calls["true_risk"].to_numpy()[d["incident"].to_numpy()]
+    return float(((true_risk == 1) | (true_risk == 2)).sum())
+
+
+def _per_week(log: EventLog) -> float:
+    weeks = (log.horizon - log.warmup) / (7 * 1440.0)
+    return float(len(resource_downgrades(log)) / weeks) if weeks > 0 else float("nan")
+
+
+def pending_counts(log: EventLog, times: np.ndarray) -> np.ndarray:
+    """Unresourced G1/G2 incidents at each of ``times`` (from the pending intervals)."""
+    p = log.pending[log.pending["grade"] <= 2]
+    starts = np.sort(p["start"].to_numpy())
+    ends = np.sort(p["end"].to_numpy())
+    # counted when start <= t <= end: an incident resourced exactly at t was still waiting at t
+    return np.searchsorted(starts, times, side="right") - np.searchsorted(ends, times, side="left")
+
+
+def _max_pending(log: EventLog) -> float:
+    p = log.pending[log.pending["grade"] <= 2]
+    if p.empty:
+        return 0.0
+    times = np.concatenate([[log.warmup], p["start"].to_numpy()])
+    times = times[(times >= log.warmup) & (times < log.horizon)]
+    return float(pending_counts(log, times).max()) if times.size else 0.0
+
+
+def _pending_at_0700(log: EventLog) -> float:
+    first_day = int(np.ceil((log.warmup - 420.0) / 1440.0))
+    times = np.arange(first_day, int(log.horizon // 1440) + 1) * 1440.0 + 420.0
+    times = times[(times >= log.warmup) & (times < log.horizon)]
+    return float(pending_counts(log, times).mean()) if times.size else float("nan")
+
+
+def _clipped_minutes(start: pd.Series, end: pd.Series, lo: float, hi: float) -> float:
+    s = np.clip(start.to_numpy(), lo, hi)
+    e = np.clip(end.to_numpy(), lo, hi)
+    return float(np.maximum(e - s, 0.0).sum())
+
+
+def _unit_utilisation(log: EventLog) -> float:
+    """Share of response officers' on-duty time spent on incidents (travel, scene, custody, admin)."""
+    sh = log.unit_shifts[log.unit_shifts["pool"] == POOLS.index("response")]
+    end = sh["end_actual"].fillna(log.horizon)
+    duty = _clipped_minutes(sh["start"], end, log.warmup, log.horizon)
+    a = log.activities
+    units = set(sh["unit"])
+    busy_codes = [ACTIVITIES.index(x) for x in ("incident", "custody", "admin")]
+    a = a[a["activity"].isin(busy_codes) & a["unit"].isin(units)]
+    busy = _clipped_minutes(a["start"], a["end"], log.warmup, log.horizon)
+    return busy / duty if duty > 0 else float("nan")
+
+
+def _overtime_hours(log: EventLog) -> float:
+    sh = log.unit_shifts
+    sh = sh[(sh["end"] >= log.warmup) & (sh["end"] < log.horizon)]
+    extra = (sh["end_actual"] - sh["end"]).clip(lower=0).fillna(0.0)
+    return float(extra.sum() / 60.0)
+
+
+def _neighbourhood_hours(log: EventLog) -> float:
+    a = log.activities[log.activities["activity"] == ACTIVITIES.index("borrowed")]
+    return _clipped_minutes(a["start"], a["end"], log.warmup, log.horizon) / 60.0
+
+
+def _appointment_lead_days(log: EventLog) -> float:
+    c = _window_calls(log)
+    lead = (c["appointment"] - c["arrival"]).dropna() / 1440.0
+    return float(lead.median()) if len(lead) else float("nan")
+
+
+def _mean_answer_seconds(log: EventLog, channel: int) -> float:
+    c = _window_calls(log)
+    w = (c.loc[c["channel"] == channel, "answered"] - c.loc[c["channel"] == channel, "arrival"]).dropna()
+    return float(w.mean() * 60.0) if len(w) else float("nan")
+
+
+def meets_recommendation(log: EventLog) -> float:
+    """1 when resource-driven downgrades per week are within tolerance and G1/G2 aims are met."""
+    ok = _per_week(log) <= log.meta["tolerance_per_week"]
+    for grade, aim in ((1, log.meta["g1_aim"]), (2, log.meta["g2_aim"])):
+        share = in_target(log, grade)
+        ok = ok and (np.isnan(share) or share >= aim)
+    return float(ok)
+
+
+KPIS: tuple[KPI, ...] = (
+    KPI("calls_offered", "calls", "calls reaching the control room (retries included)", lambda l: float(len(_window_calls(l)))),
+    KPI("calls_abandoned", "calls", "calls abandoned before answer", lambda l: float((_window_calls(l)["outcome"] == ABANDONED).sum())),
+    KPI("sl_999_10s", "share", "999 calls answered within 10 s (short abandons excluded)", lambda l: _service_level(l, 0, 10)),
+    KPI("sl_101_180s", "share", "101 calls answered within 180 s (short abandons excluded)", lambda l: _service_level(l, 1, 180)),
+    KPI("abandon_rate_101", "share", "101 calls abandoned / offered", lambda l: _abandon_rate(l, 1)),
+    KPI("abandon_rate_999", "share", "999 calls abandoned / offered", lambda l: _abandon_rate(l, 0)),
+    KPI("mean_answer_999_s", "seconds", "mean time to answer, answered 999 calls", lambda l: _mean_answer_seconds(l, 0)),
+    KPI("mean_answer_101_s", "seconds", "mean time to answer, answered 101 calls", lambda l: _mean_answer_seconds(l, 1)),
+    KPI("incidents", "incidents", "calls assessed as an incident (G1-G4)", lambda l: float(len(_incidents(l)))),
+    KPI("incidents_g1", "incidents", "incidents initially graded G1 (emergency)", lambda l: float(len(_incidents(l, 1)))),
+    KPI("incidents_g2", "incidents", "incidents initially graded G2 (priority)", lambda l: float(len(_incidents(l, 2)))),
+    KPI("incidents_g3", "incidents", "incidents initially graded G3 (scheduled)", lambda l: float(len(_incidents(l, 3)))),
+    KPI("incidents_g4", "incidents", "incidents initially graded G4 (resolved without deployment)", lambda l: float(len(_incidents(l, 4)))),
+    KPI("resource_downgrades", "grade changes", "grades lowered because no unit was free", lambda l: float(len(resource_downgrades(l)))),
+    KPI("resource_downgrades_per_week", "per week", "resource-driven downgrades per simulated week", _per_week),
+    KPI("high_risk_resource_downgrades", "grade changes", "resource-driven downgrades of incidents whose true risk is G1 or G2", _high_risk_downgrades),
+    KPI("reassessment_downgrades", "grade changes", "grades lowered at re-assessment (re-THRIVE)",
+        lambda l: float(((_changes(l)["reason"] == REASSESSMENT) & (_changes(l)["to"] > _changes(l)["from"])).sum())),
+    KPI("upgrades", "grade changes", "grades raised (any reason)", lambda l: float((_changes(l)["to"] < _changes(l)["from"]).sum())),
+    KPI("g1_in_target", "share", "initial G1 attended within 15 min urban / 20 min rural of the call", lambda l: in_target(l, 1)),
+    KPI("g2_in_target", "share", "initial G2 attended within 60 min of the call", lambda l: in_target(l, 2)),
+    KPI("g3_in_target", "share", "initial G3 attended within the appointment window (48 h) of the call", lambda l: in_target(l, 3)),
+    KPI("g1_response_p50", "minutes", "median call-to-scene time, initial G1 attended", lambda l: _response_quantile(l, 1, 0.5)),
+    KPI("g1_response_p90", "minutes", "90th percentile call-to-scene time, initial G1 attended", lambda l: _response_quantile(l, 1, 0.9)),
+    KPI("g2_response_p50", "minutes", "median call-to-scene time, initial G2 attended", lambda l: _response_quantile(l, 2, 0.5)),
+    KPI("g2_response_p90", "minutes", "90th percentile call-to-scene time, initial G2 attended", lambda l: _response_quantile(l, 2, 0.9)),
+    KPI("appointment_lead_days_p50", "days", "median time from call to booked appointment", _appointment_lead_days),
+    KPI("max_pending", "incidents", "most unresourced G1/G2 incidents waiting at once", _max_pending),
+    KPI("pending_at_0700_mean", "incidents", "unresourced G1/G2 incidents at 07:00 (start of the early shift), mean over days", _pending_at_0700),
+    KPI("unit_utilisation", "share", "response officers' on-duty time spent on incidents (travel, scene, custody, admin)", _unit_utilisation),
+    KPI("overtime_hours", "hours", "unit time worked past shift end to finish a job", _overtime_hours),
+    KPI("neighbourhood_hours_lost", "hours", "neighbourhood officer hours borrowed for response", _neighbourhood_hours),
+    KPI("meets_recommendation", "0/1", "1 if resource downgrades/week within tolerance and G1, G2 in-target rates reach the aims", meets_recommendation),
+)
+
+
+def compute_kpis(log: EventLog) -> dict[str, float]:
+    return {k.name: k.fn(log) for k in KPIS}
+
+
+def summary_frame(values: dict[str, float]) -> pd.DataFrame:
+    rows = [(k.name, values[k.name], k.unit, k.description) for k in KPIS]
+    return pd.DataFrame(rows, columns=["kpi", "value", "unit", "description"])

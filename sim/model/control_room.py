@@ -1,0 +1,146 @@
+"""The control room: call handlers on a rota, 999 answered before 101, abandonment, retries,
+and the THRIVE grade recorded when handling ends.
+
+Handlers are counted, not modelled one by one: what matters is how many are free. When
+a shift ends while its handlers are mid-call, they finish the call and then leave
+(``leaving``), so no call is cut off.
+"""
+from __future__ import annotations
+
+import math
+from collections import deque
+
+from ..log import ABANDONED
+from ..rota import shift_instances
+
+CH_999, CH_101 = 0, 1
+
+
+class ControlRoom:
+    def __init__(self, model):
+        self.m = model
+        self.calls = model.rec.calls
+        self.callers = model.callers
+        self.free = 0
+        self.leaving = 0
+        self.queues = (deque(), deque())  # 999, 101; abandoned calls are skipped lazily
+        c = self.callers
+        # plain Python lists: element access is several times faster than numpy scalars
+        self._arrival = c.arrival.tolist()
+        self._channel = c.channel.tolist()
+        self._patience = c.patience.tolist()
+        self._handling = c.handling.tolist()
+        chans = [model.s.demand.channels.get(name) for name in ("999", "101")]
+        self._graded_at = [ch.graded_at if ch is not None else 1.0 for ch in chans]
+
+    # ------------------------------------------------------------------ set-up
+    def start(self) -> None:
+        for inst in shift_instances(self.m.s.call_handling.shifts, self.m.horizon):
+            self.m.at(max(inst.start, 0.0), self._shift_start, inst.staff)
+            if inst.end < self.m.horizon:
+                self.m.at(inst.end, self._shift_end, inst.staff)
+        if len(self.callers):
+            self.m.at(self._arrival[0], self._next_caller, 0)
+
+    def close(self) -> None:
+        """Nothing to flush: calls still queued or in handling are 'open' at the horizon."""
+
+    # ------------------------------------------------------------------ arrivals
+    def _next_caller(self, k: int) -> None:
+        self.offer(k, self._channel[k], self._patience[k], -1)
+        if k + 1 < len(self._arrival):
+            self.m.at(self._arrival[k + 1] - self.m.env.now, self._next_caller, k + 1)
+
+    def offer(self, caller: int, channel: int, patience: float, retry_of: int) -> None:
+        """A call reaches the control room (first attempt or a retry)."""
+        calls = self.calls
+        c = calls.new_row()
+        calls.caller[c] = caller
+        calls.channel[c] = channel
+        calls.retry_of[c] = retry_of
+        calls.arrival[c] = self.m.env.now
+        calls.true_risk[c] = self.callers.true_risk[caller]
+        calls.category[c] = self.callers.category[caller]
+        calls.area[c] = self.callers.area[caller]
+        calls.units_needed[c] = self.callers.units_needed[caller]
+        if self.free > 0:
+            self._answer(c)
+            return
+        self.queues[channel].append(c)
+        if patience != math.inf:
+            self.m.at(patience, self._abandon, c)
+
+    def _abandon(self, c: int) -> None:
+        calls = self.calls
+        if calls.answered[c] == calls.answered[c]:  # not NaN: already answered
+            return
+        now = self.m.env.now
+        calls.abandoned[c] = now
+        calls.outcome[c] = ABANDONED
+        k = int(calls.caller[c])
+        cl = self.callers
+        if calls.retry_of[c] < 0 and cl.retries[k]:
+            channel = CH_999 if cl.retry_to_999[k] else int(calls.channel[c])
+            self.m.at(float(cl.retry_delay[k]), self.offer, k, channel, float(cl.retry_patience[k]), c)
+
+    # ------------------------------------------------------------------ handling
+    def _answer(self, c: int) -> None:
+        self.free -= 1
+        self.calls.answered[c] = self.m.env.now
+        handling = self._handling[self.calls.caller[c]]
+        to_grade = handling * self._graded_at[self.calls.channel[c]]
+        if to_grade < handling:
+            self.m.at(to_grade, self._graded, c)
+            self.m.at(handling, self._handled, c, False)
+        else:
+            self.m.at(handling, self._handled, c, True)
+
+    def _graded(self, c: int) -> None:
+        """THRIVE done: the grade is recorded and the incident created (handler may still be on the line)."""
+        calls = self.calls
+        calls.graded[c] = self.m.env.now
+        grade = int(self.callers.assessed[calls.caller[c]])
+        calls.initial_grade[c] = grade
+        calls.final_grade[c] = grade
+        self.m.dispatch.route(c, grade)
+
+    def _handled(self, c: int, grade_now: bool) -> None:
+        if grade_now:
+            self._graded(c)
+        self.calls.handled[c] = self.m.env.now
+        self._handler_free()
+
+    def _handler_free(self) -> None:
+        """A handler finished a call: leave if their shift is over, else take the next call."""
+        if self.leaving:
+            self.leaving -= 1
+            return
+        self.free += 1
+        self._serve_queue()
+
+    def _serve_queue(self) -> None:
+        while self.free > 0:
+            nxt = self._next_waiting()
+            if nxt is None:
+                return
+            self._answer(nxt)
+
+    def _next_waiting(self):
+        abandoned = self.calls.abandoned
+        for q in self.queues:
+            while q:
+                c = q.popleft()
+                if abandoned[c] != abandoned[c]:  # NaN: still waiting
+                    return c
+        return None
+
+    # ------------------------------------------------------------------ rota
+    def _shift_start(self, staff: int) -> None:
+        self.free += staff
+        self._serve_queue()
+
+    def _shift_end(self, staff: int) -> None:
+        idle = min(self.free, staff)
+        self.free -= idle
+        self.leaving += staff - idle
+

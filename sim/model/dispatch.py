@@ -1,0 +1,358 @@
+"""Dispatch: response units on their rota, the pending list, travel, scene, custody, admin,
+diversion to G1, and the downgrade policy's actions (including borrowing neighbourhood
+officers).
+
+A unit's life on a shift: briefing and other non-incident blocks when due and free;
+otherwise it is free, or on a job (travel -> on scene -> custody if it made the arrest ->
+admin). A unit still busy when its shift ends finishes the job first; the extra time is
+recorded as overtime (``end_actual`` after ``end`` in the unit-shift log).
+"""
+from __future__ import annotations
+
+import math
+
+from ..log import (ATTENDED, APPOINTMENT_KEPT, NO_INCIDENT, OPEN, RESOLVED, ACTIVITIES, POOLS)
+from ..rota import shift_instances
+from ..scenario import GRADES
+from .appointments import AppointmentBook
+from .pending import Incident, PendingList
+from .policies import Borrow, IncidentView, Recheck, Regrade, make_policy
+
+FREE, TRAVEL, SCENE, AFTER, BLOCK, OFF = range(6)
+RESPONSE, NEIGHBOURHOOD = POOLS.index("response"), POOLS.index("neighbourhood")
+A_INCIDENT, A_CUSTODY, A_ADMIN, A_NON_INCIDENT, A_BORROWED = (ACTIVITIES.index(a) for a in ACTIVITIES)
+
+
+class Unit:
+    __slots__ = ("id", "pool", "shift", "start", "end", "state", "job", "token", "job_start",
+                 "off_due", "blocks_due", "borrowed_at")
+
+    def __init__(self, uid: int, pool: int, shift: str, start: float, end: float):
+        self.id, self.pool, self.shift, self.start, self.end = uid, pool, shift, start, end
+        self.state = FREE
+        self.job: Incident | None = None
+        self.token = 0          # bumped when the unit is re-tasked: its stale timers are ignored
+        self.job_start = 0.0
+        self.off_due = False    # shift over, leaves when its job ends
+        self.blocks_due: list = []
+        self.borrowed_at = 0.0
+
+
+class Dispatcher:
+    def __init__(self, model):
+        self.m = model
+        s = model.s
+        self.calls = model.rec.calls
+        self.rec = model.rec
+        c = model.callers
+        self._travel_blue = c.travel_blue.tolist()
+        self._travel_normal = c.travel_normal.tolist()
+        self._on_scene = c.on_scene.tolist()
+        self._arrest = c.arrest.tolist()
+        self._custody = c.custody.tolist()
+        self._admin = c.admin.tolist()
+        self.pending = PendingList()
+        self.free: dict[int, Unit] = {}            # response units free now
+        self.neighbourhood: dict[int, Unit] = {}   # neighbourhood officers on duty, not borrowed
+        self.travelling: dict[int, Unit] = {}      # response units en route (diversion candidates)
+        self.on_duty: dict[int, Unit] = {}
+        self.active: dict[int, Incident] = {}
+        self.policy = make_policy(s.policy, model.streams("policy.recheck"))
+        self.book = AppointmentBook(s.appointments.week_slots(), s.appointments.min_lead_hours)
+        self.dedicated_appointments = s.appointments.attended_by == "dedicated"
+        self.blue = {GRADES.index(g) + 1 for g in s.response.blue_light_grades}
+        self.reserve = s.response.reserve_for_g1
+        self.divert_from = {GRADES.index(g) + 1 for g in s.response.divert_to_g1_from}
+        self.blocks = [(b.after_hours * 60.0, b.minutes) for b in s.response.non_incident.values()]
+        self._next_unit = 0
+
+    # ------------------------------------------------------------------ rotas
+    def start(self) -> None:
+        for pool, shifts in ((RESPONSE, self.m.s.response.shifts), (NEIGHBOURHOOD, self.m.s.neighbourhood.shifts)):
+            for inst in shift_instances(shifts, self.m.horizon):
+                self.m.at(max(inst.start, 0.0), self._shift_start, pool, inst)
+
+    def _shift_start(self, pool: int, inst) -> None:
+        now = self.m.env.now
+        units = []
+        for _ in range(inst.staff):
+            u = Unit(self._next_unit, pool, inst.name, inst.start, inst.end)
+            self._next_unit += 1
+            self.on_duty[u.id] = u
+            units.append(u)
+            if pool == NEIGHBOURHOOD:
+                self.neighbourhood[u.id] = u
+                continue
+            for after, minutes in self.blocks:
+                due = inst.start + after
+                if due >= inst.end:
+                    continue
+                if due <= now:
+                    u.blocks_due.append(minutes)
+                else:
+                    self.m.at(due - now, self._block_due, u, minutes)
+            self._released(u)
+        if inst.end < self.m.horizon:
+            self.m.at(inst.end - now, self._shift_end, units)
+
+    def _shift_end(self, units: list[Unit]) -> None:
+        for u in units:
+            if u.state == FREE and (self.free.pop(u.id, None) or self.neighbourhood.pop(u.id, None)):
+                self._go_off(u)
+            elif u.state != OFF:
+                u.off_due = True
+
+    def _go_off(self, u: Unit) -> None:
+        u.state = OFF
+        del self.on_duty[u.id]
+        self.rec.unit_shifts.append((u.id, u.pool, u.shift, u.start, u.end, self.m.env.now))
+
+    def _block_due(self, u: Unit, minutes: float) -> None:
+        if u.state == OFF or u.off_due:
+            return
+        if u.state == FREE:
+            del self.free[u.id]
+            self._start_block(u, minutes)
+        else:
+            u.blocks_due.append(minutes)
+
+    def _start_block(self, u: Unit, minutes: float) -> None:
+        now = self.m.env.now
+        u.state = BLOCK
+        self.rec.activities.append((u.id, A_NON_INCIDENT, now, now + minutes, -1))
+        self.m.at(minutes, self._released, u)
+
+    def _released(self, u: Unit) -> None:
+        """The unit has nothing to do: go off duty, take a due block, or become free."""
+        u.job = None
+        if u.pool == NEIGHBOURHOOD:
+            self._return_borrowed(u)
+            return
+        if u.off_due:
+            self._go_off(u)
+        elif u.blocks_due:
+            self._start_block(u, u.blocks_due.pop(0))
+        else:
+            u.state = FREE
+            self.free[u.id] = u
+            self.try_dispatch()
+
+    # ------------------------------------------------------------------ routing after THRIVE
+    def route(self, c: int, grade: int) -> None:
+        """Send an assessed call where its grade says (called at the end of call handling)."""
+        calls = self.calls
+        if grade == 0:
+            calls.outcome[c] = NO_INCIDENT
+        elif grade == 4:
+            calls.outcome[c] = RESOLVED
+        else:
+            inc = Incident(c, int(calls.caller[c]), grade, int(calls.units_needed[c]))
+            self.active[c] = inc
+            inc.since = self.m.env.now
+            if grade == 3:
+                self._book(inc)
+            else:
+                self._enter_pending(inc)
+
+    def _book(self, inc: Incident) -> None:
+        now = self.m.env.now
+        slot = self.book.book(now)
+        self.calls.appointment[inc.id] = slot
+        self.m.at(slot - now, self._appointment_due, inc, inc.epoch)
+
+    def _appointment_due(self, inc: Incident, epoch: int) -> None:
+        if inc.epoch != epoch:
+            return
+        now = self.m.env.now
+        if self.dedicated_appointments:
+            calls = self.calls
+            calls.first_dispatch[inc.id] = calls.first_on_scene[inc.id] = now
+            calls.cleared[inc.id] = now + self._on_scene[inc.caller]
+            self.active.pop(inc.id, None)
+        else:
+            inc.since = now
+            self._enter_pending(inc)
+
+    # ------------------------------------------------------------------ pending list
+    def _enter_pending(self, inc: Incident) -> None:
+        self.pending.push(inc)
+        if not inc.units and inc.unresourced_since is None:
+            inc.unresourced_since = self.m.env.now
+        inc.epoch += 1
+        for delay, check in self.policy.checks(inc.grade):
+            self.m.at(delay, self._check, inc, inc.epoch, check, 0)
+        self.try_dispatch()
+        if inc.grade == 1 and not inc.units and self.divert_from:
+            self._divert_to(inc)
+
+    def _close_unresourced(self, inc: Incident) -> None:
+        if inc.unresourced_since is not None:
+            self.rec.pending.append((inc.id, inc.grade, inc.unresourced_since, self.m.env.now))
+            inc.unresourced_since = None
+
+    def try_dispatch(self) -> None:
+        """Give free units to the most urgent pending incidents (keeping any G1 reserve)."""
+        free, pending = self.free, self.pending
+        while free:
+            inc = pending.peek()
+            if inc is None or (inc.grade != 1 and len(free) <= self.reserve):
+                return
+            self._assign(free.popitem()[1], inc)
+
+    def _assign(self, u: Unit, inc: Incident) -> None:
+        now = self.m.env.now
+        calls = self.calls
+        self._close_unresourced(inc)
+        if calls.first_dispatch[inc.id] != calls.first_dispatch[inc.id]:
+            calls.first_dispatch[inc.id] = now
+        calls.units_sent[inc.id] += 1
+        inc.units.append(u)
+        if len(inc.units) >= inc.needed:
+            self.pending.remove(inc)
+        u.job, u.state, u.job_start = inc, TRAVEL, now
+        u.token += 1
+        if u.pool == RESPONSE:
+            self.travelling[u.id] = u
+        travel = self._travel_blue[inc.caller] if inc.grade in self.blue else self._travel_normal[inc.caller]
+        self.m.at(travel, self._arrive, u, u.token)
+
+    def _arrive(self, u: Unit, token: int) -> None:
+        if u.token != token:
+            return  # re-tasked while en route
+        self.travelling.pop(u.id, None)
+        inc = u.job
+        if inc.cleared:
+            self._end_job(u, inc, custody=False)
+            return
+        u.state = SCENE
+        calls = self.calls
+        if calls.first_on_scene[inc.id] != calls.first_on_scene[inc.id]:
+            calls.first_on_scene[inc.id] = self.m.env.now
+            inc.lead = u
+            self.m.at(self._on_scene[inc.caller], self._clear, inc)
+
+    def _clear(self, inc: Incident) -> None:
+        """The scene is finished: units on scene move to custody/admin, units en route turn back."""
+        inc.cleared = True
+        self.calls.cleared[inc.id] = self.m.env.now
+        self.pending.remove(inc)
+        self._close_unresourced(inc)
+        for u in inc.units:
+            if u.state == SCENE:
+                self._end_job(u, inc, custody=(u is inc.lead and self._arrest[inc.caller]))
+            else:
+                u.token += 1
+                self.travelling.pop(u.id, None)
+                self._end_job(u, inc, custody=False)
+        inc.units = []
+        self.active.pop(inc.id, None)
+
+    def _end_job(self, u: Unit, inc: Incident, custody: bool) -> None:
+        now = self.m.env.now
+        acts = self.rec.activities
+        acts.append((u.id, A_INCIDENT, u.job_start, now, inc.id))
+        t = now
+        if custody:
+            d = self._custody[inc.caller]
+            acts.append((u.id, A_CUSTODY, t, t + d, inc.id))
+            t += d
+        d = self._admin[inc.caller]
+        if d > 0:
+            acts.append((u.id, A_ADMIN, t, t + d, inc.id))
+            t += d
+        u.state = AFTER
+        if t > now:
+            self.m.at(t - now, self._released, u)
+        else:
+            self._released(u)
+
+    # ------------------------------------------------------------------ policy actions
+    def _check(self, inc: Incident, epoch: int, check: str, done: int) -> None:
+        if inc.epoch != epoch or inc.units or not inc.queued:
+            return
+        now = self.m.env.now
+        free = len(self.free) - (0 if inc.grade == 1 else self.reserve)
+        view = IncidentView(inc.grade, int(self.calls.true_risk[inc.id]), now - inc.unresourced_since,
+                            max(free, 0), done, float(self.m.callers.u_policy[inc.caller]),
+                            float(self.m.callers.u_review[inc.caller]))
+        for action in self.policy.on_wait(check, view):
+            if isinstance(action, Regrade):
+                self.regrade(inc, action.to, action.reason)
+                return
+            if isinstance(action, Borrow):
+                self._borrow(inc)
+            elif isinstance(action, Recheck):
+                self.m.at(action.after, self._check, inc, inc.epoch, action.check, done + 1)
+
+    def regrade(self, inc: Incident, to: int, reason: int) -> None:
+        """Change a waiting incident's grade, record why, and send it where the new grade says."""
+        now = self.m.env.now
+        calls = self.calls
+        self.rec.grade_changes.append((inc.id, now, inc.grade, to, reason))
+        calls.final_grade[inc.id] = to
+        self.pending.remove(inc)
+        self._close_unresourced(inc)
+        inc.grade = to
+        inc.epoch += 1
+        if to == 4:
+            calls.outcome[inc.id] = RESOLVED
+            self.active.pop(inc.id, None)
+        elif to == 3 and math.isnan(calls.appointment[inc.id]):
+            self._book(inc)
+        else:
+            self._enter_pending(inc)
+
+    def _borrow(self, inc: Incident) -> None:
+        if inc.units or not self.neighbourhood:
+            return
+        u = self.neighbourhood.popitem()[1]
+        u.borrowed_at = self.m.env.now
+        self._assign(u, inc)
+
+    def _return_borrowed(self, u: Unit) -> None:
+        now = self.m.env.now
+        if u.state != FREE:  # back from a borrowed job
+            self.rec.activities.append((u.id, A_BORROWED, u.borrowed_at, now, -1))
+        if u.off_due:
+            self._go_off(u)
+        else:
+            u.state = FREE
+            self.neighbourhood[u.id] = u
+
+    def _divert_to(self, g1: Incident) -> None:
+        """Re-task the unit en route to the least urgent divertible job to this unresourced G1."""
+        best = None
+        for u in self.travelling.values():
+            if u.job.grade in self.divert_from and (best is None or u.job.grade > best.job.grade):
+                best = u
+        if best is None:
+            return
+        old = best.job
+        now = self.m.env.now
+        self.travelling.pop(best.id)
+        self.rec.activities.append((best.id, A_INCIDENT, best.job_start, now, old.id))
+        old.units.remove(best)
+        self.calls.diverted[old.id] += 1
+        if not old.units and math.isnan(self.calls.first_on_scene[old.id]):
+            old.unresourced_since = now
+        self.pending.push(old)
+        self._assign(best, g1)
+
+    # ------------------------------------------------------------------ end of run
+    def close(self, horizon: float) -> None:
+        """Close what is still open at the horizon and give every call its outcome."""
+        for inc in self.active.values():
+            self._close_unresourced(inc)
+        for u in list(self.on_duty.values()):
+            if u.pool == NEIGHBOURHOOD and u.state != FREE:
+                self.rec.activities.append((u.id, A_BORROWED, u.borrowed_at, horizon, -1))
+            ended = horizon if u.off_due else math.nan
+            self.rec.unit_shifts.append((u.id, u.pool, u.shift, u.start, u.end, ended))
+        calls = self.calls
+        n = calls.n
+        outcome = calls.outcome[:n]
+        todo = outcome < 0
+        on_scene = ~(calls.first_on_scene[:n] != calls.first_on_scene[:n])
+        outcome[todo & on_scene] = ATTENDED
+        outcome[todo & on_scene & (calls.final_grade[:n] == 3)] = APPOINTMENT_KEPT
+        outcome[todo & ~on_scene] = OPEN

@@ -1,0 +1,713 @@
+"""Scenario files: TOML in, a validated and frozen ``Scenario`` out.
+
+Loading is three steps, kept apart so each can be tested:
+1. ``read_layers`` reads a file and, recursively, the ``base`` file it names, merging
+   tables key by key (a variant file only says what differs);
+2. ``apply_overrides`` applies ``--set key=value`` pairs (dotted keys, TOML values);
+3. ``validate`` builds the pydantic model, then checks what spans several fields
+   (rota coverage, probabilities, standards per area).
+
+Every failure raises ``ScenarioError`` naming the file, the dotted field path, the value
+and what was expected, so the command line can print one line and exit 2.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .distributions import Distribution, Fixed
+
+GRADES = ("G1", "G2", "G3", "G4")
+RISKS = ("none",) + GRADES
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+CHANNELS = ("999", "101")
+Grade = Literal["G1", "G2", "G3", "G4"]
+Day = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+_PROB_TOL = 1e-6
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be used, with where and why."""
+
+    def __init__(self, file: str | Path | None, path: str, value: Any, expected: str):
+        self.file, self.path, self.value, self.expected = str(file or "<scenario>"), path, value, expected
+        where = f"{self.file}: {path}" if path else self.file
+        shown = "" if value is _NO_VALUE else f" = {_show(value)}"
+        super().__init__(f"{where}{shown}: {expected}")
+
+
+_NO_VALUE = object()
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
+
+
+def _check_probabilities(mix: dict[str, float], what: str) -> dict[str, float]:
+    bad = {k: v for k, v in mix.items() if not (0.0 <= v <= 1.0)}
+    if bad:
+        raise ValueError(f"{what}: each probability must lie in [0, 1]")
+    total = sum(mix.values())
+    if abs(total - 1.0) > _PROB_TOL:
+        raise ValueError(f"{what}: probabilities must sum to 1 (they sum to {total:.6g})")
+    return mix
+
+
+# ---------------------------------------------------------------------------- meta, run
+class Meta(_Strict):
+    name: str = Field(min_length=1)
+    description: str = ""
+    sources: list[str] = []
+
+
+class Run(_Strict):
+    days: float = Field(default=28, gt=0)
+    warmup_days: float = Field(default=3, ge=0)
+    seed: int = Field(default=1, ge=0)
+    start_date: dt.date = dt.date(2016, 9, 5)
+
+    @field_validator("start_date")
+    @classmethod
+    def _monday(cls, v: dt.date):
+        if v.weekday() != 0:
+            raise ValueError(f"expected a Monday (simulated time starts Monday 00:00); {v} is a {DAYS[v.weekday()]}")
+        return v
+
+
+# ---------------------------------------------------------------------------- demand
+class Adjust(_Strict):
+    """Multiply the hour-of-day shape on some days between two hours (e.g. weekend nights)."""
+    days: list[Day] = list(DAYS)
+    start_hour: int = Field(ge=0, le=23)
+    end_hour: int = Field(ge=1, le=24)
+    factor: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.end_hour <= self.start_hour:
+            raise ValueError(f"end_hour ({self.end_hour}) must be after start_hour ({self.start_hour})")
+        return self
+
+
+class Retry(_Strict):
+    """What an abandoned caller does: call again after ``delay``, on 999 with ``to_999``."""
+    probability: float = Field(default=0.0, ge=0, le=1)
+    to_999: float = Field(default=0.0, ge=0, le=1)
+    delay: Distribution = Fixed(family="fixed", value=30.0)
+
+
+class ChannelDemand(_Strict):
+    calls_per_day: float = Field(ge=0)
+    hour_of_day: list[float] | None = Field(default=None, min_length=24, max_length=24)
+    hour_of_week: list[float] | None = Field(default=None, min_length=168, max_length=168)
+    day_of_week: list[float] = Field(default=[1.0] * 7, min_length=7, max_length=7)
+    adjust: list[Adjust] = []
+    handling: Distribution
+    patience: Distribution | None = None  # None: callers never abandon
+    risk: dict[Literal["none", "G1", "G2", "G3", "G4"], float]
+    retry: Retry = Retry()
+    # share of the handling time after which the handler has graded the call and created the
+    # incident (dispatch can start while the handler is still on the line); 1 = at the end
+    graded_at: float = Field(default=1.0, ge=0, le=1)
+
+    @field_validator("hour_of_day", "hour_of_week", "day_of_week")
+    @classmethod
+    def _non_negative(cls, v):
+        if v is not None and (min(v) < 0 or sum(v) <= 0):
+            raise ValueError("expected non-negative weights, not all zero")
+        return v
+
+    @field_validator("risk")
+    @classmethod
+    def _risk_sums(cls, v):
+        return _check_probabilities(v, "risk mix")
+
+    @model_validator(mode="after")
+    def _one_shape(self):
+        if self.hour_of_day is not None and self.hour_of_week is not None:
+            raise ValueError("give hour_of_day or hour_of_week, not both")
+        return self
+
+    def week_shape(self) -> np.ndarray:
+        """168 relative rates, mean 1 over the week, day-of-week multipliers applied after."""
+        if self.hour_of_week is not None:
+            shape = np.asarray(self.hour_of_week, dtype=float)
+        else:
+            day = np.ones(24) if self.hour_of_day is None else np.asarray(self.hour_of_day, float)
+            shape = np.tile(day, 7)
+        shape = shape.copy()
+        for adj in self.adjust:
+            for d in adj.days:
+                i = DAYS.index(d) * 24
+                shape[i + adj.start_hour : i + adj.end_hour] *= adj.factor
+        mean = shape.mean()
+        shape = shape / mean if mean > 0 else shape
+        return shape * np.repeat(np.asarray(self.day_of_week, float), 24)
+
+
+class Channels(_Strict):
+    c999: ChannelDemand | None = Field(default=None, alias="999")
+    c101: ChannelDemand | None = Field(default=None, alias="101")
+
+    def get(self, name: str) -> ChannelDemand | None:
+        return self.c999 if name == "999" else self.c101
+
+
+class Surge(_Strict):
+    """A window of extra (or less) demand, e.g. a bank holiday or a heatwave."""
+    start: dt.datetime
+    end: dt.datetime
+    factor: float = Field(ge=0)
+    channels: list[Literal["999", "101"]] = list(CHANNELS)
+
+    @model_validator(mode="after")
+    def _hours(self):
+        for name in ("start", "end"):
+            t = getattr(self, name)
+            if t.minute or t.second or t.microsecond:
+                raise ValueError(f"{name} must be on the hour (demand is piecewise constant per hour)")
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class Demand(_Strict):
+    multiplier: float = Field(default=1.0, ge=0)
+    month: list[float] = Field(default=[1.0] * 12, min_length=12, max_length=12)
+    channels: Channels
+    surges: list[Surge] = []
+
+
+# ---------------------------------------------------------------------------- rotas
+def _parse_hhmm(v: str) -> float:
+    try:
+        hh, mm = v.split(":")
+        h, m = int(hh), int(mm)
+    except (ValueError, AttributeError):
+        raise ValueError('expected a time of day "HH:MM"') from None
+    if not (0 <= h < 24 and 0 <= m < 60):
+        raise ValueError('expected a time of day "HH:MM" between 00:00 and 23:59')
+    return h * 60.0 + m
+
+
+def _per_day(v: Any, what: str) -> tuple[int, ...]:
+    """A head-count: one integer for every day, or 7 integers Mon..Sun."""
+    expected = f"expected {what} as an integer >= 0 or a list of 7 integers >= 0 (Mon..Sun)"
+    if isinstance(v, bool):
+        raise ValueError(expected)
+    if isinstance(v, int):
+        values = [v] * 7
+    elif isinstance(v, (list, tuple)) and len(v) == 7 and all(isinstance(x, int) and not isinstance(x, bool) for x in v):
+        values = list(v)
+    else:
+        raise ValueError(expected)
+    if min(values) < 0:
+        raise ValueError(expected)
+    return tuple(values)
+
+
+class _Shift(_Strict):
+    start: str
+    hours: float = Field(gt=0, le=24)
+    days: list[Day] = list(DAYS)
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, v):
+        _parse_hhmm(v)
+        return v
+
+    @property
+    def start_minute(self) -> float:
+        return _parse_hhmm(self.start)
+
+    def headcount(self) -> tuple[int, ...]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class HandlerShift(_Shift):
+    staff: Any
+
+    @field_validator("staff")
+    @classmethod
+    def _staff(cls, v):
+        return _per_day(v, "staff")
+
+    def headcount(self):
+        return self.staff
+
+
+class UnitShift(_Shift):
+    units: Any
+
+    @field_validator("units")
+    @classmethod
+    def _units(cls, v):
+        return _per_day(v, "units")
+
+    def headcount(self):
+        return self.units
+
+
+class CallHandling(_Strict):
+    shifts: dict[str, HandlerShift]
+
+
+# ---------------------------------------------------------------------------- THRIVE
+class Thrive(_Strict):
+    """Assessment at first contact: the misgrading matrix maps true risk to assessed grade."""
+    misgrading_enabled: bool = True
+    misgrading: dict[Grade, dict[Grade, float]] = {}
+    categories: dict[Grade, dict[str, float]] = {}
+
+    @field_validator("misgrading")
+    @classmethod
+    def _rows(cls, v):
+        for g, row in v.items():
+            _check_probabilities(row, f"misgrading row {g}")
+        return v
+
+    @field_validator("categories")
+    @classmethod
+    def _cats(cls, v):
+        for g, row in v.items():
+            _check_probabilities(row, f"category mix {g}")
+        return v
+
+    def matrix(self) -> np.ndarray:
+        """4x4 row-stochastic matrix, true grade (row) -> assessed grade (column)."""
+        m = np.eye(4)
+        if self.misgrading_enabled:
+            for g, row in self.misgrading.items():
+                i = GRADES.index(g)
+                m[i] = 0.0
+                for h, p in row.items():
+                    m[i, GRADES.index(h)] = p
+        return m
+
+    def category_names(self) -> list[str]:
+        names: list[str] = []
+        for row in self.categories.values():
+            names += [c for c in row if c not in names]
+        return names or ["unspecified"]
+
+
+# ---------------------------------------------------------------------------- response
+class Area(_Strict):
+    share: float = Field(ge=0, le=1)
+    blue_light: Distribution
+    normal: Distribution
+
+
+class NonIncidentBlock(_Strict):
+    """Time a unit spends off incidents (briefing, refreshment break, statements), taken at the
+    first free moment at least ``after_hours`` into the shift."""
+    after_hours: float = Field(ge=0)
+    minutes: float = Field(gt=0)
+
+
+class Response(_Strict):
+    shifts: dict[str, UnitShift]
+    areas: dict[str, Area]
+    units_needed: dict[Grade, dict[str, float]] = {}
+    on_scene: dict[Grade, Distribution]
+    arrest_probability: dict[Grade, float] = {}
+    custody: Distribution = Fixed(family="fixed", value=180.0)
+    admin: Distribution = Fixed(family="fixed", value=0.0)
+    non_incident: dict[str, NonIncidentBlock] = {}
+    blue_light_grades: list[Grade] = ["G1"]
+    reserve_for_g1: int = Field(default=0, ge=0)
+    divert_to_g1_from: list[Literal["G2", "G3"]] = []
+
+    @field_validator("areas")
+    @classmethod
+    def _shares(cls, v):
+        if not v:
+            raise ValueError("expected at least one area")
+        _check_probabilities({k: a.share for k, a in v.items()}, "area shares")
+        return v
+
+    @field_validator("units_needed")
+    @classmethod
+    def _units_needed(cls, v):
+        for g, row in v.items():
+            for k in row:
+                if not k.isdigit() or int(k) < 1:
+                    raise ValueError(f"units_needed.{g}: keys are unit counts 1, 2, 3...; got {k!r}")
+            _check_probabilities(row, f"units_needed.{g}")
+        return v
+
+    @field_validator("arrest_probability")
+    @classmethod
+    def _arrest(cls, v):
+        for g, p in v.items():
+            if not 0 <= p <= 1:
+                raise ValueError(f"arrest_probability.{g} must lie in [0, 1]")
+        return v
+
+    @field_validator("on_scene")
+    @classmethod
+    def _all_grades(cls, v):
+        missing = [g for g in GRADES if g not in v]
+        if missing:
+            raise ValueError(f"expected an on-scene distribution for every grade; missing {missing}")
+        return v
+
+
+class Appointments(_Strict):
+    """G3 scheduled response: capacity of appointment slots per hour (24 or 168 values)."""
+    slots_per_hour: list[float]
+    min_lead_hours: float = Field(default=2.0, ge=0)
+    attended_by: Literal["response", "dedicated"] = "response"
+
+    @field_validator("slots_per_hour")
+    @classmethod
+    def _len(cls, v):
+        if len(v) not in (24, 168):
+            raise ValueError(f"expected 24 (hour of day) or 168 (hour of week) values, got {len(v)}")
+        if min(v) < 0 or any(x != int(x) for x in v):
+            raise ValueError("expected whole numbers of slots >= 0")
+        return v
+
+    def week_slots(self) -> np.ndarray:
+        s = np.asarray(self.slots_per_hour, dtype=np.int64)
+        return np.tile(s, 7) if len(s) == 24 else s
+
+
+class Neighbourhood(_Strict):
+    shifts: dict[str, UnitShift] = {}
+
+
+# ---------------------------------------------------------------------------- policies
+class ResourceLedRule(_Strict):
+    after: float = Field(gt=0)          # minutes unresourced before the controller looks
+    to: Grade
+    probability: float = Field(ge=0, le=1)
+    recheck_every: float | None = Field(default=None, gt=0)
+
+
+class ResourceLed(_Strict):
+    rules: dict[Grade, ResourceLedRule] = {}
+
+    @field_validator("rules")
+    @classmethod
+    def _lower(cls, v):
+        for g, rule in v.items():
+            if GRADES.index(rule.to) <= GRADES.index(g):
+                raise ValueError(f"rules.{g}.to = {rule.to!r}: a downgrade must go to a lower grade than {g}")
+        return v
+
+
+class Escalation(_Strict):
+    """Borrow neighbourhood officers for G1/G2 incidents waiting too long (risk-led)."""
+    enabled: bool = True
+    borrow_after: dict[Literal["G1", "G2"], float] = {"G1": 10.0, "G2": 60.0}
+    retry_every: float = Field(default=10.0, gt=0)
+
+
+class RiskLed(_Strict):
+    review_after: dict[Grade, float] = {"G1": 20.0, "G2": 45.0}
+    accuracy: float = Field(default=0.8, ge=0, le=1)
+    escalation: Escalation = Escalation()
+
+
+class Policy(_Strict):
+    kind: Literal["resource_led", "risk_led", "none"] = "none"
+    resource_led: ResourceLed = ResourceLed()
+    risk_led: RiskLed = RiskLed()
+
+
+class Standards(_Strict):
+    g1_minutes: dict[str, float] = {"urban": 15.0, "rural": 20.0}
+    g2_minutes: float = Field(default=60.0, gt=0)
+    g3_hours: float = Field(default=48.0, gt=0)
+
+
+class Recommendation(_Strict):
+    downgrades_per_week_tolerance: float = Field(default=0.0, ge=0)
+    g1_aim: float = Field(default=0.9, ge=0, le=1)
+    g2_aim: float = Field(default=0.9, ge=0, le=1)
+
+
+class Scenario(_Strict):
+    meta: Meta
+    run: Run = Run()
+    demand: Demand
+    call_handling: CallHandling
+    thrive: Thrive = Thrive()
+    response: Response
+    appointments: Appointments
+    neighbourhood: Neighbourhood = Neighbourhood()
+    policy: Policy = Policy()
+    standards: Standards = Standards()
+    recommendation: Recommendation = Recommendation()
+
+    def to_dict(self) -> dict:
+        return self.model_dump(mode="python", by_alias=True, exclude_none=True)
+
+
+# ---------------------------------------------------------------------------- loading
+def read_layers(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
+    """Read a scenario file and merge it over the ``base`` file it names (recursively)."""
+    path = Path(path)
+    if not path.exists():
+        raise ScenarioError(path, "", _NO_VALUE, "file not found")
+    resolved = path.resolve()
+    if resolved in _seen:
+        raise ScenarioError(path, "base", str(path), "a base chain must not loop back to a file it came from")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(path, "", _NO_VALUE, f"malformed TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(path, "", _NO_VALUE, "expected a UTF-8 text file") from None
+    base = data.pop("base", None)
+    if base is None:
+        return data
+    if not isinstance(base, str):
+        raise ScenarioError(path, "base", base, "expected a file name (a string)")
+    base_path = (path.parent / base)
+    if not base_path.exists():
+        raise ScenarioError(path, "base", base, f"base file not found (looked for {base_path})")
+    return deep_merge(read_layers(base_path, _seen + (resolved,)), data)
+
+
+def deep_merge(base: dict, top: dict) -> dict:
+    """Tables merge key by key; any other value (lists included) is replaced."""
+    out = dict(base)
+    for k, v in top.items():
+        out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """``key.sub=value``: the value is read as TOML where it parses, else as a plain string."""
+    if "=" not in text:
+        raise ScenarioError("--set", "", text, "expected KEY=VALUE, e.g. policy.kind=risk_led")
+    key, raw = text.split("=", 1)
+    keys = [k.strip() for k in key.strip().split(".")]
+    if not all(keys):
+        raise ScenarioError("--set", key, raw, "expected a dotted key such as response.shifts.late.units")
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return keys, value
+
+
+def apply_overrides(data: dict, overrides: list[str]) -> dict:
+    data = deep_merge(data, {})
+    for text in overrides:
+        keys, value = parse_override(text)
+        node = data
+        for i, k in enumerate(keys[:-1]):
+            nxt = node.get(k)
+            if nxt is None:
+                nxt = node[k] = {}
+            elif not isinstance(nxt, dict):
+                raise ScenarioError("--set", ".".join(keys[: i + 1]), nxt, "is not a table, cannot set a key inside it")
+            else:
+                nxt = node[k] = dict(nxt)
+            node = nxt
+        node[keys[-1]] = value
+    return data
+
+
+def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
+    """Read, merge, override and validate a scenario file."""
+    data = read_layers(path)
+    data = apply_overrides(data, overrides or [])
+    return validate(data, source=path)
+
+
+def validate(data: dict, source: str | Path | None = None) -> Scenario:
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise _first_error(exc, source) from None
+    check_consistency(scenario, source)
+    return scenario
+
+
+def _first_error(exc: ValidationError, source) -> ScenarioError:
+    err = exc.errors()[0]
+    loc = [str(p) for p in err["loc"]]
+    path_parts, model = [], Scenario
+    for part in loc:
+        # drop discriminated-union tags (e.g. 'lognormal') that pydantic inserts in the path
+        if part in ("fixed", "exponential", "lognormal", "gamma", "empirical") and path_parts and not _has_field(model, part):
+            continue
+        path_parts.append(part)
+        model = _descend(model, part)
+    path = ".".join(path_parts)
+    etype, ctx = err["type"], err.get("ctx", {})
+    value = err.get("input", _NO_VALUE)
+    if etype == "extra_forbidden":
+        parent = _model_at(path_parts[:-1])
+        known = sorted(_field_names(parent)) if parent else []
+        hint = difflib.get_close_matches(path_parts[-1], known, n=1)
+        expected = "unknown key" + (f" (did you mean {hint[0]!r}?)" if hint else "") + (
+            f"; expected one of: {', '.join(known)}" if known else "")
+    elif etype == "missing":
+        expected, value = "required key is missing", _NO_VALUE
+    elif etype in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        op = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}[etype]
+        bound = next(iter(ctx.values()))
+        expected = f"expected a number {op} {bound}"
+    elif etype in ("int_type", "int_parsing", "int_from_float"):
+        expected = "expected an integer"
+    elif etype in ("float_type", "float_parsing"):
+        expected = "expected a number"
+    elif etype in ("bool_type", "bool_parsing"):
+        expected = "expected true or false"
+    elif etype in ("string_type",):
+        expected = "expected a string"
+    elif etype in ("list_type",):
+        expected = "expected a list"
+    elif etype in ("dict_type", "model_type", "model_attributes_type"):
+        expected = "expected a table"
+    elif etype in ("too_short", "too_long"):
+        n = ctx.get("min_length") if etype == "too_short" else ctx.get("max_length")
+        expected = f"expected a list of {n} values" if n is not None else err["msg"]
+    elif etype == "literal_error":
+        expected = f"expected one of {ctx.get('expected')}"
+    elif etype == "union_tag_invalid":
+        expected = f"unknown distribution family; expected one of {ctx.get('expected_tags')}"
+    elif etype == "union_tag_not_found":
+        expected = "expected a distribution table with a 'family' key (fixed, exponential, lognormal, gamma, empirical)"
+    elif etype in ("date_type", "date_parsing", "date_from_datetime_parsing"):
+        expected = "expected a date YYYY-MM-DD"
+    elif etype in ("datetime_type", "datetime_parsing", "datetime_from_date_parsing"):
+        expected = "expected a date and time YYYY-MM-DDTHH:MM"
+    elif etype == "value_error":
+        expected = str(ctx.get("error", err["msg"])).removeprefix("Value error, ")
+    else:
+        expected = err["msg"]
+    return ScenarioError(source, path, value, expected)
+
+
+def _has_field(model, name: str) -> bool:
+    return model is not None and name in _field_names(model)
+
+
+def _field_names(model) -> set[str]:
+    return {f.alias or n for n, f in model.model_fields.items()}
+
+
+def _descend(model, part: str):
+    """The pydantic model class one step down a path, or None (dicts, lists, unions)."""
+    if model is None or not isinstance(model, type) or not issubclass(model, BaseModel):
+        return None
+    for n, f in model.model_fields.items():
+        if (f.alias or n) == part:
+            ann = f.annotation
+            return ann if isinstance(ann, type) and issubclass(ann, BaseModel) else _dict_value_model(ann)
+    return None
+
+
+def _dict_value_model(ann):
+    args = getattr(ann, "__args__", ())
+    for a in args:
+        if isinstance(a, type) and issubclass(a, BaseModel):
+            return _DictOf(a)
+    return None
+
+
+class _DictOf:
+    """Marks 'a dict whose values are model M' while walking an error path."""
+    def __init__(self, model):
+        self.model = model
+
+
+def _model_at(parts: list[str]):
+    model: Any = Scenario
+    for p in parts:
+        if isinstance(model, _DictOf):
+            model = model.model
+            continue
+        model = _descend(model, p)
+        if model is None:
+            return None
+    return model.model if isinstance(model, _DictOf) else model
+
+
+# ---------------------------------------------------------------------------- consistency
+def check_consistency(s: Scenario, source=None) -> None:
+    """Checks that need several fields at once."""
+    for area in s.response.areas:
+        if area not in s.standards.g1_minutes:
+            raise ScenarioError(source, f"standards.g1_minutes.{area}", _NO_VALUE,
+                                f"expected a G1 attendance standard for area {area!r} (areas are {sorted(s.response.areas)})")
+    _check_coverage(s, source)
+    if _grade_possible(s, "G3") and s.appointments.week_slots().sum() == 0:
+        raise ScenarioError(source, "appointments.slots_per_hour", list(s.appointments.slots_per_hour),
+                            "G3 incidents can occur but there are no appointment slots")
+
+
+def _demand_by_hour(s: Scenario, risks: tuple[str, ...] | None = None) -> np.ndarray:
+    total = np.zeros(168)
+    for name in CHANNELS:
+        ch = s.demand.channels.get(name)
+        if ch is None or ch.calls_per_day == 0:
+            continue
+        share = 1.0 if risks is None else sum(ch.risk.get(r, 0.0) for r in risks)
+        total += ch.week_shape() * ch.calls_per_day * share
+    return total * s.demand.multiplier
+
+
+def _grade_possible(s: Scenario, grade: str) -> bool:
+    m = s.thrive.matrix()
+    j = GRADES.index(grade)
+    for name in CHANNELS:
+        ch = s.demand.channels.get(name)
+        if ch is None or ch.calls_per_day == 0:
+            continue
+        for i, g in enumerate(GRADES):
+            if ch.risk.get(g, 0) > 0 and m[i, j] > 0:
+                return True
+    rules = s.policy.resource_led.rules if s.policy.kind == "resource_led" else {}
+    return any(r.to == grade for r in rules.values())
+
+
+def _check_coverage(s: Scenario, source) -> None:
+    from .rota import weekly_headcount  # local import: rota depends on this module's types
+
+    checks = [
+        ("call_handling.shifts", s.call_handling.shifts, _demand_by_hour(s), "call handler", "calls are expected"),
+        ("response.shifts", s.response.shifts, _demand_by_hour(s, ("G1", "G2")), "response unit",
+         "G1/G2 incidents are expected"),
+    ]
+    for path, shifts, demand, who, what in checks:
+        on_duty = weekly_headcount(shifts)  # per 15 minutes over a week
+        need = np.repeat(demand, 4) > 0
+        gaps = np.flatnonzero(need & (on_duty == 0))
+        if gaps.size:
+            q = int(gaps[0])
+            day, minute = divmod(q * 15, 1440)
+            when = f"{DAYS[day]} {minute // 60:02d}:{minute % 60:02d}"
+            raise ScenarioError(source, path, f"no {who} on duty at {when}",
+                                f"expected at least one {who} on duty whenever {what}")
+
+
+def week_minutes(s: Scenario) -> float:
+    return 7 * 1440.0
+
+
+def horizon_minutes(s: Scenario) -> float:
+    return (s.run.warmup_days + s.run.days) * 1440.0
+
+
+def is_finite(x: float) -> bool:
+    return math.isfinite(x)
