@@ -313,9 +313,11 @@ class Area(_Strict):
 
 class NonIncidentBlock(_Strict):
     """Time a unit spends off incidents (briefing, refreshment break, statements), taken at the
-    first free moment at least ``after_hours`` into the shift."""
+    first free moment after it falls due. Due times are staggered evenly over
+    ``spread_hours`` from ``after_hours`` into the shift, as supervisors stagger breaks."""
     after_hours: float = Field(ge=0)
     minutes: float = Field(gt=0)
+    spread_hours: float = Field(default=0.0, ge=0)
 
 
 class Response(_Strict):

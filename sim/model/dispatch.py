@@ -63,7 +63,8 @@ class Dispatcher:
         self.blue = {GRADES.index(g) + 1 for g in s.response.blue_light_grades}
         self.reserve = s.response.reserve_for_g1
         self.divert_from = {GRADES.index(g) + 1 for g in s.response.divert_to_g1_from}
-        self.blocks = [(b.after_hours * 60.0, b.minutes) for b in s.response.non_incident.values()]
+        self.blocks = [(b.after_hours * 60.0, b.spread_hours * 60.0, b.minutes)
+                       for b in s.response.non_incident.values()]
         self._next_unit = 0
 
     # ------------------------------------------------------------------ rotas
@@ -75,7 +76,7 @@ class Dispatcher:
     def _shift_start(self, pool: int, inst) -> None:
         now = self.m.env.now
         units = []
-        for _ in range(inst.staff):
+        for i in range(inst.staff):
             u = Unit(self._next_unit, pool, inst.name, inst.start, inst.end)
             self._next_unit += 1
             self.on_duty[u.id] = u
@@ -83,8 +84,8 @@ class Dispatcher:
             if pool == NEIGHBOURHOOD:
                 self.neighbourhood[u.id] = u
                 continue
-            for after, minutes in self.blocks:
-                due = inst.start + after
+            for after, spread, minutes in self.blocks:
+                due = inst.start + after + spread * i / inst.staff
                 if due >= inst.end:
                     continue
                 if due <= now:
