@@ -487,10 +487,13 @@ def read_layers(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
 
 
 def deep_merge(base: dict, top: dict) -> dict:
-    """Tables merge key by key; any other value (lists included) is replaced."""
+    """Tables merge key by key; any other value (lists included) is replaced, and so is a
+    distribution table (one with a ``family`` key): its parameters belong to its family.
+    An empty table replaces (clears) the base's table, e.g. ``[response.non_incident]``."""
     out = dict(base)
     for k, v in top.items():
-        out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+        mergeable = isinstance(v, dict) and isinstance(out.get(k), dict) and v and "family" not in v
+        out[k] = deep_merge(out[k], v) if mergeable else v
     return out
 
 

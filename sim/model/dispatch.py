@@ -86,9 +86,9 @@ class Dispatcher:
                 continue
             for after, spread, minutes in self.blocks:
                 due = inst.start + after + spread * i / inst.staff
-                if due >= inst.end:
+                if due >= inst.end or due < now:  # a shift already running at time 0 has had its earlier blocks
                     continue
-                if due <= now:
+                if due == now:
                     u.blocks_due.append(minutes)
                 else:
                     self.m.at(due - now, self._block_due, u, minutes)

@@ -1,0 +1,287 @@
+"""Model behaviour: conservation, determinism, direction of effects, rota and dispatch rules."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from sim.kpis import compute_kpis
+from sim.log import ABANDONED, ACTIVITIES, APPOINTMENT_KEPT, ATTENDED, NO_INCIDENT, OPEN, OUTCOMES, RESOLVED
+from sim.model.core import Model, run_model
+from sim.model.pending import Incident, PendingList
+
+from conftest import small
+
+BORROWED = ACTIVITIES.index("borrowed")
+
+
+def check_log_invariants(log, callers_n: int) -> None:
+    """Exact accounting every run must satisfy."""
+    c = log.calls
+    # every call ends in exactly one known outcome
+    assert c["outcome"].between(0, len(OUTCOMES) - 1).all()
+    assert len(c) == c["outcome"].value_counts().sum()
+    # calls = first attempts + retries, a retry follows an abandoned call of the same caller
+    first = c[c["retry_of"] < 0]
+    assert len(first) == callers_n
+    assert first["caller"].is_unique
+    retries = c[c["retry_of"] >= 0]
+    orig = c.set_index("call_id").loc[retries["retry_of"]]
+    assert (orig["outcome"].to_numpy() == ABANDONED).all()
+    assert (orig["caller"].to_numpy() == retries["caller"].to_numpy()).all()
+    assert (retries["arrival"].to_numpy() >= orig["abandoned"].to_numpy()).all()
+    # an outcome agrees with the record
+    ab = c["outcome"] == ABANDONED
+    assert c.loc[ab, "answered"].isna().all() and c.loc[~ab, "abandoned"].isna().all()
+    assert (c.loc[c["outcome"] == NO_INCIDENT, "initial_grade"] == 0).all()
+    assert (c.loc[c["outcome"] == RESOLVED, "final_grade"] == 4).all()
+    assert c.loc[c["outcome"].isin([ATTENDED, APPOINTMENT_KEPT]), "first_on_scene"].notna().all()
+    assert (c.loc[c["outcome"] == APPOINTMENT_KEPT, "final_grade"] == 3).all()
+    assert c.loc[c["outcome"] == OPEN, "first_on_scene"].isna().all()
+    # times run forwards
+    for a, b in (("arrival", "answered"), ("answered", "graded"), ("graded", "handled"),
+                 ("graded", "first_dispatch"), ("first_dispatch", "first_on_scene"),
+                 ("first_on_scene", "cleared")):
+        both = c[a].notna() & c[b].notna()
+        assert (c.loc[both, b] >= c.loc[both, a]).all(), (a, b)
+    # grade changes chain from the initial to the final grade
+    g = log.grade_changes
+    if len(g):
+        firsts = g.groupby("incident").first()
+        lasts = g.groupby("incident").last()
+        assert (c.loc[firsts.index, "initial_grade"].to_numpy() == firsts["from"].to_numpy()).all()
+        assert (c.loc[lasts.index, "final_grade"].to_numpy() == lasts["to"].to_numpy()).all()
+    unchanged = ~c["call_id"].isin(g["incident"])
+    assert (c.loc[unchanged, "initial_grade"] == c.loc[unchanged, "final_grade"]).all()
+    # pending intervals are well formed
+    p = log.pending
+    assert (p["end"] >= p["start"]).all()
+    # a unit does one thing at a time (a borrowed spell spans the job done while borrowed)
+    a = log.activities[log.activities["activity"] != BORROWED].sort_values(["unit", "start", "end"])
+    same = a["unit"].to_numpy()[1:] == a["unit"].to_numpy()[:-1]
+    gaps = a["start"].to_numpy()[1:] - a["end"].to_numpy()[:-1]
+    assert (gaps[same] >= -1e-9).all()
+
+
+scenario_changes = st.fixed_dictionaries({
+    "run": st.fixed_dictionaries({"days": st.floats(0.5, 2.0), "seed": st.integers(0, 10_000)}),
+    "demand": st.fixed_dictionaries({"channels": st.fixed_dictionaries({
+        "999": st.fixed_dictionaries({"calls_per_day": st.sampled_from([0, 50, 300, 900])}),
+        "101": st.fixed_dictionaries({"calls_per_day": st.sampled_from([0, 80, 600])}),
+    })}),
+    "call_handling": st.fixed_dictionaries({"shifts": st.fixed_dictionaries({
+        "all": st.fixed_dictionaries({"staff": st.integers(1, 6)})})}),
+    "response": st.fixed_dictionaries({
+        "shifts": st.fixed_dictionaries({"day": st.fixed_dictionaries({"units": st.integers(1, 8)}),
+                                         "night": st.fixed_dictionaries({"units": st.integers(1, 8)})}),
+        "reserve_for_g1": st.integers(0, 2),
+    }),
+    "appointments": st.fixed_dictionaries({"attended_by": st.sampled_from(["response", "dedicated"])}),
+    "policy": st.fixed_dictionaries({"kind": st.sampled_from(["resource_led", "risk_led", "none"])}),
+})
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(changes=scenario_changes)
+def test_conservation_over_random_scenarios(changes):
+    model = Model(small(**changes), seed=changes["run"]["seed"])
+    log = model.run()
+    check_log_invariants(log, len(model.callers))
+
+
+def test_conservation_on_default_scenario(default_log):
+    log, n = default_log
+    check_log_invariants(log, n)
+
+
+@pytest.fixture(scope="module")
+def default_log():
+    from sim.scenario import load_scenario
+    from conftest import DEFAULT
+
+    model = Model(load_scenario(DEFAULT, ["run.days=7", "run.warmup_days=1"]), seed=3)
+    return model.run(), len(model.callers)
+
+
+def test_same_seed_same_event_log(small_scenario):
+    a, b = run_model(small_scenario, 11), run_model(small_scenario, 11)
+    for name in ("calls", "grade_changes", "pending", "unit_shifts", "activities"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
+    c = run_model(small_scenario, 12)
+    assert not a.calls["arrival"].equals(c.calls["arrival"])
+
+
+def test_replications_differ_but_are_reproducible(small_scenario):
+    r0, r1 = run_model(small_scenario, 5, replication=0), run_model(small_scenario, 5, replication=1)
+    assert not r0.calls["arrival"].equals(r1.calls["arrival"])
+    pd.testing.assert_frame_equal(r1.calls, run_model(small_scenario, 5, replication=1).calls)
+
+
+def test_staffing_does_not_change_callers():
+    """Common random numbers: same callers, same needs, whatever the staffing."""
+    a = Model(small(), seed=4).callers
+    b = Model(small(response={"shifts": {"day": {"units": 9}}}, policy={"kind": "risk_led"}), seed=4).callers
+    for field in ("arrival", "true_risk", "assessed", "handling", "travel_blue", "on_scene", "patience"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+
+
+def _downgrades(**changes) -> float:
+    return sum(compute_kpis(run_model(small(**changes), seed))["resource_downgrades"] for seed in (1, 2, 3))
+
+
+def test_more_units_no_more_resource_downgrades():
+    few = _downgrades()
+    many = _downgrades(response={"shifts": {"day": {"units": 12}, "night": {"units": 10}}})
+    # ample units and no briefing gap at the (non-overlapping) shift changes
+    ample = _downgrades(response={"shifts": {"day": {"units": 60}, "night": {"units": 60}}, "non_incident": {}})
+    assert few > 0
+    assert ample <= many <= few
+    assert ample == 0
+
+
+def test_risk_led_never_downgrades_for_resources():
+    k = compute_kpis(run_model(small(policy={"kind": "risk_led"}), 1))
+    assert k["resource_downgrades"] == 0
+    assert k["neighbourhood_hours_lost"] > 0  # escalation borrowed officers instead
+
+
+def test_resource_led_borrows_no_neighbourhood_officers():
+    assert compute_kpis(run_model(small(), 1))["neighbourhood_hours_lost"] == 0
+
+
+def test_zero_demand_nothing_happens():
+    s = small(demand={"channels": {"999": {"calls_per_day": 0}, "101": {"calls_per_day": 0}}})
+    log = run_model(s, 1)
+    assert len(log.calls) == 0 and len(log.grade_changes) == 0 and len(log.pending) == 0
+    assert set(log.activities["activity"]) <= {ACTIVITIES.index("non_incident")}
+    k = compute_kpis(log)
+    assert k["calls_offered"] == 0 and k["incidents"] == 0 and k["unit_utilisation"] == 0
+    assert k["overtime_hours"] == 0
+
+
+def test_ample_units_g1_response_is_travel_time():
+    s = small(call_handling={"shifts": {"all": {"staff": 200}}},
+              response={"shifts": {"day": {"units": 400}, "night": {"units": 400}}, "non_incident": {}},
+              demand={"channels": {"999": {"graded_at": 0.25}}})
+    model = Model(s, seed=9)
+    log = model.run()
+    c = log.calls
+    g1 = c[(c["final_grade"] == 1) & c["first_on_scene"].notna()]
+    assert len(g1) > 50
+    travel = model.callers.travel_blue[g1["caller"].to_numpy()]
+    np.testing.assert_array_equal(g1["first_on_scene"].to_numpy(), g1["graded"].to_numpy() + travel)
+    assert (g1["first_dispatch"] == g1["graded"]).all()
+    assert (g1["answered"] == g1["arrival"]).all()
+
+
+def test_busy_unit_finishes_job_and_overtime_is_counted():
+    fixed = lambda v: {"family": "fixed", "value": v}  # noqa: E731
+    s = small(response={"shifts": {"day": {"units": 2}, "night": {"units": 2}}, "non_incident": {},
+                        "on_scene": {g: fixed(90.0) for g in ("G1", "G2", "G3", "G4")}})
+    log = run_model(s, 2)
+    sh = log.unit_shifts
+    over = sh[sh["end_actual"] > sh["end"]]
+    assert len(over) > 0
+    acts = log.activities
+    for _, row in over.iterrows():
+        mine = acts[acts["unit"] == row["unit"]]
+        # the last thing it did ended exactly when it went off duty, and it started nothing new after its shift
+        assert mine["end"].max() == pytest.approx(row["end_actual"])
+        assert (mine.loc[mine["activity"] == ACTIVITIES.index("incident"), "start"] < row["end"]).all()
+    k = compute_kpis(log)
+    expected = (sh["end_actual"] - sh["end"]).clip(lower=0).fillna(0)
+    expected = expected[(sh["end"] >= log.warmup) & (sh["end"] < log.horizon)].sum() / 60
+    assert k["overtime_hours"] == pytest.approx(expected) and k["overtime_hours"] > 0
+
+
+def _incident(i, grade, since):
+    inc = Incident(i, i, grade, 1)
+    inc.since = since
+    return inc
+
+
+def test_regraded_pending_incident_moves_in_the_order():
+    pl = PendingList()
+    a, b, c, d = _incident(0, 2, 1.0), _incident(1, 2, 2.0), _incident(2, 1, 3.0), _incident(3, 2, 0.5)
+    for inc in (a, b, c, d):
+        pl.push(inc)
+    assert [i.id for i in pl.in_order()] == [2, 3, 0, 1]
+    b.grade = 1          # upgraded: ahead of every G2, and of the G1 graded after it
+    pl.push(b)
+    assert [i.id for i in pl.in_order()] == [1, 2, 3, 0]
+    d.grade = 3          # downgraded: behind every G2
+    pl.push(d)
+    assert [i.id for i in pl.in_order()] == [1, 2, 0, 3]
+    assert len(pl) == 4 and pl.peek() is b
+    pl.remove(b)
+    assert pl.peek() is c and len(pl) == 3
+
+
+def test_dispatcher_regrade_reorders_and_records():
+    """Through the dispatcher: a regraded waiting incident moves and the change is logged."""
+    s = small(demand={"channels": {"999": {"calls_per_day": 0}, "101": {"calls_per_day": 0}}},
+              response={"shifts": {"day": {"units": 0}, "night": {"units": 0}}},
+              policy={"kind": "none"})
+    model = Model(s, seed=1)
+    calls, d = model.rec.calls, model.dispatch
+    for t, grade in ((1.0, 2), (2.0, 2), (3.0, 1)):
+        model.env.run(until=t)
+        c = calls.new_row()
+        calls.caller[c], calls.units_needed[c], calls.true_risk[c] = 0, 1, grade
+        d.route(c, grade)
+    assert [i.id for i in d.pending.in_order()] == [2, 0, 1]
+    d.regrade(d.active[1], 1, 0)   # graded at t=2, so ahead of the G1 graded at t=3
+    assert [i.id for i in d.pending.in_order()] == [1, 2, 0]
+    assert model.rec.grade_changes == [(1, 3.0, 2, 1, 0)]
+    assert calls.final_grade[1] == 1
+
+
+def test_999_answered_before_101():
+    """Non-preemptive priority: no 101 call is answered while a 999 call is waiting."""
+    s = small(call_handling={"shifts": {"all": {"staff": 1}}})
+    c = run_model(s, 3).calls
+    c999 = c[c["channel"] == 0]
+    end_wait = c999["answered"].fillna(c999["abandoned"]).to_numpy()
+    arr = c999["arrival"].to_numpy()
+    for t in c.loc[(c["channel"] == 1) & c["answered"].notna(), "answered"]:
+        assert not ((arr < t) & (end_wait > t)).any()
+
+
+def test_diversion_retasks_units_to_unresourced_g1():
+    log = run_model(small(), 5)
+    c = log.calls
+    assert c["diverted"].sum() > 0
+    assert (c.loc[c["diverted"] > 0, "final_grade"] >= 2).all()
+
+
+def test_appointments_respect_slots_and_lead_time():
+    c = run_model(small(), 6).calls
+    booked = c["appointment"].dropna()
+    per_hour = (booked // 60).value_counts()
+    assert per_hour.max() <= 2   # two slots an hour
+    first = c["appointment"].notna() & (c["initial_grade"] == 3)
+    assert (c.loc[first, "appointment"] >= c.loc[first, "graded"] + 60 - 1e-9).all()
+
+
+def test_abandoned_callers_retry_some_on_999():
+    c = run_model(small(call_handling={"shifts": {"all": {"staff": 1}}}), 8).calls
+    retries = c[c["retry_of"] >= 0]
+    assert len(retries) > 0
+    orig_channel = c.loc[retries["retry_of"], "channel"].to_numpy()
+    assert ((orig_channel == 1) & (retries["channel"].to_numpy() == 0)).any()
+
+
+def test_resource_downgrades_only_when_no_unit_free():
+    """The resource-led rule fires only when every unit is busy."""
+    model = Model(small(), seed=10)
+    seen = []
+    original = model.dispatch.regrade
+
+    def spy(inc, to, reason):
+        seen.append(len(model.dispatch.free))
+        original(inc, to, reason)
+
+    model.dispatch.regrade = spy
+    model.run()
+    assert seen and max(seen) == 0
