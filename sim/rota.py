@@ -37,7 +37,12 @@ def shift_instances(shifts: dict, horizon: float) -> list[ShiftInstance]:
             end = start + sh.hours * 60.0
             if end <= 0 or start >= horizon:
                 continue
-            out.append(ShiftInstance(name, start, end, heads[dow]))
+            prev = out[-1] if out else None
+            if prev and prev.name == name and prev.end == start and prev.staff == heads[dow]:
+                # back-to-back (e.g. a 24-hour post every day): the same people carry on, no handover
+                out[-1] = ShiftInstance(name, prev.start, end, prev.staff)
+            else:
+                out.append(ShiftInstance(name, start, end, heads[dow]))
     out.sort(key=lambda s: (s.start, s.name))
     return out
 

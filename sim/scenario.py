@@ -15,7 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
+import re
 import tomllib
+import types
+import typing
 from pathlib import Path
 from typing import Any, Literal
 
@@ -370,9 +373,11 @@ class Response(_Strict):
 
 class Appointments(_Strict):
     """G3 scheduled response: capacity of appointment slots per hour (24 or 168 values)."""
-    slots_per_hour: list[float]
+    slots_per_hour: list[float] = [0.0] * 24
     min_lead_hours: float = Field(default=2.0, ge=0)
     attended_by: Literal["response", "dedicated"] = "response"
+    # false: no diary; G3 incidents join the pending list at once, behind G1 and G2
+    booking: bool = True
 
     @field_validator("slots_per_hour")
     @classmethod
@@ -450,7 +455,7 @@ class Scenario(_Strict):
     call_handling: CallHandling
     thrive: Thrive = Thrive()
     response: Response
-    appointments: Appointments
+    appointments: Appointments = Appointments()
     neighbourhood: Neighbourhood = Neighbourhood()
     policy: Policy = Policy()
     standards: Standards = Standards()
@@ -549,19 +554,27 @@ def validate(data: dict, source: str | Path | None = None) -> Scenario:
 def _first_error(exc: ValidationError, source) -> ScenarioError:
     err = exc.errors()[0]
     loc = [str(p) for p in err["loc"]]
-    path_parts, model = [], Scenario
+    path_parts, model, parent = [], Scenario, None
     for part in loc:
+        if part == "[key]":  # pydantic's marker for a bad dict key: the key is already in the path
+            continue
         # drop discriminated-union tags (e.g. 'lognormal') that pydantic inserts in the path
-        if part in ("fixed", "exponential", "lognormal", "gamma", "empirical") and path_parts and not _has_field(model, part):
+        if isinstance(model, _Tagged) and part in model.tags:
+            model = model.tags[part]
             continue
         path_parts.append(part)
-        model = _descend(model, part)
+        parent, model = model, _descend(model, part)
     path = ".".join(path_parts)
     etype, ctx = err["type"], err.get("ctx", {})
     value = err.get("input", _NO_VALUE)
+    if etype == "value_error" and isinstance(value, dict):
+        # a check on a whole table keyed by grade names the bad row (e.g. 'misgrading row G4'):
+        # point at that row, so the message shows its value rather than a truncated table
+        named = re.search(r"\bG[1-4]\b", str(ctx.get("error", err["msg"])))
+        if named and named.group() in value:
+            path, value = f"{path}.{named.group()}", value[named.group()]
     if etype == "extra_forbidden":
-        parent = _model_at(path_parts[:-1])
-        known = sorted(_field_names(parent)) if parent else []
+        known = sorted(_field_names(parent)) if _is_model(parent) else []
         hint = difflib.get_close_matches(path_parts[-1], known, n=1)
         expected = "unknown key" + (f" (did you mean {hint[0]!r}?)" if hint else "") + (
             f"; expected one of: {', '.join(known)}" if known else "")
@@ -603,8 +616,8 @@ def _first_error(exc: ValidationError, source) -> ScenarioError:
     return ScenarioError(source, path, value, expected)
 
 
-def _has_field(model, name: str) -> bool:
-    return model is not None and name in _field_names(model)
+def _is_model(model) -> bool:
+    return isinstance(model, type) and issubclass(model, BaseModel)
 
 
 def _field_names(model) -> set[str]:
@@ -612,21 +625,39 @@ def _field_names(model) -> set[str]:
 
 
 def _descend(model, part: str):
-    """The pydantic model class one step down a path, or None (dicts, lists, unions)."""
-    if model is None or not isinstance(model, type) or not issubclass(model, BaseModel):
+    """What lies one step down an error path: a model class, a ``_DictOf`` (dict of models),
+    a ``_Tagged`` (discriminated union of models), or None (anything else)."""
+    if isinstance(model, _DictOf):
+        return model.model  # ``part`` is a dict key
+    if not _is_model(model):
         return None
     for n, f in model.model_fields.items():
         if (f.alias or n) == part:
-            ann = f.annotation
-            return ann if isinstance(ann, type) and issubclass(ann, BaseModel) else _dict_value_model(ann)
+            return _as_model(f.annotation)
     return None
 
 
-def _dict_value_model(ann):
-    args = getattr(ann, "__args__", ())
-    for a in args:
-        if isinstance(a, type) and issubclass(a, BaseModel):
-            return _DictOf(a)
+def _as_model(ann):
+    if _is_model(ann):
+        return ann
+    origin, args = typing.get_origin(ann), typing.get_args(ann)
+    if origin is typing.Annotated:
+        return _as_model(args[0])
+    if origin is dict and len(args) == 2:
+        inner = _as_model(args[1])
+        return None if inner is None else _DictOf(inner)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in args if a is not type(None)]
+        if len(options) == 1:  # Optional[X]
+            return _as_model(options[0])
+        tags = {}
+        for a in options:
+            a = _as_model(a)
+            family = a.model_fields.get("family") if _is_model(a) else None
+            if family is None or typing.get_origin(family.annotation) is not typing.Literal:
+                return None
+            tags.update({t: a for t in typing.get_args(family.annotation)})
+        return _Tagged(tags)
     return None
 
 
@@ -636,16 +667,10 @@ class _DictOf:
         self.model = model
 
 
-def _model_at(parts: list[str]):
-    model: Any = Scenario
-    for p in parts:
-        if isinstance(model, _DictOf):
-            model = model.model
-            continue
-        model = _descend(model, p)
-        if model is None:
-            return None
-    return model.model if isinstance(model, _DictOf) else model
+class _Tagged:
+    """Marks 'one of several models, chosen by a family tag' while walking an error path."""
+    def __init__(self, tags: dict):
+        self.tags = tags
 
 
 # ---------------------------------------------------------------------------- consistency
@@ -656,9 +681,9 @@ def check_consistency(s: Scenario, source=None) -> None:
             raise ScenarioError(source, f"standards.g1_minutes.{area}", _NO_VALUE,
                                 f"expected a G1 attendance standard for area {area!r} (areas are {sorted(s.response.areas)})")
     _check_coverage(s, source)
-    if _grade_possible(s, "G3") and s.appointments.week_slots().sum() == 0:
+    if s.appointments.booking and _grade_possible(s, "G3") and s.appointments.week_slots().sum() == 0:
         raise ScenarioError(source, "appointments.slots_per_hour", list(s.appointments.slots_per_hour),
-                            "G3 incidents can occur but there are no appointment slots")
+                            "G3 incidents can occur but there are no appointment slots (or set appointments.booking = false)")
 
 
 def _demand_by_hour(s: Scenario, risks: tuple[str, ...] | None = None) -> np.ndarray:

@@ -60,6 +60,7 @@ class Dispatcher:
         self.policy = make_policy(s.policy, model.streams("policy.recheck"))
         self.book = AppointmentBook(s.appointments.week_slots(), s.appointments.min_lead_hours)
         self.dedicated_appointments = s.appointments.attended_by == "dedicated"
+        self.booking = s.appointments.booking
         self.blue = {GRADES.index(g) + 1 for g in s.response.blue_light_grades}
         self.reserve = s.response.reserve_for_g1
         self.divert_from = {GRADES.index(g) + 1 for g in s.response.divert_to_g1_from}
@@ -150,7 +151,7 @@ class Dispatcher:
             inc = Incident(c, int(calls.caller[c]), grade, int(calls.units_needed[c]))
             self.active[c] = inc
             inc.since = self.m.env.now
-            if grade == 3:
+            if grade == 3 and self.booking:
                 self._book(inc)
             else:
                 self._enter_pending(inc)
@@ -298,7 +299,7 @@ class Dispatcher:
         if to == 4:
             calls.outcome[inc.id] = RESOLVED
             self.active.pop(inc.id, None)
-        elif to == 3 and math.isnan(calls.appointment[inc.id]):
+        elif to == 3 and self.booking and math.isnan(calls.appointment[inc.id]):
             self._book(inc)
         else:
             self._enter_pending(inc)
