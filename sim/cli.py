@@ -6,16 +6,17 @@ exits with status 2, without a traceback.
 from __future__ import annotations
 
 import argparse
-import platform
+import datetime as dt
 import shlex
 import sys
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import numpy as np
 
-from . import __version__
-from .kpis import summary_frame
-from .output import OutputError, RunFolder, default_run_dir
+from . import __version__, experiment
+from .executors import ExecutorError
+from .experiment import FolderError
 from .rota import weekly_headcount
 from .scenario import CHANNELS, DAYS, ScenarioError, Scenario, load_scenario
 
@@ -61,56 +62,119 @@ def _load(args) -> tuple[Path, Scenario]:
     return path, load_scenario(path, _overrides(args))
 
 
+def _command_line() -> str:
+    return "triage-sim " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+
+
+def default_run_dir(root: Path, name: str) -> Path:
+    """results/<name>-<timestamp>/, with a suffix if that folder exists already."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path, n = root / f"{name}-{stamp}", 1
+    while path.exists():
+        n += 1
+        path = root / f"{name}-{stamp}-{n}"
+    return path
+
+
+def _exec_opts(args) -> dict:
+    return {"jobs": args.jobs, "dask": args.dask, "progress": not args.quiet}
+
+
 def cmd_run(args) -> int:
-    import time
-
-    from .runner import single_run
-
-    path, scenario = _load(args)
-    out = Path(args.out) if args.out else default_run_dir(Path("results"), scenario.meta.name)
-    folder = RunFolder(out)
-    try:
-        t0 = time.perf_counter()
-        result = single_run(scenario)
-        summary = summary_frame(result.kpis)
-        summary.to_csv(folder.path("summary.csv"), index=False)
-        folder.write_toml("scenario.toml", scenario.to_dict())
-        if args.events:
-            result.log.write_parquet(folder.stage)
-        wall = time.perf_counter() - t0
-        folder.write_json("manifest.json", {
-            "version": __version__,
-            "scenario": scenario.meta.name,
-            "scenario_file": str(path),
-            "overrides": list(args.set or []),
-            "seed": scenario.run.seed,
-            "replications": 1,
-            "days": scenario.run.days,
-            "warmup_days": scenario.run.warmup_days,
-            "command": "triage-sim " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
-            "wall_time_s": round(wall, 3),
-            "calls_simulated": int(len(result.log.calls)),
-            "python": platform.python_version(),
-            "events": bool(args.events),
-        })
-        final = folder.publish()
-    except BaseException:
-        folder.discard()
-        raise
+    if args.resume:
+        result = experiment.resume(Path(args.resume), jobs=args.jobs, dask=args.dask, progress=not args.quiet)
+    else:
+        path, scenario = _load(args)
+        if args.precision is not None and not args.kpi:
+            raise ScenarioError("--precision", "", args.precision, "name the KPIs it applies to with --kpi NAME")
+        for k in args.kpi or []:
+            if k not in experiment.KPI_NAMES:
+                raise ScenarioError("--kpi", "", k, f"unknown KPI; expected one of: {', '.join(experiment.KPI_NAMES)}")
+        out = Path(args.out) if args.out else default_run_dir(Path("results"), scenario.meta.name)
+        result = experiment.run_experiment(
+            scenario, reps=args.reps, jobs=args.jobs, dask=args.dask, out=out, events=args.events,
+            precision=args.precision, kpis=tuple(args.kpi or ()), max_reps=args.max_reps,
+            first_rep=args.first_rep, progress=not args.quiet, command=_command_line())
     if not args.quiet:
-        _print_summary(scenario, result.kpis, final, wall, len(result.log.calls))
-    return 0
+        _print_run(result)
+    return _report_failures(result)
 
 
-def _print_summary(s: Scenario, kpis: dict, folder: Path, wall: float, n_calls: int) -> None:
-    print(f"{s.meta.name}: {s.run.days:g} days after {s.run.warmup_days:g} warm-up days, seed {s.run.seed}, "
-          f"policy {s.policy.kind}; {n_calls:,} calls simulated in {wall:.1f} s")
-    for name, fmt in HEADLINES:
-        v = kpis[name]
-        print(f"  {name:32s} {'n/a' if np.isnan(v) else fmt.format(v)}")
-    verdict = "MEETS" if kpis["meets_recommendation"] == 1 else "does NOT meet"
+def _report_failures(result) -> int:
+    for f in result.failures:
+        last = f["error"].strip().splitlines()[-1]
+        print(f"triage-sim: replication {f['replication']} (seed {f['seed']}) of scenario {f['scenario']!r} failed: {last}\n"
+              f"  rerun it alone: triage-sim run {result.folder}/{(f['arm'] + '/') if f['arm'] else ''}scenario.toml "
+              f"--seed {f['seed']} --first-rep {f['replication']} --reps 1", file=sys.stderr)
+    return 1 if result.failures else 0
+
+
+def _fmt(name: str, v: float) -> str:
+    fmt = dict(HEADLINES).get(name, "{:.3g}")
+    return "n/a" if v != v else fmt.format(v)
+
+
+def _print_run(result) -> None:
+    arm = result.result
+    s = arm.scenario
+    n = len(arm.replications)
+    print(f"{s.meta.name}: {s.run.days:g} days after {s.run.warmup_days:g} warm-up days, seed {result.plan.seed}, "
+          f"{n} replication{'s' if n != 1 else ''}, policy {s.policy.kind}; {arm.calls:,} calls simulated "
+          f"in {result.wall_s:.1f} s ({result.executor}, {result.workers} worker{'s' if result.workers != 1 else ''})")
+    if result.stopped_by:
+        print(f"  stopped by {'the precision target' if result.stopped_by == 'precision' else '--max-reps'} "
+              f"after {n} replications")
+    table = arm.summary.set_index("kpi")
+    for name, _ in HEADLINES:
+        row = table.loc[name]
+        ci = "" if n < 2 or row["half_width"] != row["half_width"] else f"  ± {_fmt(name, row['half_width'])}"
+        print(f"  {name:32s} {_fmt(name, row['mean'])}{ci}")
+    met = table.loc["meets_recommendation", "mean"]
+    verdict = "MEETS" if met == 1 else ("does NOT meet" if met == 0 else f"meets in {met:.0%} of replications")
     print(f"  -> {verdict} HMIC's recommendation (response set by initial risk, not officer availability)")
-    print(f"results: {folder}")
+    print(f"results: {result.folder}")
+
+
+def _load_pair(args):
+    a = load_scenario(args.a, _overrides(args))
+    b = load_scenario(args.b, _overrides(args))
+    return a, b
+
+
+def cmd_compare(args) -> int:
+    a, b = _load_pair(args)
+    out = Path(args.out) if args.out else default_run_dir(Path("results"), f"compare-{a.meta.name}-vs-{b.meta.name}")
+    result = experiment.compare(a, b, reps=args.reps, out=out, command=_command_line(), **_exec_opts(args))
+    if not args.quiet:
+        table = result.comparison().set_index("kpi")
+        print(f"B - A, paired over {args.reps} replications (A = {a.meta.name}, B = {b.meta.name}), "
+              f"{a.run.days:g} days each, seed {result.plan.seed}")
+        print(f"  {'kpi':32s} {'A':>10s} {'B':>10s} {'B - A':>10s}  95% CI (paired)          unpaired ±")
+        for name, _ in HEADLINES:
+            r = table.loc[name]
+            print(f"  {name:32s} {_fmt(name, r['mean_a']):>10s} {_fmt(name, r['mean_b']):>10s} "
+                  f"{r['diff']:>10.3g}  [{r['ci_low']:.3g}, {r['ci_high']:.3g}]{'':8s} {r['unpaired_half_width']:.3g}")
+        for arm, s in (("a", a), ("b", b)):
+            met = result.arms[arm].summary.set_index("kpi").loc["meets_recommendation", "mean"]
+            print(f"  {arm.upper()} {s.meta.name}: meets HMIC's recommendation in {met:.0%} of replications")
+        print(f"results: {result.folder}")
+    return _report_failures(result)
+
+
+def cmd_sweep(args) -> int:
+    path, scenario = _load(args)
+    vary = dict(experiment.parse_vary(v) for v in args.vary)
+    out = Path(args.out) if args.out else default_run_dir(Path("results"), f"sweep-{scenario.meta.name}")
+    result = experiment.sweep(scenario, vary, reps=args.reps, out=out, command=_command_line(), **_exec_opts(args))
+    if not args.quiet:
+        table = result.sweep_table()
+        keys = list(vary)
+        wide = table[table["kpi"].isin([h for h, _ in HEADLINES[:4]] + ["meets_recommendation"])]
+        wide = wide.pivot_table(index=["point", *keys], columns="kpi", values="mean").reset_index()
+        print(f"sweep of {', '.join(keys)}: {len(result.arms)} points x {args.reps} replications, seed {result.plan.seed}")
+        print(wide.to_string(index=False, float_format=lambda x: f"{x:.3g}"))
+        print(f"results: {result.folder}")
+    return _report_failures(result)
 
 
 def cmd_check(args) -> int:
@@ -143,23 +207,52 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"triage-sim {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
-    def scenario_opts(q):
-        q.add_argument("scenario", nargs="?", help=f"scenario TOML file (default {DEFAULT_SCENARIO})")
+    def overrides(q):
         q.add_argument("--set", action="append", metavar="KEY=VALUE",
                        help="override a scenario field by dotted key, e.g. --set policy.kind=risk_led (repeatable)")
         q.add_argument("--days", type=float, help="measured days (overrides run.days)")
         q.add_argument("--warmup-days", type=float, help="warm-up days discarded before measuring")
         q.add_argument("--seed", type=int, help="random seed (overrides run.seed)")
 
-    run = sub.add_parser("run", help="run a scenario and write a results folder")
-    scenario_opts(run)
-    run.add_argument("--out", help="results folder (default results/<scenario>-<timestamp>/); never overwritten")
-    run.add_argument("--events", action="store_true", help="also write the event log (calls.parquet, grade_changes.parquet)")
-    run.add_argument("--quiet", action="store_true", help="print nothing on success")
+    def execution(q, reps_default):
+        q.add_argument("--reps", type=int, default=reps_default, help=f"replications (default {reps_default})")
+        q.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores; 1 = in-process)")
+        q.add_argument("--dask", metavar="ADDRESS", help="run on Dask: 'local' starts a LocalCluster, or tcp://HOST:PORT")
+        q.add_argument("--out", help="results folder (default results/<name>-<timestamp>/); never overwritten")
+        q.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+
+    run = sub.add_parser("run", help="run a scenario (one or more replications) and write a results folder")
+    run.add_argument("scenario", nargs="?", help=f"scenario TOML file (default {DEFAULT_SCENARIO})")
+    overrides(run)
+    execution(run, 1)
+    run.add_argument("--events", action="store_true",
+                     help="also write the event log (calls.parquet, grade_changes.parquet; per replication under events/)")
+    run.add_argument("--precision", type=float, metavar="H",
+                     help="add replications until the 95%% CI half-width of each --kpi is within H x its mean")
+    run.add_argument("--kpi", action="append", metavar="NAME", help="KPI the precision target applies to (repeatable)")
+    run.add_argument("--max-reps", type=int, default=100, help="cap on replications with --precision (default 100)")
+    run.add_argument("--first-rep", type=int, default=0, help="number of the first replication (to rerun one alone)")
+    run.add_argument("--resume", metavar="DIR", help="finish an interrupted run in DIR (same final files)")
     run.set_defaults(func=cmd_run)
 
+    cmp_ = sub.add_parser("compare", help="paired comparison of two scenarios under common random numbers")
+    cmp_.add_argument("a", help="scenario A (baseline)")
+    cmp_.add_argument("b", help="scenario B")
+    overrides(cmp_)
+    execution(cmp_, 10)
+    cmp_.set_defaults(func=cmd_compare)
+
+    sw = sub.add_parser("sweep", help="run a grid of parameter values, each with R replications")
+    sw.add_argument("scenario", nargs="?", help=f"scenario TOML file (default {DEFAULT_SCENARIO})")
+    sw.add_argument("--vary", action="append", required=True, metavar="KEY=V1,V2|KEY=START:STOP:STEP",
+                    help="a dotted key and its values (repeatable: the full grid is run)")
+    overrides(sw)
+    execution(sw, 5)
+    sw.set_defaults(func=cmd_sweep)
+
     check = sub.add_parser("check", help="validate a scenario and print what it resolves to")
-    scenario_opts(check)
+    check.add_argument("scenario", nargs="?", help=f"scenario TOML file (default {DEFAULT_SCENARIO})")
+    overrides(check)
     check.set_defaults(func=cmd_check)
     return p
 
@@ -168,11 +261,16 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ScenarioError, OutputError) as exc:
+    except (ScenarioError, FolderError, ExecutorError) as exc:
         print(f"triage-sim: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenProcessPool:
+        print("triage-sim: a worker process died; finished replications are saved; "
+              "finish with: triage-sim run --resume <results folder>", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
-        print("triage-sim: interrupted; no results folder was written", file=sys.stderr)
+        print("triage-sim: interrupted; finished replications are saved: "
+              "finish with triage-sim run --resume <results folder>", file=sys.stderr)
         return 130
 
 

@@ -1,0 +1,47 @@
+"""Confidence intervals over replications (95%, Student t), paired and unpaired."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats
+
+
+def mean_ci(values, level: float = 0.95) -> dict[str, float]:
+    """Mean and t-interval of the non-missing values. One value: no interval (NaN half-width);
+    identical values: a zero-width interval."""
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    n = int(x.size)
+    if n == 0:
+        return {"mean": math.nan, "ci_low": math.nan, "ci_high": math.nan, "half_width": math.nan, "reps": 0}
+    mean = float(x.mean())
+    if n == 1:
+        hw = math.nan
+    else:
+        sd = float(x.std(ddof=1))
+        hw = 0.0 if sd == 0 else float(stats.t.ppf(0.5 + level / 2, n - 1) * sd / math.sqrt(n))
+    return {"mean": mean, "ci_low": mean - hw, "ci_high": mean + hw, "half_width": hw, "reps": n}
+
+
+def welch_half_width(a, b, level: float = 0.95) -> float:
+    """Half-width of the unpaired (Welch) interval for mean(b) - mean(a), for comparison."""
+    a = np.asarray(a, float)
+    b = np.asarray(b, float)
+    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+    if a.size < 2 or b.size < 2:
+        return math.nan
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    se2 = va + vb
+    if se2 == 0:
+        return 0.0
+    dof = se2 ** 2 / ((va ** 2) / (a.size - 1) + (vb ** 2) / (b.size - 1))
+    return float(stats.t.ppf(0.5 + level / 2, dof) * math.sqrt(se2))
+
+
+def relative_half_width(ci: dict[str, float]) -> float:
+    if ci["reps"] < 2 or math.isnan(ci["half_width"]):
+        return math.inf
+    if ci["half_width"] == 0:
+        return 0.0
+    return abs(ci["half_width"] / ci["mean"]) if ci["mean"] != 0 else math.inf
