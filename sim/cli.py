@@ -177,6 +177,40 @@ def cmd_sweep(args) -> int:
     return _report_failures(result)
 
 
+def cmd_warmup(args) -> int:
+    import json
+
+    from . import warmup
+    from .executors import make_executor
+
+    path, scenario = _load(args)
+    scenario = experiment.with_overrides(scenario, ["run.warmup_days=0"])
+    out = Path(args.out) if args.out else default_run_dir(Path("results"), f"warmup-{scenario.meta.name}")
+    if out.exists():
+        raise FolderError(f"{out}: already exists; results are never overwritten")
+    executor = make_executor(1 if args.reps == 1 else args.jobs, args.dask)
+    try:
+        tasks = [(scenario, scenario.run.seed, r) for r in range(args.reps)]
+        series = list(executor.run(warmup.replication_series, tasks))
+    finally:
+        executor.close()
+    table, suggestions = warmup.analyse(series)
+    chosen = max(suggestions.values())
+    out.mkdir(parents=True)
+    warmup.plot(table, suggestions, chosen, out / "warmup.png",
+                f"{scenario.meta.name}: Welch's method over {args.reps} replications")
+    experiment.atomic_write(out / "warmup.csv", table.to_csv(index=False))
+    experiment.atomic_write(out / "manifest.json", json.dumps({
+        "version": __version__, "scenario": scenario.meta.name, "seed": scenario.run.seed,
+        "replications": args.reps, "days": scenario.run.days, "suggested_warmup_days": chosen,
+        "by_series": suggestions, "command": _command_line()}, indent=2) + "\n")
+    if not args.quiet:
+        for name, d in suggestions.items():
+            print(f"  {name:18s} settles after {d} days  ({warmup.SERIES[name]})")
+        print(f"suggested warm-up: {chosen} days (use --warmup-days {chosen}); figure: {out / 'warmup.png'}")
+    return 0
+
+
 def cmd_check(args) -> int:
     import tomli_w
 
@@ -249,6 +283,12 @@ def build_parser() -> argparse.ArgumentParser:
     overrides(sw)
     execution(sw, 5)
     sw.set_defaults(func=cmd_sweep)
+
+    wu = sub.add_parser("warmup", help="suggest a warm-up length with Welch's method (plots the running means)")
+    wu.add_argument("scenario", nargs="?", help=f"scenario TOML file (default {DEFAULT_SCENARIO})")
+    overrides(wu)
+    execution(wu, 5)
+    wu.set_defaults(func=cmd_warmup)
 
     check = sub.add_parser("check", help="validate a scenario and print what it resolves to")
     check.add_argument("scenario", nargs="?", help=f"scenario TOML file (default {DEFAULT_SCENARIO})")
