@@ -8,10 +8,12 @@ simulate), so the whole file takes a few seconds.
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -316,11 +318,21 @@ def test_issue_cases_exist():
     assert ISSUE_CASES <= {c.id for c in BAD}
 
 
+@pytest.fixture(scope="module")
+def issue_case_runs(tmp_path_factory) -> dict[str, tuple[Path, subprocess.CompletedProcess]]:
+    """Run every issue case's ``check`` subprocess, a few at a time (start-up dominates)."""
+    def run(case: Bad):
+        path = write_case(tmp_path_factory.mktemp(case.id), case)
+        return case.id, (path, check_cli(str(path), *set_args(case.overrides)))
+
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        return dict(pool.map(run, [c for c in BAD if c.id in ISSUE_CASES]))
+
+
 @pytest.mark.parametrize("case", [c for c in BAD if c.id in ISSUE_CASES], ids=lambda c: c.id)
-def test_bad_input_subprocess_exits_2_without_traceback(tmp_path, case):
-    path = write_case(tmp_path, case)
-    line = one_error_line(check_cli(str(path), *set_args(case.overrides)))
-    assert_names_everything(line, path, case)
+def test_bad_input_subprocess_exits_2_without_traceback(issue_case_runs, case):
+    path, result = issue_case_runs[case.id]
+    assert_names_everything(one_error_line(result), path, case)
 
 
 # ---------------------------------------------------------------- more bad input: files, --set
