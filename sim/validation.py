@@ -66,7 +66,7 @@ from scipy import stats
 from . import __version__, theory
 from .distributions import Exponential, Fixed
 from .log import ABANDONED, ACTIVITIES, EventLog
-from .scenario import CHANNELS, DAYS, GRADES, Scenario, ScenarioError, horizon_minutes, load_scenario
+from .scenario import _NO_VALUE, CHANNELS, DAYS, GRADES, Scenario, ScenarioError, horizon_minutes, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE_DIR = Path("scenarios") / "validation"
@@ -76,7 +76,6 @@ DEFAULT_SEED = 1
 DEFAULT_REPS = 20
 LEVEL = 0.95
 EXACT_TOL = 1e-6  # minutes
-_NO = object()
 
 # The registered cases: file stem -> (replications, in the fast subset). Every file in
 # scenarios/validation/ must be listed here (a test checks both ways).
@@ -163,13 +162,8 @@ def kind_of(path: str | Path) -> str:
     for k in sorted(KINDS, key=len, reverse=True):
         if stem == k or stem.startswith(k + "-"):
             return k
-    raise ScenarioError(path, "", _NO_VALUE(), "cannot tell the validation kind from the file name; name it "
+    raise ScenarioError(path, "", _NO_VALUE, "cannot tell the validation kind from the file name; name it "
                         f"'<kind>-....toml' or give --kind (one of {', '.join(KINDS)})")
-
-
-def _NO_VALUE():
-    from .scenario import _NO_VALUE as nv
-    return nv
 
 
 # ============================================================================ conditions
@@ -362,7 +356,7 @@ def _window(s: Scenario, drain: float) -> Window:
     a = s.run.warmup_days * 1440.0
     h = horizon_minutes(s)
     drain = min(drain, 0.25 * (h - a))  # never more than a quarter of the measured period
-    return Window(a, h - drain)
+    return Window(float(a), float(h - drain))
 
 
 def _drain(*waits_and_rates) -> float:
@@ -374,7 +368,7 @@ def _drain(*waits_and_rates) -> float:
         d = max(d, 50.0 * max(waits))
     if rates:
         d = max(d, 20.0 / min(rates))
-    return d
+    return float(d)
 
 
 # ---------------------------------------------------------------------------- handler queue
@@ -684,9 +678,6 @@ def _kind_deterministic(s: Scenario, need: _Need):
     r = s.response
     need(s.policy.kind == "none", "policy.kind", s.policy.kind, 'policy.kind = "none"')
     need(not s.appointments.booking or need.grade_rate(3) == 0, "appointments.booking", True, "appointments.booking = false")
-    need(not r.non_incident, "response.non_incident", list(r.non_incident), "no briefings or breaks")
-    need.constant_servers(r.shifts, "response.shifts")
-    need.handlers()
     blue = {GRADES.index(g) + 1 for g in r.blue_light_grades}
     areas = list(r.areas)
     extra = 0.0
@@ -989,7 +980,7 @@ def cmd_validate(args) -> int:
         specs = [(Path(f).stem, Path(f), args.kind or kind_of(f), args.reps or DEFAULT_REPS) for f in args.scenario]
     else:
         if args.kind or args.set:
-            raise ScenarioError("--kind/--set", "", _NO_VALUE(), "only with --scenario")
+            raise ScenarioError("--kind/--set", "", _NO_VALUE, "only with --scenario")
         specs = [(c.name, c.path, c.kind, args.reps or c.reps) for c in cases() if args.full or c.fast]
 
     def progress(res: CaseResult) -> None:

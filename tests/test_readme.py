@@ -33,6 +33,17 @@ def console_examples() -> list[tuple[str, str]]:
 EXAMPLES = console_examples()
 
 
+def test_readme_python_example_runs():
+    blocks = re.findall(r"```python\n(.*?)```", README, flags=re.S)
+    assert blocks
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    for code in blocks:
+        proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=600)
+        assert proc.returncode == 0, proc.stderr
+        assert "resource_downgrades_per_week" in proc.stdout
+
+
 def test_readme_has_examples_and_two_setup_commands():
     assert len(EXAMPLES) >= 4
     assert "make run" in README and "make test" in README
