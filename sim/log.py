@@ -7,6 +7,7 @@ Parquet files read. KPIs never see the model, only this log.
 """
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,47 +30,83 @@ _INT_COLS = {"caller": np.int32, "channel": np.int8, "retry_of": np.int32, "true
 
 
 class CallColumns:
-    """Growable columns, one row per call (a call is also its incident, if it becomes one)."""
+    """Columns with one row per call (a call is also its incident, if it becomes one).
+
+    Storage is numpy (compact, vectorised at the end); the model reads and writes through
+    ``memoryview`` attributes of the same memory, which is several times faster per item
+    than indexing numpy from Python and needs no copy. Capacity is exact: every caller
+    calls once, plus once more if they would retry after abandoning.
+    """
 
     def __init__(self, capacity: int):
         self.n = 0
+        self.capacity = int(capacity)
         self.cols: dict[str, np.ndarray] = {}
-        cap = max(int(capacity), 16)
         for c in _FLOAT_COLS:
-            self.cols[c] = np.full(cap, np.nan)
+            self.cols[c] = np.full(self.capacity, np.nan)
         for c, t in _INT_COLS.items():
-            self.cols[c] = np.full(cap, -1, dtype=t)
-        self.cols["units_sent"][:] = 0
-        self.cols["diverted"][:] = 0
-        self.__dict__.update(self.cols)
+            self.cols[c] = np.full(self.capacity, 0 if c in ("units_sent", "diverted") else -1, dtype=t)
+        for c, col in self.cols.items():
+            setattr(self, c, memoryview(col))
 
     def new_row(self) -> int:
-        if self.n == self.arrival.size:
-            self._grow()
+        if self.n == self.capacity:
+            raise RuntimeError("more calls than callers could make (capacity is exact)")
         self.n += 1
         return self.n - 1
 
-    def _grow(self) -> None:
-        for c, col in self.cols.items():
-            fill = np.nan if col.dtype.kind == "f" else (0 if c in ("units_sent", "diverted") else -1)
-            extra = np.full(col.size, fill, dtype=col.dtype)
-            self.cols[c] = np.concatenate([col, extra])
-        self.__dict__.update(self.cols)
+    def frame(self) -> pd.DataFrame:
+        cols = {"call_id": np.arange(self.n, dtype=np.int32)}
+        cols.update({c: col[: self.n] for c, col in self.cols.items()})
+        return pd.DataFrame(cols, copy=False)
+
+
+class Columns:
+    """Append-only typed columns (``array.array``): ~25 bytes a row instead of a tuple's ~100."""
+
+    def __init__(self, spec: dict[str, str]):
+        self.spec = spec
+        self.data = {name: array(code) for name, code in spec.items()}
+        self.append = self._make_append()
+
+    def _make_append(self):
+        """``append(row)`` unrolled for 4 or 5 columns: this is on the hot path."""
+        adds = [col.append for col in self.data.values()]
+        if len(adds) == 4:
+            a0, a1, a2, a3 = adds
+
+            def append(row) -> None:
+                a0(row[0]); a1(row[1]); a2(row[2]); a3(row[3])  # noqa: E702
+        elif len(adds) == 5:
+            a0, a1, a2, a3, a4 = adds
+
+            def append(row) -> None:
+                a0(row[0]); a1(row[1]); a2(row[2]); a3(row[3]); a4(row[4])  # noqa: E702
+        else:
+            def append(row) -> None:
+                for add, value in zip(adds, row):
+                    add(value)
+        return append
+
+    def __len__(self) -> int:
+        return len(next(iter(self.data.values())))
 
     def frame(self) -> pd.DataFrame:
-        df = pd.DataFrame({c: col[: self.n] for c, col in self.cols.items()})
-        df.insert(0, "call_id", np.arange(self.n, dtype=np.int32))
-        return df
+        dtypes = {"d": np.float64, "i": np.int32, "b": np.int8}
+        return pd.DataFrame({k: np.frombuffer(v, dtype=dtypes[self.spec[k]]) if len(v) else
+                             np.zeros(0, dtypes[self.spec[k]]) for k, v in self.data.items()}, copy=False)
 
 
 @dataclass
 class Recorder:
     """Mutable log the model writes to during a run."""
     calls: CallColumns
-    grade_changes: list = field(default_factory=list)   # (incident, time, from, to, reason)
-    pending: list = field(default_factory=list)         # (incident, grade, start, end)
+    grade_changes: list = field(default_factory=list)   # (incident, time, from, to, reason): rare
+    pending: Columns = field(default_factory=lambda: Columns(
+        {"incident": "i", "grade": "b", "start": "d", "end": "d"}))
     unit_shifts: list = field(default_factory=list)     # (unit, pool, shift, start, end, end_actual)
-    activities: list = field(default_factory=list)      # (unit, activity, start, end, incident)
+    activities: Columns = field(default_factory=lambda: Columns(
+        {"unit": "i", "activity": "b", "start": "d", "end": "d", "incident": "i"}))
 
 
 @dataclass(frozen=True)
@@ -123,11 +160,9 @@ def _labels(codes: pd.Series, names: list[str]) -> pd.Categorical:
 
 def finish(rec: Recorder, meta: dict) -> EventLog:
     gc = pd.DataFrame(rec.grade_changes, columns=["incident", "time", "from", "to", "reason"])
-    pend = pd.DataFrame(rec.pending, columns=["incident", "grade", "start", "end"])
     shifts = pd.DataFrame(rec.unit_shifts, columns=["unit", "pool", "shift", "start", "end", "end_actual"])
-    acts = pd.DataFrame(rec.activities, columns=["unit", "activity", "start", "end", "incident"])
-    for df, ints in ((gc, ("incident", "from", "to", "reason")), (pend, ("incident", "grade")),
-                     (shifts, ("unit", "pool")), (acts, ("unit", "activity", "incident"))):
+    for df, ints in ((gc, ("incident", "from", "to", "reason")), (shifts, ("unit", "pool"))):
         for c in ints:
             df[c] = df[c].astype(np.int32)
-    return EventLog(rec.calls.frame(), gc, pend, shifts, acts, meta)
+    gc["time"] = gc["time"].astype(np.float64)
+    return EventLog(rec.calls.frame(), gc, rec.pending.frame(), shifts, rec.activities.frame(), meta)

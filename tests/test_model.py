@@ -219,11 +219,9 @@ def test_regraded_pending_incident_moves_in_the_order():
 
 
 def test_dispatcher_regrade_reorders_and_records():
-    """Through the dispatcher: a regraded waiting incident moves and the change is logged."""
-    s = small(demand={"channels": {"999": {"calls_per_day": 0}, "101": {"calls_per_day": 0}}},
-              response={"shifts": {"day": {"units": 0}, "night": {"units": 0}}},
-              policy={"kind": "none"})
-    model = Model(s, seed=1)
+    """Through the dispatcher: a regraded waiting incident moves and the change is logged.
+    The model is built but not started, so no unit comes on duty and no caller arrives."""
+    model = Model(small(policy={"kind": "none"}), seed=1)
     calls, d = model.rec.calls, model.dispatch
     for t, grade in ((1.0, 2), (2.0, 2), (3.0, 1)):
         model.env.run(until=t)

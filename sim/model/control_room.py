@@ -25,11 +25,13 @@ class ControlRoom:
         self.leaving = 0
         self.queues = (deque(), deque())  # 999, 101; abandoned calls are skipped lazily
         c = self.callers
-        # plain Python lists: element access is several times faster than numpy scalars
-        self._arrival = c.arrival.tolist()
-        self._channel = c.channel.tolist()
-        self._patience = c.patience.tolist()
-        self._handling = c.handling.tolist()
+        # memoryviews: item access twice as fast as numpy scalars, and no copy of the arrays
+        self._arrival = memoryview(c.arrival)
+        self._channel = memoryview(c.channel)
+        self._patience = memoryview(c.patience)
+        self._handling = memoryview(c.handling)
+        self._assessed = memoryview(c.assessed)
+        self._n = len(c)
         chans = [model.s.demand.channels.get(name) for name in ("999", "101")]
         self._graded_at = [ch.graded_at if ch is not None else 1.0 for ch in chans]
 
@@ -42,13 +44,10 @@ class ControlRoom:
         if len(self.callers):
             self.m.at(self._arrival[0], self._next_caller, 0)
 
-    def close(self) -> None:
-        """Nothing to flush: calls still queued or in handling are 'open' at the horizon."""
-
     # ------------------------------------------------------------------ arrivals
     def _next_caller(self, k: int) -> None:
         self.offer(k, self._channel[k], self._patience[k], -1)
-        if k + 1 < len(self._arrival):
+        if k + 1 < self._n:
             self.m.at(self._arrival[k + 1] - self.m.env.now, self._next_caller, k + 1)
 
     def offer(self, caller: int, channel: int, patience: float, retry_of: int) -> None:
@@ -59,10 +58,6 @@ class ControlRoom:
         calls.channel[c] = channel
         calls.retry_of[c] = retry_of
         calls.arrival[c] = self.m.env.now
-        calls.true_risk[c] = self.callers.true_risk[caller]
-        calls.category[c] = self.callers.category[caller]
-        calls.area[c] = self.callers.area[caller]
-        calls.units_needed[c] = self.callers.units_needed[caller]
         if self.free > 0:
             self._answer(c)
             return
@@ -99,7 +94,7 @@ class ControlRoom:
         """THRIVE done: the grade is recorded and the incident created (handler may still be on the line)."""
         calls = self.calls
         calls.graded[c] = self.m.env.now
-        grade = int(self.callers.assessed[calls.caller[c]])
+        grade = self._assessed[calls.caller[c]]
         calls.initial_grade[c] = grade
         calls.final_grade[c] = grade
         self.m.dispatch.route(c, grade)

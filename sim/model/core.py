@@ -7,7 +7,8 @@ which keeps the domain logic readable as "at time t, do this" and the model fast
 """
 from __future__ import annotations
 
-import numpy as np
+from heapq import heappush
+
 import simpy
 from simpy.core import NORMAL
 
@@ -17,21 +18,19 @@ from ..random import Streams
 from ..scenario import Scenario, horizon_minutes
 
 
-class _Timer(simpy.events.Event):
-    """An already-triggered event that calls ``fn(*args)`` when the clock reaches it."""
+def _fire(timer: "_Timer") -> None:
+    timer.fn(*timer.args)
 
-    __slots__ = ("fn", "args")
 
-    def __init__(self, env: simpy.Environment, delay: float, fn, args):
-        self.env = env
-        self.callbacks = [self._fire]
-        self._ok = True
-        self._value = None
-        self.fn, self.args = fn, args
-        env.schedule(self, NORMAL, delay)
+_FIRE = [_fire]  # shared: Environment.step() only iterates an event's callbacks
 
-    def _fire(self, _event):
-        self.fn(*self.args)
+
+class _Timer:
+    """The least an entry in SimPy's event queue needs: ``Environment.step()`` pops it, reads
+    ``callbacks`` and ``_ok``, and calls each callback with it. A full ``simpy.Event``
+    (plus a ``Timeout``'s bookkeeping) costs twice as much, and there are millions of these."""
+
+    __slots__ = ("callbacks", "_ok", "fn", "args")
 
 
 class Model:
@@ -45,22 +44,33 @@ class Model:
         self.env = simpy.Environment()
         self.streams = Streams(seed, replication)
         self.horizon = horizon_minutes(scenario)
+        self._queue, self._eid = self.env._queue, self.env._eid
         self.callers: Callers = draw_callers(scenario, self.streams)
-        self.rec = Recorder(CallColumns(int(len(self.callers) * 1.1) + 16))
+        # exact capacity: one call per caller, plus one for each caller who would call back
+        self.rec = Recorder(CallColumns(len(self.callers) + int(self.callers.retries.sum())))
         self.dispatch = Dispatcher(self)
         self.control_room = ControlRoom(self)
 
     def at(self, delay: float, fn, *args) -> None:
-        """Call ``fn(*args)`` ``delay`` minutes from now."""
-        _Timer(self.env, delay, fn, args)
+        """Call ``fn(*args)`` ``delay`` minutes from now (what ``env.schedule`` does, inlined)."""
+        timer = _Timer()
+        timer.callbacks, timer._ok, timer.fn, timer.args = _FIRE, True, fn, args
+        heappush(self._queue, (self.env._now + delay, NORMAL, next(self._eid), timer))
 
     def run(self) -> EventLog:
         self.dispatch.start()
         self.control_room.start()
         self.env.run(until=self.horizon)
         self.dispatch.close(self.horizon)
-        self.control_room.close()
+        self._copy_caller_facts()
         return finish(self.rec, self._meta())
+
+    def _copy_caller_facts(self) -> None:
+        """Facts about the caller, not the call: filled in for every call row at the end."""
+        cols, n = self.rec.calls.cols, self.rec.calls.n
+        k = cols["caller"][:n]
+        for name in ("true_risk", "category", "area", "units_needed"):
+            cols[name][:n] = getattr(self.callers, name)[k]
 
     def _meta(self) -> dict:
         s = self.s
@@ -85,6 +95,3 @@ def run_model(scenario: Scenario, seed: int | None = None, replication: int = 0)
     seed = scenario.run.seed if seed is None else seed
     return Model(scenario, seed, replication).run()
 
-
-def ensure_finite(x: float) -> float:
-    return float(x) if np.isfinite(x) else np.inf

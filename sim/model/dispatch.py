@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..log import (ATTENDED, APPOINTMENT_KEPT, NO_INCIDENT, OPEN, RESOLVED, ACTIVITIES, POOLS)
 from ..rota import shift_instances
 from ..scenario import GRADES
@@ -45,12 +47,13 @@ class Dispatcher:
         self.calls = model.rec.calls
         self.rec = model.rec
         c = model.callers
-        self._travel_blue = c.travel_blue.tolist()
-        self._travel_normal = c.travel_normal.tolist()
-        self._on_scene = c.on_scene.tolist()
-        self._arrest = c.arrest.tolist()
-        self._custody = c.custody.tolist()
-        self._admin = c.admin.tolist()
+        self._travel_blue = memoryview(c.travel_blue)
+        self._travel_normal = memoryview(c.travel_normal)
+        self._on_scene = memoryview(c.on_scene)
+        self._arrest = memoryview(c.arrest)
+        self._custody = memoryview(c.custody)
+        self._admin = memoryview(c.admin)
+        self._units_needed = memoryview(c.units_needed)
         self.pending = PendingList()
         self.free: dict[int, Unit] = {}            # response units free now
         self.neighbourhood: dict[int, Unit] = {}   # neighbourhood officers on duty, not borrowed
@@ -148,7 +151,8 @@ class Dispatcher:
         elif grade == 4:
             calls.outcome[c] = RESOLVED
         else:
-            inc = Incident(c, int(calls.caller[c]), grade, int(calls.units_needed[c]))
+            caller = calls.caller[c]
+            inc = Incident(c, caller, grade, self._units_needed[caller])
             self.active[c] = inc
             inc.since = self.m.env.now
             if grade == 3 and self.booking:
@@ -181,11 +185,13 @@ class Dispatcher:
         if not inc.units and inc.unresourced_since is None:
             inc.unresourced_since = self.m.env.now
         inc.epoch += 1
+        self.try_dispatch()
+        if inc.units:
+            return  # resourced at once: the policy has nothing to look at
+        if inc.grade == 1 and self.divert_from:
+            self._divert_to(inc)
         for delay, check in self.policy.checks(inc.grade):
             self.m.at(delay, self._check, inc, inc.epoch, check, 0)
-        self.try_dispatch()
-        if inc.grade == 1 and not inc.units and self.divert_from:
-            self._divert_to(inc)
 
     def _close_unresourced(self, inc: Incident) -> None:
         if inc.unresourced_since is not None:
@@ -350,11 +356,10 @@ class Dispatcher:
                 self.rec.activities.append((u.id, A_BORROWED, u.borrowed_at, horizon, -1))
             ended = horizon if u.off_due else math.nan
             self.rec.unit_shifts.append((u.id, u.pool, u.shift, u.start, u.end, ended))
-        calls = self.calls
-        n = calls.n
-        outcome = calls.outcome[:n]
+        cols, n = self.calls.cols, self.calls.n
+        outcome = cols["outcome"][:n]
         todo = outcome < 0
-        on_scene = ~(calls.first_on_scene[:n] != calls.first_on_scene[:n])
+        on_scene = ~np.isnan(cols["first_on_scene"][:n])
         outcome[todo & on_scene] = ATTENDED
-        outcome[todo & on_scene & (calls.final_grade[:n] == 3)] = APPOINTMENT_KEPT
+        outcome[todo & on_scene & (cols["final_grade"][:n] == 3)] = APPOINTMENT_KEPT
         outcome[todo & ~on_scene] = OPEN
