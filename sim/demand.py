@@ -85,20 +85,31 @@ def _choice(rng: np.random.Generator, probs: np.ndarray, n: int) -> np.ndarray:
 
 
 def draw_callers(s: Scenario, streams: Streams) -> Callers:
+    """All callers of the run in arrival order. Each channel's needs are drawn in one batch
+    and scattered into place, so only one channel's temporaries exist at a time."""
     horizon = horizon_minutes(s)
     n_hours = int(np.ceil(horizon / 60.0))
-    parts = []
+    times = {}
     for code, name in enumerate(CHANNELS):
-        ch = s.demand.channels.get(name)
-        if ch is None:
-            continue
-        times = arrival_times(hourly_rates(s, name, n_hours), horizon, streams(f"{name}.arrivals"))
-        parts.append(_needs(s, name, code, ch, times, streams))
-    if not parts:
+        if s.demand.channels.get(name) is not None:
+            times[code] = arrival_times(hourly_rates(s, name, n_hours), horizon, streams(f"{name}.arrivals"))
+    if not times:
         return _empty()
-    merged = {f.name: np.concatenate([p[f.name] for p in parts]) for f in fields(Callers)}
-    order = np.argsort(merged["arrival"], kind="stable")
-    return Callers(**{k: v[order] for k, v in merged.items()})
+    all_times = np.concatenate(list(times.values()))
+    codes = np.concatenate([np.full(t.size, code, dtype=np.int8) for code, t in times.items()])
+    order = np.argsort(all_times, kind="stable")
+    channel = codes[order]
+    out: dict[str, np.ndarray] = {}
+    for code, t in times.items():
+        name = CHANNELS[code]
+        needs = _needs(s, name, code, s.demand.channels.get(name), t, streams)
+        where = np.flatnonzero(channel == code)  # this channel's calls, in arrival order
+        for k, v in needs.items():
+            if k not in out:
+                out[k] = np.empty(order.size, dtype=v.dtype)
+            out[k][where] = v
+        del needs
+    return Callers(**out)
 
 
 def _needs(s: Scenario, name: str, code: int, ch, times: np.ndarray, streams: Streams) -> dict:

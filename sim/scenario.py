@@ -55,7 +55,9 @@ def _show(value: Any) -> str:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
+    # strict: "5" is not a number and "yes" is not true; no inf/nan where a finite number is meant
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False, strict=True,
+                              allow_inf_nan=False)
 
 
 def _check_probabilities(mix: dict[str, float], what: str) -> dict[str, float]:
@@ -471,6 +473,8 @@ def read_layers(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
     path = Path(path)
     if not path.exists():
         raise ScenarioError(path, "", _NO_VALUE, "file not found")
+    if not path.is_file():
+        raise ScenarioError(path, "", _NO_VALUE, "expected a scenario file, not a folder")
     resolved = path.resolve()
     if resolved in _seen:
         raise ScenarioError(path, "base", str(path), "a base chain must not loop back to a file it came from")
@@ -486,8 +490,9 @@ def read_layers(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
     if not isinstance(base, str):
         raise ScenarioError(path, "base", base, "expected a file name (a string)")
     base_path = (path.parent / base)
-    if not base_path.exists():
-        raise ScenarioError(path, "base", base, f"base file not found (looked for {base_path})")
+    if not base_path.is_file():
+        what = "is a folder, not a scenario file" if base_path.is_dir() else "base file not found"
+        raise ScenarioError(path, "base", base, f"{what} (looked for {base_path})")
     return deep_merge(read_layers(base_path, _seen + (resolved,)), data)
 
 
@@ -588,6 +593,8 @@ def _first_error(exc: ValidationError, source) -> ScenarioError:
         expected = "expected an integer"
     elif etype in ("float_type", "float_parsing"):
         expected = "expected a number"
+    elif etype == "finite_number":
+        expected = "expected a finite number"
     elif etype in ("bool_type", "bool_parsing"):
         expected = "expected true or false"
     elif etype in ("string_type",):

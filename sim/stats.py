@@ -4,7 +4,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
+
+
+def _t_quantile(q: float, dof: float) -> float:
+    from scipy import stats  # imported when first needed: scipy.stats is heavy to import
+
+    return float(stats.t.ppf(q, dof))
 
 
 def mean_ci(values, level: float = 0.95) -> dict[str, float]:
@@ -20,7 +25,7 @@ def mean_ci(values, level: float = 0.95) -> dict[str, float]:
         hw = math.nan
     else:
         sd = float(x.std(ddof=1))
-        hw = 0.0 if sd == 0 else float(stats.t.ppf(0.5 + level / 2, n - 1) * sd / math.sqrt(n))
+        hw = 0.0 if sd == 0 else _t_quantile(0.5 + level / 2, n - 1) * sd / math.sqrt(n)
     return {"mean": mean, "ci_low": mean - hw, "ci_high": mean + hw, "half_width": hw, "reps": n}
 
 
@@ -36,7 +41,7 @@ def welch_half_width(a, b, level: float = 0.95) -> float:
     if se2 == 0:
         return 0.0
     dof = se2 ** 2 / ((va ** 2) / (a.size - 1) + (vb ** 2) / (b.size - 1))
-    return float(stats.t.ppf(0.5 + level / 2, dof) * math.sqrt(se2))
+    return _t_quantile(0.5 + level / 2, dof) * math.sqrt(se2)
 
 
 def relative_half_width(ci: dict[str, float]) -> float:
