@@ -33,32 +33,48 @@ class CallColumns:
     """Columns with one row per call (a call is also its incident, if it becomes one).
 
     Storage is numpy (compact, vectorised at the end); the model reads and writes through
-    ``memoryview`` attributes of the same memory, which is several times faster per item
-    than indexing numpy from Python and needs no copy. Capacity is exact: every caller
-    calls once, plus once more if they would retry after abandoning.
+    ``memoryview`` attributes of the same memory, which is twice as fast per item as
+    indexing numpy from Python and needs no copy. Start with room for every caller plus a
+    few retries; grow by a quarter when full (the model always goes through these
+    attributes, so it sees the new columns).
     """
 
     def __init__(self, capacity: int):
         self.n = 0
-        self.capacity = int(capacity)
+        self.capacity = max(int(capacity), 16)
         self.cols: dict[str, np.ndarray] = {}
         for c in _FLOAT_COLS:
             self.cols[c] = np.full(self.capacity, np.nan)
         for c, t in _INT_COLS.items():
-            self.cols[c] = np.full(self.capacity, 0 if c in ("units_sent", "diverted") else -1, dtype=t)
+            self.cols[c] = np.full(self.capacity, _fill(c), dtype=t)
+        self._views()
+
+    def _views(self) -> None:
         for c, col in self.cols.items():
             setattr(self, c, memoryview(col))
 
     def new_row(self) -> int:
         if self.n == self.capacity:
-            raise RuntimeError("more calls than callers could make (capacity is exact)")
+            self._grow()
         self.n += 1
         return self.n - 1
+
+    def _grow(self) -> None:
+        extra = max(self.capacity // 4, 16)
+        for c, col in self.cols.items():
+            fill = np.nan if col.dtype.kind == "f" else _fill(c)
+            self.cols[c] = np.concatenate([col, np.full(extra, fill, col.dtype)])
+        self.capacity += extra
+        self._views()
 
     def frame(self) -> pd.DataFrame:
         cols = {"call_id": np.arange(self.n, dtype=np.int32)}
         cols.update({c: col[: self.n] for c, col in self.cols.items()})
         return pd.DataFrame(cols, copy=False)
+
+
+def _fill(column: str) -> int:
+    return 0 if column in ("units_sent", "diverted") else -1
 
 
 class Columns:
@@ -104,7 +120,8 @@ class Recorder:
     grade_changes: list = field(default_factory=list)   # (incident, time, from, to, reason): rare
     pending: Columns = field(default_factory=lambda: Columns(
         {"incident": "i", "grade": "b", "start": "d", "end": "d"}))
-    unit_shifts: list = field(default_factory=list)     # (unit, pool, shift, start, end, end_actual)
+    unit_shifts: Columns = field(default_factory=lambda: Columns(
+        {"unit": "i", "pool": "b", "shift": "i", "start": "d", "end": "d", "end_actual": "d"}))
     activities: Columns = field(default_factory=lambda: Columns(
         {"unit": "i", "activity": "b", "start": "d", "end": "d", "incident": "i"}))
 
@@ -160,9 +177,9 @@ def _labels(codes: pd.Series, names: list[str]) -> pd.Categorical:
 
 def finish(rec: Recorder, meta: dict) -> EventLog:
     gc = pd.DataFrame(rec.grade_changes, columns=["incident", "time", "from", "to", "reason"])
-    shifts = pd.DataFrame(rec.unit_shifts, columns=["unit", "pool", "shift", "start", "end", "end_actual"])
-    for df, ints in ((gc, ("incident", "from", "to", "reason")), (shifts, ("unit", "pool"))):
-        for c in ints:
-            df[c] = df[c].astype(np.int32)
+    for c in ("incident", "from", "to", "reason"):
+        gc[c] = gc[c].astype(np.int32)
     gc["time"] = gc["time"].astype(np.float64)
+    shifts = rec.unit_shifts.frame()
+    shifts["shift"] = pd.Categorical.from_codes(shifts["shift"].to_numpy(), meta["shift_names"])
     return EventLog(rec.calls.frame(), gc, rec.pending.frame(), shifts, rec.activities.frame(), meta)

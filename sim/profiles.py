@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .kpis import pending_counts, resource_downgrades
+from .kpis import _window_calls, pending_counts, resource_downgrades
 from .log import ABANDONED, ACTIVITIES, POOLS, EventLog
 
 PROFILES = {
@@ -87,23 +87,28 @@ def compute_profiles(log: EventLog) -> pd.DataFrame:
     rows: list[tuple[str, str, np.ndarray, np.ndarray]] = []
     how = np.arange(HOURS_OF_WEEK, dtype=float)
     c = log.calls
-    win = c[(c["arrival"] >= log.warmup) & (c["arrival"] < log.horizon)]
+    win = _window_calls(log, "channel", "arrival", "answered", "abandoned", "outcome", "initial_grade",
+                        "true_risk", "first_on_scene")
 
-    urgent = c[c["initial_grade"].isin([1, 2])]
-    g3_due = c.loc[c["appointment"].notna(), "appointment"].to_numpy()
-    demand = _per_hour_of_week(urgent["graded"].to_numpy(), None, log) + _per_hour_of_week(g3_due, None, log)
+    grade = c["initial_grade"].to_numpy()
+    urgent_graded = c["graded"].to_numpy()[(grade == 1) | (grade == 2)]
+    appointment = c["appointment"].to_numpy()
+    g3_due = appointment[~np.isnan(appointment)]
+    demand = _per_hour_of_week(urgent_graded, None, log) + _per_hour_of_week(g3_due, None, log)
     rows.append(("incidents_to_attend", "", how, demand))
 
     sh = log.unit_shifts[log.unit_shifts["pool"] == POOLS.index("response")]
     duty_end = sh["end_actual"].fillna(log.horizon).to_numpy()
     on_duty = _occupancy(sh["start"].to_numpy(), duty_end, log)
     acts = log.activities
-    resp = acts[acts["unit"].isin(set(sh["unit"]))]
-    blocks = resp[resp["activity"] == ACTIVITIES.index("non_incident")]
-    busy = resp[resp["activity"].isin([ACTIVITIES.index(a) for a in ("incident", "custody", "admin")])]
+    unit, activity = acts["unit"].to_numpy(), acts["activity"].to_numpy()
+    start, end = acts["start"].to_numpy(), acts["end"].to_numpy()
+    response = np.isin(unit, sh["unit"].to_numpy())
+    blocks = response & (activity == ACTIVITIES.index("non_incident"))
+    busy = response & np.isin(activity, [ACTIVITIES.index(a) for a in ("incident", "custody", "admin")])
     rows.append(("units_on_duty", "", how, on_duty))
-    rows.append(("units_available", "", how, on_duty - _occupancy(blocks["start"].to_numpy(), blocks["end"].to_numpy(), log)))
-    rows.append(("units_busy", "", how, _occupancy(busy["start"].to_numpy(), busy["end"].to_numpy(), log)))
+    rows.append(("units_available", "", how, on_duty - _occupancy(start[blocks], end[blocks], log)))
+    rows.append(("units_busy", "", how, _occupancy(start[busy], end[busy], log)))
 
     d = resource_downgrades(log)
     rows.append(("resource_downgrades", "", how, _per_hour_of_week(d["time"].to_numpy(), None, log)))
@@ -119,8 +124,8 @@ def compute_profiles(log: EventLog) -> pd.DataFrame:
     all_shifts = log.unit_shifts
     over = (all_shifts["end_actual"] - all_shifts["end"]).clip(lower=0).fillna(0) / 60.0
     rows.append(("overtime_hours", "", how, _per_hour_of_week(all_shifts["end"].to_numpy(), over.to_numpy(), log)))
-    borrowed = acts[acts["activity"] == ACTIVITIES.index("borrowed")]
-    rows.append(("neighbourhood_hours", "", how, _occupancy(borrowed["start"].to_numpy(), borrowed["end"].to_numpy(), log) * 1.0))
+    borrowed = activity == ACTIVITIES.index("borrowed")
+    rows.append(("neighbourhood_hours", "", how, _occupancy(start[borrowed], end[borrowed], log)))
 
     hod = np.arange(24, dtype=float)
     for name, channel, seconds in (("sl_999_10s", 0, 10), ("abandon_rate_101", 1, None)):

@@ -30,8 +30,9 @@ deterministic   ample handlers and units, fixed handling and travel: every call-
                 equals answer + handling-to-grade + dispatch + travel, exactly
 ==============  ============================================================================
 
-Statistics. Replication ``r`` is ``run_model(scenario, seed, r)``; replications are the
-independent samples. Per replication, each quantity is measured over a window
+Statistics. Replication ``r`` is ``run_model(scenario, seed, r)`` with the file's own
+``run.seed`` (so distinct case files draw independent random numbers; ``--seed`` overrides
+it for every case); replications are the independent samples. Per replication, each quantity is measured over a window
 ``[warm-up, horizon - drain)``: per-call quantities are the mean over calls *arriving* in the
 window (every one of them has finished waiting by the horizon: ``drain`` is set from the
 theory so a window call is still waiting at the horizon with negligible probability), and
@@ -41,7 +42,7 @@ quantity passes when the analytic value lies inside it. Deterministic quantities
 every call equals the analytic value to 1e-6 minutes. With many quantities, about 5% of them
 would miss their 95% interval by chance alone; the report states how many are expected to.
 
-Programmatic use: ``validate_file(path, kind=None, reps=20, seed=1)`` returns the rows; the
+Programmatic use: ``validate_file(path, kind=None, reps=20)`` returns the rows; the
 command ``triage-sim validate-model`` (``register``) runs the registered cases (a fast subset,
 or all with ``--full``) or any files given with ``--scenario`` and writes ``docs/validation.md``.
 """
@@ -72,7 +73,6 @@ ROOT = Path(__file__).resolve().parent.parent
 CASE_DIR = Path("scenarios") / "validation"
 REPORT = Path("docs") / "validation.md"
 KINDS = ("mmc", "priority", "erlang_a", "dispatch", "arrivals", "little", "deterministic")
-DEFAULT_SEED = 1
 DEFAULT_REPS = 20
 LEVEL = 0.95
 EXACT_TOL = 1e-6  # minutes
@@ -278,20 +278,19 @@ class _Need:
         amounts), or one channel of M/M/c handlers grades at the end of handling (Burke)."""
         names = self.active_channels()
         lam = sum(self.stationary_rate(n) for n in names)
-        c = self.handlers()
-        hmeans = [self.s.demand.channels.get(n).handling.mean for n in names]
-        hmean = max(hmeans) if hmeans else 0.0
+        hmean = max((self.s.demand.channels.get(n).handling.mean for n in names), default=0.0)
         if hmean == 0 or lam == 0:
-            return
+            return  # handling takes no time: incidents are graded the moment calls arrive
+        c = self.handlers()
         a = lam * hmean
-        ample = a < c and theory.erlang_c_wait_probability(c, lam, 1.0 / hmean) < 1e-6
-        if ample:
+        p_wait = theory.erlang_c_wait_probability(c, lam, 1.0 / hmean) if a < c else 1.0
+        if p_wait < 1e-6:
             return
         ch = self.s.demand.channels.get(names[0])
         burke = (len(names) == 1 and isinstance(ch.handling, Exponential) and ch.patience is None
-                 and ch.graded_at == 1.0)
-        self(burke, "call_handling.shifts", f"P(wait) = {theory.erlang_c_wait_probability(c, lam, 1 / hmean) if a < c else 1:.3g}",
-             "ample handlers (P(wait) < 1e-6), or one channel of M/M/c handlers without abandonment "
+                 and ch.graded_at == 1.0 and a < c)
+        self(burke, "call_handling.shifts", f"{c} handlers, P(wait) = {p_wait:.3g}",
+             "ample handlers (P(wait) < 1e-6), or one channel of stable M/M/c handlers without abandonment "
              "grading at the end of handling (graded_at = 1)")
 
 
@@ -358,10 +357,10 @@ def _window(s: Scenario, drain: float) -> Window:
     return Window(float(a), float(h - drain))
 
 
-def _drain(*waits_and_rates) -> float:
+def _drain(waits: list[float], rates: list[float]) -> float:
     """Minutes kept free at the end so calls arriving in the window have all finished waiting:
-    at least 2 hours, 50 mean waits of the slowest class, 20 time constants of the tail."""
-    waits, rates = waits_and_rates
+    at least 2 hours, 50 mean waits of the slowest class and 20 time constants of the wait's
+    tail (``rates``: c mu - lam, or the abandonment rate)."""
     d = 120.0
     if waits:
         d = max(d, 50.0 * max(waits))
@@ -371,7 +370,7 @@ def _drain(*waits_and_rates) -> float:
 
 
 # ---------------------------------------------------------------------------- handler queue
-def _handler_queue_quantities(w: Window, channel: int | None, label: str):
+def _handler_queue_quantities(w: Window, channel: int | None = None):
     """Per-call and time-average measures of the handler queue (optionally one channel)."""
 
     def pwait(log):
@@ -417,7 +416,7 @@ def _kind_mmc(s: Scenario, need: _Need):
     wq = theory.erlang_c_mean_wait(c, lam, mu)
     t = 1.0 / (c * mu - lam)
     w = _window(s, _drain([wq], [c * mu - lam]))
-    pwait, mean_wait, qlen = _handler_queue_quantities(w, None, name)
+    pwait, mean_wait, qlen = _handler_queue_quantities(w)
 
     def sl(log):
         m = _in_window(log, w.a, w.b)
@@ -450,10 +449,10 @@ def _kind_priority(s: Scenario, need: _Need):
     w = _window(s, _drain(waits, [c * mu - lam]))
     q = []
     for code, (name, wk) in enumerate(zip(names, waits)):
-        _, mean_wait, qlen = _handler_queue_quantities(w, code, name)
+        _, mean_wait, qlen = _handler_queue_quantities(w, code)
         q.append(Quantity(f"{name} mean wait to answer, min [Cobham]", wk, mean_wait))
         q.append(Quantity(f"{name} mean queue length (time average)", theory.littles_law_L(lams[code], wk), qlen))
-    pwait, mean_wait, _ = _handler_queue_quantities(w, None, "all")
+    pwait, mean_wait, _ = _handler_queue_quantities(w)
     q.append(Quantity("all calls P(wait > 0) [Erlang C]", theory.erlang_c_wait_probability(c, lam, mu), pwait))
     q.append(Quantity("all calls mean wait, min [conservation]", theory.erlang_c_mean_wait(c, lam, mu), mean_wait))
     q.append(Quantity("handler utilisation", lam / (c * mu), _handler_utilisation(w, c)))
@@ -474,7 +473,7 @@ def _kind_erlang_a(s: Scenario, need: _Need):
     c = need.handlers()
     ea = theory.erlang_a(c, lam, mu, theta)
     w = _window(s, _drain([ea.mean_wait], [theta]))
-    pwait, mean_wait, qlen = _handler_queue_quantities(w, None, name)
+    pwait, mean_wait, qlen = _handler_queue_quantities(w)
 
     def p_abandon(log):
         m = _in_window(log, w.a, w.b)
@@ -576,7 +575,7 @@ def _kind_little(s: Scenario, need: _Need):
         m = _in_window(log, w.a, w.b)
         return float(_answer_wait(log)[m].sum()) / w.length
 
-    _, _, handler_l = _handler_queue_quantities(w, None, name)
+    _, _, handler_l = _handler_queue_quantities(w)
     waits_all = _grade_waits(w, None)
     pend_l = _pending_length(w)
     L_h, L_d = theory.littles_law_L(lam_h, wq_h), theory.littles_law_L(lam, wq_d)
@@ -799,10 +798,13 @@ def _map(tasks: list, jobs: int):
         return list(pool.map(_replicate, tasks))
 
 
-def simulate(path: str | Path, kind: str, reps: int, seed: int = DEFAULT_SEED, overrides: list[str] | None = None,
+def simulate(path: str | Path, kind: str, reps: int, seed: int | None = None, overrides: list[str] | None = None,
              jobs: int | None = 1) -> np.ndarray:
     """Per-replication estimates (reps x quantities) of a scenario's quantities, in the order
-    ``quantities`` gives them; replication r is ``run_model(scenario, seed, r)``."""
+    ``quantities`` gives them; replication r is ``run_model(scenario, seed, r)`` (seed: the
+    file's ``run.seed`` unless given)."""
+    if seed is None:
+        seed = load_scenario(path, overrides).run.seed
     tasks = [(str(path), list(overrides or []), kind, seed, r) for r in range(reps)]
     out = sorted(_map(tasks, jobs or _cores()))
     return np.array([values for _, values, _ in out], dtype=float)
@@ -824,9 +826,10 @@ def summarise(q: Quantity, values: list[float], level: float = LEVEL) -> tuple[f
     return mean, hw, rel, ok
 
 
-def run_cases(specs: list[tuple[str, Path, str, int]], seed: int = DEFAULT_SEED, jobs: int | None = None,
+def run_cases(specs: list[tuple[str, Path, str, int]], seed: int | None = None, jobs: int | None = None,
               overrides: list[str] | None = None, level: float = LEVEL, progress=None) -> list[CaseResult]:
-    """Run (name, path, kind, reps) cases, all replications in one process pool."""
+    """Run (name, path, kind, reps) cases, all replications in one process pool; each case
+    with its file's ``run.seed`` unless ``seed`` is given."""
     jobs = jobs or _cores()
     overrides = list(overrides or [])
     results, tasks, owners = [], [], []
@@ -836,9 +839,10 @@ def run_cases(specs: list[tuple[str, Path, str, int]], seed: int = DEFAULT_SEED,
         qs, info = quantities(s, kind, path)
         built.append(qs)
         info = dict(info, days=s.run.days, warmup_days=s.run.warmup_days)
-        results.append(CaseResult(name, kind, _rel(path), reps, seed, info))
+        case_seed = s.run.seed if seed is None else seed
+        results.append(CaseResult(name, kind, _rel(path), reps, case_seed, info))
         for r in range(reps):
-            tasks.append((str(path), overrides, kind, seed, r))
+            tasks.append((str(path), overrides, kind, case_seed, r))
             owners.append(len(results) - 1)
     # longest cases first so the pool stays busy
     costs = [_cost(path) for _, path, _, _ in specs]
@@ -853,7 +857,7 @@ def run_cases(specs: list[tuple[str, Path, str, int]], seed: int = DEFAULT_SEED,
         matrix = [reps[r] for r in sorted(reps)]
         for j, q in enumerate(built[k]):
             mean, hw, rel, ok = summarise(q, [row[j] for row in matrix], level)
-            res.rows.append(Row(res.case, res.kind, q.name, q.analytic, mean, hw, rel, ok, q.exact, res.reps, seed))
+            res.rows.append(Row(res.case, res.kind, q.name, q.analytic, mean, hw, rel, ok, q.exact, res.reps, res.seed))
         if progress:
             progress(res)
     return results
@@ -865,7 +869,7 @@ def _cost(path: Path) -> float:
     return lam * (s.run.days + s.run.warmup_days)
 
 
-def validate_file(path: str | Path, kind: str | None = None, reps: int = DEFAULT_REPS, seed: int = DEFAULT_SEED,
+def validate_file(path: str | Path, kind: str | None = None, reps: int = DEFAULT_REPS, seed: int | None = None,
                   jobs: int | None = 1, overrides: list[str] | None = None, level: float = LEVEL) -> CaseResult:
     """Validate one scenario file (kind from its name unless given); returns its rows."""
     path = Path(path)
@@ -888,11 +892,11 @@ def _rel(path: Path) -> str:
 
 
 # ============================================================================ report
-def cases_hash(root: Path = ROOT, seed: int = DEFAULT_SEED, level: float = LEVEL) -> str:
+def cases_hash(root: Path = ROOT, level: float = LEVEL) -> str:
     """A digest of what the report depends on, other than the model itself: the registry, the
-    case files' bytes, the quantities and their analytic values, the seed and the level."""
+    case files' bytes (seeds included), the quantities and their analytic values, the level."""
     h = hashlib.sha256()
-    h.update(f"seed={seed};level={level}\n".encode())
+    h.update(f"level={level}\n".encode())
     for case in cases(root):
         h.update(f"{case.name};{case.kind};{case.reps};{case.fast}\n".encode())
         h.update(case.path.read_bytes())
@@ -912,7 +916,7 @@ def _num(x: float) -> str:
     return f"{x:.4g}" if 1e-3 <= abs(x) < 1e5 else f"{x:.3e}"
 
 
-def report_markdown(results: list[CaseResult], *, seed: int, level: float, full: bool, digest: str | None,
+def report_markdown(results: list[CaseResult], *, seed: int | None, level: float, full: bool, digest: str | None,
                     command: str, seconds: float) -> str:
     rows = [r for res in results for r in res.rows]
     stochastic = [r for r in rows if not r.exact]
@@ -926,7 +930,10 @@ def report_markdown(results: list[CaseResult], *, seed: int, level: float, full:
         "described in `sim/validation.py`.",
         "",
         f"- version: triage-sim {__version__}",
-        f"- seed: {seed} (replication r is `run_model(scenario, {seed}, r)`)",
+        (f"- seed: {seed} for every case" if seed is not None else "- seed: each case file's `run.seed` (Cases table)")
+        + "; replication r of a case is `run_model(scenario, seed, r)`, r = 0 .. replications - 1",
+        "- replications: the Cases table; each replication is one independent sample (its value is the mean over "
+        "the calls arriving in the window, or a time average over the window)",
         f"- confidence: {level:.0%} two-sided Student t over replications; a quantity passes when the analytic "
         "value lies inside the interval. Deterministic quantities (marked *exact*) pass when every call "
         f"equals the analytic value within {EXACT_TOL:g} min; their ± column is the largest deviation.",
@@ -943,14 +950,14 @@ def report_markdown(results: list[CaseResult], *, seed: int, level: float, full:
     lines += ["", "## What each kind compares", ""]
     lines += [f"- **{k}**: {KIND_DOCS[k]}" for k in kinds]
     lines += ["", "## Cases", "",
-              "| case | kind | servers | rho | days + warm-up | window (min) | replications |",
-              "|---|---|---|---|---|---|---|"]
+              "| case | kind | servers | rho | days + warm-up | window (min) | seed | replications |",
+              "|---|---|---|---|---|---|---|---|"]
     for res in results:
         info = res.info
         rho = info["rho"] if isinstance(info["rho"], str) else f"{info['rho']:.3g}"
         w = info["window"]
         lines.append(f"| {res.case} | {res.kind} | {info['servers']} | {rho} | "
-                     f"{info['days']:g} + {info['warmup_days']:g} | {w.a:g}-{w.b:g} | {res.reps} |")
+                     f"{info['days']:g} + {info['warmup_days']:g} | {w.a:g}-{w.b:g} | {res.seed} | {res.reps} |")
     lines += ["", "## Results", "",
               "| case | quantity | analytic | simulated (mean ± half-width) | relative error | pass |",
               "|---|---|---|---|---|---|"]
@@ -999,7 +1006,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--kind", choices=KINDS, help="validation kind for --scenario (default: from the file name prefix)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a field of the --scenario files")
     p.add_argument("--reps", type=int, help=f"replications per case (default: the registry's; {DEFAULT_REPS} for --scenario)")
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    p.add_argument("--seed", type=int, help="random seed for every case (default: each file's run.seed)")
     p.add_argument("--level", type=float, default=LEVEL, help="confidence level of the intervals (default 0.95)")
     p.add_argument("--jobs", type=int, default=0, help="worker processes (default: one per core)")
     p.add_argument("--out", help=f"write the Markdown report here (default with --full: {REPORT})")
@@ -1020,7 +1027,7 @@ def _command(args) -> str:
         parts += ["--set", kv]
     if args.reps is not None:
         parts += ["--reps", str(args.reps)]
-    if args.seed != DEFAULT_SEED:
+    if args.seed is not None:
         parts += ["--seed", str(args.seed)]
     if args.level != LEVEL:
         parts += ["--level", f"{args.level:g}"]
@@ -1045,10 +1052,10 @@ def cmd_validate(args) -> int:
         print(f"  {res.case:32s} {len(res.rows):2d} quantities  "
               f"{'all pass' if not bad else f'{bad} FAIL'}  ({res.seconds:.0f} s cpu)", file=sys.stderr)
 
-    print(f"validate-model: {len(specs)} case(s), seed {args.seed}", file=sys.stderr)
+    print(f"validate-model: {len(specs)} case(s)", file=sys.stderr)
     results = run_cases(specs, args.seed, args.jobs or None, args.set, args.level, progress)
     seconds = time.perf_counter() - t0
-    registry_run = not args.scenario and args.full and args.reps is None and args.seed == DEFAULT_SEED \
+    registry_run = not args.scenario and args.full and args.reps is None and args.seed is None \
         and args.level == LEVEL
     out = args.out or (str(REPORT) if args.full and not args.scenario else None)
     text = report_markdown(results, seed=args.seed, level=args.level, full=args.full and not args.scenario,

@@ -283,3 +283,38 @@ def test_resource_downgrades_only_when_no_unit_free():
     model.dispatch.regrade = spy
     model.run()
     assert seen and max(seen) == 0
+
+
+def test_call_columns_grow_and_keep_their_values():
+    from sim.log import CallColumns
+
+    cols = CallColumns(16)
+    for i in range(100):
+        c = cols.new_row()
+        cols.arrival[c] = float(i)
+        cols.units_sent[c] += 2
+    frame = cols.frame()
+    assert len(frame) == 100 and cols.capacity >= 100
+    assert (frame["arrival"] == np.arange(100.0)).all() and (frame["units_sent"] == 2).all()
+    assert (frame["retry_of"] == -1).all() and frame["answered"].isna().all()
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(slots=st.lists(st.integers(0, 3), min_size=24, max_size=24).filter(lambda x: sum(x) > 0),
+       gaps=st.lists(st.floats(0, 300), min_size=1, max_size=200), lead=st.floats(0, 10))
+def test_appointment_book_matches_a_plain_search(slots, gaps, lead):
+    """The book's shortcut past full hours gives the same slots as scanning every hour."""
+    import math as _m
+
+    from sim.model.appointments import AppointmentBook
+
+    book = AppointmentBook(np.tile(slots, 7), lead)
+    used, now = {}, 0.0
+    for gap in gaps:
+        now += gap
+        hour = int(_m.ceil((now + lead * 60) / 60.0 - 1e-9))
+        while used.get(hour, 0) >= slots[hour % 24]:
+            hour += 1
+        taken = used.get(hour, 0)
+        used[hour] = taken + 1
+        assert book.book(now) == hour * 60.0 + taken * 60.0 / slots[hour % 24]

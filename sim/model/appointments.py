@@ -18,16 +18,24 @@ class AppointmentBook:
             self.capacity = None  # no G3 can arise (checked when the scenario is loaded)
         self.lead = min_lead_hours * 60.0
         self.used: dict[int, int] = {}
+        # every hour from the earliest possible booking up to here is full: searches start here,
+        # so a backlog of days does not make each booking scan it again
+        self._full_until = 0
 
     def book(self, now: float) -> float:
         """Reserve the first free slot at least the minimum lead time ahead; its start time."""
         if self.capacity is None:
             raise RuntimeError("a G3 appointment was needed but the scenario has no slots")
-        hour = int(math.ceil((now + self.lead) / 60.0 - 1e-9))
+        first = int(math.ceil((now + self.lead) / 60.0 - 1e-9))
+        hour = max(first, self._full_until)
         while True:
             cap = self.capacity[hour % 168]
             taken = self.used.get(hour, 0)
             if taken < cap:
-                self.used[hour] = taken + 1
-                return hour * 60.0 + taken * 60.0 / cap
+                break
             hour += 1
+        self.used[hour] = taken + 1
+        # hours [first, hour) are full, and so is this one if it just filled up; bookings only
+        # ever start later (the clock moves forward), so nothing before them matters
+        self._full_until = hour + 1 if taken + 1 >= cap else hour
+        return hour * 60.0 + taken * 60.0 / cap

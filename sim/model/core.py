@@ -46,8 +46,7 @@ class Model:
         self.horizon = horizon_minutes(scenario)
         self._queue, self._eid = self.env._queue, self.env._eid
         self.callers: Callers = draw_callers(scenario, self.streams)
-        # exact capacity: one call per caller, plus one for each caller who would call back
-        self.rec = Recorder(CallColumns(len(self.callers) + int(self.callers.retries.sum())))
+        self.rec = Recorder(CallColumns(len(self.callers) * 1.05 + 64))
         self.dispatch = Dispatcher(self)
         self.control_room = ControlRoom(self)
 
@@ -63,7 +62,16 @@ class Model:
         self.env.run(until=self.horizon)
         self.dispatch.close(self.horizon)
         self._copy_caller_facts()
-        return finish(self.rec, self._meta())
+        log = finish(self.rec, self._meta())
+        self._release()
+        return log
+
+    def _release(self) -> None:
+        """Break the model <-> parts reference cycles so a year's callers and timers are freed
+        as soon as the run returns, not at the next cyclic garbage collection."""
+        self._queue.clear()   # timers left at the horizon hold the parts (SimPy's env is itself cyclic)
+        self.dispatch = self.control_room = None
+        self.env = self._queue = None
 
     def _copy_caller_facts(self) -> None:
         """Facts about the caller, not the call: filled in for every call row at the end."""
@@ -87,6 +95,7 @@ class Model:
             "g1_aim": s.recommendation.g1_aim,
             "g2_aim": s.recommendation.g2_aim,
             "policy": s.policy.kind,
+            "shift_names": self.dispatch.shift_names,
         }
 
 

@@ -70,6 +70,7 @@ class Dispatcher:
         self.blocks = [(b.after_hours * 60.0, b.spread_hours * 60.0, b.minutes)
                        for b in s.response.non_incident.values()]
         self._next_unit = 0
+        self.shift_names = list(dict.fromkeys([*s.response.shifts, *s.neighbourhood.shifts]))
 
     # ------------------------------------------------------------------ rotas
     def start(self) -> None:
@@ -81,7 +82,7 @@ class Dispatcher:
         now = self.m.env.now
         units = []
         for i in range(inst.staff):
-            u = Unit(self._next_unit, pool, inst.name, inst.start, inst.end)
+            u = Unit(self._next_unit, pool, self.shift_names.index(inst.name), inst.start, inst.end)
             self._next_unit += 1
             self.on_duty[u.id] = u
             units.append(u)
