@@ -18,7 +18,7 @@ from . import __version__, experiment
 from .executors import ExecutorError
 from .experiment import FolderError
 from .rota import weekly_headcount
-from .scenario import CHANNELS, DAYS, ScenarioError, Scenario, load_scenario
+from .scenario import CHANNELS, DAYS, ScenarioError, Scenario, layer_files, load_scenario
 
 DEFAULT_SCENARIO = "scenarios/nottinghamshire-2016.toml"
 EXIT_BAD_INPUT = 2
@@ -94,7 +94,7 @@ def cmd_run(args) -> int:
         result = experiment.run_experiment(
             scenario, reps=args.reps, jobs=args.jobs, dask=args.dask, out=out, events=args.events,
             precision=args.precision, kpis=tuple(args.kpi or ()), max_reps=args.max_reps,
-            first_rep=args.first_rep, progress=not args.quiet, command=_command_line())
+            first_rep=args.first_rep, progress=not args.quiet, command=_command_line(), sources=layer_files(path))
     if not args.quiet:
         _print_run(result)
     return _report_failures(result)
@@ -144,7 +144,8 @@ def _load_pair(args):
 def cmd_compare(args) -> int:
     a, b = _load_pair(args)
     out = Path(args.out) if args.out else default_run_dir(Path("results"), f"compare-{a.meta.name}-vs-{b.meta.name}")
-    result = experiment.compare(a, b, reps=args.reps, out=out, command=_command_line(), **_exec_opts(args))
+    result = experiment.compare(a, b, reps=args.reps, out=out, command=_command_line(),
+                                sources={"a": layer_files(args.a), "b": layer_files(args.b)}, **_exec_opts(args))
     if not args.quiet:
         table = result.comparison().set_index("kpi")
         print(f"B - A, paired over {args.reps} replications (A = {a.meta.name}, B = {b.meta.name}), "
@@ -165,7 +166,8 @@ def cmd_sweep(args) -> int:
     path, scenario = _load(args)
     vary = dict(experiment.parse_vary(v) for v in args.vary)
     out = Path(args.out) if args.out else default_run_dir(Path("results"), f"sweep-{scenario.meta.name}")
-    result = experiment.sweep(scenario, vary, reps=args.reps, out=out, command=_command_line(), **_exec_opts(args))
+    result = experiment.sweep(scenario, vary, reps=args.reps, out=out, command=_command_line(),
+                              sources=layer_files(path), **_exec_opts(args))
     if not args.quiet:
         table = result.sweep_table()
         keys = list(vary)

@@ -287,12 +287,14 @@ def with_overrides(scenario: Scenario, overrides: list[str]) -> Scenario:
 def run_experiment(scenario: Scenario, reps: int = 1, *, seed: int | None = None, jobs: int | None = 1,
                    dask: str | None = None, out: Path | None = None, events: bool = False,
                    precision: float | None = None, kpis: tuple[str, ...] = (), max_reps: int = 100,
-                   first_rep: int = 0, progress: bool = False, command: str = "") -> "ExperimentResult":
+                   first_rep: int = 0, progress: bool = False, command: str = "",
+                   sources: list[Path] | None = None) -> "ExperimentResult":
     """Replications of one scenario. Without ``out`` nothing is written to disk."""
     plan = Plan("run", [{"name": "", "label": scenario.meta.name, "values": {}}],
                 scenario.run.seed if seed is None else int(seed), first_rep, reps, events, precision,
                 list(kpis), max_reps, command)
-    return execute(plan, {"": scenario}, out=out, jobs=jobs, dask=dask, progress=progress)
+    return execute(plan, {"": scenario}, out=out, jobs=jobs, dask=dask, progress=progress,
+                   sources={"": sources or []})
 
 
 def compare(a: Scenario, b: Scenario, reps: int = 10, **kw) -> "ExperimentResult":
@@ -302,7 +304,8 @@ def compare(a: Scenario, b: Scenario, reps: int = 10, **kw) -> "ExperimentResult
                             {"name": "b", "label": b.meta.name, "values": {}}],
                 a.run.seed if seed is None else int(seed), kw.pop("first_rep", 0), reps, kw.pop("events", False),
                 command=kw.pop("command", ""))
-    return execute(plan, {"a": a, "b": b}, **kw)
+    srcs = kw.pop("sources", None) or {}
+    return execute(plan, {"a": a, "b": b}, sources=srcs, **kw)
 
 
 def sweep_points(vary: dict[str, list]) -> list[dict]:
@@ -321,7 +324,8 @@ def sweep(scenario: Scenario, vary: dict[str, list], reps: int = 5, **kw) -> "Ex
         arms.append({"name": name, "label": ", ".join(f"{k}={v}" for k, v in values.items()), "values": values})
     plan = Plan("sweep", arms, scenario.run.seed if seed is None else int(seed), kw.pop("first_rep", 0), reps,
                 kw.pop("events", False), command=kw.pop("command", ""))
-    return execute(plan, scenarios, **kw)
+    files = kw.pop("sources", None) or []
+    return execute(plan, scenarios, sources={name: files for name in scenarios}, **kw)
 
 
 def _toml_value(v) -> str:
@@ -364,13 +368,15 @@ class ExperimentResult:
 
 
 def execute(plan: Plan, scenarios: dict[str, Scenario], out: Path | None = None, jobs: int | None = 1,
-            dask: str | None = None, progress: bool = False, resume: bool = False) -> ExperimentResult:
-    """Run (or finish) a plan; with ``out``, save as it goes and write the final files."""
+            dask: str | None = None, progress: bool = False, resume: bool = False,
+            sources: dict[str, list[Path]] | None = None) -> ExperimentResult:
+    """Run (or finish) a plan; with ``out``, save as it goes and write the final files.
+    ``sources``: per arm, the scenario files it came from (copied into the folder)."""
     store = None
     if out is not None:
         store = Store(Path(out))
         if not resume:
-            _start_folder(Path(out), plan, scenarios)
+            _start_folder(Path(out), plan, scenarios, sources)
     n_tasks = len(scenarios) * plan.reps
     executor = SerialExecutor() if (jobs == 1 and not dask) or (n_tasks == 1 and not dask and plan.precision is None) \
         else make_executor(jobs, dask)
@@ -392,7 +398,8 @@ class FolderError(Exception):
     """An output folder that cannot be used (exists already, or is not a resumable run)."""
 
 
-def _start_folder(root: Path, plan: Plan, scenarios: dict[str, Scenario]) -> None:
+def _start_folder(root: Path, plan: Plan, scenarios: dict[str, Scenario],
+                  sources: dict[str, list[Path]] | None = None) -> None:
     import tomli_w
 
     if root.exists():
@@ -402,6 +409,10 @@ def _start_folder(root: Path, plan: Plan, scenarios: dict[str, Scenario]) -> Non
     for name, s in scenarios.items():
         store.arm_dir(name).mkdir(parents=True, exist_ok=True)
         atomic_write(store.arm_dir(name) / "scenario.toml", tomli_w.dumps(s.to_dict()))
+        # the scenario files as written, comments and all: they carry the sources and assumptions
+        for i, src in enumerate((sources or {}).get(name, [])):
+            (store.arm_dir(name) / "sources").mkdir(exist_ok=True)
+            atomic_write(store.arm_dir(name) / "sources" / f"{i}-{Path(src).name}", Path(src).read_bytes())
     atomic_write(root / "plan.json", json.dumps(plan.__dict__, indent=2, default=str))
 
 

@@ -496,6 +496,16 @@ def read_layers(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
     return deep_merge(read_layers(base_path, _seen + (resolved,)), data)
 
 
+def layer_files(path: str | Path) -> list[Path]:
+    """The scenario file and the chain of base files under it, top first (already validated)."""
+    out, path = [], Path(path)
+    while path is not None and path.is_file() and path.resolve() not in [p.resolve() for p in out]:
+        out.append(path)
+        base = tomllib.loads(path.read_text(encoding="utf-8")).get("base")
+        path = path.parent / base if isinstance(base, str) else None
+    return out
+
+
 def deep_merge(base: dict, top: dict) -> dict:
     """Tables merge key by key; any other value (lists included) is replaced, and so is a
     distribution table (one with a ``family`` key): its parameters belong to its family.
