@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import math
 import re
 import tomllib
 import types
@@ -748,13 +747,6 @@ def _check_coverage(s: Scenario, source) -> None:
                                 f"expected at least one {who} on duty whenever {what}")
 
 
-def week_minutes(s: Scenario) -> float:
-    return 7 * 1440.0
-
-
 def horizon_minutes(s: Scenario) -> float:
     return (s.run.warmup_days + s.run.days) * 1440.0
 
-
-def is_finite(x: float) -> bool:
-    return math.isfinite(x)
