@@ -14,9 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__, experiment
+from . import __version__, experiment, validation
 from .executors import ExecutorError
 from .experiment import FolderError
+from .report import write_report
 from .rota import weekly_headcount
 from .scenario import CHANNELS, DAYS, ScenarioError, Scenario, layer_files, load_scenario
 
@@ -95,8 +96,10 @@ def cmd_run(args) -> int:
             scenario, reps=args.reps, jobs=args.jobs, dask=args.dask, out=out, events=args.events,
             precision=args.precision, kpis=tuple(args.kpi or ()), max_reps=args.max_reps,
             first_rep=args.first_rep, progress=not args.quiet, command=_command_line(), sources=layer_files(path))
+    report = write_report(result.folder)
     if not args.quiet:
         _print_run(result)
+        print(f"report: {report}")
     return _report_failures(result)
 
 
@@ -159,6 +162,9 @@ def cmd_compare(args) -> int:
             met = result.arms[arm].summary.set_index("kpi").loc["meets_recommendation", "mean"]
             print(f"  {arm.upper()} {s.meta.name}: meets HMIC's recommendation in {met:.0%} of replications")
         print(f"results: {result.folder}")
+    report = write_report(result.folder)
+    if not args.quiet:
+        print(f"report: {report}")
     return _report_failures(result)
 
 
@@ -176,7 +182,19 @@ def cmd_sweep(args) -> int:
         print(f"sweep of {', '.join(keys)}: {len(result.arms)} points x {args.reps} replications, seed {result.plan.seed}")
         print(wide.to_string(index=False, float_format=lambda x: f"{x:.3g}"))
         print(f"results: {result.folder}")
+    report = write_report(result.folder)
+    if not args.quiet:
+        print(f"report: {report}")
     return _report_failures(result)
+
+
+def cmd_report(args) -> int:
+    for folder in args.folders:
+        try:
+            print(write_report(Path(folder)))
+        except FileNotFoundError as exc:
+            raise FolderError(f"{folder}: not a complete results folder ({exc})") from None
+    return 0
 
 
 def cmd_warmup(args) -> int:
@@ -292,10 +310,16 @@ def build_parser() -> argparse.ArgumentParser:
     execution(wu, 5)
     wu.set_defaults(func=cmd_warmup)
 
+    rep = sub.add_parser("report", help="draw the figures and report.html again from saved results (nothing is re-run)")
+    rep.add_argument("folders", nargs="+", metavar="DIR", help="results folder(s) of run, compare or sweep")
+    rep.set_defaults(func=cmd_report)
+
     check = sub.add_parser("check", help="validate a scenario and print what it resolves to")
     check.add_argument("scenario", nargs="?", help=f"scenario TOML file (default {DEFAULT_SCENARIO})")
     overrides(check)
     check.set_defaults(func=cmd_check)
+
+    validation.register(sub)
     return p
 
 

@@ -36,17 +36,23 @@ PERCENTILES = np.arange(101)
 _GRADES = {1: "G1", 2: "G2", 3: "G3"}
 
 
-def _weeks(log: EventLog) -> float:
-    return (log.horizon - log.warmup) / (7 * 1440.0)
+def _hour_exposure(log: EventLog) -> np.ndarray:
+    """How many times each hour of the week occurs in the measured window (fractions at the ends)."""
+    lo, hi = log.warmup, log.horizon
+    hours = np.arange(int(lo // 60), int(np.ceil(hi / 60)))
+    inside = (np.minimum((hours + 1) * 60.0, hi) - np.maximum(hours * 60.0, lo)) / 60.0
+    return np.bincount(hours % HOURS_OF_WEEK, weights=inside, minlength=HOURS_OF_WEEK)
 
 
 def _per_hour_of_week(times: np.ndarray, weights: np.ndarray | None, log: EventLog) -> np.ndarray:
+    """Events per hour of the week, averaged over the weeks in which that hour was observed."""
     t = np.asarray(times, float)
     keep = (t >= log.warmup) & (t < log.horizon)
     w = None if weights is None else np.asarray(weights, float)[keep]
     how = (t[keep] // 60).astype(np.int64) % HOURS_OF_WEEK
     counts = np.bincount(how, weights=w, minlength=HOURS_OF_WEEK)
-    return counts / max(_weeks(log), 1e-12)
+    exposure = _hour_exposure(log)
+    return np.divide(counts, exposure, out=np.full(HOURS_OF_WEEK, np.nan), where=exposure > 0)
 
 
 def _occupancy(starts: np.ndarray, ends: np.ndarray, log: EventLog) -> np.ndarray:
@@ -57,15 +63,14 @@ def _occupancy(starts: np.ndarray, ends: np.ndarray, log: EventLog) -> np.ndarra
     s = np.clip(np.asarray(starts, float), lo, hi)
     e = np.clip(np.nan_to_num(np.asarray(ends, float), nan=hi), lo, hi)
     if s.size == 0:
-        return np.zeros(HOURS_OF_WEEK)
+        return np.where(_hour_exposure(log) > 0, 0.0, np.nan)
     cov = _coverage(s, e, edges)
     per_hour = np.diff(cov) / 60.0
     # weight each absolute hour by how much of it lies in the window
     hours = np.arange(first_h, last_h)
-    inside = (np.minimum((hours + 1) * 60.0, hi) - np.maximum(hours * 60.0, lo)) / 60.0
     num = np.bincount(hours % HOURS_OF_WEEK, weights=per_hour, minlength=HOURS_OF_WEEK)
-    den = np.bincount(hours % HOURS_OF_WEEK, weights=inside, minlength=HOURS_OF_WEEK)
-    return np.divide(num, den, out=np.zeros(HOURS_OF_WEEK), where=den > 0)
+    den = _hour_exposure(log)
+    return np.divide(num, den, out=np.full(HOURS_OF_WEEK, np.nan), where=den > 0)
 
 
 def _coverage(s: np.ndarray, e: np.ndarray, t: np.ndarray) -> np.ndarray:
