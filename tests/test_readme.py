@@ -52,9 +52,15 @@ def test_readme_has_examples_and_two_setup_commands():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
 
 
-@pytest.mark.parametrize("command,expected", EXAMPLES, ids=[c for c, _ in EXAMPLES])
+def _params():
+    """Every example; the full validation (minutes) runs with the slow set."""
+    return [pytest.param(c, e, id=c, marks=[pytest.mark.slow] if "--full" in c else []) for c, e in EXAMPLES]
+
+
+@pytest.mark.parametrize("command,expected", _params())
 def test_readme_example_runs(command, expected, tmp_path):
     (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
+    (tmp_path / "my-mmc.toml").write_bytes((ROOT / "scenarios" / "validation" / "mmc-rho050-c5.toml").read_bytes())
     (tmp_path / "bad.toml").write_text(
         'base = "scenarios/nottinghamshire-2016.toml"\n[response.shifts.late]\nunitz = 5\n')
     args = shlex.split(command, comments=True)[1:]
