@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import shlex
 import sys
 from concurrent.futures.process import BrokenProcessPool
@@ -48,14 +49,15 @@ def default_scenario_path() -> Path:
 
 
 def _overrides(args) -> list[str]:
-    out = []
+    """--set first, then --days/--warmup-days/--seed: an explicit option has the last word."""
+    out = list(args.set or [])
     if getattr(args, "days", None) is not None:
         out.append(f"run.days={args.days}")
     if getattr(args, "warmup_days", None) is not None:
         out.append(f"run.warmup_days={args.warmup_days}")
     if getattr(args, "seed", None) is not None:
         out.append(f"run.seed={args.seed}")
-    return out + list(args.set or [])
+    return out
 
 
 def _load(args) -> tuple[Path, Scenario]:
@@ -77,30 +79,56 @@ def default_run_dir(root: Path, name: str) -> Path:
     return path
 
 
+_running: dict[str, Path] = {}  # the folder being written, for the message if the run is interrupted
+
+
+def _out(args, name: str) -> Path:
+    out = Path(args.out) if args.out else default_run_dir(Path("results"), name)
+    _running["folder"] = out
+    return out
+
+
 def _exec_opts(args) -> dict:
     return {"jobs": args.jobs, "dask": args.dask, "progress": not args.quiet}
 
 
-def cmd_run(args) -> int:
-    if args.resume:
-        result = experiment.resume(Path(args.resume), jobs=args.jobs, dask=args.dask, progress=not args.quiet)
-    else:
-        path, scenario = _load(args)
-        if args.precision is not None and not args.kpi:
-            raise ScenarioError("--precision", "", args.precision, "name the KPIs it applies to with --kpi NAME")
-        for k in args.kpi or []:
-            if k not in experiment.KPI_NAMES:
-                raise ScenarioError("--kpi", "", k, f"unknown KPI; expected one of: {', '.join(experiment.KPI_NAMES)}")
-        out = Path(args.out) if args.out else default_run_dir(Path("results"), scenario.meta.name)
-        result = experiment.run_experiment(
-            scenario, reps=args.reps, jobs=args.jobs, dask=args.dask, out=out, events=args.events,
-            precision=args.precision, kpis=tuple(args.kpi or ()), max_reps=args.max_reps,
-            first_rep=args.first_rep, progress=not args.quiet, command=_command_line(), sources=layer_files(path))
+def _finish(result, args, print_summary) -> int:
+    """What every run, compare and sweep ends with: the report, the printout, failures."""
     report = write_report(result.folder)
     if not args.quiet:
-        _print_run(result)
+        print_summary(result)
         print(f"report: {report}")
     return _report_failures(result)
+
+
+_RESUME_ONLY = ("jobs", "dask", "quiet", "resume")
+
+
+def cmd_run(args) -> int:
+    if args.resume:
+        given = [f"--{k.replace('_', '-')}" for k, v in vars(args).items()
+                 if k not in _RESUME_ONLY + ("command", "func") and v not in (None, False, [], RUN_DEFAULTS.get(k))]
+        if given:
+            raise FolderError(f"--resume {args.resume}: the plan saved in the folder is used; "
+                              f"only --jobs, --dask and --quiet apply (not {', '.join(given)})")
+        _running["folder"] = Path(args.resume)
+        result = experiment.resume(Path(args.resume), jobs=args.jobs, dask=args.dask, progress=not args.quiet)
+        return _finish(result, args, _print_run)
+    if args.kpi and args.precision is None:
+        raise ScenarioError("--kpi", "", args.kpi, "only used with --precision H (the target for these KPIs)")
+    if args.precision is not None and not args.kpi:
+        raise ScenarioError("--precision", "", args.precision, "name the KPIs it applies to with --kpi NAME")
+    for k in args.kpi or []:
+        if k not in experiment.KPI_NAMES:
+            raise ScenarioError("--kpi", "", k, f"unknown KPI; expected one of: {', '.join(experiment.KPI_NAMES)}")
+    if args.max_reps < args.reps:
+        raise ScenarioError("--max-reps", "", args.max_reps, f"expected at least --reps ({args.reps})")
+    path, scenario = _load(args)
+    result = experiment.run_experiment(
+        scenario, reps=args.reps, jobs=args.jobs, dask=args.dask, out=_out(args, scenario.meta.name),
+        events=args.events, precision=args.precision, kpis=tuple(args.kpi or ()), max_reps=args.max_reps,
+        first_rep=args.first_rep, progress=not args.quiet, command=_command_line(), sources=layer_files(path))
+    return _finish(result, args, _print_run)
 
 
 def _report_failures(result) -> int:
@@ -112,9 +140,19 @@ def _report_failures(result) -> int:
     return 1 if result.failures else 0
 
 
-def _fmt(name: str, v: float) -> str:
-    fmt = dict(HEADLINES).get(name, "{:.3g}")
-    return "n/a" if v != v else fmt.format(v)
+def _fmt(name: str, v: float, signed: bool = False) -> str:
+    if v != v:
+        return "n/a"
+    text = dict(HEADLINES).get(name, "{:.3g}").format(v)
+    return f"+{text}" if signed and v > 0 else text
+
+
+def _verdict(met: float, reps: int) -> str:
+    if met != met:
+        return "cannot be judged against"
+    if reps == 1 or met in (0.0, 1.0):
+        return "MEETS" if met == 1 else "does NOT meet"
+    return f"meets (in {met:.0%} of replications)"
 
 
 def _print_run(result) -> None:
@@ -132,64 +170,60 @@ def _print_run(result) -> None:
         row = table.loc[name]
         ci = "" if n < 2 or row["half_width"] != row["half_width"] else f"  ± {_fmt(name, row['half_width'])}"
         print(f"  {name:32s} {_fmt(name, row['mean'])}{ci}")
-    met = table.loc["meets_recommendation", "mean"]
-    verdict = "MEETS" if met == 1 else ("does NOT meet" if met == 0 else f"meets in {met:.0%} of replications")
-    print(f"  -> {verdict} HMIC's recommendation (response set by initial risk, not officer availability)")
+    verdict = _verdict(table.loc["meets_recommendation", "mean"], n)
+    print(f"  -> {verdict} HMIC's recommendation (response set by initial risk, not officer availability)"
+          + (" : no G1/G2 incident to measure" if verdict.startswith("cannot") else ""))
     print(f"results: {result.folder}")
 
 
-def _load_pair(args):
-    a = load_scenario(args.a, _overrides(args))
-    b = load_scenario(args.b, _overrides(args))
-    return a, b
-
-
 def cmd_compare(args) -> int:
-    a, b = _load_pair(args)
-    out = Path(args.out) if args.out else default_run_dir(Path("results"), f"compare-{a.meta.name}-vs-{b.meta.name}")
+    a, b = load_scenario(args.a, _overrides(args)), load_scenario(args.b, _overrides(args))
+    out = _out(args, f"compare-{a.meta.name}-vs-{b.meta.name}")
     result = experiment.compare(a, b, reps=args.reps, out=out, command=_command_line(),
                                 sources={"a": layer_files(args.a), "b": layer_files(args.b)}, **_exec_opts(args))
-    if not args.quiet:
-        table = result.comparison().set_index("kpi")
-        print(f"B - A, paired over {args.reps} replications (A = {a.meta.name}, B = {b.meta.name}), "
-              f"{a.run.days:g} days each, seed {result.plan.seed}")
-        print(f"  {'kpi':32s} {'A':>10s} {'B':>10s} {'B - A':>10s}  95% CI (paired)          unpaired ±")
-        for name, _ in HEADLINES:
-            r = table.loc[name]
-            print(f"  {name:32s} {_fmt(name, r['mean_a']):>10s} {_fmt(name, r['mean_b']):>10s} "
-                  f"{r['diff']:>10.3g}  [{r['ci_low']:.3g}, {r['ci_high']:.3g}]{'':8s} {r['unpaired_half_width']:.3g}")
-        for arm, s in (("a", a), ("b", b)):
-            met = result.arms[arm].summary.set_index("kpi").loc["meets_recommendation", "mean"]
-            print(f"  {arm.upper()} {s.meta.name}: meets HMIC's recommendation in {met:.0%} of replications")
-        print(f"results: {result.folder}")
-    report = write_report(result.folder)
-    if not args.quiet:
-        print(f"report: {report}")
-    return _report_failures(result)
+    return _finish(result, args, _print_compare)
+
+
+def _print_compare(result) -> None:
+    a, b = result.arms["a"], result.arms["b"]
+    table = result.comparison().set_index("kpi")
+    print(f"B - A, paired over {len(a.replications)} replications (A = {a.scenario.meta.name}, "
+          f"B = {b.scenario.meta.name}), {a.scenario.run.days:g} days each, seed {result.plan.seed}")
+    print(f"  {'kpi':32s} {'A':>10s} {'B':>10s} {'B - A':>10s}  {'95% CI of B - A (paired)':>26s}  unpaired ±")
+    for name, _ in HEADLINES:
+        r = table.loc[name]
+        ci = f"[{_fmt(name, r['ci_low'], True)}, {_fmt(name, r['ci_high'], True)}]"
+        print(f"  {name:32s} {_fmt(name, r['mean_a']):>10s} {_fmt(name, r['mean_b']):>10s} "
+              f"{_fmt(name, r['diff'], True):>10s}  {ci:>26s}  {_fmt(name, r['unpaired_half_width'])}")
+    for label, arm in (("A", a), ("B", b)):
+        met = arm.summary.set_index("kpi").loc["meets_recommendation", "mean"]
+        print(f"  {label} {arm.scenario.meta.name}: {_verdict(met, len(arm.replications))} HMIC's recommendation")
+    print(f"results: {result.folder}")
 
 
 def cmd_sweep(args) -> int:
     path, scenario = _load(args)
     vary = dict(experiment.parse_vary(v) for v in args.vary)
-    out = Path(args.out) if args.out else default_run_dir(Path("results"), f"sweep-{scenario.meta.name}")
-    result = experiment.sweep(scenario, vary, reps=args.reps, out=out, command=_command_line(),
-                              sources=layer_files(path), **_exec_opts(args))
-    if not args.quiet:
-        table = result.sweep_table()
-        keys = list(vary)
-        wide = table[table["kpi"].isin([h for h, _ in HEADLINES[:4]] + ["meets_recommendation"])]
-        wide = wide.pivot_table(index=["point", *keys], columns="kpi", values="mean").reset_index()
-        print(f"sweep of {', '.join(keys)}: {len(result.arms)} points x {args.reps} replications, seed {result.plan.seed}")
-        print(wide.to_string(index=False, float_format=lambda x: f"{x:.3g}"))
-        print(f"results: {result.folder}")
-    report = write_report(result.folder)
-    if not args.quiet:
-        print(f"report: {report}")
-    return _report_failures(result)
+    result = experiment.sweep(scenario, vary, reps=args.reps, out=_out(args, f"sweep-{scenario.meta.name}"),
+                              command=_command_line(), sources=layer_files(path), **_exec_opts(args))
+    return _finish(result, args, _print_sweep)
+
+
+def _print_sweep(result) -> None:
+    table = result.sweep_table()
+    keys = [k for k in result.plan.arms[0]["values"]]
+    wide = table[table["kpi"].isin([h for h, _ in HEADLINES[:4]] + ["meets_recommendation"])]
+    wide = wide.pivot_table(index=["point", *keys], columns="kpi", values="mean").reset_index()
+    print(f"sweep of {', '.join(keys)}: {len(result.arms)} points x {result.plan.reps} replications, "
+          f"seed {result.plan.seed}")
+    print(wide.to_string(index=False, float_format=lambda x: f"{x:.3g}"))
+    print(f"results: {result.folder}")
 
 
 def cmd_report(args) -> int:
     for folder in args.folders:
+        if not Path(folder).is_dir():
+            raise FolderError(f"{folder}: no such folder")
         try:
             print(write_report(Path(folder)))
         except FileNotFoundError as exc:
@@ -254,6 +288,22 @@ def cmd_check(args) -> int:
     return 0
 
 
+def _at_least(lowest: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < lowest:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {lowest}, got {value}")
+        return value
+    parse.__name__ = f"integer >= {lowest}"
+    return parse
+
+
+RUN_DEFAULTS = {"reps": 1, "max_reps": 100, "first_rep": 0}
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="triage-sim", description=(
         "Police control-room simulator: does the response follow the caller's risk, "
@@ -266,11 +316,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="override a scenario field by dotted key, e.g. --set policy.kind=risk_led (repeatable)")
         q.add_argument("--days", type=float, help="measured days (overrides run.days)")
         q.add_argument("--warmup-days", type=float, help="warm-up days discarded before measuring")
-        q.add_argument("--seed", type=int, help="random seed (overrides run.seed)")
+        q.add_argument("--seed", type=_at_least(0), help="random seed (overrides run.seed)")
 
     def execution(q, reps_default):
-        q.add_argument("--reps", type=int, default=reps_default, help=f"replications (default {reps_default})")
-        q.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores; 1 = in-process)")
+        q.add_argument("--reps", type=_at_least(1), default=reps_default, help=f"replications (default {reps_default})")
+        q.add_argument("--jobs", type=_at_least(1), default=None, help="worker processes (default: all cores; 1 = in-process)")
         q.add_argument("--dask", metavar="ADDRESS", help="run on Dask: 'local' starts a LocalCluster, or tcp://HOST:PORT")
         q.add_argument("--out", help="results folder (default results/<name>-<timestamp>/); never overwritten")
         q.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
@@ -284,8 +334,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--precision", type=float, metavar="H",
                      help="add replications until the 95%% CI half-width of each --kpi is within H x its mean")
     run.add_argument("--kpi", action="append", metavar="NAME", help="KPI the precision target applies to (repeatable)")
-    run.add_argument("--max-reps", type=int, default=100, help="cap on replications with --precision (default 100)")
-    run.add_argument("--first-rep", type=int, default=0, help="number of the first replication (to rerun one alone)")
+    run.add_argument("--max-reps", type=_at_least(1), default=100, help="cap on replications with --precision (default 100)")
+    run.add_argument("--first-rep", type=_at_least(0), default=0, help="number of the first replication (to rerun one alone)")
     run.add_argument("--resume", metavar="DIR", help="finish an interrupted run in DIR (same final files)")
     run.set_defaults(func=cmd_run)
 
@@ -332,11 +382,15 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except BrokenProcessPool:
         print("triage-sim: a worker process died; finished replications are saved; "
-              "finish with: triage-sim run --resume <results folder>", file=sys.stderr)
+              f"finish with: triage-sim run --resume {_running.get('folder', '<results folder>')}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # e.g. `triage-sim check ... | head`
+        sys.stdout = open(os.devnull, "w")
+        return 0
     except KeyboardInterrupt:
-        print("triage-sim: interrupted; finished replications are saved: "
-              "finish with triage-sim run --resume <results folder>", file=sys.stderr)
+        folder = _running.get("folder")
+        tail = f": finish with triage-sim run --resume {folder}" if folder else ""
+        print(f"triage-sim: interrupted; finished replications are saved{tail}", file=sys.stderr)
         return 130
 
 

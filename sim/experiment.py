@@ -427,7 +427,11 @@ def load_plan(root: Path) -> tuple[Plan, dict[str, Scenario]]:
 
 
 def resume(root: Path, jobs: int | None = None, dask: str | None = None, progress: bool = False) -> ExperimentResult:
-    """Finish an interrupted experiment: run only the replications it does not have yet."""
+    """Finish an interrupted experiment: run only the replications it does not have yet
+    (and any that failed). A complete folder is left exactly as it is."""
+    manifest = Path(root) / "manifest.json"
+    if manifest.exists() and not json.loads(manifest.read_text()).get("failed_replications"):
+        raise FolderError(f"{root}: already complete, nothing to resume (its files are left as they are)")
     plan, scenarios = load_plan(root)
     return execute(plan, scenarios, out=Path(root), jobs=jobs, dask=dask, progress=progress, resume=True)
 
@@ -493,7 +497,7 @@ def parse_vary(text: str) -> tuple[str, list]:
         if step <= 0 or stop < start:
             raise ScenarioError("--vary", key, raw, "expected STEP > 0 and STOP >= START")
         n = int(math.floor((stop - start) / step + 1e-9)) + 1
-        values = [start + i * step for i in range(n)]
+        values = [round(start + i * step, 10) for i in range(n)]  # 0.1 + 0.2 labelled 0.3
         if all(float(v).is_integer() for v in (start, stop, step)):
             values = [int(round(v)) for v in values]
         return key.strip(), values

@@ -425,6 +425,21 @@ def _downgrade_matrix(arm: ArmView) -> np.ndarray | None:
     return _nanmean0(p[1]).reshape(7, 24)
 
 
+def _per_week(arm: ArmView, m: np.ndarray | None = None) -> float:
+    """Resource-driven downgrades per week: the KPI from summary.csv (the same number as the KPI
+    table); the profile's sum only for an old folder without it. The profile's sum equals the KPI
+    for whole weeks only: with a part week each hour of the week is seen a different number of times."""
+    k = arm.kpi("resource_downgrades_per_week")
+    if k == k:
+        return k
+    return float(np.nansum(m)) if m is not None else math.nan
+
+
+def _measured_days(arm: ArmView):
+    d = arm.scenario.get("run", {}).get("days")
+    return d if isinstance(d, (int, float)) else None
+
+
 def _worst_window(per_hour: np.ndarray, width: int = 6) -> tuple[int, float]:
     """Start hour of the ``width``-hour window of the day (wrapping) holding most of the total."""
     per_hour = np.nan_to_num(per_hour)
@@ -472,7 +487,8 @@ def fig_downgrades(arms: list[ArmView], slug: str = "2-downgrades-heatmap") -> F
         for s in ax.spines.values():
             s.set_visible(False)
         name = f"{arm.label}: " if n > 1 else ""
-        ax.set_title(f"{name}{np.nansum(m):.1f} resource-driven downgrades per week", loc="left")
+        ax.set_title(f"{name}{_per_week(arm, m):.1f} resource-driven downgrades per week (KPI, over the measured "
+                     f"days)", loc="left")
     cb = fig.colorbar(im, ax=list(axes), shrink=0.9, pad=0.06)
     cb.set_label("downgrades per week (mean over replications)")
     reps = sorted({a.reps for a, _ in mats})
@@ -487,36 +503,78 @@ def fig_downgrades(arms: list[ArmView], slug: str = "2-downgrades-heatmap") -> F
                f"({m[d, h]:.1f} per week) and {share:.0%} of downgrades fall between {start:02d}:00 and "
                f"{(start + 6) % 24:02d}:00")
     if n > 1:
-        caption += "; " + ", ".join(f"{a.label} {np.nansum(mm):.1f} per week" for a, mm in mats[1:])
+        caption += ("; resource-driven downgrades per week (KPI): "
+                    + ", ".join(f"{a.label} {_per_week(a, mm):.1f}" for a, mm in mats))
     note = _partial_week([a for a, _ in mats])
     return Fig(slug, title, _png(fig), caption + ".", note=note.replace("left blank", "shown grey") if note else "")
 
 
 # ---------------------------------------------------------------------------- 3 response ECDFs
 GRADES = ("G1", "G2", "G3")
+IN_TARGET = {"G1": "g1_in_target", "G2": "g2_in_target", "G3": "g3_in_target"}
+
+
+def plural(n, word: str, many: str | None = None) -> str:
+    """'1 replication', '3 replications', '14 days', '1 day' ('?' when unknown)."""
+    try:
+        x = float(n)
+    except (TypeError, ValueError):
+        return f"{n} {many or word + 's'}"
+    text = f"{x:g}" if x != int(x) else f"{int(x)}"
+    return f"{text} {word if x == 1 else (many or word + 's')}"
+
+
+def share_with_ci(d: dict | None) -> str:
+    """A share KPI from summary.csv as '75.5% (95% CI 73.6%–77.4%)', the CI clipped to 0-100%."""
+    if not d or d.get("mean") is None or d.get("mean") != d.get("mean"):
+        return "n/a"
+    out = fmt_kpi("share", d["mean"])
+    lo, hi, n = d.get("ci_low", math.nan), d.get("ci_high", math.nan), d.get("reps", 0)
+    if n == n and n >= 2 and lo == lo and hi == hi:
+        out += f" (95% CI {fmt_kpi('share', max(lo, 0.0))}–{fmt_kpi('share', min(hi, 1.0))})"
+    elif n == 1:
+        out += " (1 replication, no CI)"
+    return out
+
+
+def _attended(arm: ArmView, profile: str, grade: str) -> np.ndarray | None:
+    share_key = grade if profile == "response_by_initial_grade" else f"true {grade}"
+    s = arm.profile("attended_share", share_key)
+    return None if s is None else s[1][:, 0]
 
 
 def _ecdf(arm: ArmView, profile: str, grade: str, grid: np.ndarray) -> np.ndarray | None:
-    """Per replication: share of incidents attended within each grid time (minutes); incidents
-    never attended keep the curve below 100%."""
+    """Per replication: share of ALL incidents of the grade (attended or not) with an officer on
+    scene within each grid time (minutes). The response profile covers attended incidents only,
+    so each replication's curve is scaled by its share ever attended (``attended_share``):
+    incidents never attended, or still waiting when the run ended, keep the curve below 100%."""
     p = arm.profile(profile, grade)
-    if p is None:
+    share = _attended(arm, profile, grade)
+    if p is None and share is None:
         return None
-    share_key = grade if profile == "response_by_initial_grade" else f"true {grade}"
-    share = arm.profile("attended_share", share_key)
-    pct = p[0] / 100.0
+    pct = (p[0] if p is not None else PCT_GRID) / 100.0
+    n = max(p[1].shape[0] if p is not None else 0, share.shape[0] if share is not None else 0)
     rows = []
-    for r in range(p[1].shape[0]):
-        q = p[1][r]
+    for r in range(n):
+        q = p[1][r] if p is not None and r < p[1].shape[0] else np.full(pct.size, np.nan)
+        s = share[r] if share is not None and r < share.shape[0] else math.nan
         if np.all(np.isnan(q)):
+            if s == 0:   # incidents of this grade, none ever attended: a flat line at 0
+                rows.append(np.zeros(grid.size))
             continue
-        s = 1.0 if share is None or r >= share[1].shape[0] or np.isnan(share[1][r, 0]) else share[1][r, 0]
-        rows.append(s * np.interp(grid, q, pct, left=0.0, right=1.0))
+        rows.append((1.0 if s != s else s) * np.interp(grid, q, pct, left=0.0, right=1.0))
     return np.array(rows) if rows else None
 
 
+PCT_GRID = np.arange(101, dtype=float)
+
+
+def _scaled(arm: ArmView, profile: str, grade: str) -> bool:
+    return _attended(arm, profile, grade) is not None
+
+
 def _standards_for(arm: ArmView, grade: str) -> list[tuple[float, str]]:
-    """(minutes, label) of the grade's standards, strictest first."""
+    """(minutes, label) of the grade's standards, strictest first; G1's are one per area."""
     st = arm.standards()
     if grade == "G1":
         return sorted((v, f"{v:g} min {k}") for k, v in st["g1"].items())
@@ -525,28 +583,62 @@ def _standards_for(arm: ArmView, grade: str) -> list[tuple[float, str]]:
     return [(st["g3"], f"{st['g3'] / 60:g} h")]
 
 
+def _by(lab: str) -> str:
+    """'15 min urban' -> 'by 15 min'."""
+    return "by " + " ".join(lab.split()[:2])
+
+
+def _reads(vals: list[float], stds: list[tuple[float, str]], short: bool = False) -> str:
+    """'69% by 15 min, 85% by 20 min' ('69% by 15, 85% by 20 min' when short)."""
+    items = [f"{v:.0%} {_by(lab)}" for v, (_, lab) in zip(vals, stds)]
+    if short and len(items) > 1 and len({lab.split()[1] for _, lab in stds}) == 1:
+        items = [x.rsplit(" ", 1)[0] for x in items[:-1]] + items[-1:]
+    return ", ".join(items)
+
+
+def _g1_areas(arm: ArmView) -> str:
+    """'15 min urban, 20 min rural'."""
+    return ", ".join(lab for _, lab in _standards_for(arm, "G1"))
+
+
 def fig_response(series: list[tuple[str, ArmView, str, str, str]], slug: str, title: str, what: str) -> Fig:
-    """ECDFs of call-to-scene time, one panel per grade, the standards as dashed lines and the
-    share within each standard marked on each curve.
+    """ECDFs of call-to-scene time, one panel per grade, the standards as dashed lines.
+
+    Under each panel, the headline share within standard for an initial-grade curve is the KPI
+    from summary.csv (``g1_in_target`` ...: each incident against the standard of its initial
+    grade, G1 against its own area's standard, incidents still waiting at the end left out until
+    their standard has passed), labelled "in target (KPI)". The curves' heights at the dashed
+    lines are a different reading (share of *all* incidents on scene by that time) and are
+    labelled as such, in the panel's readout and in the caption.
 
     ``series``: (label, arm, profile name, colour, line style)."""
-    grades = [g for g in GRADES if any(arm.profile(prof, g) is not None for _, arm, prof, _, _ in series)]
+    grades = [g for g in GRADES if any(_ecdf(arm, prof, g, np.zeros(1)) is not None for _, arm, prof, _, _ in series)]
     if not grades:
         return _missing(slug, title, "left out: this run's profiles.parquet has no response-time profile "
                                      f"({', '.join(sorted({s[2] for s in series}))})")
-    fig = _figure(6.0)
-    axes = fig.subplots(1, len(grades), squeeze=False)[0]
-    readings = {}
-    for ax, g in zip(axes, grades):
+    compare = what != "both"
+    tags = [((label.split(":", 1)[0] if ":" in label and len(label.split(":", 1)[0]) <= 2 else _short(label, 20))
+             if compare else ("initial" if prof == "response_by_initial_grade" else "true-risk"))
+            for label, arm, prof, _, _ in series]
+    has_kpi = [prof == "response_by_initial_grade" for _, _, prof, _, _ in series]
+    lines_per_panel = (sum(2 for k in has_kpi if k) + (1 if any(has_kpi) and "G1" in grades else 0) + 1
+                       + len(series) + (0 if any(has_kpi) else 1))
+    text_h = 0.3 + 0.215 * lines_per_panel
+    fig = _figure(5.2 + text_h)
+    axes = fig.subplots(2, len(grades), squeeze=False, gridspec_kw={"height_ratios": [4.3, text_h]})
+    readings: dict[tuple[str, int], list[float]] = {}
+    for ax, tx, g in zip(axes[0], axes[1], grades):
         stds = _standards_for(series[0][1], g)
         hours = g == "G3"
         scale = 60.0 if hours else 1.0                      # G3 drawn in hours
         hi = max(s for s, _ in stds) * (1.5 if hours else 4.0 if g == "G2" else 3.0)
-        grid = np.linspace(0.0, hi, 600)
+        grid = np.union1d(np.linspace(0.0, hi, 600), [s for s, _ in stds])
         for k, (std, lab) in enumerate(stds):
             ax.axvline(std / scale, color=STANDARD_COLOUR, ls="--", lw=1.8)
             left = k == 0 and len(stds) > 1
-            ax.text(std / scale + (-1 if left else 1) * hi / scale * 0.012, 0.04, f"standard {lab}",
+            num, area = lab.split()[:2], lab.split()[2:]
+            text = (f"{area[0]} standard {' '.join(num)}" if area else f"{g} standard {' '.join(num)}")
+            ax.text(std / scale + (-1 if left else 1) * hi / scale * 0.012, 0.04, text,
                     rotation=90, color=STANDARD_COLOUR, fontsize=11, ha="right" if left else "left", va="bottom")
         for j, (label, arm, prof, colour, ls) in enumerate(series):
             e = _ecdf(arm, prof, g, grid)
@@ -554,41 +646,103 @@ def fig_response(series: list[tuple[str, ArmView, str, str, str]], slug: str, ti
                 continue
             mean, blo, bhi = mean_band(e)
             if not np.all(np.isnan(blo)):
-                ax.fill_between(grid / scale, blo, bhi, color=colour, alpha=0.22, lw=0)
+                ax.fill_between(grid / scale, blo, np.minimum(bhi, 1.0), color=colour, alpha=0.22, lw=0)
             ax.plot(grid / scale, mean, color=colour, ls=ls, lw=2.4, label=label)
-            for k, (std, lab) in enumerate(stds):
-                y = float(np.mean([np.interp(std, grid, row) for row in e]))
-                readings[(g, j, k)] = y
+            vals = []
+            for std, _ in stds:
+                y = float(np.interp(std, grid, mean))
+                vals.append(y)
                 ax.plot([std / scale], [y], "o", color=colour, ms=8, zorder=5, mec="white")
-                right = k == 1 or len(stds) == 1 and j == 1
-                up = j == 0
-                ax.text(std / scale + (1 if right else -1) * hi / scale * 0.025, y + (0.015 if up else -0.015),
-                        f"{y:.0%}", color=colour, fontsize=12.5, fontweight="bold",
-                        ha="left" if right else "right", va="bottom" if up else "top", zorder=6,
-                        path_effects=[withStroke(linewidth=3.5, foreground="white")])
+            readings[(g, j)] = vals
         ax.set_xlim(0, hi / scale)
         _pct_axis(ax, 1.03)
         ax.grid(True, color="0.88", lw=0.8)
         ax.set_title({"initial": f"initial grade {g}", "true": f"true risk {g}"}.get(what, f"{g} incidents"),
                      loc="left")
         ax.set_xlabel("hours from the call" if hours else "minutes from the call")
-        if ax is axes[0]:
-            ax.set_ylabel("incidents with an officer on scene (%)")
-    handles, labels = axes[0].get_legend_handles_labels()
+        if ax is axes[0][0]:
+            ax.set_ylabel("all incidents: officer on scene (%)")
+
+        # the readout under the panel: the KPI first, then what the dots read
+        tx.set_axis_off()
+        row = [0]
+
+        def put(text, colour="0.25", size=10.5, bold=False):
+            t = tx.annotate(text, xy=(0.0, 1.0), xycoords="axes fraction", xytext=(0, -row[0] * 15.5 - 2),
+                            textcoords="offset points", ha="left", va="top", fontsize=size, color=colour,
+                            fontweight="bold" if bold else "normal", annotation_clip=False)
+            t.set_in_layout(False)
+            row[0] += 1
+
+        for j, (label, arm, prof, colour, ls) in enumerate(series):
+            if not has_kpi[j]:
+                continue
+            d = arm.kpis.get(IN_TARGET[g])
+            head = f"{tags[j] + ' ' if compare else ''}in target (KPI): "
+            if not d:
+                put(head + "not in summary.csv", colour, 11.5, True)
+                put("", colour)
+                continue
+            full = share_with_ci(d)
+            put(head + full.split(" (")[0], colour, 12, True)
+            put(full.split(" (", 1)[1].rstrip(")") if " (" in full else
+                f"no {g} incident with a known outcome", colour)
+        if any(has_kpi) and g == "G1":
+            put("KPI: each G1 vs its own area's standard", "0.3", 10)
+        put(f"dots = share of all {'true ' if what == 'true' else ''}{g} on scene by then", "0.3", 10)
+        for j, (label, arm, prof, colour, ls) in enumerate(series):
+            if (g, j) in readings:
+                who = f"{tags[j]} {g}" if not compare else f"{tags[j]}"
+                put(f"{who}: " + _reads(readings[(g, j)], stds, short=True), colour, 10.5)
+        if not any(has_kpi):
+            put("no KPI is defined by true risk", "0.3", 10)
+    handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=len(series), fontsize=12, frameon=False)
     fig.suptitle(f"{title.split(':')[0]} ({_reps_text([s[1] for s in series])})", fontsize=14)
+    return Fig(slug, title, _png(fig), _response_caption(series, grades, readings, what, tags, has_kpi))
 
-    parts = []
-    for g in grades:
-        std, lab = _standards_for(series[0][1], g)[0]
-        vals = [readings[(g, j, 0)] for j in range(len(series)) if (g, j, 0) in readings]
-        if vals:
-            parts.append(f"{g} {' vs '.join(f'{v:.0%}' for v in vals)} within {lab.replace(' urban', ' (urban)')}")
-    legend = " vs ".join(s[0] for s in series)
-    caption = (f"Read each curve's height where it crosses a dashed standard: the share of incidents reached in "
-               f"time ({legend}: {'; '.join(parts)}); a curve still below 100% at the right edge has incidents "
-               f"reached later or not at all")
-    return Fig(slug, title, _png(fig), caption + ".")
+
+def _response_caption(series, grades, readings, what, tags, has_kpi) -> str:
+    arm0 = series[0][1]
+    compare = what != "both"
+    out = []
+    kpi_series = [j for j in range(len(series)) if has_kpi[j]]
+    if kpi_series:
+        parts = []
+        for g in grades:
+            vals = [f"{tags[j] + ' ' if compare else ''}{share_with_ci(series[j][1].kpis.get(IN_TARGET[g]))}"
+                    for j in kpi_series]
+            parts.append(f"{g} {' vs '.join(vals)}")
+        out.append("In target (KPI, as in the KPI table): " + "; ".join(parts) + ". This is the share of incidents "
+                   "with an officer on scene within the standard of their initial grade, each G1 judged against "
+                   f"its own area's standard ({_g1_areas(arm0)}: the two dashed G1 lines), and incidents still "
+                   "waiting when the run ended left out until their standard had passed")
+    scaled = all(_scaled(arm, prof, g) for g in grades for _, arm, prof, _, _ in series
+                 if arm.profile(prof, g) is not None)
+    out.append("Each curve is the share of all incidents of the grade with an officer on scene by each time, "
+               "scaled by the share ever attended so that incidents never attended (or still waiting at the end) "
+               "keep it below 100%" if scaled else
+               "Each curve covers attended incidents only (this folder has no attended_share profile to scale it "
+               "by), so it reaches 100% even when some incidents were never attended")
+    for kind in (True, False):
+        reads = []
+        for jj in range(len(series)):
+            if has_kpi[jj] != kind:
+                continue
+            per = [f"{g} {_reads(readings[(g, jj)], _standards_for(arm0, g))}" for g in grades if (g, jj) in readings]
+            if per:
+                reads.append((f"{tags[jj]}: " if compare else "") + "; ".join(per))
+        if not reads:
+            continue
+        who = "" if compare else (" of the initial-grade curve" if kind else " of the true-risk curve")
+        meaning = ("the share of all incidents of that initial grade on scene by then, not the KPI" if kind else
+                   "the share of all incidents whose true risk is that grade, whatever grade they were given "
+                   "(G4 included, never attended), on scene by then; no KPI is defined by true risk")
+        out.append(f"The dots{who} at the dashed lines read {meaning}: " + (" vs ".join(reads) if compare
+                                                                              else reads[0]))
+    if not kpi_series:
+        out.append("The in-target KPI, by initial grade, is in the KPI table and Figure 3a")
+    return ". ".join(out) + "."
 
 
 # ---------------------------------------------------------------------------- 4 pending list
@@ -685,6 +839,12 @@ def fig_pending(arms: list[ArmView], slug: str = "4-pending-week") -> Fig:
     if compare:
         others = [f"{a.label} {float(np.nanmax(_quiet(np.nanmedian, p[1], axis=0))):.0f}" for a, p in got[1:]]
         caption += f"; peak median in {', '.join(others)} against {v:.0f} in {arm.label}"
+    most = [(a, a.kpi("max_pending")) for a, _ in got]
+    if all(v == v for _, v in most):
+        caption += ("; the most waiting at any one moment (KPI table) is "
+                    + (", ".join(f"{v:.1f} in {a.label}" for a, v in most) if compare else f"{most[0][1]:.1f}")
+                    + ", higher because it takes the worst moment of each replication, not the median at a "
+                      "15-minute snapshot")
     caption += "; a band that widens marks hours when the backlog differs a lot from week to week"
     return Fig(slug, title, _png(fig), caption + ".", note=_partial_week([a for a, _ in got]))
 
@@ -769,8 +929,14 @@ def fig_utilisation(arms: list[ArmView], slug: str = "5-utilisation-overtime") -
                         name = ends.get(hh % 24, (-1, "other"))[1]
                         by_shift[name] = by_shift.get(name, 0.0) + v
                     top_shift = max(by_shift, key=by_shift.get)
-                    caption.append(f"most overtime ({by_shift[top_shift]:.0f} of {np.nansum(mean):.0f} h a week) "
-                                   f"is worked by the {top_shift} shift finishing its last jobs")
+                    total, kpi, days = float(np.nansum(mean)), a.kpi("overtime_hours"), _measured_days(a)
+                    if kpi == kpi and days and total > 0:
+                        caption.append(f"most overtime ({by_shift[top_shift] / total:.0%} of the {kpi:,.0f} h over "
+                                       f"the {plural(days, 'measured day')}, as in the KPI table) is worked by the "
+                                       f"{top_shift} shift finishing its last jobs")
+                    else:
+                        caption.append(f"most overtime ({by_shift[top_shift]:.0f} of {total:.0f} h a week) "
+                                       f"is worked by the {top_shift} shift finishing its last jobs")
             ax.set_ylabel("hours per week")
             ax.set_ylim(bottom=0)
             ax.set_title("Overtime: hours worked past shift end, by the hour the shift ended", loc="left")
@@ -785,8 +951,14 @@ def fig_utilisation(arms: list[ArmView], slug: str = "5-utilisation-overtime") -
             ax.set_ylim(bottom=0)
             ax.set_title("Neighbourhood officers borrowed for response (mean number at each hour)", loc="left")
             ax.legend(loc="upper left")
-            tot = sum(float(np.nansum(_nanmean0(p[1]))) for _, p in nb[:1])
-            caption.append(f"{tot:.0f} neighbourhood officer-hours a week are borrowed")
+            a0, p0 = nb[0]
+            kpi, days = a0.kpi("neighbourhood_hours_lost"), _measured_days(a0)
+            if kpi == kpi and days:
+                caption.append(f"{kpi:,.0f} neighbourhood officer-hours are borrowed over the "
+                               f"{plural(days, 'measured day')}{' in ' + a0.label if compare else ''}")
+            else:
+                caption.append(f"{float(np.nansum(_nanmean0(p0[1]))):.0f} neighbourhood officer-hours a week are "
+                               "borrowed")
         week_axis(ax, label=ax is axes[-1])
     fig.suptitle(f"{title.split(',')[0]} and overtime ({_reps_text(arms)})" if "nb" not in panels
                  else f"Utilisation, overtime and borrowed officers ({_reps_text(arms)})")
@@ -1124,8 +1296,8 @@ def fig_sweep_downgrades(points: list[ArmView], slug: str = "3-sweep-downgrades-
             if big and round(m[i, h], 1) >= 0.1:
                 ax.text(h, i, f"{m[i, h]:.1f}", ha="center", va="center", fontsize=10.5,
                         color="white" if m[i, h] > 0.6 * m.max() else "black")
-        ax.text(24.0, i, f"{m[i].sum():.1f}", ha="left", va="center", fontsize=11, clip_on=False)
-    ax.text(24.0, -0.7, "per week", ha="left", va="bottom", fontsize=11, clip_on=False)
+        ax.text(24.0, i, f"{_per_week(rows[i][0], m[i]):.1f}", ha="left", va="center", fontsize=11, clip_on=False)
+    ax.text(24.0, -0.7, "per week (KPI)", ha="left", va="bottom", fontsize=11, clip_on=False)
     ax.set_yticks(range(len(rows)), [_short(p.label.replace("response.", ""), 36) for p, _ in rows])
     ax.set_xticks(range(24), [f"{h:02d}" for h in range(24)])
     ax.set_xlabel("hour of day (each column is one hour, 00 = 00:00–01:00)")
@@ -1135,7 +1307,7 @@ def fig_sweep_downgrades(points: list[ArmView], slug: str = "3-sweep-downgrades-
     cb = fig.colorbar(im, ax=ax, pad=0.08)
     cb.set_label("downgrades per week")
     fig.suptitle("Resource-driven downgrades per week by hour of day, at each sweep point")
-    worst = int(np.argmax(m.sum(axis=1)))
+    worst = int(np.argmax([_per_week(p, r) for p, r in rows]))
     h = int(np.argmax(m[worst]))
     caption = (f"Each row is one sweep point: read down a column to see whether extra officers remove the "
                f"downgrades at that hour; at {rows[worst][0].label} the worst hour is {h:02d}:00 "

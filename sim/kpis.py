@@ -151,8 +151,9 @@ def _unit_utilisation(log: EventLog) -> float:
 
 
 def _overtime_hours(log: EventLog) -> float:
+    """Response officers only: borrowed neighbourhood officers' time is neighbourhood_hours_lost."""
     sh = log.unit_shifts
-    sh = sh[(sh["end"] >= log.warmup) & (sh["end"] < log.horizon)]
+    sh = sh[(sh["pool"] == POOLS.index("response")) & (sh["end"] >= log.warmup) & (sh["end"] < log.horizon)]
     extra = (sh["end_actual"] - sh["end"]).clip(lower=0).fillna(0.0)
     return float(extra.sum() / 60.0)
 
@@ -175,12 +176,19 @@ def _mean_answer_seconds(log: EventLog, channel: int) -> float:
 
 
 def meets_recommendation(log: EventLog) -> float:
-    """1 when resource-driven downgrades per week are within tolerance and G1/G2 aims are met."""
-    ok = _per_week(log) <= log.meta["tolerance_per_week"]
-    for grade, aim in ((1, log.meta["g1_aim"]), (2, log.meta["g2_aim"])):
-        share = in_target(log, grade)
-        ok = ok and (np.isnan(share) or share >= aim)
+    """1 when resource-driven downgrades per week are within tolerance and G1/G2 aims are met;
+    NaN when there is nothing to judge (no G1 or G2 incident with a known outcome)."""
+    shares = [(in_target(log, g), aim) for g, aim in ((1, log.meta["g1_aim"]), (2, log.meta["g2_aim"]))]
+    judged = [(share, aim) for share, aim in shares if not np.isnan(share)]
+    if not judged:
+        return float("nan")
+    ok = _per_week(log) <= log.meta["tolerance_per_week"] and all(share >= aim for share, aim in judged)
     return float(ok)
+
+
+def _reassessment_downgrades(log: EventLog) -> float:
+    g = _changes(log)
+    return float(((g["reason"] == REASSESSMENT) & (g["to"] > g["from"])).sum())
 
 
 KPIS: tuple[KPI, ...] = (
@@ -200,8 +208,7 @@ KPIS: tuple[KPI, ...] = (
     KPI("resource_downgrades", "grade changes", "grades lowered because no unit was free", lambda l: float(len(resource_downgrades(l)))),
     KPI("resource_downgrades_per_week", "per week", "resource-driven downgrades per simulated week", _per_week),
     KPI("high_risk_resource_downgrades", "grade changes", "resource-driven downgrades of incidents whose true risk is G1 or G2", _high_risk_downgrades),
-    KPI("reassessment_downgrades", "grade changes", "grades lowered at re-assessment (re-THRIVE)",
-        lambda l: float(((_changes(l)["reason"] == REASSESSMENT) & (_changes(l)["to"] > _changes(l)["from"])).sum())),
+    KPI("reassessment_downgrades", "grade changes", "grades lowered at re-assessment (re-THRIVE)", _reassessment_downgrades),
     KPI("upgrades", "grade changes", "grades raised (any reason)", lambda l: float((_changes(l)["to"] < _changes(l)["from"]).sum())),
     KPI("g1_in_target", "share", "initial G1 attended within 15 min urban / 20 min rural of the call", lambda l: in_target(l, 1)),
     KPI("g2_in_target", "share", "initial G2 attended within 60 min of the call", lambda l: in_target(l, 2)),
@@ -214,9 +221,9 @@ KPIS: tuple[KPI, ...] = (
     KPI("max_pending", "incidents", "most unresourced G1/G2 incidents waiting at once", _max_pending),
     KPI("pending_at_0700_mean", "incidents", "unresourced G1/G2 incidents at 07:00 (start of the early shift), mean over days", _pending_at_0700),
     KPI("unit_utilisation", "share", "response officers' on-duty time spent on incidents (travel, scene, custody, admin)", _unit_utilisation),
-    KPI("overtime_hours", "hours", "unit time worked past shift end to finish a job", _overtime_hours),
+    KPI("overtime_hours", "hours", "response officers' time worked past shift end to finish a job", _overtime_hours),
     KPI("neighbourhood_hours_lost", "hours", "neighbourhood officer hours borrowed for response", _neighbourhood_hours),
-    KPI("meets_recommendation", "0/1", "1 if resource downgrades/week within tolerance and G1, G2 in-target rates reach the aims", meets_recommendation),
+    KPI("meets_recommendation", "0/1", "1 if resource downgrades/week within tolerance and G1, G2 in-target rates reach the aims (blank: nothing to judge)", meets_recommendation),
 )
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import figures as F
-from .figures import ArmView, Fig, fmt_kpi
+from .figures import ArmView, Fig, fmt_kpi, plural
 
 # ---------------------------------------------------------------------------- KPIs shown
 # (kpi, name a reader uses, what it means)
@@ -295,7 +295,7 @@ def _ci(k: dict, unit: str) -> str:
     if not k or k.get("ci_low") != k.get("ci_low") or k.get("reps", 0) < 2:
         return "one replication, no CI" if k and k.get("reps", 0) == 1 else "no CI"
     lo, hi = _clip(unit, k["ci_low"], k["ci_high"])
-    return f"95% CI {fmt_kpi(unit, lo)}–{fmt_kpi(unit, hi)}"
+    return f"95% CI {fmt_kpi(unit, lo)}{'–' if lo >= 0 else ' to '}{fmt_kpi(unit, hi)}"
 
 
 def _clip(unit: str, lo: float, hi: float) -> tuple[float, float]:
@@ -303,6 +303,9 @@ def _clip(unit: str, lo: float, hi: float) -> tuple[float, float]:
     if unit in ("share", "0/1"):
         return max(lo, 0.0), min(hi, 1.0)
     return lo, hi
+
+
+NOTHING_TO_JUDGE = "no G1 or G2 incident had a known outcome in the measured window, so there is nothing to judge"
 
 
 def _status(meets: float) -> str:
@@ -327,11 +330,15 @@ def _evidence(a: ArmView) -> str:
 
     if dg:
         parts[-1] += judged(dg.get("mean", math.nan), lambda v: v <= rec["tolerance"] + 1e-12)
-    if g1:
+    if g1 and g1.get("mean", math.nan) != g1.get("mean", math.nan):
+        parts.append("no initial G1 incident with a known outcome to judge")
+    elif g1:
         parts.append(f"{fmt_kpi('share', g1.get('mean'))} of G1 incidents attended within standard "
                      f"({_ci(g1, 'share')}) against an aim of {rec['g1_aim']:.0%}"
                      + judged(g1.get("mean", math.nan), lambda v: v >= rec["g1_aim"]))
-    if g2:
+    if g2 and g2.get("mean", math.nan) != g2.get("mean", math.nan):
+        parts.append("no initial G2 incident with a known outcome to judge")
+    elif g2:
         parts.append(f"{fmt_kpi('share', g2.get('mean'))} of G2 ({_ci(g2, 'share')}) against {rec['g2_aim']:.0%}"
                      + judged(g2.get("mean", math.nan), lambda v: v >= rec["g2_aim"]))
     if not parts:
@@ -339,11 +346,40 @@ def _evidence(a: ArmView) -> str:
     return ", ".join(parts[:-1]) + (", and " if len(parts) > 1 else "") + parts[-1]
 
 
+def _replications(f: Folder) -> str:
+    """'3 replications', or '2 of 3 replications (1 failed)' when some produced no results."""
+    m = f.manifest
+    asked = m.get("replications") or f.plan.get("reps")
+    done = sorted({a.reps for a in f.arms if a.reps})
+    if not isinstance(asked, int):
+        return plural(done[-1], "replication") if done else "? replications"
+    if not done or done == [asked]:
+        return plural(asked, "replication")
+    if len(done) == 1:
+        failed = asked - done[0]
+        return (f"{done[0]} of {plural(asked, 'replication')} ({failed} failed)" if failed > 0
+                else plural(done[0], "replication"))
+    return f"{'/'.join(map(str, done))} of {plural(asked, 'replication')} (some failed)"
+
+
+def _days(f: Folder):
+    a = f.arms[0] if f.arms else None
+    return f.manifest.get("days") or (a.scenario.get("run", {}).get("days") if a else None)
+
+
 def _run_shape(f: Folder) -> str:
-    m, a = f.manifest, f.arms[0] if f.arms else None
-    n = m.get("replications") or (a.reps if a else 0)
-    days = m.get("days") or (a.scenario.get("run", {}).get("days") if a else None)
-    return f"{n} replication{'s' if n != 1 else ''}" + (f" of {days:g} days" if isinstance(days, (int, float)) else "")
+    days = _days(f)
+    return _replications(f) + (f" of {plural(days, 'day')}" if isinstance(days, (int, float)) else "")
+
+
+def _judged_note(a: ArmView) -> str:
+    """' (judged in 2 of 3 replications: ...)' when some replications had nothing to judge."""
+    d = a.kpis.get("meets_recommendation", {})
+    n, total = d.get("reps", 0), a.reps
+    if d and n == n and 0 < n < total:
+        return (f" (judged in {n} of {plural(total, 'replication')}; in the others no G1 or G2 incident had a "
+                "known outcome)")
+    return ""
 
 
 def verdict(f: Folder) -> tuple[str, str]:
@@ -354,8 +390,13 @@ def verdict(f: Folder) -> tuple[str, str]:
         a = f.arms[0]
         meets = a.kpi("meets_recommendation")
         cls = "pass" if meets >= 1 - 1e-9 else ("fail" if meets == meets else "mixed")
+        if meets != meets:
+            return cls, (f"With {_run_shape(f)}, HMIC's recommendation that response follow the initial assessment "
+                         f"of risk, not officer availability, cannot be judged for {a.label} (policy {a.policy}) in "
+                         f"this run: {NOTHING_TO_JUDGE}; {_evidence(a)}.")
         return cls, (f"With {_run_shape(f)}, {a.label} (policy {a.policy}) {_status(meets)} HMIC's recommendation "
-                     f"that response follow the initial assessment of risk, not officer availability: {_evidence(a)}.")
+                     f"that response follow the initial assessment of risk, not officer availability"
+                     f"{_judged_note(a)}: {_evidence(a)}.")
     if f.kind == "compare":
         a, b = f.arms[0], f.arms[1]
         ma, mb = a.kpi("meets_recommendation"), b.kpi("meets_recommendation")
@@ -365,22 +406,29 @@ def verdict(f: Folder) -> tuple[str, str]:
             r = t.loc["resource_downgrades_per_week"]
             g = t.loc["g1_in_target"] if "g1_in_target" in t.index else None
             change = (f"; B changes resource-driven downgrades from {fmt_kpi('per week', r['mean_a'])} to "
-                      f"{fmt_kpi('per week', r['mean_b'])} per week (B − A {r['diff']:+.1f}, paired 95% CI "
-                      f"{r['ci_low']:+.1f} to {r['ci_high']:+.1f})")
-            if g is not None:
+                      f"{fmt_kpi('per week', r['mean_b'])} per week (B − A {r['diff']:+.1f}"
+                      + (f", paired 95% CI {r['ci_low']:+.1f} to {r['ci_high']:+.1f})" if r["ci_low"] == r["ci_low"]
+                         else ", no CI)"))
+            if g is not None and g["diff"] == g["diff"] and g["ci_low"] == g["ci_low"]:
                 change += (f" and G1 within standard from {fmt_kpi('share', g['mean_a'])} to "
                            f"{fmt_kpi('share', g['mean_b'])} ({g['diff'] * 100:+.1f} points, CI "
                            f"{g['ci_low'] * 100:+.1f} to {g['ci_high'] * 100:+.1f})")
         rec = b.recommendation()
         cls = "pass" if mb >= 1 - 1e-9 else ("fail" if mb == mb and mb <= 1e-9 else "mixed")
+        unjudged = [x for x, v in (("A", ma), ("B", mb)) if v != v]
+        why = (f" ({' and '.join(unjudged)}: {NOTHING_TO_JUDGE})" if unjudged else "")
         return cls, (f"With {_run_shape(f)} paired under common random numbers, A ({a.label}) {_status(ma)} "
-                     f"HMIC's recommendation and B ({b.label}) {_status(mb)} it{change}; the thresholds are "
+                     f"HMIC's recommendation{_judged_note(a)} and B ({b.label}) {_status(mb)} it{_judged_note(b)}"
+                     f"{why}{change}; the thresholds are "
                      f"{rec['tolerance']:g} downgrades a week and G1/G2 aims of {rec['g1_aim']:.0%}/{rec['g2_aim']:.0%}.")
     points = [ArmView(p.name, _point_label(p, f.keys), p.profiles, p.kpis, p.scenario, p.values) for p in f.arms]
     cheap = cheapest_point(f)
     vals = ", ".join(_val(p.values.get(f.keys[0])) for p in f.arms) if f.keys else ""
     what = (f"{f.keys[0]} over {vals}" if len(f.keys) == 1
             else f"{' and '.join(f.keys)} over {len(points)} points")
+    if all(p.kpi("meets_recommendation") != p.kpi("meets_recommendation") for p in points):
+        return "mixed", (f"Varying {what} ({_run_shape(f)} per point), HMIC's recommendation cannot be judged at "
+                         f"any point: {NOTHING_TO_JUDGE}.")
     if cheap is not None:
         p = points[cheap]
         return "pass", (f"Varying {what} ({_run_shape(f)} per point), the cheapest point that meets HMIC's "
@@ -398,7 +446,7 @@ def _e(x) -> str:
 
 
 def _unit_text(k: str, unit: str, days) -> str:
-    over = f"over {days:g} days" if isinstance(days, (int, float)) else "over the run"
+    over = f"over {plural(days, 'day')}" if isinstance(days, (int, float)) else "over the run"
     return {"per week": "per week", "share": "%", "minutes": "minutes", "hours": f"hours {over}",
             "grade changes": f"incidents {over}", "incidents": "incidents", "days": "days",
             "0/1": "% of replications", "seconds": "seconds", "calls": f"calls {over}"}.get(unit, unit)
@@ -414,8 +462,38 @@ def _aim(k: str, a: ArmView) -> str:
             "g2_response_p90": f"standard {st['g2']:g} min"}.get(k, "")
 
 
+def _na_text(k: str, d: dict | None) -> str:
+    """Why a headline KPI has no value: not in the files, or nothing to measure in the window."""
+    if not d:
+        return "not produced by this run"
+    if k == "meets_recommendation":
+        return "cannot be judged: no G1 or G2 incident had a known outcome in the measured window"
+    if k in ("g1_in_target", "g2_in_target", "g3_in_target", "g1_response_p90", "g2_response_p90"):
+        return f"no value: no initial {k[:2].upper()} incident with a known outcome in the measured window"
+    return "no value: nothing to measure in the measured window"
+
+
+def _meaning(k: str, meaning: str, a: ArmView) -> str:
+    """The 'what it means' text, with the scenario's own standards and who could be judged."""
+    st = a.standards()
+    if k == "g1_in_target" and st["g1"]:
+        areas = " / ".join(f"{v:g} min ({area})" for area, v in sorted(st["g1"].items(), key=lambda x: x[1]))
+        meaning = (f"initial G1 incidents with an officer on scene within {areas} of the call, each against its own "
+                   "area's standard; incidents still waiting at the end count once their standard has passed")
+    elif k == "g2_in_target":
+        meaning = (f"initial G2 incidents attended within {st['g2']:g} min of the call; incidents still waiting at "
+                   "the end count once their standard has passed")
+    elif k == "meets_recommendation":
+        d = a.kpis.get(k, {})
+        n = d.get("reps", 0)
+        if d and n == n and 0 < n < a.reps:
+            meaning += (f" (of the {n} of {plural(a.reps, 'replication')} that could be judged; the others had no "
+                        "G1 or G2 incident with a known outcome)")
+    return meaning
+
+
 def kpi_table(f: Folder) -> str:
-    days = f.manifest.get("days")
+    days = _days(f)
     rows = []
     if f.kind == "run":
         a = f.arms[0]
@@ -424,7 +502,7 @@ def kpi_table(f: Folder) -> str:
         for k, name, meaning in HEADLINES:
             d = a.kpis.get(k)
             if not d or d.get("mean") != d.get("mean"):
-                rows.append(f"<tr><td>{_e(name)}</td><td colspan=\"5\" class=\"na\">not produced by this run</td></tr>")
+                rows.append(f"<tr><td>{_e(name)}</td><td colspan=\"5\" class=\"na\">{_e(_na_text(k, d))}</td></tr>")
                 continue
             unit = str(d.get("unit", ""))
             ci = (f"{fmt_kpi(unit, _clip(unit, d['ci_low'], d['ci_high'])[0])} – "
@@ -432,7 +510,7 @@ def kpi_table(f: Folder) -> str:
                   if d.get("reps", 0) >= 2 and d.get("ci_low") == d.get("ci_low") else "n/a (1 replication)")
             rows.append(f"<tr><td>{_e(name)}</td><td class=\"num\">{_e(fmt_kpi(unit, d['mean']))}</td>"
                         f"<td class=\"num\">{_e(ci)}</td><td>{_e(_unit_text(k, unit, days))}</td>"
-                        f"<td>{_e(_aim(k, a))}</td><td>{_e(meaning)}</td></tr>")
+                        f"<td>{_e(_aim(k, a))}</td><td>{_e(_meaning(k, meaning, a))}</td></tr>")
     elif f.kind == "compare":
         a, b = f.arms[0], f.arms[1]
         t = f.comparison.set_index("kpi") if f.comparison is not None and not f.comparison.empty else pd.DataFrame()
@@ -446,14 +524,15 @@ def kpi_table(f: Folder) -> str:
             unit = str(da.get("unit", ""))
             r = t.loc[k]
             pp = unit in ("share", "0/1")
-            diff = f"{r['diff'] * 100:+.1f} pts" if pp else fmt_kpi(unit, r["diff"], signed=True)
+            diff = (f"{r['diff'] * 100:+.1f} pts" if pp else fmt_kpi(unit, r["diff"], signed=True)) \
+                if r["diff"] == r["diff"] else "n/a"
             ci = (f"{r['ci_low'] * 100:+.1f} to {r['ci_high'] * 100:+.1f} pts" if pp else
                   f"{fmt_kpi(unit, r['ci_low'], signed=True)} to {fmt_kpi(unit, r['ci_high'], signed=True)}") \
                 if r["ci_low"] == r["ci_low"] else "n/a"
             rows.append(f"<tr><td>{_e(name)}</td><td class=\"num\">{_e(_with_hw(unit, da))}</td>"
                         f"<td class=\"num\">{_e(_with_hw(unit, db))}</td><td class=\"num\">{_e(diff)}</td>"
                         f"<td class=\"num\">{_e(ci)}</td><td>{_e(_unit_text(k, unit, days))}</td>"
-                        f"<td>{_e(_aim(k, a))}</td><td>{_e(meaning)}</td></tr>")
+                        f"<td>{_e(_aim(k, a))}</td><td>{_e(_meaning(k, meaning, a))}</td></tr>")
     else:
         cheap = cheapest_point(f)
         head = "".join(f"<th>{_e(F.key_label(k))}</th>" for k in f.keys)
@@ -466,7 +545,9 @@ def kpi_table(f: Folder) -> str:
             cells = "".join(f"<td class=\"num\">{_e(_val(p.values.get(k, '')))}</td>" for k in f.keys)
             cells += "".join(f"<td class=\"num\">{_e(_with_hw(_unit(f, k), p.kpis.get(k)))}</td>" for k in SWEEP_COLUMNS)
             rows.append(f"<tr{cls}>{cells}</tr>")
-    note = ("<p class=\"small\">Values are means over replications; ± is the 95% CI half-width (Student t). "
+    note = ("<p class=\"small\">Values are means over replications; "
+            + ("the 95% CI is a Student t interval (a share's interval shown within 0–100%). " if f.kind == "run"
+               else "± is the 95% CI half-width (Student t). ")
             + ("The highlighted row is the cheapest point meeting the recommendation in every replication. "
                if f.kind == "sweep" and cheapest_point(f) is not None else "")
             + ("B − A is paired: replication r of A and of B met the same callers (common random numbers). "
@@ -938,8 +1019,8 @@ def render_html(f: Folder, figs: list[Fig]) -> str:
         title = f"Sweep of {', '.join(f.keys)}" if f.keys else "Sweep"
         sub = f"Sweep: {len(f.arms)} points of {', '.join(f.keys)} on {f.arms[0].scenario.get('meta', {}).get('name', '')}"
     m = f.manifest
-    sub += (f"; {m.get('replications', '?')} replications of {_val(m.get('days', '?'))} days after "
-            f"{_val(m.get('warmup_days', '?'))} warm-up days; seed {m.get('seed', '?')}")
+    sub += (f"; {_run_shape(f) if isinstance(_days(f), (int, float)) else _replications(f) + ' of ? days'} after "
+            f"{plural(m.get('warmup_days', '?'), 'warm-up day')}; seed {m.get('seed', '?')}")
     parts = [
         "<!DOCTYPE html>",
         "<html lang=\"en\">",

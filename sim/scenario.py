@@ -491,7 +491,7 @@ def read_layers(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
     base_path = (path.parent / base)
     if not base_path.is_file():
         what = "is a folder, not a scenario file" if base_path.is_dir() else "base file not found"
-        raise ScenarioError(path, "base", base, f"{what} (looked for {base_path})")
+        raise ScenarioError(path, "base", base, f"{what} (looked for {base_path.resolve()})")
     return deep_merge(read_layers(base_path, _seen + (resolved,)), data)
 
 
@@ -553,7 +553,33 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
     """Read, merge, override and validate a scenario file."""
     data = read_layers(path)
     data = apply_overrides(data, overrides or [])
-    return validate(data, source=path)
+    try:
+        return validate(data, source=path)
+    except ScenarioError as err:
+        raise _blame(err, path, overrides or []) from None
+
+
+def _blame(err: ScenarioError, path, overrides: list[str]) -> ScenarioError:
+    """Point an error at the layer that wrote the field: a --set option, or a base file."""
+    parts = err.path.split(".") if err.path else []
+    if not parts:
+        return err
+    for text in reversed(overrides):
+        keys = parse_override(text)[0]
+        if keys[: len(parts)] == parts[: len(keys)]:
+            return ScenarioError(err.file, err.path, err.value, f"{err.expected} (set by --set {text})")
+    best, depth = None, 0
+    for layer in layer_files(path):  # top first: on a tie the file nearest the top wins
+        node, d = tomllib.loads(layer.read_text(encoding="utf-8")), 0
+        for key in parts:
+            if not isinstance(node, dict) or key not in node:
+                break
+            node, d = node[key], d + 1
+        if d > depth:
+            best, depth = layer, d
+    if best is None or best == Path(path):
+        return err
+    return ScenarioError(best, err.path, err.value, f"{err.expected} (in a base file of {path})")
 
 
 def validate(data: dict, source: str | Path | None = None) -> Scenario:
@@ -702,13 +728,19 @@ def check_consistency(s: Scenario, source=None) -> None:
                             "G3 incidents can occur but there are no appointment slots (or set appointments.booking = false)")
 
 
-def _demand_by_hour(s: Scenario, risks: tuple[str, ...] | None = None) -> np.ndarray:
+def _demand_by_hour(s: Scenario, grades: tuple[str, ...] | None = None) -> np.ndarray:
+    """Expected calls per hour of week; with ``grades``, only calls *recorded* at those grades
+    (true risk through the misgrading matrix)."""
     total = np.zeros(168)
+    m = s.thrive.matrix()
     for name in CHANNELS:
         ch = s.demand.channels.get(name)
         if ch is None or ch.calls_per_day == 0:
             continue
-        share = 1.0 if risks is None else sum(ch.risk.get(r, 0.0) for r in risks)
+        share = 1.0
+        if grades is not None:
+            cols = [GRADES.index(g) for g in grades]
+            share = sum(ch.risk.get(g, 0.0) * m[i, cols].sum() for i, g in enumerate(GRADES))
         total += ch.week_shape() * ch.calls_per_day * share
     return total * s.demand.multiplier
 

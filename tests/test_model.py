@@ -52,6 +52,9 @@ def check_log_invariants(log, callers_n: int) -> None:
         lasts = g.groupby("incident").last()
         assert (c.loc[firsts.index, "initial_grade"].to_numpy() == firsts["from"].to_numpy()).all()
         assert (c.loc[lasts.index, "final_grade"].to_numpy() == lasts["to"].to_numpy()).all()
+    graded = c["initial_grade"] >= 0
+    assert c.loc[graded, "initial_grade"].between(0, 4).all() and c.loc[graded, "final_grade"].between(0, 4).all()
+    assert g["to"].between(1, 4).all() and g["from"].between(1, 4).all()
     unchanged = ~c["call_id"].isin(g["incident"])
     assert (c.loc[unchanged, "initial_grade"] == c.loc[unchanged, "final_grade"]).all()
     # pending intervals are well formed
@@ -318,3 +321,37 @@ def test_appointment_book_matches_a_plain_search(slots, gaps, lead):
         taken = used.get(hour, 0)
         used[hour] = taken + 1
         assert book.book(now) == hour * 60.0 + taken * 60.0 / slots[hour % 24]
+
+
+def test_risk_led_reassessment_moves_grades_to_the_true_risk():
+    s = small(policy={"kind": "risk_led", "risk_led": {"accuracy": 1.0}},
+              thrive={"misgrading": {"G1": {"G1": 0.6, "G2": 0.4}, "G2": {"G1": 0.3, "G2": 0.4, "G3": 0.3}}})
+    log = run_model(s, 3)
+    g = log.grade_changes
+    assert len(g) > 5
+    true = log.calls.set_index("call_id").loc[g["incident"], "true_risk"].to_numpy()
+    assert (g["to"].to_numpy() == true).all() and (g["reason"] == 1).all()
+    k = compute_kpis(log)
+    assert k["reassessment_downgrades"] + k["upgrades"] == len(g) and k["resource_downgrades"] == 0
+
+
+def test_recheck_decisions_follow_the_incident_not_the_event_order():
+    """A recheck's uniform is keyed by caller and attempt: the same in any scenario."""
+    from sim.random import Streams
+
+    a, b = Streams(5, 1), Streams(5, 1)
+    b("policy.recheck").random(1000)            # other draws happened first in b
+    assert a.uniform("policy.recheck", 42, 2) == b.uniform("policy.recheck", 42, 2)
+    assert a.uniform("policy.recheck", 42, 2) != a.uniform("policy.recheck", 42, 3)
+
+
+def test_nothing_to_judge_is_not_a_pass():
+    s = small(demand={"channels": {"999": {"calls_per_day": 0}, "101": {"calls_per_day": 0}}})
+    assert np.isnan(compute_kpis(run_model(s, 1))["meets_recommendation"])
+
+
+def test_breaks_never_run_past_shift_end():
+    log = run_model(small(), 4)
+    sh = log.unit_shifts.set_index("unit")
+    blocks = log.activities[log.activities["activity"] == ACTIVITIES.index("non_incident")]
+    assert (blocks["end"].to_numpy() <= sh.loc[blocks["unit"], "end"].to_numpy() + 1e-9).all()

@@ -421,12 +421,14 @@ def test_a_folder_is_not_a_scenario_file(tmp_path, capsys, where):
     assert str(path) in line
 
 
-def test_an_error_in_an_inherited_value_names_the_top_file(tmp_path):
-    # the base is merged first, so the scenario being loaded is the one to blame
+def test_an_error_in_an_inherited_value_names_the_base_file_that_wrote_it(tmp_path):
     base = variant(tmp_path, "[run]\nseed = -1\n", name="base.toml")
     top = variant(tmp_path, "[meta]\nname = 'top'\n", name="top.toml", base=base.name)
     err = load_error(top)
-    assert err.file == str(top) and err.path == "run.seed"
+    assert err.file == str(base) and err.path == "run.seed" and str(top) in str(err)
+    # the top file overriding the same field is the one to blame
+    top2 = variant(tmp_path, "[run]\nseed = -2\n", name="top2.toml", base=base.name)
+    assert load_error(top2).file == str(top2)
 
 
 # ---------------------------------------------------------------- good paths

@@ -60,7 +60,7 @@ class Dispatcher:
         self.travelling: dict[int, Unit] = {}      # response units en route (diversion candidates)
         self.on_duty: dict[int, Unit] = {}
         self.active: dict[int, Incident] = {}
-        self.policy = make_policy(s.policy, model.streams("policy.recheck"))
+        self.policy = make_policy(s.policy)
         self.book = AppointmentBook(s.appointments.week_slots(), s.appointments.min_lead_hours)
         self.dedicated_appointments = s.appointments.attended_by == "dedicated"
         self.booking = s.appointments.booking
@@ -114,8 +114,8 @@ class Dispatcher:
         self.rec.unit_shifts.append((u.id, u.pool, u.shift, u.start, u.end, self.m.env.now))
 
     def _block_due(self, u: Unit, minutes: float) -> None:
-        if u.state == OFF or u.off_due:
-            return
+        if u.state == OFF or u.off_due or self.m.env.now + minutes > u.end:
+            return  # too late in the shift: skipped rather than worked as overtime
         if u.state == FREE:
             del self.free[u.id]
             self._start_block(u, minutes)
@@ -134,6 +134,8 @@ class Dispatcher:
         if u.pool == NEIGHBOURHOOD:
             self._return_borrowed(u)
             return
+        while u.blocks_due and self.m.env.now + u.blocks_due[0] > u.end:
+            u.blocks_due.pop(0)  # too late in the shift for a break or statements: skipped, not overtime
         if u.off_due:
             self._go_off(u)
         elif u.blocks_due:
@@ -229,10 +231,7 @@ class Dispatcher:
         if u.token != token:
             return  # re-tasked while en route
         self.travelling.pop(u.id, None)
-        inc = u.job
-        if inc.cleared:
-            self._end_job(u, inc, custody=False)
-            return
+        inc = u.job  # not cleared: clearing turns back every unit still en route
         u.state = SCENE
         calls = self.calls
         if calls.first_on_scene[inc.id] != calls.first_on_scene[inc.id]:
@@ -249,10 +248,12 @@ class Dispatcher:
         for u in inc.units:
             if u.state == SCENE:
                 self._end_job(u, inc, custody=(u is inc.lead and self._arrest[inc.caller]))
-            else:
+            else:  # turned back en route: no scene, no paperwork
                 u.token += 1
                 self.travelling.pop(u.id, None)
-                self._end_job(u, inc, custody=False)
+                self.rec.activities.append((u.id, A_INCIDENT, u.job_start, self.m.env.now, inc.id))
+                u.state = AFTER
+                self._released(u)
         inc.units = []
         self.active.pop(inc.id, None)
 
@@ -281,9 +282,10 @@ class Dispatcher:
             return
         now = self.m.env.now
         free = len(self.free) - (0 if inc.grade == 1 else self.reserve)
-        view = IncidentView(inc.grade, int(self.calls.true_risk[inc.id]), now - inc.unresourced_since,
-                            max(free, 0), done, float(self.m.callers.u_policy[inc.caller]),
-                            float(self.m.callers.u_review[inc.caller]))
+        callers = self.m.callers
+        u = float(callers.u_policy[inc.caller]) if done == 0 else self.m.streams.uniform("policy.recheck", inc.caller, done)
+        view = IncidentView(inc.grade, int(callers.true_risk[inc.caller]), now - inc.unresourced_since,
+                            max(free, 0), done, u, float(callers.u_review[inc.caller]))
         for action in self.policy.on_wait(check, view):
             if isinstance(action, Regrade):
                 self.regrade(inc, action.to, action.reason)
@@ -342,10 +344,11 @@ class Dispatcher:
         self.rec.activities.append((best.id, A_INCIDENT, best.job_start, now, old.id))
         old.units.remove(best)
         self.calls.diverted[old.id] += 1
-        if not old.units and math.isnan(self.calls.first_on_scene[old.id]):
-            old.unresourced_since = now
-        self.pending.push(old)
         self._assign(best, g1)
+        if old.units:
+            self.pending.push(old)     # still has a unit: only the one taken away is needed again
+        else:
+            self._enter_pending(old)   # unresourced again: back in the list, policy checks and all
 
     # ------------------------------------------------------------------ end of run
     def close(self, horizon: float) -> None:
@@ -353,6 +356,8 @@ class Dispatcher:
         for inc in self.active.values():
             self._close_unresourced(inc)
         for u in list(self.on_duty.values()):
+            if u.state in (TRAVEL, SCENE):  # a job still going on: its time so far counts
+                self.rec.activities.append((u.id, A_INCIDENT, u.job_start, horizon, u.job.id))
             if u.pool == NEIGHBOURHOOD and u.state != FREE:
                 self.rec.activities.append((u.id, A_BORROWED, u.borrowed_at, horizon, -1))
             ended = horizon if u.off_due else math.nan
@@ -361,6 +366,7 @@ class Dispatcher:
         outcome = cols["outcome"][:n]
         todo = outcome < 0
         on_scene = ~np.isnan(cols["first_on_scene"][:n])
+        booked = ~np.isnan(cols["appointment"][:n]) & (cols["final_grade"][:n] == 3)
         outcome[todo & on_scene] = ATTENDED
-        outcome[todo & on_scene & (cols["final_grade"][:n] == 3)] = APPOINTMENT_KEPT
+        outcome[todo & on_scene & booked] = APPOINTMENT_KEPT
         outcome[todo & ~on_scene] = OPEN

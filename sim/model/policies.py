@@ -8,8 +8,9 @@ This is the one place the downgrade rule lives. A policy is asked two things:
   return a list of actions (``Regrade``, ``Borrow``, ``Recheck``).
 
 The dispatcher carries the actions out and records every grade change with its reason.
-Random decisions use the per-incident uniforms drawn at arrival (``view.u_policy``,
-``view.u_review``), so two scenarios facing the same caller decide alike.
+Random decisions use uniforms that belong to the incident (``view.u_policy`` for this
+check, ``view.u_review``), never a shared stream, so two scenarios facing the same caller
+decide alike (common random numbers).
 """
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ class IncidentView:
     waited: float         # minutes unresourced at the current grade
     free_units: int       # response units free right now (reserve included)
     checks_done: int      # times this check has already fired for this grade
-    u_policy: float
+    u_policy: float       # this incident's uniform for this check (a new one for each recheck)
     u_review: float
 
 
@@ -70,9 +71,8 @@ class ResourceLed:
     """What HMIC found in 2016: an incident of grade g unresourced for ``after`` minutes while
     no unit is free is lowered to ``to`` with probability ``probability``."""
 
-    def __init__(self, cfg, rng):
+    def __init__(self, cfg):
         self.rules = {GRADES.index(g) + 1: r for g, r in cfg.rules.items()}
-        self.rng = rng  # only for rechecks; the first decision uses the incident's own uniform
 
     def checks(self, grade):
         rule = self.rules.get(grade)
@@ -80,8 +80,7 @@ class ResourceLed:
 
     def on_wait(self, check, view):
         rule = self.rules[view.grade]
-        u = view.u_policy if view.checks_done == 0 else self.rng.random()
-        if view.free_units == 0 and u < rule.probability:
+        if view.free_units == 0 and view.u_policy < rule.probability:
             return [Regrade(GRADES.index(rule.to) + 1, RESOURCE)]
         if rule.recheck_every:
             return [Recheck(rule.recheck_every, check)]
@@ -116,9 +115,9 @@ class RiskLed:
         return [Borrow(), Recheck(self.retry_every, "escalate")]
 
 
-def make_policy(cfg: PolicyConfig, rng) -> DowngradePolicy:
+def make_policy(cfg: PolicyConfig) -> DowngradePolicy:
     if cfg.kind == "resource_led":
-        return ResourceLed(cfg.resource_led, rng)
+        return ResourceLed(cfg.resource_led)
     if cfg.kind == "risk_led":
         return RiskLed(cfg.risk_led)
     return NoDowngrade()
