@@ -487,8 +487,7 @@ def fig_downgrades(arms: list[ArmView], slug: str = "2-downgrades-heatmap") -> F
         for s in ax.spines.values():
             s.set_visible(False)
         name = f"{arm.label}: " if n > 1 else ""
-        ax.set_title(f"{name}{_per_week(arm, m):.1f} resource-driven downgrades per week (KPI, over the measured "
-                     f"days)", loc="left")
+        ax.set_title(f"{name}{_per_week(arm, m):.1f} resource-driven downgrades per week (KPI)", loc="left")
     cb = fig.colorbar(im, ax=list(axes), shrink=0.9, pad=0.06)
     cb.set_label("downgrades per week (mean over replications)")
     reps = sorted({a.reps for a, _ in mats})
@@ -505,6 +504,8 @@ def fig_downgrades(arms: list[ArmView], slug: str = "2-downgrades-heatmap") -> F
     if n > 1:
         caption += ("; resource-driven downgrades per week (KPI): "
                     + ", ".join(f"{a.label} {_per_week(a, mm):.1f}" for a, mm in mats))
+    else:
+        caption += f"; {_per_week(arm, m):.1f} per week in all, as in the KPI table"
     note = _partial_week([a for a, _ in mats])
     return Fig(slug, title, _png(fig), caption + ".", note=note.replace("left blank", "shown grey") if note else "")
 
@@ -533,7 +534,7 @@ def share_with_ci(d: dict | None) -> str:
     if n == n and n >= 2 and lo == lo and hi == hi:
         out += f" (95% CI {fmt_kpi('share', max(lo, 0.0))}–{fmt_kpi('share', min(hi, 1.0))})"
     elif n == 1:
-        out += " (1 replication, no CI)"
+        out += " (1 replication with a value, no CI)"
     return out
 
 
@@ -932,8 +933,8 @@ def fig_utilisation(arms: list[ArmView], slug: str = "5-utilisation-overtime") -
                     total, kpi, days = float(np.nansum(mean)), a.kpi("overtime_hours"), _measured_days(a)
                     if kpi == kpi and days and total > 0:
                         caption.append(f"most overtime ({by_shift[top_shift] / total:.0%} of the {kpi:,.0f} h over "
-                                       f"the {plural(days, 'measured day')}, as in the KPI table) is worked by the "
-                                       f"{top_shift} shift finishing its last jobs")
+                                       f"the {plural(days, 'measured day')}{' in ' + a.label if compare else ''}, as "
+                                       f"in the KPI table) is worked by the {top_shift} shift finishing its last jobs")
                     else:
                         caption.append(f"most overtime ({by_shift[top_shift]:.0f} of {total:.0f} h a week) "
                                        f"is worked by the {top_shift} shift finishing its last jobs")

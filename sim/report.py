@@ -377,7 +377,7 @@ def _judged_note(a: ArmView) -> str:
     d = a.kpis.get("meets_recommendation", {})
     n, total = d.get("reps", 0), a.reps
     if d and n == n and 0 < n < total:
-        return (f" (judged in {n} of {plural(total, 'replication')}; in the others no G1 or G2 incident had a "
+        return (f" (judged in {int(n)} of {plural(total, 'replication')}; in the others no G1 or G2 incident had a "
                 "known outcome)")
     return ""
 
@@ -487,7 +487,7 @@ def _meaning(k: str, meaning: str, a: ArmView) -> str:
         d = a.kpis.get(k, {})
         n = d.get("reps", 0)
         if d and n == n and 0 < n < a.reps:
-            meaning += (f" (of the {n} of {plural(a.reps, 'replication')} that could be judged; the others had no "
+            meaning += (f" (of the {int(n)} of {plural(a.reps, 'replication')} that could be judged; the others had no "
                         "G1 or G2 incident with a known outcome)")
     return meaning
 

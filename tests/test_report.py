@@ -2,7 +2,9 @@
 and the report regenerates byte for byte from the saved results folder alone."""
 from __future__ import annotations
 
+import html
 import html.parser
+import json
 import re
 import shutil
 from pathlib import Path
@@ -213,3 +215,91 @@ def test_load_folder_reads_layouts(folders, reports):
     s = load_folder(folders["sweep"])
     assert s.kind == "sweep" and len(s.arms) == 4 and s.keys == ["response.shifts.day.units",
                                                                  "response.shifts.night.units"]
+
+
+def _figcaption(text: str, slug: str) -> str:
+    m = re.search(rf'id="fig-{re.escape(slug)}".*?<figcaption>(.*?)</figcaption>', text, re.S)
+    assert m, slug
+    return html.unescape(m.group(1))
+
+
+def _share(d: pd.Series) -> str:
+    return f"{d['mean'] * 100:.1f}%"
+
+
+def test_figure3_in_target_numbers_are_the_summary_kpis(folders, reports):
+    """Figure 3's headline share within standard is the KPI (g1/g2/g3_in_target) from summary.csv,
+    with its CI; curve readings at the standard lines are labelled as something else."""
+    summary = pd.read_csv(folders["run"] / "summary.csv").set_index("kpi")
+    caption = _figcaption(reports["run"].read_text(), "3-response-standards")
+    head = caption.split("In target (KPI, as in the KPI table): ", 1)[1].split(". ", 1)[0]
+    for g in (1, 2, 3):
+        row = summary.loc[f"g{g}_in_target"]
+        m = re.search(rf"\bG{g} (\d+\.\d%|n/a)( \(95% CI (\d+\.\d%)–(\d+\.\d%)\))?", head)
+        assert m, (g, head)
+        if row["mean"] != row["mean"]:
+            assert m.group(1) == "n/a"
+            continue
+        assert m.group(1) == _share(row)
+        if row["reps"] >= 2:
+            assert m.group(3) == f"{max(row['ci_low'], 0) * 100:.1f}%"
+            assert m.group(4) == f"{min(row['ci_high'], 1) * 100:.1f}%"
+    assert "own area's standard" in caption and "not the KPI" in caption and "scaled by the share ever attended" in caption
+    assert "no KPI is defined by true risk" in caption
+
+    # compare: figure 3a gives each arm's own KPI
+    text = reports["compare"].read_text()
+    caption = _figcaption(text, "3a-response-by-initial-grade")
+    head = caption.split("In target (KPI, as in the KPI table): ", 1)[1].split(". ", 1)[0]
+    for arm in ("a", "b"):
+        s = pd.read_csv(folders["compare"] / arm / "summary.csv").set_index("kpi")
+        for g in (1, 2, 3):
+            row = s.loc[f"g{g}_in_target"]
+            m = re.search(rf"\bG{g} A (\S+) .*? vs B (\S+) ", head)
+            assert m, (g, head)
+            assert m.group(1 if arm == "a" else 2) == (_share(row) if row["mean"] == row["mean"] else "n/a")
+    assert "In target (KPI" not in _figcaption(text, "3b-response-by-true-risk")
+
+
+def _edit_summary(folder: Path, **values) -> None:
+    s = pd.read_csv(folder / "summary.csv")
+    for kpi, cols in values.items():
+        for c, v in cols.items():
+            s.loc[s["kpi"] == kpi, c] = v
+    s.to_csv(folder / "summary.csv", index=False)
+
+
+def test_verdict_says_cannot_be_judged_when_nothing_to_judge(folders, reports, tmp_path):
+    copy = tmp_path / "empty"
+    shutil.copytree(folders["run"], copy)
+    nan = float("nan")
+    blank = {"value": nan, "mean": nan, "ci_low": nan, "ci_high": nan, "half_width": nan, "reps": 0}
+    _edit_summary(copy, meets_recommendation=blank, g1_in_target=blank, g2_in_target=blank)
+    text = write_report(copy).read_text()
+    verdict = html.unescape(re.search(r'<p class="verdict (\w+)">(.*?)</p>', text, re.S).group(2))
+    assert "cannot be judged" in verdict and "nothing to judge" in verdict
+    assert "MEETS" not in verdict and "does NOT meet" not in verdict
+    assert "cannot be judged: no G1 or G2 incident" in text      # the KPI table says why, not "not produced"
+
+    # judged in only some replications: said so
+    copy2 = tmp_path / "partly"
+    shutil.copytree(folders["run"], copy2)
+    _edit_summary(copy2, meets_recommendation={"mean": 1.0, "ci_low": nan, "ci_high": nan, "reps": 1})
+    text = write_report(copy2).read_text()
+    assert "judged in 1 of 2 replications" in html.unescape(text)
+
+
+def test_counts_are_pluralised(tmp_path, folders, reports):
+    folder = run_experiment(_scenario(), reps=1, jobs=1, out=tmp_path / "one").folder
+    text = html.unescape(write_report(folder).read_text())
+    assert "1 replication of 2 days" in text
+    for t in (text, html.unescape(reports["run"].read_text()), html.unescape(reports["compare"].read_text())):
+        assert not re.search(r"\b1 (replications|days|warm-up days|measured days)\b", t)
+    assert "2 replications of 2 days" in html.unescape(reports["run"].read_text())
+    # a replication that failed: the subtitle counts what was run and what produced results
+    copy = tmp_path / "failed"
+    shutil.copytree(folders["run"], copy)
+    m = json.loads((copy / "manifest.json").read_text())
+    m["replications"] = 3
+    (copy / "manifest.json").write_text(json.dumps(m))
+    assert "2 of 3 replications (1 failed)" in write_report(copy).read_text()
