@@ -21,8 +21,9 @@ order (SimPy's event id / our ``seq``). With continuous draws, exactly equal
 event times essentially never occur anyway.
 
 Timing: the random pre-draw (numpy batches converted to Python lists) is done
-*outside* the timed region; ``wall_s`` covers the simulation only, from
-building the environment to the last departure. The garbage collector is
+*outside* the timed region; ``wall_s`` (``time.perf_counter``) and ``cpu_s``
+(``time.process_time``) cover the simulation only, from building the
+environment to the last departure. The garbage collector is
 left on, as it is for the full model.
 
 Run: ``python3 benchmarks/reference.py``.
@@ -54,12 +55,12 @@ def draw(n, c, rho, seed, p_high=P_HIGH, mu=MU):
     return inter, cls, svc
 
 
-def _summary(wait, cls, served, wall):
+def _summary(wait, cls, served, wall, cpu):
     """Mean wait per class, computed the same way for every variant."""
     w = np.asarray(wait)
     k = np.asarray(cls)
     return {"mean_wait": [float(w[k == j].mean()) for j in (0, 1)],
-            "served": served, "wall_s": wall}
+            "served": served, "wall_s": wall, "cpu_s": cpu}
 
 
 def simpy_process_per_customer(n, c, rho, seed):
@@ -72,7 +73,7 @@ def simpy_process_per_customer(n, c, rho, seed):
     inter, cls, svc = draw(n, c, rho, seed)
     wait = [0.0] * n
     served = 0
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     env = simpy.Environment()
     servers = simpy.PriorityResource(env, capacity=c)
 
@@ -92,7 +93,7 @@ def simpy_process_per_customer(n, c, rho, seed):
 
     env.process(source())
     env.run()
-    return _summary(wait, cls, served, time.perf_counter() - t0)
+    return _summary(wait, cls, served, time.perf_counter() - t0, time.process_time() - c0)
 
 
 def simpy_lean(n, c, rho, seed):
@@ -110,7 +111,7 @@ def simpy_lean(n, c, rho, seed):
     queues = (deque(), deque())
     free = c
     served = 0
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     env = simpy.Environment()
 
     def start(i):
@@ -141,7 +142,7 @@ def simpy_lean(n, c, rho, seed):
 
     env.timeout(inter[0], value=0).callbacks.append(arrive)
     env.run()
-    return _summary(wait, cls, served, time.perf_counter() - t0)
+    return _summary(wait, cls, served, time.perf_counter() - t0, time.process_time() - c0)
 
 
 def heapq_loop(n, c, rho, seed):
@@ -158,7 +159,7 @@ def heapq_loop(n, c, rho, seed):
     queues = (deque(), deque())
     free = c
     served = 0
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     heap = [(inter[0], 0, 0, 0)]  # kind 0 = arrival, 1 = departure
     seq = 1
     push, pop = heapq.heappush, heapq.heappop
@@ -185,7 +186,7 @@ def heapq_loop(n, c, rho, seed):
                 seq += 1
             else:
                 free += 1
-    return _summary(wait, cls, served, time.perf_counter() - t0)
+    return _summary(wait, cls, served, time.perf_counter() - t0, time.process_time() - c0)
 
 
 def measure(fn, n=100_000, repeats=5, c=20, rho=0.85, seed=1):

@@ -80,9 +80,9 @@ class DaskExecutor:
             n = workers or _cores()
             # forked workers start in ~0.2 s instead of ~1.3 s for spawned ones that import everything again
             method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-            dask.config.set({"distributed.worker.multiprocessing-method": method})
-            self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                        host="127.0.0.1", dashboard_address=None)
+            with dask.config.set({"distributed.worker.multiprocessing-method": method}):
+                self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                            host="127.0.0.1", dashboard_address=":0")
             self.client = Client(self.cluster)
         else:
             self.client = Client(address)

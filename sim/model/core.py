@@ -7,6 +7,7 @@ which keeps the domain logic readable as "at time t, do this" and the model fast
 """
 from __future__ import annotations
 
+import gc
 from heapq import heappush
 
 import simpy
@@ -59,7 +60,16 @@ class Model:
     def run(self) -> EventLog:
         self.dispatch.start()
         self.control_room.start()
-        self.env.run(until=self.horizon)
+        # The run makes millions of short-lived objects and no garbage cycles (units and
+        # incidents let go of each other when a job ends), so the cyclic collector would only
+        # rescan live state over and over: pausing it saves ~10% of the run.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self.env.run(until=self.horizon)
+        finally:
+            if collecting:
+                gc.enable()
         self.dispatch.close(self.horizon)
         self._copy_caller_facts()
         log = finish(self.rec, self._meta())
