@@ -78,9 +78,12 @@ class DaskExecutor:
             import dask
 
             n = workers or _cores()
-            # forked workers start in ~0.2 s instead of ~1.3 s for spawned ones that import everything again
+            # forked workers start in ~0.2 s instead of ~1.3 s for spawned ones that import everything
+            # again; the workers' statistical profiler (a stack sample every 10 ms) would compete
+            # with the simulation for the GIL
             method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-            with dask.config.set({"distributed.worker.multiprocessing-method": method}):
+            with dask.config.set({"distributed.worker.multiprocessing-method": method,
+                                  "distributed.worker.profile.enabled": False}):
                 self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                             host="127.0.0.1", dashboard_address=":0")
             self.client = Client(self.cluster)
