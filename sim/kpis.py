@@ -31,10 +31,7 @@ class KPI:
 
 def _window_calls(log: EventLog, *columns: str) -> pd.DataFrame:
     """Calls arriving in the measured window; only the named columns (a year's log is large)."""
-    c = log.calls
-    arrival = c["arrival"].to_numpy()
-    mask = (arrival >= log.warmup) & (arrival < log.horizon)
-    return c.loc[mask, list(columns) or ["arrival"]]
+    return log.calls.loc[log.in_window, list(columns) or ["arrival"]]
 
 
 def _service_level(log: EventLog, channel: int, seconds: float) -> float:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -135,6 +136,12 @@ class EventLog:
     unit_shifts: pd.DataFrame
     activities: pd.DataFrame
     meta: dict
+
+    @cached_property
+    def in_window(self) -> np.ndarray:
+        """Calls arriving in the measured window [warm-up, horizon): every KPI starts from this."""
+        arrival = self.calls["arrival"].to_numpy()
+        return (arrival >= self.warmup) & (arrival < self.horizon)
 
     @property
     def warmup(self) -> float:
