@@ -29,7 +29,7 @@ class Unit:
     __slots__ = ("id", "pool", "shift", "start", "end", "state", "job", "token", "job_start",
                  "off_due", "blocks_due", "borrowed_at")
 
-    def __init__(self, uid: int, pool: int, shift: str, start: float, end: float):
+    def __init__(self, uid: int, pool: int, shift: int, start: float, end: float):
         self.id, self.pool, self.shift, self.start, self.end = uid, pool, shift, start, end
         self.state = FREE
         self.job: Incident | None = None
@@ -252,7 +252,6 @@ class Dispatcher:
                 u.token += 1
                 self.travelling.pop(u.id, None)
                 self.rec.activities.append((u.id, A_INCIDENT, u.job_start, self.m.env.now, inc.id))
-                u.state = AFTER
                 self._released(u)
         inc.units = []
         self.active.pop(inc.id, None)
