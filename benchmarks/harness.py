@@ -82,7 +82,7 @@ DEFAULT = TREE / "scenarios" / "nottinghamshire-2016.toml"
 # Sizes. Full: what the issue asks for. Quick: the same code paths, small, for a smoke test.
 FULL = dict(year_days=365, year_repeats=3, ref_n=100_000, ref_repeats=5, ref_c=20, ref_rho=0.85,
             scale_days=(28, 91), scale_repeats=5, demand_days=28, demand_mult=(0.5, 1, 2, 4),
-            demand_repeats=5, par_reps=8, par_days=28, par_jobs=2, par_repeats=7, mem_days=365,
+            demand_repeats=5, par_reps=8, par_days=28, par_jobs=2, par_repeats=11, mem_days=365,
             par_ref_n=60_000)  # reference customers per parallel diagnostic run: ~ one 28-day replication's time
 QUICK = dict(year_days=14, year_repeats=2, ref_n=20_000, ref_repeats=2, ref_c=20, ref_rho=0.85,
              scale_days=(3, 7), scale_repeats=1, demand_days=3, demand_mult=(0.5, 1, 2, 4),
