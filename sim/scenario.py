@@ -336,6 +336,10 @@ class Response(_Strict):
     blue_light_grades: list[Grade] = ["G1"]
     reserve_for_g1: int = Field(default=0, ge=0)
     divert_to_g1_from: list[Literal["G2", "G3"]] = []
+    # end-of-shift protection: no new job of these grades for a unit with less than this many
+    # minutes of its shift left (it still takes G1s); 0 = any job up to the last minute
+    end_of_shift_minutes: float = Field(default=0.0, ge=0)
+    end_of_shift_grades: list[Literal["G2", "G3"]] = ["G2", "G3"]
 
     @field_validator("areas")
     @classmethod

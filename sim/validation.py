@@ -252,6 +252,8 @@ class _Need:
         self(not r.non_incident, "response.non_incident", list(r.non_incident), "no briefings or breaks (non_incident = {})")
         self(r.reserve_for_g1 == 0, "response.reserve_for_g1", r.reserve_for_g1, "no G1 reserve")
         self(not r.divert_to_g1_from, "response.divert_to_g1_from", r.divert_to_g1_from, "no diversion")
+        self(r.end_of_shift_minutes == 0, "response.end_of_shift_minutes", r.end_of_shift_minutes,
+             "no end-of-shift protection")
         for a, area in r.areas.items():
             for kind in ("blue_light", "normal"):
                 p = f"response.areas.{a}.{kind}"

@@ -79,6 +79,7 @@ scenario_changes = st.fixed_dictionaries({
         "shifts": st.fixed_dictionaries({"day": st.fixed_dictionaries({"units": st.integers(1, 8)}),
                                          "night": st.fixed_dictionaries({"units": st.integers(1, 8)})}),
         "reserve_for_g1": st.integers(0, 2),
+        "end_of_shift_minutes": st.sampled_from([0, 60]),
     }),
     "appointments": st.fixed_dictionaries({"attended_by": st.sampled_from(["response", "dedicated"])}),
     "policy": st.fixed_dictionaries({"kind": st.sampled_from(["resource_led", "risk_led", "none"])}),
@@ -355,3 +356,75 @@ def test_breaks_never_run_past_shift_end():
     sh = log.unit_shifts.set_index("unit")
     blocks = log.activities[log.activities["activity"] == ACTIVITIES.index("non_incident")]
     assert (blocks["end"].to_numpy() <= sh.loc[blocks["unit"], "end"].to_numpy() + 1e-9).all()
+
+
+def _jobs_started(log):
+    """Incident jobs of response units: unit, start, its shift's end, and the incident's initial grade."""
+    acts = log.activities[log.activities["activity"] == ACTIVITIES.index("incident")]
+    sh = log.unit_shifts.set_index("unit")
+    grade = log.calls.set_index("call_id")["initial_grade"]
+    return pd.DataFrame({"start": acts["start"].to_numpy(), "shift_end": sh.loc[acts["unit"], "end"].to_numpy(),
+                         "pool": sh.loc[acts["unit"], "pool"].to_numpy(),
+                         "grade": grade.loc[acts["incident"]].to_numpy()})
+
+
+@pytest.mark.parametrize("protected", [["G2", "G3"], ["G3"]])
+def test_end_of_shift_protection_keeps_late_units_for_g1(protected):
+    """In its last hour a unit is given no job of a protected grade, but still G1s (and, when
+    only G3 is protected, G2s). Policy none: no re-grading, so the initial grade is the grade
+    the job was given at."""
+    busy = {**LIGHT, "response": {"shifts": {"day": {"units": 3}, "night": {"units": 2}}, "end_of_shift_minutes": 60,
+                                  "end_of_shift_grades": protected},
+            "policy": {"kind": "none"}, "run": {"days": 6}}
+    jobs = _jobs_started(run_model(small(**busy), 3))
+    late = jobs[jobs["start"] > jobs["shift_end"] - 60 + 1e-9]
+    assert not late["grade"].isin([int(g[1]) for g in protected]).any()
+    assert (late["grade"] == 1).sum() > 0
+    if protected == ["G3"]:
+        assert (late["grade"] == 2).sum() > 0
+    # without protection the same callers do get protected-grade jobs in units' last hour
+    jobs0 = _jobs_started(run_model(small(**deep_changes(busy, end_of_shift_minutes=0)), 3))
+    late0 = jobs0[jobs0["start"] > jobs0["shift_end"] - 60 + 1e-9]
+    assert late0["grade"].isin([int(g[1]) for g in protected]).any()
+
+
+LIGHT = {"demand": {"channels": {"999": {"calls_per_day": 40}, "101": {"calls_per_day": 40}}}}
+
+
+def deep_changes(changes, **response):
+    import copy
+    out = copy.deepcopy(changes)
+    out["response"].update(response)
+    return out
+
+
+def test_end_of_shift_protection_trades_overtime_for_waiting():
+    """Same callers, same seeds: protecting the last 90 minutes cuts overtime, and G2s wait
+    longer (fewer in target, more resource downgrades). Summed over three seeds."""
+    base = {**LIGHT, "run": {"days": 6}, "response": {"shifts": {"day": {"units": 3}, "night": {"units": 2}}}}
+    total = {0: np.zeros(3), 90: np.zeros(3)}
+    for seed in (5, 6, 7):
+        for minutes in total:
+            k = compute_kpis(run_model(small(**deep_changes(base, end_of_shift_minutes=minutes)), seed))
+            total[minutes] += [k["overtime_hours"], k["g2_in_target"], k["resource_downgrades"]]
+    assert total[90][0] < total[0][0]
+    assert total[90][1] < total[0][1]
+    assert total[90][2] > total[0][2]
+
+
+def test_policy_sees_only_units_a_job_could_be_given():
+    """With protection on, a resource-led downgrade of a G2 may happen while a unit near its
+    shift end is free, but never while a unit that could take the G2 is free."""
+    s = small(response={"end_of_shift_minutes": 120}, run={"days": 4})
+    model = Model(s, seed=10)
+    seen = []
+    original = model.dispatch.regrade
+
+    def spy(inc, to, reason):
+        seen.append((inc.grade, model.dispatch._available_for(inc.grade), len(model.dispatch.free)))
+        original(inc, to, reason)
+
+    model.dispatch.regrade = spy
+    model.run()
+    assert seen and all(avail == 0 for g, avail, _ in seen if g != 1)
+    assert any(free > 0 for g, _, free in seen if g == 2)

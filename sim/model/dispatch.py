@@ -5,7 +5,9 @@ officers).
 A unit's life on a shift: briefing and other non-incident blocks when due and free;
 otherwise it is free, or on a job (travel -> on scene -> custody if it made the arrest ->
 admin). A unit still busy when its shift ends finishes the job first; the extra time is
-recorded as overtime (``end_actual`` after ``end`` in the unit-shift log).
+recorded as overtime (``end_actual`` after ``end`` in the unit-shift log). With end-of-shift
+protection (``response.end_of_shift_minutes``), a unit that close to its shift end is given
+no new job of the protected grades; it stays free for G1s.
 """
 from __future__ import annotations
 
@@ -67,6 +69,8 @@ class Dispatcher:
         self.blue = {GRADES.index(g) + 1 for g in s.response.blue_light_grades}
         self.reserve = s.response.reserve_for_g1
         self.divert_from = {GRADES.index(g) + 1 for g in s.response.divert_to_g1_from}
+        self.late_minutes = s.response.end_of_shift_minutes
+        self.late_grades = {GRADES.index(g) + 1 for g in s.response.end_of_shift_grades} if self.late_minutes else set()
         self.blocks = [(b.after_hours * 60.0, b.spread_hours * 60.0, b.minutes)
                        for b in s.response.non_incident.values()]
         self._next_unit = 0
@@ -208,7 +212,29 @@ class Dispatcher:
             inc = pending.peek()
             if inc is None or (inc.grade != 1 and len(free) <= self.reserve):
                 return
-            self._assign(free.popitem()[1], inc)
+            if inc.grade in self.late_grades:
+                u = self._take_fresh(free)
+                if u is None:
+                    return  # only units near their shift end are free: they wait for a G1
+            else:
+                u = free.popitem()[1]
+            self._assign(u, inc)
+
+    def _take_fresh(self, units: dict[int, Unit]) -> Unit | None:
+        """Take a unit with more than ``end_of_shift_minutes`` of its shift left (the most
+        recently freed such unit, as ``popitem`` would), or None."""
+        last = self.m.env.now + self.late_minutes
+        for uid in reversed(units):
+            if units[uid].end > last:
+                return units.pop(uid)
+        return None
+
+    def _available_for(self, grade: int) -> int:
+        """Free units a job of ``grade`` could be given now, before any G1 reserve."""
+        if grade not in self.late_grades:
+            return len(self.free)
+        last = self.m.env.now + self.late_minutes
+        return sum(1 for u in self.free.values() if u.end > last)
 
     def _assign(self, u: Unit, inc: Incident) -> None:
         now = self.m.env.now
@@ -280,7 +306,7 @@ class Dispatcher:
         if inc.epoch != epoch or inc.units or not inc.queued:
             return
         now = self.m.env.now
-        free = len(self.free) - (0 if inc.grade == 1 else self.reserve)
+        free = self._available_for(inc.grade) - (0 if inc.grade == 1 else self.reserve)
         callers = self.m.callers
         u = float(callers.u_policy[inc.caller]) if done == 0 else self.m.streams.uniform("policy.recheck", inc.caller, done)
         view = IncidentView(inc.grade, int(callers.true_risk[inc.caller]), now - inc.unresourced_since,
@@ -315,7 +341,9 @@ class Dispatcher:
     def _borrow(self, inc: Incident) -> None:
         if inc.units or not self.neighbourhood:
             return
-        u = self.neighbourhood.popitem()[1]
+        u = self._take_fresh(self.neighbourhood) if inc.grade in self.late_grades else self.neighbourhood.popitem()[1]
+        if u is None:
+            return
         u.borrowed_at = self.m.env.now
         self._assign(u, inc)
 
