@@ -92,9 +92,6 @@ def compute_profiles(log: EventLog) -> pd.DataFrame:
     rows: list[tuple[str, str, np.ndarray, np.ndarray]] = []
     how = np.arange(HOURS_OF_WEEK, dtype=float)
     c = log.calls
-    win = _window_calls(log, "channel", "arrival", "answered", "abandoned", "outcome", "initial_grade",
-                        "true_risk", "first_on_scene")
-
     grade = c["initial_grade"].to_numpy()
     urgent_graded = c["graded"].to_numpy()[(grade == 1) | (grade == 2)]
     appointment = c["appointment"].to_numpy()
@@ -131,7 +128,11 @@ def compute_profiles(log: EventLog) -> pd.DataFrame:
     rows.append(("overtime_hours", "", how, _per_hour_of_week(all_shifts["end"].to_numpy(), over.to_numpy(), log)))
     borrowed = activity == ACTIVITIES.index("borrowed")
     rows.append(("neighbourhood_hours", "", how, _occupancy(start[borrowed], end[borrowed], log)))
+    # a year's activity columns and masks go before the call selections below are made: the
+    # replication's memory peak is here, not in the simulation
+    del acts, unit, activity, start, end, response, blocks, busy, borrowed
 
+    win = _window_calls(log, "channel", "arrival", "answered", "abandoned", "outcome")
     hod = np.arange(24, dtype=float)
     for name, channel, seconds in (("sl_999_10s", 0, 10), ("abandon_rate_101", 1, None)):
         cc = win[win["channel"] == channel]
@@ -147,7 +148,9 @@ def compute_profiles(log: EventLog) -> pd.DataFrame:
             den = np.bincount(hour, weights=(~short).astype(float), minlength=24)
         rows.append((name, "", hod, np.divide(num, den, out=np.full(24, np.nan), where=den > 0)))
 
-    inc = win[win["initial_grade"] >= 1]
+    del win, cc
+    inc = _window_calls(log, "initial_grade", "true_risk", "first_on_scene", "arrival")
+    inc = inc[inc["initial_grade"] >= 1]
     response = inc["first_on_scene"] - inc["arrival"]
     pct = PERCENTILES.astype(float)
     for code, label in _GRADES.items():
