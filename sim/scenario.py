@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 import re
 import tomllib
 import types
@@ -336,10 +337,11 @@ class Response(_Strict):
     blue_light_grades: list[Grade] = ["G1"]
     reserve_for_g1: int = Field(default=0, ge=0)
     divert_to_g1_from: list[Literal["G2", "G3"]] = []
-    # end-of-shift protection: no new job of these grades for a unit with less than this many
-    # minutes of its shift left (it still takes G1s); 0 = any job up to the last minute
+    # end-of-shift protection: no new job of these grades for a unit (or a borrowed neighbourhood
+    # officer) with less than this many minutes of its shift left; it is kept for G1s (and for
+    # G2s when only G3 is protected). 0 = any job up to the last minute
     end_of_shift_minutes: float = Field(default=0.0, ge=0)
-    end_of_shift_grades: list[Literal["G2", "G3"]] = ["G2", "G3"]
+    end_of_shift_grades: list[Literal["G2", "G3"]] = Field(default=["G2", "G3"], min_length=1)
 
     @field_validator("areas")
     @classmethod
@@ -347,6 +349,24 @@ class Response(_Strict):
         if not v:
             raise ValueError("expected at least one area")
         _check_probabilities({k: a.share for k, a in v.items()}, "area shares")
+        return v
+
+    @field_validator("end_of_shift_minutes")
+    @classmethod
+    def _end_of_shift_minutes(cls, v, info):
+        shifts = info.data.get("shifts") or {}
+        shortest = min((sh.hours * 60 for sh in shifts.values()), default=math.inf)
+        if v >= shortest:
+            raise ValueError(f"expected fewer minutes than the shortest response shift ({shortest:g} min): "
+                             "a unit must have some time in which it can be given any job")
+        return v
+
+    @field_validator("end_of_shift_grades")
+    @classmethod
+    def _end_of_shift_grades(cls, v):
+        if "G2" in v and "G3" not in v:
+            raise ValueError('expected ["G3"] or ["G2", "G3"]: a unit kept back from G2s is kept back from '
+                             "the less urgent G3s too (otherwise G3s would wait behind a G2 it may not take)")
         return v
 
     @field_validator("units_needed")
@@ -644,7 +664,8 @@ def _first_error(exc: ValidationError, source) -> ScenarioError:
         expected = "expected a table"
     elif etype in ("too_short", "too_long"):
         n = ctx.get("min_length") if etype == "too_short" else ctx.get("max_length")
-        expected = f"expected a list of {n} values" if n is not None else err["msg"]
+        expected = (err["msg"] if n is None else "expected at least one value" if (etype, n) == ("too_short", 1)
+                    else f"expected a list of {n} values")
     elif etype == "literal_error":
         expected = f"expected one of {ctx.get('expected')}"
     elif etype == "union_tag_invalid":

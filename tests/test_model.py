@@ -413,18 +413,72 @@ def test_end_of_shift_protection_trades_overtime_for_waiting():
 
 
 def test_policy_sees_only_units_a_job_could_be_given():
-    """With protection on, a resource-led downgrade of a G2 may happen while a unit near its
-    shift end is free, but never while a unit that could take the G2 is free."""
-    s = small(response={"end_of_shift_minutes": 120}, run={"days": 4})
+    """With protection on (and a G1 reserve), a resource-led downgrade of a G2 may happen while a
+    unit near its shift end is free, but never while a unit that could take the G2 is free
+    beyond the reserve. Fresh units are counted here from the units themselves."""
+    s = small(response={"end_of_shift_minutes": 120, "reserve_for_g1": 1}, run={"days": 4})
     model = Model(s, seed=10)
+    d = model.dispatch
     seen = []
-    original = model.dispatch.regrade
+    original = d.regrade
 
     def spy(inc, to, reason):
-        seen.append((inc.grade, model.dispatch._available_for(inc.grade), len(model.dispatch.free)))
+        now = model.env.now
+        fresh = sum(1 for u in d.free.values() if u.end - now >= 120)
+        seen.append((inc.grade, fresh, len(d.free)))
         original(inc, to, reason)
 
-    model.dispatch.regrade = spy
+    d.regrade = spy
     model.run()
-    assert seen and all(avail == 0 for g, avail, _ in seen if g != 1)
-    assert any(free > 0 for g, _, free in seen if g == 2)
+    g2 = [(fresh, free) for g, fresh, free in seen if g == 2]
+    assert g2 and all(fresh <= 1 for fresh, _ in g2)   # at most the reserve
+    assert any(free > fresh for fresh, free in g2)     # late units were free, and kept back
+
+
+@pytest.mark.parametrize("policy", ["resource_led", "risk_led"])
+def test_protected_jobs_get_fresh_units_and_g1s_get_late_ones_first(policy):
+    """Every unit taken from the free units (or borrowed from neighbourhood) for a G2/G3 has at
+    least an hour of its shift left; a G1 is given a late unit whenever one is free, so fresh
+    units stay for the grades that need them."""
+    s = small(response={"end_of_shift_minutes": 60}, policy={"kind": policy}, run={"days": 4})
+    model = Model(s, seed=4)
+    d = model.dispatch
+    counts = {"protected": 0, "g1_late": 0, "g1_fresh": 0, "borrowed": 0}
+    original = d._assign
+
+    def spy(u, inc):
+        if u.state == 0 and u.job is None:  # FREE: taken from the free units, not diverted en route
+            now = model.env.now
+            fresh = u.end - now >= 60
+            left = d.neighbourhood if u.pool == 1 else d.free
+            if inc.grade in (2, 3):
+                assert fresh
+                counts["protected"] += 1
+                counts["borrowed"] += u.pool == 1
+            elif fresh:
+                assert not any(v.end - now < 60 for v in left.values())
+                counts["g1_fresh"] += 1
+            else:
+                counts["g1_late"] += 1
+        original(u, inc)
+
+    d._assign = spy
+    model.run()
+    assert counts["protected"] > 0 and counts["g1_late"] > 0 and counts["g1_fresh"] > 0
+    if policy == "risk_led":
+        assert counts["borrowed"] > 0
+
+
+@pytest.mark.parametrize("setting, message", [
+    ('response.end_of_shift_grades=["G2"]', 'expected ["G3"] or ["G2", "G3"]'),
+    ("response.end_of_shift_grades=[]", "expected at least one value"),
+    ("response.end_of_shift_minutes=720", "fewer minutes than the shortest response shift (720 min)"),
+    ("response.end_of_shift_minutes=-5", "response.end_of_shift_minutes"),
+])
+def test_end_of_shift_settings_are_checked(setting, message):
+    from sim.experiment import with_overrides
+    from sim.scenario import ScenarioError
+
+    with pytest.raises(ScenarioError) as err:
+        with_overrides(small(), [setting])
+    assert message in str(err.value) and setting.split("=")[0] in str(err.value)

@@ -212,29 +212,32 @@ class Dispatcher:
             inc = pending.peek()
             if inc is None or (inc.grade != 1 and len(free) <= self.reserve):
                 return
-            if inc.grade in self.late_grades:
-                u = self._take_fresh(free)
+            if not self.late_grades:
+                u = free.popitem()[1]
+            else:
+                u = self._take_for(inc.grade, free)
                 if u is None:
                     return  # only units near their shift end are free: they wait for a G1
-            else:
-                u = free.popitem()[1]
             self._assign(u, inc)
 
-    def _take_fresh(self, units: dict[int, Unit]) -> Unit | None:
-        """Take a unit with more than ``end_of_shift_minutes`` of its shift left (the most
-        recently freed such unit, as ``popitem`` would), or None."""
+    def _take_for(self, grade: int, units: dict[int, Unit]) -> Unit | None:
+        """With end-of-shift protection: a protected grade gets a unit with at least
+        ``end_of_shift_minutes`` of its shift left (None if there is none); any other grade
+        gets a late unit if there is one, so the fresh ones stay for the protected grades.
+        Among equals, the most recently freed, as ``popitem`` would."""
         last = self.m.env.now + self.late_minutes
+        fresh_wanted = grade in self.late_grades
         for uid in reversed(units):
-            if units[uid].end > last:
+            if (units[uid].end >= last) == fresh_wanted:
                 return units.pop(uid)
-        return None
+        return None if fresh_wanted else units.popitem()[1]
 
     def _available_for(self, grade: int) -> int:
         """Free units a job of ``grade`` could be given now, before any G1 reserve."""
         if grade not in self.late_grades:
             return len(self.free)
         last = self.m.env.now + self.late_minutes
-        return sum(1 for u in self.free.values() if u.end > last)
+        return sum(1 for u in self.free.values() if u.end >= last)
 
     def _assign(self, u: Unit, inc: Incident) -> None:
         now = self.m.env.now
@@ -341,7 +344,7 @@ class Dispatcher:
     def _borrow(self, inc: Incident) -> None:
         if inc.units or not self.neighbourhood:
             return
-        u = self._take_fresh(self.neighbourhood) if inc.grade in self.late_grades else self.neighbourhood.popitem()[1]
+        u = self._take_for(inc.grade, self.neighbourhood) if self.late_grades else self.neighbourhood.popitem()[1]
         if u is None:
             return
         u.borrowed_at = self.m.env.now

@@ -43,7 +43,7 @@ class IncidentView:
     grade: int
     true_risk: int
     waited: float         # minutes unresourced at the current grade
-    free_units: int       # response units free right now (reserve included)
+    free_units: int       # free units this incident could be given now, less any G1 reserve
     checks_done: int      # times this check has already fired for this grade
     u_policy: float       # this incident's uniform for this check (a new one for each recheck)
     u_review: float
