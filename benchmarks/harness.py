@@ -386,7 +386,7 @@ def section_parallel(size: dict) -> dict:
             meta[name] = {"executor": res.executor, "workers": res.workers}
             frames.setdefault(name, res.result.replications)
             pd.testing.assert_frame_equal(frames[name], res.result.replications, check_exact=True)
-        log(f"parallel: bare SimPy reference, {size['par_reps']} runs, 1 then {j} processes, run {r + 1}/{size['par_repeats']}")
+        log(f"parallel: bare SimPy reference, {size['par_reps']} runs, 1 and {j} processes, run {r + 1}/{size['par_repeats']}")
         for how in (("serial", "pool") if r % 2 == 0 else ("pool", "serial")):
             gc.collect()
             t0 = time.perf_counter()
