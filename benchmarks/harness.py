@@ -1,6 +1,6 @@
 """Performance harness (issue 6): one command, one process run, one results table.
 
-    python benchmarks/harness.py            # full run (~5-10 min on 2 cores) -> benchmarks/results.md
+    python benchmarks/harness.py            # full run (~8-10 min on 2 cores) -> benchmarks/results.md
     python benchmarks/harness.py --quick    # smoke run (~30 s, small sizes), printed; --out FILE.md to keep it
 
 Measures, with medians (and min/max) over repeats:
@@ -14,7 +14,9 @@ Measures, with medians (and min/max) over repeats:
    and the ratio (µs per call of the full model) / (µs per customer of the reference);
 3. scaling: µs per call for 28, 91 and 365 days, and for demand x0.5, x1, x2, x4 (28 days);
 4. parallel: 8 replications of 28 days through ``run_experiment`` with jobs=1, jobs=2 and
-   Dask local (2 workers); speed-up and overhead, and the three must give identical frames.
+   Dask local (2 workers), plus a pre-started Dask cluster (diagnostic); speed-up and overhead,
+   and every configuration must give identical frames; and, in the same repeats, the bare
+   SimPy reference on 1 and 2 processes (a same-run comparison).
 
 It writes a markdown table (``--out``, plus the raw numbers as JSON next to it) headed by the
 machine and versions it ran on, with PASS/FAIL against the issue's targets, and prints it.
@@ -105,9 +107,11 @@ def stats(values: list[float]) -> dict:
             "values": list(values)}
 
 
-def median_ci(values: list[float], level: float = 0.95) -> tuple[float, float] | None:
+def median_ci(values: list[float], level: float = 0.95) -> dict | None:
     """Distribution-free CI for a median: order statistics x(k) .. x(n+1-k) with the largest k
-    whose binomial(n, 1/2) coverage is still >= level. None if n is too small for the level."""
+    whose binomial(n, 1/2) coverage is still >= level (the coverage is returned: with few values
+    it is well above ``level``, e.g. 98.8% for 11). None if n is too small for the level. It
+    treats the repeats as exchangeable."""
     from math import comb
 
     x, n = sorted(values), len(values)
@@ -115,7 +119,7 @@ def median_ci(values: list[float], level: float = 0.95) -> tuple[float, float] |
     for k in range(1, n // 2 + 1):
         cover = 1 - 2 * sum(comb(n, i) for i in range(k)) / 2 ** n
         if cover >= level:
-            best = (x[k - 1], x[n - k])
+            best = {"low": x[k - 1], "high": x[n - k], "coverage": cover}
     return best
 
 
@@ -323,71 +327,73 @@ def _reference_task(task: tuple[int, int]) -> float:
 
 
 def section_parallel(size: dict) -> dict:
-    """8 replications on 1 process, 2 processes and Dask, interleaved repeat by repeat.
+    """8 replications on 1 process, 2 processes and Dask, repeat after repeat.
 
     The judged speed-up is the median over repeats of (serial wall / pool wall) *of the same
-    repeat*: the two runs are seconds apart, so the VM's speed drift (the speed probe moves by
-    up to 50% within one harness run) cancels in each ratio. The ratio of the medians is shown
-    too, and a distribution-free 95% confidence interval for the median ratio. The order of the
-    executors alternates between repeats (forwards, then backwards), so that a drift within a
-    repeat favours neither. The same is done, as a same-run comparison, for 8 runs of the bare
-    SimPy reference: the speed-up this machine gives a plain pure-Python simulation just then."""
+    repeat*: the two runs are seconds apart, so slow drifts of the VM's speed (the speed probe
+    moves by up to 50% within one harness run) largely cancel in each ratio, though not changes
+    within seconds. The ratio of the medians is shown too, with a distribution-free confidence
+    interval for the median ratio and the medians of forward and of backward repeats: the
+    executors run forwards in even repeats and backwards in odd ones, so that an order effect
+    favours neither, and is shown rather than hidden. The same is done, as a same-run
+    comparison, for 8 runs of the bare SimPy reference: the speed-up this machine gives a
+    plain pure-Python simulation just then."""
     from sim.executors import PoolExecutor, local_cluster_config
 
     load = Load()
     logging.getLogger("distributed").setLevel(logging.ERROR)
     s = scenario(size["par_days"])
     j = size["par_jobs"]
-    configs = [("jobs 1", dict(jobs=1)), (f"jobs {j}", dict(jobs=j)), (f"dask local ({j} workers)", dict(jobs=j, dask="local"))]
+    pool_name, dask_name, prestarted_name = f"jobs {j}", f"dask local ({j} workers)", f"dask, cluster already running ({j} workers)"
+    judged = [("jobs 1", dict(jobs=1)), (pool_name, dict(jobs=j)), (dask_name, dict(jobs=j, dask="local"))]
     try:
         import dask
         from dask.distributed import Client, LocalCluster
     except ImportError:
-        configs = configs[:2]
-        LocalCluster = None
-    else:
-        # diagnostic, not judged: the same work on a cluster started (with the settings
-        # `--dask local` uses) before the clock starts, to separate Dask's start-up cost from its
-        # per-task cost. Run after the judged runs of each repeat, so its idle workers never run
-        # beside them.
-        running = (f"dask, cluster already running ({j} workers)", None)
-    run_experiment(scenario(1), reps=2, jobs=1)  # warm-up: first-call imports (scipy for the CIs, tqdm)
-    judged = list(configs)
-    if LocalCluster is not None:
-        configs.append(running)
-    walls = {name: [] for name, _ in configs}
-    rep_walls = {name: [] for name, _ in configs}
+        judged, dask_name = judged[:2], None
+    # diagnostic, not judged: the same work on a cluster started (with the settings `--dask
+    # local` uses) before the clock starts, to separate Dask's start-up cost from its per-task
+    # cost. Run after the judged runs of each repeat, so its idle workers never run beside them.
+    diagnostic = [prestarted_name] if dask_name else []
+    names = [name for name, _ in judged] + diagnostic
+    # warm-up, untimed: first-call imports (scipy for the CIs, tqdm) and a first pool, so that
+    # the first timed run is not also the first of its kind
+    run_experiment(scenario(1), reps=2, jobs=1)
+    run_experiment(s, reps=j, jobs=j)
+    walls = {name: [] for name in names}
+    busy_s = {name: [] for name in names}   # sum of the replications' own times
     ref_walls = {"serial": [], "pool": []}
     ref_tasks = [(size["par_ref_n"], seed) for seed in range(1, size["par_reps"] + 1)]
-    meta = {}
-    frames = {}
+    meta, frames = {}, {}
+
+    def timed_experiment(name: str, **kw) -> None:
+        log(f"parallel: {name}, {size['par_reps']} x {size['par_days']:g} days, run {r + 1}/{size['par_repeats']}")
+        gc.collect()
+        t0 = time.perf_counter()
+        res = run_experiment(s, reps=size["par_reps"], **kw)
+        walls[name].append(time.perf_counter() - t0)
+        busy_s[name].append(res.result.wall_s)
+        assert not res.failures, res.failures
+        meta[name] = {"executor": res.executor, "workers": res.workers}
+        frames.setdefault(name, res.result.replications)
+        pd.testing.assert_frame_equal(frames[name], res.result.replications, check_exact=True)
+
     for r in range(size["par_repeats"]):
-        order = judged if r % 2 == 0 else judged[::-1]
-        for name, kw in order + configs[len(judged):]:
-            cluster = None
-            if kw is None:
-                with dask.config.set(local_cluster_config()):
-                    cluster = LocalCluster(n_workers=j, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                           dashboard_address=":0")
-                with Client(cluster) as c:
-                    where = c.run(lambda: __import__("sim.experiment").__file__)
-                # workers are spawned with this process's sys.path, so they run the same (snapshot) code
-                assert all(Path(f).is_relative_to(TREE) for f in where.values()), where
-                kw = dict(dask=cluster.scheduler_address)
-            log(f"parallel: {name}, {size['par_reps']} x {size['par_days']:g} days, run {r + 1}/{size['par_repeats']}")
-            gc.collect()
-            t0 = time.perf_counter()
-            res = run_experiment(s, reps=size["par_reps"], **kw)
-            walls[name].append(time.perf_counter() - t0)
-            if cluster is not None:
-                cluster.close()
-            rep_walls[name].append(res.result.wall_s)
-            assert not res.failures, res.failures
-            meta[name] = {"executor": res.executor, "workers": res.workers}
-            frames.setdefault(name, res.result.replications)
-            pd.testing.assert_frame_equal(frames[name], res.result.replications, check_exact=True)
+        forwards = r % 2 == 0
+        for name, kw in (judged if forwards else judged[::-1]):
+            timed_experiment(name, **kw)
+        if diagnostic:
+            with dask.config.set(local_cluster_config()):
+                cluster = LocalCluster(n_workers=j, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                       dashboard_address=":0")
+            with Client(cluster) as c:
+                where = c.run(lambda: __import__("sim.experiment").__file__)
+            # workers are forked from this process, so they run the same (snapshot) code
+            assert all(Path(f).is_relative_to(TREE) for f in where.values()), where
+            timed_experiment(prestarted_name, dask=cluster.scheduler_address)
+            cluster.close()
         log(f"parallel: bare SimPy reference, {size['par_reps']} runs, 1 and {j} processes, run {r + 1}/{size['par_repeats']}")
-        for how in (("serial", "pool") if r % 2 == 0 else ("pool", "serial")):
+        for how in (("serial", "pool") if forwards else ("pool", "serial")):
             gc.collect()
             t0 = time.perf_counter()
             if how == "serial":
@@ -398,29 +404,30 @@ def section_parallel(size: dict) -> dict:
                 list(pool.run(_reference_task, ref_tasks))
                 pool.close()
             ref_walls[how].append(time.perf_counter() - t0)
-    first = frames[configs[0][0]]
+    first = frames["jobs 1"]
     for name in frames:
         pd.testing.assert_frame_equal(first, frames[name], check_exact=True)
 
     def paired(a: list[float], b: list[float]) -> dict:
-        """a[r] / b[r] for each repeat r, with a 95% CI for their median."""
+        """a[r] / b[r] for each repeat r: median, range, a CI for the median, and the medians of
+        the forward (even r) and backward (odd r) repeats."""
         ratios = [x / y for x, y in zip(a, b)]
-        return {**stats(ratios), "median_ci95": median_ci(ratios)}
+        return {**stats(ratios), "median_ci": median_ci(ratios),
+                "forwards": statistics.median(ratios[0::2]),
+                "backwards": statistics.median(ratios[1::2]) if len(ratios) > 1 else None}
 
     serial = walls["jobs 1"]
     rows = []
-    for name, _ in configs:
+    for name in names:
         w = statistics.median(walls[name])
         workers = meta[name]["workers"]
-        busy = statistics.median(rep_walls[name])
+        busy = statistics.median(busy_s[name])
         speedup = paired(serial, walls[name])
         rows.append({"config": name, **meta[name], "wall_s": stats(walls[name]), "speedup": speedup["median"],
                      "speedup_paired": speedup, "speedup_of_medians": statistics.median(serial) / w,
                      "efficiency": speedup["median"] / workers, "sum_replication_s": busy,
                      # time not spent inside replications, had the work been spread perfectly
                      "overhead_s": w - busy / workers})
-    pool_name = f"jobs {j}"
-    dask_name = next((n for n, _ in configs if n.startswith("dask local")), None)
     dask_vs_pool = paired(walls[dask_name], walls[pool_name]) if dask_name else None
     ref_speedup = paired(ref_walls["serial"], ref_walls["pool"])
     return {"rows": rows, "reps": size["par_reps"], "days": size["par_days"], "identical": True,
@@ -431,17 +438,21 @@ def section_parallel(size: dict) -> dict:
             "dask_vs_pool_of_medians": (statistics.median(walls[dask_name]) / statistics.median(walls[pool_name]) - 1)
             if dask_name else None,
             "reference": {"n": size["par_ref_n"], "runs": len(ref_tasks), "serial_s": stats(ref_walls["serial"]),
-                          "pool_s": stats(ref_walls["pool"]), "speedup": ref_speedup["median"], "speedup_paired": ref_speedup,
+                          "pool_s": stats(ref_walls["pool"]), "speedup": ref_speedup["median"],
+                          "speedup_paired": ref_speedup,
                           # ours / the reference's, repeat by repeat
-                          "model_vs_reference": paired([s_ / p_ for s_, p_ in zip(serial, walls[pool_name])],
+                          "model_vs_reference": paired([a / b for a, b in zip(serial, walls[pool_name])],
                                                        ref_speedup["values"])},
             "cpu_count": os.cpu_count(), "load": load.stop()}
 
 
 # ---------------------------------------------------------------------------- environment
 def environment() -> dict:
-    import dask
-    import distributed
+    try:
+        import dask
+        import distributed
+    except ImportError:  # optional: the Dask rows are skipped
+        dask = distributed = None
     import numpy
     import pyarrow
     import simpy
@@ -482,8 +493,8 @@ def environment() -> dict:
             "uname": " ".join(platform.uname()), "cpu": cpu, "cpu_count": os.cpu_count(), "usable_cores": usable,
             "memory": mem, "python": platform.python_version(),
             "versions": {"simpy": simpy.__version__, "numpy": numpy.__version__, "pandas": pd.__version__,
-                         "pyarrow": pyarrow.__version__, "dask": dask.__version__,
-                         "distributed": distributed.__version__},
+                         "pyarrow": pyarrow.__version__, "dask": dask.__version__ if dask else "not installed",
+                         "distributed": distributed.__version__ if distributed else "not installed"},
             "commit": commit, "sim_sha256": h.hexdigest()[:16], "snapshot": TREE != ROOT,
             "loadavg_start": os.getloadavg()}
 
@@ -497,6 +508,20 @@ def _mmm(st: dict, fmt: str = "{:.2f}") -> str:
     return f"{fmt.format(st['median'])} ({fmt.format(st['min'])}–{fmt.format(st['max'])})"
 
 
+def _us_per_event(row: dict) -> float | None:
+    ev = row.get("events")
+    return row["us_per_call"]["median"] * row["calls"] / ev if ev and row["calls"] else None
+
+
+def _pct(x: float) -> str:
+    """A signed percentage with a true minus sign, like the prose."""
+    return f"{x:+.1%}".replace("-", "−")
+
+
+def _num(x: float | None, fmt: str) -> str:
+    return "–" if x is None else format(x, fmt)
+
+
 def _per_event(row: dict) -> str:
     """'events per call | µs per event' cells (µs per event from the median µs per call)."""
     ev = row.get("events")
@@ -505,8 +530,34 @@ def _per_event(row: dict) -> str:
     return f"{ev / row['calls']:.2f} | {row['us_per_call']['median'] * row['calls'] / ev:.2f}"
 
 
+def _event_cost_sentence(rows: list[dict]) -> str:
+    """What the µs per timed event did across the demand rows, from the data."""
+    per = [(row["multiplier"], _us_per_event(row)) for row in rows]
+    per = [(m, v) for m, v in per if v]
+    if len(per) < 2:
+        return ""
+    lo, hi = min(v for _, v in per), max(v for _, v in per)
+    return (f" The cost per timed event ranged {lo:.2f}–{hi:.2f} µs (×{per[-1][0]:g} ÷ ×{per[0][0]:g}: "
+            f"{per[-1][1] / per[0][1]:.2f}); busier runs keep longer pending lists and event queues.")
+
+
+def _ci(p: dict, shift: float = 0.0, pct: bool = False) -> str:
+    ci = p.get("median_ci")
+    if not ci:
+        return "–"
+    lo, hi = ci["low"] + shift, ci["high"] + shift
+    return f"{_pct(lo)} to {_pct(hi)}" if pct else f"{lo:.2f}–{hi:.2f}"
+
+
+def _caveat(p: dict, limit: float) -> str:
+    """Said next to a verdict whose confidence interval straddles the limit."""
+    ci = p.get("median_ci")
+    return " (not conclusive: the limit lies inside the CI)" if ci and ci["low"] < limit < ci["high"] else ""
+
+
 def targets(r: dict, quick: bool) -> list[dict]:
     y, m, sc, par = r["year"], r["memory"], r["scaling"], r["parallel"]
+    pool = next(row for row in par["rows"] if row["config"].startswith("jobs ") and row["config"] != "jobs 1")
     full = not quick
     rows = [
         {"target": "full model / bare SimPy reference, µs per call", "limit": f"≤ {T_RATIO:.1f}×",
@@ -524,10 +575,16 @@ def targets(r: dict, quick: bool) -> list[dict]:
          "ok": (m["without_events"]["judged_mb"] <= T_MEM_PLAIN) if full else None},
         {"target": f"{par['reps']} replications: 2 processes vs 1, speed-up (median of per-repeat ratios)",
          "limit": f"≥ {T_SPEEDUP:.1f}×",
-         "measured": f"{par['speedup']:.2f}×", "ok": (par["speedup"] >= T_SPEEDUP) if full else None},
+         "measured": f"{par['speedup']:.2f}× (CI of the median {_ci(pool['speedup_paired'])}; "
+                     f"ratio of medians {pool['speedup_of_medians']:.2f}×)",
+         "ok": (par["speedup"] >= T_SPEEDUP) if full else None,
+         "caveat": _caveat(pool["speedup_paired"], T_SPEEDUP) if full else ""},
         {"target": "Dask local vs process pool, wall (median of per-repeat ratios)", "limit": f"within {T_DASK:.0%}",
-         "measured": "not installed" if par["dask_vs_pool"] is None else f"{par['dask_vs_pool']:+.1%}",
-         "ok": (None if par["dask_vs_pool"] is None or quick else par["dask_vs_pool"] <= T_DASK)},
+         "measured": "not installed" if par["dask_vs_pool"] is None else
+                     f"{_pct(par['dask_vs_pool'])} (CI of the median {_ci(par['dask_vs_pool_paired'], -1, pct=True)}; "
+                     f"ratio of medians {_pct(par['dask_vs_pool_of_medians'])})",
+         "ok": (None if par["dask_vs_pool"] is None or quick else par["dask_vs_pool"] <= T_DASK),
+         "caveat": "" if par["dask_vs_pool"] is None or quick else _caveat(par["dask_vs_pool_paired"], 1 + T_DASK)},
         {"target": "scaling by length: µs per call does not grow (largest ÷ shortest run's)",
          "limit": f"≤ {T_FLAT:.2f} (our reading of 'flat')",
          "measured": f"{sc['growth_days']:.2f}", "ok": (sc["growth_days"] <= T_FLAT) if full else None},
@@ -575,7 +632,7 @@ def render(r: dict, quick: bool) -> str:
     add("| target | limit | measured | result |")
     add("|---|---|---|---|")
     for t in r["targets"]:
-        add(f"| {t['target']} | {t['limit']} | {t['measured']} | {_pf(t['ok'])} |")
+        add(f"| {t['target']} | {t['limit']} | {t['measured']} | {_pf(t['ok'])}{t.get('caveat', '')} |")
     add("")
     add("Memory targets are judged on **(a)**: the replication's own peak allocations (tracemalloc "
         "peak, which includes numpy/pandas buffers, plus the Arrow memory pool's peak when Parquet is written, "
@@ -644,7 +701,8 @@ def render(r: dict, quick: bool) -> str:
     add(f"Demand multiplier (`demand.multiplier`), {sc['demand_days']:g} days + 3 warm-up. At ×2 and ×4 the force is "
         "heavily overloaded (long pending lists, thousands of resource downgrades, units ~80% busy). µs per call "
         "*falls* as demand rises because a call does less: response work (dispatch, travel, scene, admin) is "
-        "capped by the number of units, and more callers abandon; the cost per timed event stays flat.")
+        "capped by the number of units, and more callers abandon."
+        + _event_cost_sentence(sc["demand"]))
     add("")
     add("| demand | calls | µs per call | relative to ×0.5 | events per call | µs per event | KPIs + profiles, s | "
         "max pending | resource downgrades | G1 in target | unit utilisation |")
@@ -664,51 +722,57 @@ def render(r: dict, quick: bool) -> str:
         "settings, and warmed up) before the clock starts, i.e. Dask without its start-up.")
     add("")
     add("**Speed-up is judged per repeat**: the median over repeats of (jobs 1 wall ÷ this executor's wall) "
-        "in the same repeat, a few seconds apart, so the VM's drifting speed (see the speed probe above) "
-        "cancels in each ratio; in brackets the range over repeats, then a distribution-free 95% confidence "
-        "interval for that median (order statistics). The ratio of the median walls is shown beside it.")
+        "in the same repeat, a few seconds apart, so slow drifts of the VM's speed (see the speed probe above) "
+        "largely cancel in each ratio. Shown with it: the range over repeats, a distribution-free confidence "
+        "interval for the median (order statistics; its coverage in brackets), the medians of the forward and "
+        "of the backward repeats (an order effect shows as a gap between them), and the ratio of the median "
+        "walls. This estimator replaced the ratio of medians on 2026-11-26 (`c12db69`) after runs judged on "
+        "the ratio of medians had given 1.62–1.92×; both are shown so that neither is chosen after the fact.")
     add("")
-    add("| executor | workers | wall, s | speed-up: median of per-repeat ratios (range; 95% CI of the median) "
-        "| speed-up: ratio of medians | efficiency | sum of replication times, s | overhead, s |")
-    add("|---|---|---|---|---|---|---|---|")
+    add("| executor | workers | wall, s | speed-up: median of per-repeat ratios | range | CI of the median | "
+        "forward / backward repeats | ratio of medians | efficiency | sum of replication times, s | overhead, s |")
+    add("|---|---|---|---|---|---|---|---|---|---|---|")
 
     def ci_txt(p: dict) -> str:
-        ci = p.get("median_ci95")
-        return f"; {ci[0]:.2f}–{ci[1]:.2f}" if ci else ""
+        ci = p.get("median_ci")
+        return f"{ci['low']:.2f}–{ci['high']:.2f} ({ci['coverage']:.1%})" if ci else "–"
 
     for row in par["rows"]:
-        sp = row.get("speedup_paired")
-        paired_txt = (f"{row['speedup']:.2f}× ({sp['min']:.2f}–{sp['max']:.2f}{ci_txt(sp)})" if sp
-                      else f"{row['speedup']:.2f}×")
-        of_medians = row.get("speedup_of_medians", row["speedup"])
-        add(f"| {row['config']} ({row['executor']}) | {row['workers']} | {_mmm(row['wall_s'])} | {paired_txt} | "
-            f"{of_medians:.2f}× | {row['efficiency']:.0%} | {row['sum_replication_s']:.2f} | {row['overhead_s']:.2f} |")
+        sp = row["speedup_paired"]
+        serial = row["config"] == "jobs 1"
+        cells = (["1", "–", "–", "–", "1"] if serial else
+                 [f"{row['speedup']:.2f}×", f"{sp['min']:.2f}–{sp['max']:.2f}", ci_txt(sp),
+                  f"{sp['forwards']:.2f} / {_num(sp['backwards'], '.2f')}", f"{row['speedup_of_medians']:.2f}×"])
+        add(f"| {row['config']} | {row['workers']} | {_mmm(row['wall_s'])} | {' | '.join(cells)} | "
+            f"{row['efficiency']:.0%} | {row['sum_replication_s']:.2f} | {row['overhead_s']:.2f} |")
     add("")
     if par.get("dask_vs_pool_paired"):
         dp = par["dask_vs_pool_paired"]
-        ci = dp.get("median_ci95")
-        add(f"Dask local vs the pool: median of per-repeat (Dask wall ÷ pool wall) − 1 = {par['dask_vs_pool']:+.1%} "
-            f"(range {dp['min'] - 1:+.1%} to {dp['max'] - 1:+.1%}"
-            + (f"; 95% CI of the median {ci[0] - 1:+.1%} to {ci[1] - 1:+.1%}" if ci else "")
-            + f"); ratio of medians − 1 = {par['dask_vs_pool_of_medians']:+.1%}.")
+        ci = dp.get("median_ci")
+        add(f"Dask local vs the pool: median of per-repeat (Dask wall ÷ pool wall) − 1 = {_pct(par['dask_vs_pool'])} "
+            f"(range {_pct(dp['min'] - 1)} to {_pct(dp['max'] - 1)}"
+            + (f"; CI of the median {_pct(ci['low'] - 1)} to {_pct(ci['high'] - 1)} ({ci['coverage']:.1%})" if ci else "")
+            + f"; forward / backward repeats {_pct(dp['forwards'] - 1)} / "
+            + (_pct(dp['backwards'] - 1) if dp['backwards'] is not None else "–")
+            + f"); ratio of medians − 1 = {_pct(par['dask_vs_pool_of_medians'])}.")
         add("")
-    add("*Overhead* = wall − (sum of the replications' own times ÷ workers): pool or cluster start-up, "
-        "pickling, and idle workers at the end. Replications take longer each when two run at once, "
-        "which shows as a larger sum of replication times.")
+    add("*Overhead* = median wall − (median sum of the replications' own times ÷ workers): pool or cluster "
+        "start-up, pickling, and idle workers at the end. Replications take longer each when two run at once, "
+        "which shows as a larger sum of replication times. *Efficiency* = the judged speed-up ÷ workers.")
     add("")
     ref = par.get("reference")
     if ref:
-        mv = ref.get("model_vs_reference")
+        mv, rs = ref["model_vs_reference"], ref["speedup_paired"]
         add(f"**Same-run comparison: a plain simulation (diagnostic, not judged).** The same measurement for "
             f"{ref['runs']} runs of the bare SimPy reference ({ref['n']:,} customers each), by the same process "
-            f"pool, in each repeat: 1 process {_mmm(ref['serial_s'])} s, 2 processes {_mmm(ref['pool_s'])} s, "
-            f"speed-up {ref['speedup']:.2f}× (range {ref['speedup_paired']['min']:.2f}–"
-            f"{ref['speedup_paired']['max']:.2f}{ci_txt(ref['speedup_paired'])}). "
-            + (f"Ours ÷ the reference's speed-up, repeat by repeat: median {mv['median']:.2f} "
-               f"(range {mv['min']:.2f}–{mv['max']:.2f}{ci_txt(mv)}). " if mv else "")
-            + "The reference has no results to return and nothing to summarise, so this is roughly what any "
+            f"pool, in each repeat: 1 process {_mmm(ref['serial_s'])} s, 2 processes {_mmm(ref['pool_s'])} s; "
+            f"speed-up, median of per-repeat ratios, {ref['speedup']:.2f}× (range {rs['min']:.2f}–{rs['max']:.2f}; "
+            f"CI of the median {ci_txt(rs)}). Ours ÷ the reference's speed-up, repeat by repeat: median "
+            f"{mv['median']:.2f} (range {mv['min']:.2f}–{mv['max']:.2f}; CI of the median {ci_txt(mv)}). "
+            "The reference has no results to return and nothing to summarise, so this is roughly what any "
             "pure-Python simulation gets from a second process on this machine at that time; a value well "
-            "under 2 here means the two vCPUs were slowing each other down.")
+            "under 2 here means the two vCPUs were slowing each other down. Ratios above 2 (more than two "
+            "workers could give) mean the machine's speed changed between the two runs of a repeat.")
         add("")
     return "\n".join(L)
 
