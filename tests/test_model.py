@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from sim.kpis import compute_kpis
 from sim.log import ABANDONED, ACTIVITIES, APPOINTMENT_KEPT, ATTENDED, NO_INCIDENT, OPEN, OUTCOMES, RESOLVED
 from sim.model.core import Model, run_model
+from sim.model.dispatch import FREE, NEIGHBOURHOOD
 from sim.model.pending import Incident, PendingList
 
 from conftest import small
@@ -368,6 +369,16 @@ def _jobs_started(log):
                          "grade": grade.loc[acts["incident"]].to_numpy()})
 
 
+LIGHT = {"demand": {"channels": {"999": {"calls_per_day": 40}, "101": {"calls_per_day": 40}}}}
+
+
+def deep_changes(changes, **response):
+    import copy
+    out = copy.deepcopy(changes)
+    out["response"].update(response)
+    return out
+
+
 @pytest.mark.parametrize("protected", [["G2", "G3"], ["G3"]])
 def test_end_of_shift_protection_keeps_late_units_for_g1(protected):
     """In its last hour a unit is given no job of a protected grade, but still G1s (and, when
@@ -386,16 +397,6 @@ def test_end_of_shift_protection_keeps_late_units_for_g1(protected):
     jobs0 = _jobs_started(run_model(small(**deep_changes(busy, end_of_shift_minutes=0)), 3))
     late0 = jobs0[jobs0["start"] > jobs0["shift_end"] - 60 + 1e-9]
     assert late0["grade"].isin([int(g[1]) for g in protected]).any()
-
-
-LIGHT = {"demand": {"channels": {"999": {"calls_per_day": 40}, "101": {"calls_per_day": 40}}}}
-
-
-def deep_changes(changes, **response):
-    import copy
-    out = copy.deepcopy(changes)
-    out["response"].update(response)
-    return out
 
 
 def test_end_of_shift_protection_trades_overtime_for_waiting():
@@ -447,14 +448,14 @@ def test_protected_jobs_get_fresh_units_and_g1s_get_late_ones_first(policy):
     original = d._assign
 
     def spy(u, inc):
-        if u.state == 0 and u.job is None:  # FREE: taken from the free units, not diverted en route
+        if u.state == FREE and u.job is None:  # taken from the free units, not diverted en route
             now = model.env.now
             fresh = u.end - now >= 60
-            left = d.neighbourhood if u.pool == 1 else d.free
+            left = d.neighbourhood if u.pool == NEIGHBOURHOOD else d.free
             if inc.grade in (2, 3):
                 assert fresh
                 counts["protected"] += 1
-                counts["borrowed"] += u.pool == 1
+                counts["borrowed"] += u.pool == NEIGHBOURHOOD
             elif fresh:
                 assert not any(v.end - now < 60 for v in left.values())
                 counts["g1_fresh"] += 1

@@ -7,7 +7,8 @@ otherwise it is free, or on a job (travel -> on scene -> custody if it made the 
 admin). A unit still busy when its shift ends finishes the job first; the extra time is
 recorded as overtime (``end_actual`` after ``end`` in the unit-shift log). With end-of-shift
 protection (``response.end_of_shift_minutes``), a unit that close to its shift end is given
-no new job of the protected grades; it stays free for G1s.
+no new job of the protected grades; it stays free for G1s (and for G2s when only G3 is
+protected), and G1s are given such late units first.
 """
 from __future__ import annotations
 
