@@ -851,6 +851,14 @@ def fig_pending(arms: list[ArmView], slug: str = "4-pending-week") -> Fig:
 
 
 # ---------------------------------------------------------------------------- 5 utilisation, overtime
+def _hours_profiles(arms: list[ArmView], name: str) -> tuple[list, bool]:
+    """The arms that have profile ``name`` (with it), and whether any of them has hours in it:
+    a panel is drawn only for hours that were worked."""
+    got = [(a, a.profile(name)) for a in arms]
+    got = [(a, p) for a, p in got if p is not None]
+    return got, any(np.nansum(p[1]) > 0 for _, p in got)
+
+
 def fig_utilisation(arms: list[ArmView], slug: str = "5-utilisation-overtime") -> Fig:
     title = "Unit utilisation, overtime and neighbourhood hours borrowed, by hour of week"
     panels, notes = [], []
@@ -864,17 +872,14 @@ def fig_utilisation(arms: list[ArmView], slug: str = "5-utilisation-overtime") -
         panels.append("util")
     else:
         notes.append("utilisation by hour is missing (no units_busy / units_on_duty profile)")
-    over = [(a, a.profile("overtime_hours")) for a in arms]
-    over = [(a, p) for a, p in over if p is not None]
-    if over and any(np.nansum(p[1]) > 0 for _, p in over):
+    over, has_over = _hours_profiles(arms, "overtime_hours")
+    if has_over:
         panels.append("over")
-    elif over:
-        notes.append("no overtime was worked (no unit was kept past its shift end)")
     else:
-        notes.append("overtime by hour is missing (no overtime_hours profile)")
-    nb = [(a, a.profile("neighbourhood_hours")) for a in arms]
-    nb = [(a, p) for a, p in nb if p is not None]
-    if nb and any(np.nansum(p[1]) > 0 for _, p in nb):
+        notes.append("no overtime was worked (no unit was kept past its shift end)" if over
+                     else "overtime by hour is missing (no overtime_hours profile)")
+    nb, has_nb = _hours_profiles(arms, "neighbourhood_hours")
+    if has_nb:
         panels.append("nb")
     elif nb:
         policies = ", ".join(sorted({a.policy for a, _ in nb}))
