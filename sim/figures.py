@@ -778,10 +778,15 @@ def _unique_shifts(arms: list[ArmView]) -> list[dict]:
     return out
 
 
+def _with_profile(arms: list[ArmView], name: str) -> list[tuple[ArmView, tuple]]:
+    """(arm, its profile ``name``) for the arms whose files have that profile."""
+    got = [(a, a.profile(name)) for a in arms]
+    return [(a, p) for a, p in got if p is not None]
+
+
 def fig_pending(arms: list[ArmView], slug: str = "4-pending-week") -> Fig:
     title = "The pending list over a typical week: unresourced G1/G2 incidents"
-    got = [(a, a.profile("pending")) for a in arms]
-    got = [(a, p) for a, p in got if p is not None]
+    got = _with_profile(arms, "pending")
     if not got:
         return _missing(slug, title, "left out: this run's profiles.parquet has no pending profile")
     shifts = _unique_shifts([a for a, _ in got])
@@ -854,8 +859,7 @@ def fig_pending(arms: list[ArmView], slug: str = "4-pending-week") -> Fig:
 def _hours_profiles(arms: list[ArmView], name: str) -> tuple[list, bool]:
     """The arms that have profile ``name`` (with it), and whether any of them has hours in it:
     a panel is drawn only for hours that were worked."""
-    got = [(a, a.profile(name)) for a in arms]
-    got = [(a, p) for a, p in got if p is not None]
+    got = _with_profile(arms, name)
     return got, any(np.nansum(p[1]) > 0 for _, p in got)
 
 
@@ -1323,8 +1327,7 @@ def fig_sweep_downgrades(points: list[ArmView], slug: str = "3-sweep-downgrades-
 
 def fig_sweep_pending(points: list[ArmView], slug: str = "4-sweep-pending") -> Fig:
     title = "The pending list over a typical week, at each point of the sweep"
-    got = [(p, p.profile("pending")) for p in points]
-    got = [(p, pr) for p, pr in got if pr is not None]
+    got = _with_profile(points, "pending")
     if not got:
         return _missing(slug, title, "left out: no pending profile in this sweep")
     if len(got) > 8:
