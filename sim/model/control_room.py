@@ -1,9 +1,12 @@
 """The control room: call handlers on a rota, 999 answered before 101, abandonment, retries,
 and the THRIVE grade recorded when handling ends.
 
-Handlers are counted, not modelled one by one: what matters is how many are free. When
-a shift ends while its handlers are mid-call, they finish the call and then leave
-(``leaving``), so no call is cut off.
+Handlers are counted, not modelled one by one, but counted per crew (shift instance): a
+handover is the incoming crew free at once while each off-going handler finishes *their own*
+call and then leaves. Counting one pool would lose that overlap (the next handler to finish
+any call would leave, often an incoming one), and waits after a shift change would come out
+too long. A call is answered by a free handler of the crew on duty longest, so the crew about
+to leave is the last to pick up new calls.
 """
 from __future__ import annotations
 
@@ -21,8 +24,11 @@ class ControlRoom:
         self.m = model
         self.calls = model.rec.calls
         self.callers = model.callers
-        self.free = 0
-        self.leaving = 0
+        self.free = 0             # free handlers on duty, all crews together
+        self._crew_free: list[int] = []     # per crew (shift instance): its free handlers
+        self._crew_end: list[float] = []
+        self._crew_gone: list[bool] = []    # shift over: its handlers leave as their calls end
+        self._on_duty: list[int] = []       # crews on duty, the one staying longest first
         self.queues = (deque(), deque())  # 999, 101; abandoned calls are skipped lazily
         c = self.callers
         # memoryviews: item access twice as fast as numpy scalars, and no copy of the arrays
@@ -37,10 +43,13 @@ class ControlRoom:
 
     # ------------------------------------------------------------------ set-up
     def start(self) -> None:
-        for inst in shift_instances(self.m.s.call_handling.shifts, self.m.horizon):
-            self.m.at(max(inst.start, 0.0), self._shift_start, inst.staff)
+        for k, inst in enumerate(shift_instances(self.m.s.call_handling.shifts, self.m.horizon)):
+            self._crew_free.append(0)
+            self._crew_end.append(inst.end)
+            self._crew_gone.append(False)
+            self.m.at(max(inst.start, 0.0), self._shift_start, k, inst.staff)
             if inst.end < self.m.horizon:
-                self.m.at(inst.end, self._shift_end, inst.staff)
+                self.m.at(inst.end, self._shift_end, k)
         if len(self.callers):
             self.m.at(self._arrival[0], self._next_caller, 0)
 
@@ -80,15 +89,20 @@ class ControlRoom:
 
     # ------------------------------------------------------------------ handling
     def _answer(self, c: int) -> None:
+        crew_free = self._crew_free
+        for k in self._on_duty:
+            if crew_free[k]:
+                break
+        crew_free[k] -= 1
         self.free -= 1
         self.calls.answered[c] = self.m.env.now
         handling = self._handling[self.calls.caller[c]]
         to_grade = handling * self._graded_at[self.calls.channel[c]]
         if to_grade < handling:
             self.m.at(to_grade, self._graded, c)
-            self.m.at(handling, self._handled, c, False)
+            self.m.at(handling, self._handled, c, k, False)
         else:
-            self.m.at(handling, self._handled, c, True)
+            self.m.at(handling, self._handled, c, k, True)
 
     def _graded(self, c: int) -> None:
         """THRIVE done: the grade is recorded and the incident created (handler may still be on the line)."""
@@ -99,17 +113,13 @@ class ControlRoom:
         calls.final_grade[c] = grade
         self.m.dispatch.route(c, grade)
 
-    def _handled(self, c: int, grade_now: bool) -> None:
+    def _handled(self, c: int, crew: int, grade_now: bool) -> None:
         if grade_now:
             self._graded(c)
         self.calls.handled[c] = self.m.env.now
-        self._handler_free()
-
-    def _handler_free(self) -> None:
-        """A handler finished a call: leave if their shift is over, else take the next call."""
-        if self.leaving:
-            self.leaving -= 1
-            return
+        if self._crew_gone[crew]:
+            return  # their shift is over: they leave now that their call is done
+        self._crew_free[crew] += 1
         self.free += 1
         self._serve_queue()
 
@@ -130,12 +140,17 @@ class ControlRoom:
         return None
 
     # ------------------------------------------------------------------ rota
-    def _shift_start(self, staff: int) -> None:
+    def _shift_start(self, crew: int, staff: int) -> None:
+        self._crew_free[crew] = staff
         self.free += staff
+        self._on_duty.append(crew)
+        self._on_duty.sort(key=self._crew_end.__getitem__, reverse=True)
         self._serve_queue()
 
-    def _shift_end(self, staff: int) -> None:
-        idle = min(self.free, staff)
-        self.free -= idle
-        self.leaving += staff - idle
+    def _shift_end(self, crew: int) -> None:
+        """The crew's idle handlers leave now; those mid-call leave when their call ends."""
+        self.free -= self._crew_free[crew]
+        self._crew_free[crew] = 0
+        self._crew_gone[crew] = True
+        self._on_duty.remove(crew)
 
