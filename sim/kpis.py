@@ -122,10 +122,53 @@ def _max_pending(log: EventLog) -> float:
 
 
 def _pending_at_0700(log: EventLog) -> float:
+    times = _days_at_0700(log)
+    return float(pending_counts(log, times).mean()) if times.size else float("nan")
+
+
+def _intervals_covering(lo: np.ndarray, hi: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """How many intervals [lo, hi) contain each of ``times``."""
+    return np.searchsorted(np.sort(lo), times, side="right") - np.searchsorted(np.sort(hi), times, side="right")
+
+
+def open_counts(log: EventLog, times: np.ndarray) -> np.ndarray:
+    """Open work at each of ``times``: unresourced G1/G2 incidents, plus G3 incidents past
+    their appointment or their standard (arrival + G3 standard) and not yet attended: those
+    waiting unresourced in the pending list, and those whose appointment lies further away
+    than the standard."""
+    high = pending_counts(log, times)
+    g3_std = float(log.meta["g3_hours"]) * 60.0
+    calls = log.calls
+    p = log.pending[log.pending["grade"] == 3]
+    inc = p["incident"].to_numpy()
+    arrival, appointment = calls["arrival"].to_numpy(), calls["appointment"].to_numpy()
+    due = np.fmin(appointment[inc], arrival[inc] + g3_std)
+    waiting = _intervals_covering(np.maximum(p["start"].to_numpy(), due), np.nextafter(p["end"].to_numpy(), np.inf),
+                                  times)
+    booked = (~np.isnan(appointment)) & (calls["final_grade"].to_numpy() != 4)
+    lo = arrival[booked] + g3_std
+    hi = np.fmin(appointment[booked], np.nan_to_num(calls["first_on_scene"].to_numpy()[booked], nan=np.inf))
+    keep = hi > lo
+    return high + waiting + _intervals_covering(lo[keep], hi[keep], times)
+
+
+def _days_at_0700(log: EventLog) -> np.ndarray:
     first_day = int(np.ceil((log.warmup - 420.0) / 1440.0))
     times = np.arange(first_day, int(log.horizon // 1440) + 1) * 1440.0 + 420.0
-    times = times[(times >= log.warmup) & (times < log.horizon)]
-    return float(pending_counts(log, times).mean()) if times.size else float("nan")
+    return times[(times >= log.warmup) & (times < log.horizon)]
+
+
+def _open_at_0700(log: EventLog) -> float:
+    times = _days_at_0700(log)
+    return float(open_counts(log, times).mean()) if times.size else float("nan")
+
+
+def _officer_hours(log: EventLog, column: str) -> float:
+    """Response officer-hours rostered (or on duty) in the measured window."""
+    r = log.rosters[log.rosters["pool"] == POOLS.index("response")]
+    s = np.clip(r["start"].to_numpy(), log.warmup, log.horizon)
+    e = np.clip(r["end"].to_numpy(), log.warmup, log.horizon)
+    return float((np.maximum(e - s, 0.0) * r[column].to_numpy()).sum() / 60.0)
 
 
 def _clipped_minutes(start: pd.Series, end: pd.Series, lo: float, hi: float) -> float:
@@ -217,6 +260,12 @@ KPIS: tuple[KPI, ...] = (
     KPI("appointment_lead_days_p50", "days", "median time from call to booked appointment", _appointment_lead_days),
     KPI("max_pending", "incidents", "most unresourced G1/G2 incidents waiting at once", _max_pending),
     KPI("pending_at_0700_mean", "incidents", "unresourced G1/G2 incidents at 07:00 (start of the early shift), mean over days", _pending_at_0700),
+    KPI("open_at_0700_mean", "incidents", "open work at 07:00: unresourced G1/G2 plus G3 past their appointment or "
+        "standard and not yet attended, mean over days", _open_at_0700),
+    KPI("officer_hours_rostered", "hours", "response officer-hours rostered (before abstraction)",
+        lambda l: _officer_hours(l, "rostered")),
+    KPI("officer_hours_on_duty", "hours", "response officer-hours on duty (rostered less leave, sickness, "
+        "training, court)", lambda l: _officer_hours(l, "on_duty")),
     KPI("unit_utilisation", "share", "response officers' on-duty time spent on incidents (travel, scene, custody, admin)", _unit_utilisation),
     KPI("overtime_hours", "hours", "response officers' time worked past shift end to finish a job", _overtime_hours),
     KPI("neighbourhood_hours_lost", "hours", "neighbourhood officer hours borrowed for response", _neighbourhood_hours),

@@ -20,7 +20,7 @@ GRADE_NAMES = ("none", "G1", "G2", "G3", "G4")
 OUTCOMES = ("abandoned", "no_incident", "resolved_without_deployment", "attended", "appointment_kept", "open")
 ABANDONED, NO_INCIDENT, RESOLVED, ATTENDED, APPOINTMENT_KEPT, OPEN = range(6)
 ACTIVITIES = ("incident", "custody", "admin", "non_incident", "borrowed")
-POOLS = ("response", "neighbourhood")
+POOLS = ("response", "neighbourhood", "call_handling")
 REASONS = ("resource", "reassessment")
 
 _FLOAT_COLS = ("arrival", "answered", "abandoned", "graded", "handled", "first_dispatch", "first_on_scene",
@@ -125,6 +125,9 @@ class Recorder:
         {"unit": "i", "pool": "b", "shift": "i", "start": "d", "end": "d", "end_actual": "d"}))
     activities: Columns = field(default_factory=lambda: Columns(
         {"unit": "i", "activity": "b", "start": "d", "end": "d", "incident": "i"}))
+    # one row per rostered shift instance: how many were rostered and how many were on duty
+    rosters: Columns = field(default_factory=lambda: Columns(
+        {"pool": "b", "start": "d", "end": "d", "rostered": "i", "on_duty": "i"}))
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,8 @@ class EventLog:
     unit_shifts: pd.DataFrame
     activities: pd.DataFrame
     meta: dict
+    rosters: pd.DataFrame = field(default_factory=lambda: Columns(
+        {"pool": "b", "start": "d", "end": "d", "rostered": "i", "on_duty": "i"}).frame())
 
     @cached_property
     def in_window(self) -> np.ndarray:
@@ -189,4 +194,5 @@ def finish(rec: Recorder, meta: dict) -> EventLog:
     gc["time"] = gc["time"].astype(np.float64)
     shifts = rec.unit_shifts.frame()
     shifts["shift"] = pd.Categorical.from_codes(shifts["shift"].to_numpy(), meta["shift_names"])
-    return EventLog(rec.calls.frame(), gc, rec.pending.frame(), shifts, rec.activities.frame(), meta)
+    return EventLog(rec.calls.frame(), gc, rec.pending.frame(), shifts, rec.activities.frame(), meta,
+                    rec.rosters.frame())

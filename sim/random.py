@@ -24,12 +24,16 @@ class Streams:
         self.seed, self.replication = int(seed), int(replication)
         self._cache: dict[str, np.random.Generator] = {}
 
-    def uniform(self, name: str, *ids: int) -> float:
-        """One uniform keyed by a stream name and integer ids (e.g. caller, attempt): the same
-        number whatever else happened in the run. For rare decisions only (it builds a
-        generator each time)."""
+    def keyed(self, name: str, *ids: int) -> np.random.Generator:
+        """A generator keyed by a stream name and integer ids >= 0 (e.g. caller and attempt, or
+        shift and day): the same numbers whatever else happened in the run. For rare draws only
+        (it builds a generator each time)."""
         ss = np.random.SeedSequence(self.seed, spawn_key=(self.replication, _name_key(name), *map(int, ids)))
-        return float(np.random.Generator(np.random.PCG64(ss)).random())
+        return np.random.Generator(np.random.PCG64(ss))
+
+    def uniform(self, name: str, *ids: int) -> float:
+        """One uniform from ``keyed(name, *ids)``."""
+        return float(self.keyed(name, *ids).random())
 
     def __call__(self, name: str) -> np.random.Generator:
         gen = self._cache.get(name)

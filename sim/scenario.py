@@ -266,8 +266,104 @@ class UnitShift(_Shift):
         return self.units
 
 
-class CallHandling(_Strict):
-    shifts: dict[str, HandlerShift]
+REST = "R"  # the rest-day code of a team pattern
+
+
+class ShiftType(_Strict):
+    """One kind of tour in a team pattern, e.g. ``E = { start = "07:00", hours = 10 }``."""
+    start: str
+    hours: float = Field(gt=0, le=24)
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, v):
+        _parse_hhmm(v)
+        return v
+
+    @property
+    def start_minute(self) -> float:
+        return _parse_hhmm(self.start)
+
+
+class Team(_Strict):
+    size: int = Field(ge=0)
+    offset: int = Field(default=0, ge=0)   # the cycle day (0 = first) the team is on at the anchor date
+
+
+class Pattern(_Strict):
+    """A rotating team rota: every team works the same cycle of day codes (shift-type codes,
+    ``R`` for rest), each from its own offset; ``anchor`` is the calendar date on which a team
+    with offset 0 works the cycle's first day. The fatigue limits are checked over the cycle."""
+    anchor: dt.date
+    shift_types: dict[str, ShiftType] = Field(min_length=1)
+    cycle: list[str] = Field(min_length=1, max_length=366)
+    teams: dict[str, Team] = Field(min_length=1)
+    min_rest_hours: float = Field(default=11.0, ge=0)      # between the end of one tour and the next
+    max_consecutive_duties: int = Field(default=7, ge=1)
+    max_consecutive_nights: int = Field(default=4, ge=1)   # a night tour: 3 h or more within 23:00-06:00
+    max_tour_hours: float = Field(default=10.0, gt=0, le=24)
+
+    @field_validator("shift_types")
+    @classmethod
+    def _codes(cls, v):
+        if REST in v:
+            raise ValueError(f"{REST!r} is the rest-day code; give the shift type another code")
+        return v
+
+    @model_validator(mode="after")
+    def _cycle_codes(self):
+        for i, code in enumerate(self.cycle):
+            if code != REST and code not in self.shift_types:
+                raise ValueError(f"cycle day {i + 1} is {code!r}: expected {REST!r} (rest) or a shift type code "
+                                 f"({', '.join(self.shift_types)})")
+        for name, team in self.teams.items():
+            if team.offset >= len(self.cycle):
+                raise ValueError(f"team {name}: offset {team.offset} is past the end of the "
+                                 f"{len(self.cycle)}-day cycle (offsets count from 0)")
+        return self
+
+    @property
+    def days(self) -> int:
+        return len(self.cycle)
+
+
+def _abstraction(v):
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        if not 0.0 <= v < 1.0:
+            raise ValueError("expected the share of rostered staff absent, a number in [0, 1)")
+        return float(v)
+    return v
+
+
+class _Pool(_Strict):
+    """Who is on duty: a weekly template (``shifts``) or a team ``pattern``, and the share of
+    rostered staff absent on each shift (leave, sickness, training, court)."""
+    pattern: Pattern | None = None
+    # a share (binomial absences per shift), or a distribution of the share drawn per shift
+    abstraction: float | Distribution = 0.0
+
+    @field_validator("abstraction")
+    @classmethod
+    def _share(cls, v):
+        return _abstraction(v)
+
+    @model_validator(mode="after")
+    def _one_rota(self):
+        if self.shifts and self.pattern is not None:
+            raise ValueError("give shifts (a weekly template) or pattern (a team rota), not both")
+        return self
+
+    @property
+    def has_rota(self) -> bool:
+        return bool(self.shifts) or self.pattern is not None
+
+    def shortest_tour_minutes(self) -> float:
+        tours = self.pattern.shift_types.values() if self.pattern is not None else self.shifts.values()
+        return min((t.hours * 60.0 for t in tours), default=math.inf)
+
+
+class CallHandling(_Pool):
+    shifts: dict[str, HandlerShift] = {}
 
 
 # ---------------------------------------------------------------------------- THRIVE
@@ -325,8 +421,8 @@ class NonIncidentBlock(_Strict):
     spread_hours: float = Field(default=0.0, ge=0)
 
 
-class Response(_Strict):
-    shifts: dict[str, UnitShift]
+class Response(_Pool):
+    shifts: dict[str, UnitShift] = {}
     areas: dict[str, Area]
     units_needed: dict[Grade, dict[str, float]] = {}
     on_scene: dict[Grade, Distribution]
@@ -351,15 +447,6 @@ class Response(_Strict):
         _check_probabilities({k: a.share for k, a in v.items()}, "area shares")
         return v
 
-    @field_validator("end_of_shift_minutes")
-    @classmethod
-    def _end_of_shift_minutes(cls, v, info):
-        shifts = info.data.get("shifts") or {}
-        shortest = min((sh.hours * 60 for sh in shifts.values()), default=math.inf)
-        if v >= shortest:
-            raise ValueError(f"expected fewer minutes than the shortest response shift ({shortest:g} min): "
-                             "a unit must have some time in which it can be given any job")
-        return v
 
     @field_validator("end_of_shift_grades")
     @classmethod
@@ -418,7 +505,7 @@ class Appointments(_Strict):
         return np.tile(s, 7) if len(s) == 24 else s
 
 
-class Neighbourhood(_Strict):
+class Neighbourhood(_Pool):
     shifts: dict[str, UnitShift] = {}
 
 
@@ -529,11 +616,21 @@ def layer_files(path: str | Path) -> list[Path]:
     return out
 
 
+# Keys that are alternatives to each other: a layer that writes one drops the other from the
+# layers below, so a file based on a weekly template can give a team pattern instead.
+ALTERNATIVES = (("shifts", "pattern"),)
+
+
 def deep_merge(base: dict, top: dict) -> dict:
     """Tables merge key by key; any other value (lists included) is replaced, and so is a
     distribution table (one with a ``family`` key): its parameters belong to its family.
-    An empty table replaces (clears) the base's table, e.g. ``[response.non_incident]``."""
+    An empty table replaces (clears) the base's table, e.g. ``[response.non_incident]``.
+    Of two ``ALTERNATIVES``, the one the top layer writes replaces the other."""
     out = dict(base)
+    for pair in ALTERNATIVES:
+        for mine, other in (pair, pair[::-1]):
+            if mine in top and other in out:
+                del out[other]
     for k, v in top.items():
         mergeable = isinstance(v, dict) and isinstance(out.get(k), dict) and v and "family" not in v
         out[k] = deep_merge(out[k], v) if mergeable else v
@@ -747,6 +844,14 @@ def check_consistency(s: Scenario, source=None) -> None:
         if area not in s.standards.g1_minutes:
             raise ScenarioError(source, f"standards.g1_minutes.{area}", _NO_VALUE,
                                 f"expected a G1 attendance standard for area {area!r} (areas are {sorted(s.response.areas)})")
+    shortest = s.response.shortest_tour_minutes()
+    if s.response.end_of_shift_minutes >= shortest:
+        raise ScenarioError(source, "response.end_of_shift_minutes", s.response.end_of_shift_minutes,
+                            f"expected fewer minutes than the shortest response shift ({shortest:g} min): "
+                            "a unit must have some time in which it can be given any job")
+    for path, pool in (("call_handling", s.call_handling), ("response", s.response), ("neighbourhood", s.neighbourhood)):
+        if pool.pattern is not None:
+            _check_fatigue(pool.pattern, f"{path}.pattern", source)
     _check_coverage(s, source)
     if s.appointments.booking and _grade_possible(s, "G3") and s.appointments.week_slots().sum() == 0:
         raise ScenarioError(source, "appointments.slots_per_hour", list(s.appointments.slots_per_hour),
@@ -784,23 +889,43 @@ def _grade_possible(s: Scenario, grade: str) -> bool:
     return any(r.to == grade for r in rules.values())
 
 
+def _check_fatigue(p: Pattern, path: str, source) -> None:
+    from .rota import fatigue_problem, first_date_on  # local import: rota depends on this module's types
+
+    problem = fatigue_problem(p)
+    if problem is None:
+        return
+    field, index, what = problem
+    if index < 0:
+        raise ScenarioError(source, f"{path}.shift_types", _NO_VALUE, what)
+    name, team = next(iter(p.teams.items()))
+    date = first_date_on(p, team, index, p.anchor)
+    raise ScenarioError(source, f"{path}.cycle", _NO_VALUE,
+                        f"team {name} from {date} ({DAYS[date.weekday()]}, cycle day {index + 1}): {what} "
+                        f"({path}.{field}); every team works this cycle")
+
+
 def _check_coverage(s: Scenario, source) -> None:
-    from .rota import weekly_headcount  # local import: rota depends on this module's types
+    from .rota import headcount, period_days
 
     checks = [
-        ("call_handling.shifts", s.call_handling.shifts, _demand_by_hour(s), "call handler", "calls are expected"),
-        ("response.shifts", s.response.shifts, _demand_by_hour(s, ("G1", "G2")), "response unit",
-         "G1/G2 incidents are expected"),
+        ("call_handling", s.call_handling, _demand_by_hour(s), "call handler", "calls are expected"),
+        ("response", s.response, _demand_by_hour(s, ("G1", "G2")), "response unit", "G1/G2 incidents are expected"),
     ]
-    for path, shifts, demand, who, what in checks:
-        on_duty = weekly_headcount(shifts)  # per 15 minutes over a week
-        need = np.repeat(demand, 4) > 0
+    for path, pool, demand, who, what in checks:
+        days = period_days(pool)
+        on_duty = headcount(pool, s.run.start_date, days)  # per 15 minutes over the rota's period
+        need = np.tile(np.repeat(demand, 4), days // 7) > 0
         gaps = np.flatnonzero(need & (on_duty == 0))
         if gaps.size:
             q = int(gaps[0])
             day, minute = divmod(q * 15, 1440)
-            when = f"{DAYS[day]} {minute // 60:02d}:{minute % 60:02d}"
-            raise ScenarioError(source, path, f"no {who} on duty at {when}",
+            when = f"{DAYS[day % 7]} {minute // 60:02d}:{minute % 60:02d}"
+            if pool.pattern is not None:
+                date = s.run.start_date + dt.timedelta(days=day)
+                when += f" ({date})"
+            rota = f"{path}.pattern" if pool.pattern is not None else f"{path}.shifts"
+            raise ScenarioError(source, rota, f"no {who} on duty at {when}",
                                 f"expected at least one {who} on duty whenever {what}")
 
 

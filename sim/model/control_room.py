@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 from collections import deque
 
-from ..log import ABANDONED
-from ..rota import shift_instances
+from ..log import ABANDONED, POOLS
+from ..rota import present, shift_instances
 
 CH_999, CH_101 = 0, 1
 
@@ -43,11 +43,14 @@ class ControlRoom:
 
     # ------------------------------------------------------------------ set-up
     def start(self) -> None:
-        for k, inst in enumerate(shift_instances(self.m.s.call_handling.shifts, self.m.horizon)):
+        pool = self.m.s.call_handling
+        for k, inst in enumerate(shift_instances(pool, self.m.horizon, self.m.s.run.start_date)):
+            staff = present(inst, pool.abstraction, self.m.streams, "call_handling")
+            self.m.rec.rosters.append((POOLS.index("call_handling"), inst.start, inst.end, inst.staff, staff))
             self._crew_free.append(0)
             self._crew_end.append(inst.end)
             self._crew_gone.append(False)
-            self.m.at(max(inst.start, 0.0), self._shift_start, k, inst.staff)
+            self.m.at(max(inst.start, 0.0), self._shift_start, k, staff)
             if inst.end < self.m.horizon:
                 self.m.at(inst.end, self._shift_end, k)
         if len(self.callers):

@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from ..log import (ATTENDED, APPOINTMENT_KEPT, NO_INCIDENT, OPEN, RESOLVED, ACTIVITIES, POOLS)
-from ..rota import shift_instances
+from ..rota import present, shift_instances, shift_names
 from ..scenario import GRADES
 from .appointments import AppointmentBook
 from .pending import Incident, PendingList
@@ -75,18 +75,24 @@ class Dispatcher:
         self.blocks = [(b.after_hours * 60.0, b.spread_hours * 60.0, b.minutes)
                        for b in s.response.non_incident.values()]
         self._next_unit = 0
-        self.shift_names = list(dict.fromkeys([*s.response.shifts, *s.neighbourhood.shifts]))
+        self.shift_names = list(dict.fromkeys([*shift_names(s.response), *shift_names(s.neighbourhood)]))
 
     # ------------------------------------------------------------------ rotas
     def start(self) -> None:
-        for pool, shifts in ((RESPONSE, self.m.s.response.shifts), (NEIGHBOURHOOD, self.m.s.neighbourhood.shifts)):
-            for inst in shift_instances(shifts, self.m.horizon):
-                self.m.at(max(inst.start, 0.0), self._shift_start, pool, inst)
+        s = self.m.s
+        for pool, rota in ((RESPONSE, s.response), (NEIGHBOURHOOD, s.neighbourhood)):
+            if not rota.has_rota:
+                continue
+            for inst in shift_instances(rota, self.m.horizon, s.run.start_date):
+                staff = present(inst, rota.abstraction, self.m.streams, POOLS[pool])
+                self.rec.rosters.append((pool, inst.start, inst.end, inst.staff, staff))
+                if staff:
+                    self.m.at(max(inst.start, 0.0), self._shift_start, pool, inst, staff)
 
-    def _shift_start(self, pool: int, inst) -> None:
+    def _shift_start(self, pool: int, inst, staff: int) -> None:
         now = self.m.env.now
         units = []
-        for i in range(inst.staff):
+        for i in range(staff):
             u = Unit(self._next_unit, pool, self.shift_names.index(inst.name), inst.start, inst.end)
             self._next_unit += 1
             self.on_duty[u.id] = u
@@ -95,7 +101,7 @@ class Dispatcher:
                 self.neighbourhood[u.id] = u
                 continue
             for after, spread, minutes in self.blocks:
-                due = inst.start + after + spread * i / inst.staff
+                due = inst.start + after + spread * i / staff
                 if due >= inst.end or due < now:  # a shift already running at time 0 has had its earlier blocks
                     continue
                 if due == now:
