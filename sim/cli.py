@@ -19,7 +19,7 @@ from . import __version__, experiment, validation
 from .executors import ExecutorError
 from .experiment import FolderError
 from .report import write_report
-from .rota import weekly_headcount
+from .rota_text import rota_summary
 from .scenario import CHANNELS, DAYS, ScenarioError, Scenario, layer_files, load_scenario
 
 DEFAULT_SCENARIO = "scenarios/nottinghamshire-2016.toml"
@@ -277,13 +277,10 @@ def cmd_check(args) -> int:
         if ch is not None:
             print(f"#   {name}: {ch.calls_per_day * s.demand.multiplier:,.0f} calls a day on average "
                   f"(before month multipliers and surges)")
-    for label, shifts in (("call handlers", s.call_handling.shifts), ("response units", s.response.shifts),
-                          ("neighbourhood officers", s.neighbourhood.shifts)):
-        if shifts:
-            on = weekly_headcount(shifts)
-            lo = int(np.argmin(on))
-            day, minute = divmod(lo * 15, 1440)
-            print(f"#   {label} on duty: {on.min()}-{on.max()} (fewest {DAYS[day]} {minute // 60:02d}:{minute % 60:02d})")
+    for label, pool in (("call handlers", s.call_handling), ("response officers", s.response),
+                        ("neighbourhood officers", s.neighbourhood)):
+        if pool.has_rota:
+            print("\n".join(rota_summary(label, pool, s.run.start_date)))
     print(f"#   policy: {s.policy.kind}; horizon {s.run.warmup_days + s.run.days:g} days")
     return 0
 

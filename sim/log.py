@@ -122,7 +122,7 @@ class Recorder:
     pending: Columns = field(default_factory=lambda: Columns(
         {"incident": "i", "grade": "b", "start": "d", "end": "d"}))
     unit_shifts: Columns = field(default_factory=lambda: Columns(
-        {"unit": "i", "pool": "b", "shift": "i", "start": "d", "end": "d", "end_actual": "d"}))
+        {"unit": "i", "pool": "b", "shift": "i", "team": "i", "start": "d", "end": "d", "end_actual": "d"}))
     activities: Columns = field(default_factory=lambda: Columns(
         {"unit": "i", "activity": "b", "start": "d", "end": "d", "incident": "i"}))
     # one row per rostered shift instance: how many were rostered and how many were on duty
@@ -194,5 +194,6 @@ def finish(rec: Recorder, meta: dict) -> EventLog:
     gc["time"] = gc["time"].astype(np.float64)
     shifts = rec.unit_shifts.frame()
     shifts["shift"] = pd.Categorical.from_codes(shifts["shift"].to_numpy(), meta["shift_names"])
+    shifts["team"] = pd.Categorical.from_codes(shifts["team"].to_numpy(), meta["team_names"])  # -1: a weekly template
     return EventLog(rec.calls.frame(), gc, rec.pending.frame(), shifts, rec.activities.frame(), meta,
                     rec.rosters.frame())

@@ -44,6 +44,11 @@ def shift_names(pool) -> list[str]:
     return list(pool.pattern.shift_types) if pool.pattern is not None else list(pool.shifts)
 
 
+def team_names(pool) -> list[str]:
+    """A pattern's teams, in the order the scenario gives them (a weekly template has none)."""
+    return list(pool.pattern.teams) if pool.pattern is not None else []
+
+
 def shift_instances(pool, horizon: float, start_date: dt.date) -> list[ShiftInstance]:
     """Every rostered shift instance overlapping [0, horizon), ordered by start, name, team."""
     n_days = int(np.ceil(horizon / DAY))

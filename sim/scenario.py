@@ -341,6 +341,9 @@ class _Pool(_Strict):
     pattern: Pattern | None = None
     # a share (binomial absences per shift), or a distribution of the share drawn per shift
     abstraction: float | Distribution = 0.0
+    # one person's contracted hours a week: a weekly template's establishment is its rostered
+    # hours over this (a pattern's is its team sizes added up)
+    contracted_hours_per_week: float = Field(default=40.0, gt=0, le=168)
 
     @field_validator("abstraction")
     @classmethod

@@ -72,7 +72,7 @@ from .scenario import _NO_VALUE, CHANNELS, DAYS, GRADES, Scenario, ScenarioError
 ROOT = Path(__file__).resolve().parent.parent
 CASE_DIR = Path("scenarios") / "validation"
 REPORT = Path("docs") / "validation.md"
-KINDS = ("mmc", "priority", "erlang_a", "dispatch", "arrivals", "little", "deterministic")
+KINDS = ("mmc", "priority", "erlang_a", "dispatch", "arrivals", "little", "deterministic", "rota")
 DEFAULT_REPS = 20
 LEVEL = 0.95
 # How the registered case files' run.seed values were chosen (stated in the report).
@@ -231,8 +231,58 @@ class _Need:
             total += heads[0]
         return total
 
+    def plain_pool(self, pool, path: str) -> None:
+        """Servers exactly as rostered by a weekly template: no team pattern, nobody abstracted."""
+        self(getattr(pool, "pattern", None) is None, f"{path}.pattern", "a team pattern",
+             f"a weekly template ({path}.shifts), not a team pattern")
+        a = getattr(pool, "abstraction", 0.0)
+        self(isinstance(a, float) and a == 0, f"{path}.abstraction", _dist_repr(a) if not isinstance(a, float) else a,
+             "everyone rostered on duty (abstraction = 0)")
+
     def handlers(self) -> int:
+        self.plain_pool(self.s.call_handling, "call_handling")
         return self.constant_servers(self.s.call_handling.shifts, "call_handling.shifts")
+
+    def rota_crews(self, end: float) -> tuple[np.ndarray, np.ndarray]:
+        """Call-handler crews on [0, end) from the shift table, written from its documented meaning
+        (apart from ``sim.rota``): change times T_1 < T_2 < ... (minutes) and the head-counts
+        c_0, c_1, ... of the crews on duty between them. Each shift starts at "HH:MM" on each
+        of its ``days`` and lasts ``hours``; it belongs to the day it starts on (its head-count is
+        that day's, staff being one number or seven, Mon..Sun), so a night shift runs into the
+        next day and the Sunday night shift is on duty at time 0 (Monday 00:00). A shift that
+        runs straight into its own next instance with the same head-count is one crew (the same
+        people carry on: no hand-over). The shifts must be back to back: exactly one crew on duty
+        at every moment of [0, end)."""
+        self.plain_pool(self.s.call_handling, "call_handling")
+        path = "call_handling.shifts"
+        shifts = self.s.call_handling.shifts
+        self(bool(shifts), path, {}, "at least one shift")
+        days = int(math.ceil(end / 1440.0))
+        inst = []  # (start, end, staff, name)
+        for name, sh in shifts.items():
+            hh, mm = sh.start.split(":")
+            first = int(hh) * 60.0 + int(mm)
+            heads = list(sh.headcount())
+            for day in range(-1, days):
+                dow = day % 7
+                if DAYS[dow] in sh.days and heads[dow] > 0:
+                    t0 = day * 1440.0 + first
+                    inst.append((t0, t0 + sh.hours * 60.0, int(heads[dow]), name))
+        inst = [x for x in sorted(inst) if x[1] > 0 and x[0] < end]
+        self(bool(inst) and inst[0][0] <= 0, path, "nobody on duty at time 0",
+             "back-to-back shifts: exactly one crew on duty at every moment (a shift on duty at Monday 00:00)")
+        crews = [list(inst[0])]
+        for t0, t1, c, name in inst[1:]:
+            prev = crews[-1]
+            self(t0 == prev[1], path, f"{prev[3]} until minute {prev[1]:g}, {name} from minute {t0:g}",
+                 "back-to-back shifts: exactly one crew on duty at every moment (no gap, no overlap)")
+            if name == prev[3] and c == prev[2]:
+                prev[1] = t1
+            else:
+                crews.append([t0, t1, c, name])
+        self(crews[-1][1] >= end, path, f"nobody on duty from minute {crews[-1][1]:g}",
+             "back-to-back shifts: exactly one crew on duty at every moment")
+        return np.array([x[0] for x in crews[1:]], float), np.array([x[2] for x in crews], np.int64)
 
     # ----------------------------------------------------------------- response
     def plain_response(self) -> None:
@@ -505,6 +555,7 @@ def _kind_erlang_a(s: Scenario, need: _Need):
 def _dispatch_setup(s: Scenario, need: _Need):
     need.plain_response()
     need.poisson_to_dispatch()
+    need.plain_pool(s.response, "response")
     c = need.constant_servers(s.response.shifts, "response.shifts")
     mu = 1.0 / need.on_scene_mean()
     lams = [need.grade_rate(g) for g in (1, 2, 3)]
@@ -678,6 +729,77 @@ def _kind_arrivals(s: Scenario, need: _Need):
     return q, {"servers": "-", "rho": "-", "lam_per_min": total / 1440.0, "window": w}
 
 
+_ROTA_MEMO: dict = {}
+
+
+def _rota_theory(rates, mu, changes, staff, atoms) -> theory.RotaWaits:
+    """``theory.rota_mean_waits`` over the atoms, memoised (quantities() is built in every worker)."""
+    key = (tuple(rates), mu, tuple(changes), tuple(staff), tuple(atoms))
+    if key not in _ROTA_MEMO:
+        _ROTA_MEMO.clear()
+        _ROTA_MEMO[key] = theory.rota_mean_waits(rates, 60.0, mu, changes, staff, [[a] for a in atoms])
+    return _ROTA_MEMO[key]
+
+
+def _kind_rota(s: Scenario, need: _Need):
+    names = need.active_channels()
+    need(len(names) == 1, "demand.channels", names, "exactly one channel with calls")
+    name = names[0]
+    ch = s.demand.channels.get(name)
+    need.no_abandonment(name)
+    need.no_retries(name)
+    mu = 1.0 / need.exp_mean(ch.handling, f"demand.channels.{name}.handling")
+    horizon = horizon_minutes(s)
+    a = s.run.warmup_days * 1440.0
+    need(a % 60 == 0 and horizon % 60 == 0, "run", f"warm-up {a} min, horizon {horizon} min", "whole hours")
+    n_hours = int(horizon // 60)
+    rates = expected_hourly(s, name, n_hours) / 60.0  # calls per minute in each hour
+    # crews beyond the horizon only matter to the theory's waits of calls still queued there
+    changes, staff = need.rota_crews(horizon + 2 * 1440.0)
+    on_duty = staff[np.searchsorted(changes, np.arange(n_hours) * 60.0, side="right")]
+    load = rates / (on_duty * mu)
+    # atoms: the pieces between hour boundaries, hand-overs and an hour after each, inside
+    # [warm-up, horizon); every block below is a union of atoms
+    cuts = set(np.arange(a, horizon + 1, 60.0).tolist())
+    cuts |= {float(x) for t in changes for x in (t, t + 60.0) if a < x < horizon}
+    cuts = sorted(cuts)
+    atoms = list(zip(cuts[:-1], cuts[1:]))
+    try:
+        res = _rota_theory(rates, mu, changes, staff, atoms)
+    except ValueError as e:
+        need(False, "call_handling.shifts", f"peak load {load.max():.3g}", f"a queue the theory can solve ({e})")
+    wait = np.array(res.mean_waits)
+    calls = np.array(res.arrivals)
+    drain = _drain([float(np.nanmax(wait))], [])
+    b = max(x for x in cuts if x <= horizon - min(drain, 0.25 * (horizon - a)))
+    w = Window(a, b)
+    starts = np.array([u for u, _ in atoms])
+    keep = starts < w.b
+    tod = starts % 1440.0
+    blocks = [(f"{2 * i:02d}:00-{2 * i + 2:02d}:00", (tod >= 120 * i) & (tod < 120 * i + 120), 120.0 * i, 120.0)
+              for i in range(12)]
+    for t in sorted({float(t % 1440.0) for t in changes if w.a <= t < w.b}):
+        label = f"{int(t // 60):02d}:{int(t % 60):02d}"
+        blocks.append((f"first hour after the {label} hand-over", (tod - t) % 1440.0 < 60.0, t, 60.0))
+
+    def estimator(lo, length):
+        def est(log):
+            m = _in_window(log, w.a, w.b)
+            return _mean(_answer_wait(log)[m & ((_col(log, "arrival") - lo) % 1440.0 < length)])
+        return est
+
+    q = []
+    for label, sel, lo, length in blocks:
+        sel = sel & keep & (calls > 0)
+        need(bool(sel.any()), "demand", label, "calls in every block of the day")
+        analytic = float((wait[sel] * calls[sel]).sum() / calls[sel].sum())
+        q.append(Quantity(f"mean wait, calls arriving {label}, min", analytic, estimator(lo, length)))
+    info = {"servers": "/".join(str(int(c)) for c in dict.fromkeys(staff.tolist())),
+            "rho": f"{load.min():.2f}-{load.max():.2f}", "lam_per_min": float(rates.mean()), "window": w,
+            "levels": res.levels, "lost_mass": res.lost_mass}
+    return q, info
+
+
 def _kind_deterministic(s: Scenario, need: _Need):
     names = need.active_channels()
     need(bool(names), "demand.channels", names, "at least one channel with calls")
@@ -769,11 +891,20 @@ KIND_DOCS = {
     "deterministic": "ample handlers and units, fixed handling and travel: call by call, call-to-scene time = answer "
                      "(0) + handling up to grading + dispatch (0) + travel (blue light or normal, by area); the "
                      "largest deviation over all calls and replications must be below 1e-6 min.",
+    "rota": "time-varying demand answered by a rota of back-to-back crews, as an M(t)/M/c(t) queue (one channel, "
+            "FCFS, exponential handling, no abandonment) with the hand-over rule: the incoming crew is free at once "
+            "and takes the queue, each off-going handler finishes their own call and leaves. Mean wait to answer "
+            "of the calls arriving in each 2-hour block of the day and in the first hour after each hand-over (all "
+            "days of the window pooled), against the exact transient solution from an empty start "
+            "(rota_mean_waits: the on-duty birth-death chain solved forward by matrix exponentials, E[wait | time, "
+            "number found] from Poisson probabilities over the coming hand-overs, Simpson quadrature in 0.5-min "
+            "steps). The old rule (the next handlers to finish any call leave) makes the waits after the "
+            "hand-overs longer and fails here.",
 }
 
 _BUILDERS = {
     "mmc": _kind_mmc, "priority": _kind_priority, "erlang_a": _kind_erlang_a, "dispatch": _kind_dispatch,
-    "arrivals": _kind_arrivals, "little": _kind_little, "deterministic": _kind_deterministic,
+    "arrivals": _kind_arrivals, "little": _kind_little, "deterministic": _kind_deterministic, "rota": _kind_rota,
 }
 
 

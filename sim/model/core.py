@@ -106,6 +106,7 @@ class Model:
             "g2_aim": s.recommendation.g2_aim,
             "policy": s.policy.kind,
             "shift_names": self.dispatch.shift_names,
+            "team_names": self.dispatch.team_names,
         }
 
 

@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from ..log import (ATTENDED, APPOINTMENT_KEPT, NO_INCIDENT, OPEN, RESOLVED, ACTIVITIES, POOLS)
-from ..rota import present, shift_instances, shift_names
+from ..rota import present, shift_instances, shift_names, team_names
 from ..scenario import GRADES
 from .appointments import AppointmentBook
 from .pending import Incident, PendingList
@@ -29,11 +29,11 @@ A_INCIDENT, A_CUSTODY, A_ADMIN, A_NON_INCIDENT, A_BORROWED = (ACTIVITIES.index(a
 
 
 class Unit:
-    __slots__ = ("id", "pool", "shift", "start", "end", "state", "job", "token", "job_start",
+    __slots__ = ("id", "pool", "shift", "team", "start", "end", "state", "job", "token", "job_start",
                  "off_due", "blocks_due", "borrowed_at")
 
-    def __init__(self, uid: int, pool: int, shift: int, start: float, end: float):
-        self.id, self.pool, self.shift, self.start, self.end = uid, pool, shift, start, end
+    def __init__(self, uid: int, pool: int, shift: int, team: int, start: float, end: float):
+        self.id, self.pool, self.shift, self.team, self.start, self.end = uid, pool, shift, team, start, end
         self.state = FREE
         self.job: Incident | None = None
         self.token = 0          # bumped when the unit is re-tasked: its stale timers are ignored
@@ -76,6 +76,7 @@ class Dispatcher:
                        for b in s.response.non_incident.values()]
         self._next_unit = 0
         self.shift_names = list(dict.fromkeys([*shift_names(s.response), *shift_names(s.neighbourhood)]))
+        self.team_names = list(dict.fromkeys([*team_names(s.response), *team_names(s.neighbourhood)]))
 
     # ------------------------------------------------------------------ rotas
     def start(self) -> None:
@@ -93,7 +94,8 @@ class Dispatcher:
         now = self.m.env.now
         units = []
         for i in range(staff):
-            u = Unit(self._next_unit, pool, self.shift_names.index(inst.name), inst.start, inst.end)
+            u = Unit(self._next_unit, pool, self.shift_names.index(inst.name),
+                     self.team_names.index(inst.team) if inst.team else -1, inst.start, inst.end)
             self._next_unit += 1
             self.on_duty[u.id] = u
             units.append(u)
@@ -122,7 +124,7 @@ class Dispatcher:
     def _go_off(self, u: Unit) -> None:
         u.state = OFF
         del self.on_duty[u.id]
-        self.rec.unit_shifts.append((u.id, u.pool, u.shift, u.start, u.end, self.m.env.now))
+        self.rec.unit_shifts.append((u.id, u.pool, u.shift, u.team, u.start, u.end, self.m.env.now))
 
     def _block_due(self, u: Unit, minutes: float) -> None:
         if u.state == OFF or u.off_due or self.m.env.now + minutes > u.end:
@@ -398,7 +400,7 @@ class Dispatcher:
             if u.pool == NEIGHBOURHOOD and u.state != FREE:
                 self.rec.activities.append((u.id, A_BORROWED, u.borrowed_at, horizon, -1))
             ended = horizon if u.off_due else math.nan
-            self.rec.unit_shifts.append((u.id, u.pool, u.shift, u.start, u.end, ended))
+            self.rec.unit_shifts.append((u.id, u.pool, u.shift, u.team, u.start, u.end, ended))
         cols, n = self.calls.cols, self.calls.n
         outcome = cols["outcome"][:n]
         todo = outcome < 0
