@@ -226,11 +226,11 @@ def fatigue_problem(p: Pattern) -> tuple[str, int, str] | None:
             >= NIGHT_MINUTES, "night tours"),
     ):
         run = 0
-        for i in range(2 * n):
+        for i in range(n + limit + 1):   # a run longer than the limit starts within the first cycle
             run = run + 1 if is_counted(p.cycle[i % n]) else 0
             if run > limit:
                 first = (i - run + 1) % n
-                more = "" if run < 2 * n else " (the cycle has no break in them)"
+                more = " (the cycle has no break in them)" if all(map(is_counted, p.cycle)) else ""
                 return (f"max_consecutive_{'duties' if what == 'duties' else 'nights'}", first,
                         f"more than {limit} {what} in a row from cycle day {first + 1}{more}")
     return None

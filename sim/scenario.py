@@ -656,11 +656,16 @@ def parse_override(text: str) -> tuple[list[str], Any]:
 
 
 def apply_overrides(data: dict, overrides: list[str]) -> dict:
+    """Each ``--set`` is a layer of its own: setting a key inside one of two ``ALTERNATIVES``
+    (e.g. ``response.pattern.…`` on a file with ``response.shifts``) drops the other."""
     data = deep_merge(data, {})
     for text in overrides:
         keys, value = parse_override(text)
         node = data
         for i, k in enumerate(keys[:-1]):
+            for pair in ALTERNATIVES:
+                if k in pair and isinstance(node, dict):
+                    node.pop(pair[1 - pair.index(k)], None)
             nxt = node.get(k)
             if nxt is None:
                 nxt = node[k] = {}
