@@ -132,9 +132,44 @@ class ArmView:
     def policy(self) -> str:
         return str(self.scenario.get("policy", {}).get("kind", "?"))
 
+    def rota_pattern(self, pool: str = "response"):
+        """The pool's team pattern (validated), or None for a weekly template or a bad table."""
+        table = self.scenario.get(pool, {}).get("pattern")
+        if not table:
+            return None
+        from pydantic import ValidationError
+
+        from .scenario import Pattern
+        try:
+            return Pattern.model_validate(table)
+        except ValidationError:
+            return None
+
+    def rota_note(self, pool: str = "response") -> str:
+        """A sentence when the rota is a team pattern: what a week of it in a figure means."""
+        p = self.rota_pattern(pool)
+        if p is None:
+            return ""
+        from .rota import period_days
+        days = period_days(type("Pool", (), {"pattern": p})())
+        if days == 7:
+            return f"the {pool} rota is a {p.days}-day team pattern, the same every week"
+        return (f"the {pool} rota is a {p.days}-day team pattern: its weeks differ, so the shifts drawn are its "
+                f"average week (over the {days} days until the cycle and the week realign) and each hour of a "
+                f"profile is the mean over the run's weeks")
+
     def shifts(self, pool: str = "response") -> list[dict]:
-        """Shifts as {name, start_h, hours, days (0..6), heads (7)} from the resolved scenario."""
+        """Shifts as {name, start_h, hours, days (0..6), heads (7)} from the resolved scenario; a
+        team pattern's shift types with their rostered staff averaged over its period."""
         table = (self.scenario.get(pool, {}) if pool != "call_handling" else self.scenario.get("call_handling", {}))
+        pattern = self.rota_pattern(pool)
+        if pattern is not None:
+            import datetime as dt
+
+            from .rota import weekly_shifts
+            start = self.scenario.get("run", {}).get("start_date", dt.date(2016, 9, 5))
+            start = start if isinstance(start, dt.date) else dt.date.fromisoformat(str(start))
+            return weekly_shifts(type("Pool", (), {"pattern": pattern, "shifts": {}})(), start)
         out = []
         for name, sh in (table.get("shifts") or {}).items():
             try:
@@ -404,7 +439,8 @@ def fig_demand_capacity(arms: list[ArmView], slug: str = "1-demand-capacity") ->
     if compare:
         a2 = mean_band(got[1][2][1])[0]
         caption += (f"; {got[1][0].label} has {a2[peak_d] - a[peak_d]:+.0f} effective units at the demand peak")
-    return Fig(slug, title, _png(fig), caption + ".", note=_partial_week([g[0] for g in got]))
+    notes = [n for n in [_partial_week([g[0] for g in got])] + [g[0].rota_note() for g in got] if n]
+    return Fig(slug, title, _png(fig), caption + ".", note="; ".join(dict.fromkeys(notes)))
 
 
 # ---------------------------------------------------------------------------- 2 downgrade heatmap
@@ -828,7 +864,10 @@ def fig_pending(arms: list[ArmView], slug: str = "4-pending-week") -> Fig:
     week_axis(ax, label=strip is None, step="15-minute slots")
     if strip is not None:
         _shift_strip(strip, shifts)
-        strip.set_title("Response shifts on duty", loc="left", fontsize=12)
+        cycle = got[0][0].rota_pattern("response")
+        strip.set_title("Response shifts on duty" + (f" (the average week of a {cycle.days}-day team pattern)"
+                                                     if cycle is not None and cycle.days % 7 else ""),
+                        loc="left", fontsize=12)
         week_axis(strip, step="15-minute slots")
     fig.suptitle(f"The pending list over a typical week ({'median and 90% band over replications' if got[0][1][1].shape[0] > 1 else '1 replication'})")
 
@@ -852,7 +891,8 @@ def fig_pending(arms: list[ArmView], slug: str = "4-pending-week") -> Fig:
                     + ", higher because it takes the worst moment of each replication, not the median at a "
                       "15-minute snapshot")
     caption += "; a band that widens marks hours when the backlog differs a lot from week to week"
-    return Fig(slug, title, _png(fig), caption + ".", note=_partial_week([a for a, _ in got]))
+    notes = [n for n in [_partial_week([a for a, _ in got])] + [a.rota_note() for a, _ in got] if n]
+    return Fig(slug, title, _png(fig), caption + ".", note="; ".join(dict.fromkeys(notes)))
 
 
 # ---------------------------------------------------------------------------- 5 utilisation, overtime
