@@ -663,9 +663,7 @@ def apply_overrides(data: dict, overrides: list[str]) -> dict:
         keys, value = parse_override(text)
         node = data
         for i, k in enumerate(keys[:-1]):
-            for pair in ALTERNATIVES:
-                if k in pair and isinstance(node, dict):
-                    node.pop(pair[1 - pair.index(k)], None)
+            _drop_alternative(node, k)
             nxt = node.get(k)
             if nxt is None:
                 nxt = node[k] = {}
@@ -674,8 +672,15 @@ def apply_overrides(data: dict, overrides: list[str]) -> dict:
             else:
                 nxt = node[k] = dict(nxt)
             node = nxt
+        _drop_alternative(node, keys[-1])
         node[keys[-1]] = value
     return data
+
+
+def _drop_alternative(node: dict, key: str) -> None:
+    for pair in ALTERNATIVES:
+        if key in pair:
+            node.pop(pair[1 - pair.index(key)], None)
 
 
 def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:

@@ -292,3 +292,30 @@ def test_default_downgrades_concentrate_at_the_evening_and_weekend_night_peaks(d
     hour, dow = (g["time"] % 1440) // 60, (g["time"] // 1440) % 7
     peak = (hour >= 16) | ((dow >= 5) & (hour < 4))   # 16-24 daily, Sat/Sun 00-04: 36% of the week
     assert len(g) > 50 and peak.mean() > 0.55
+
+
+def test_handlers_and_neighbourhood_officers_on_patterns():
+    """Patterns work for every pool: handlers on 2-2-2 crews (one crew on each shift), and
+    neighbourhood officers on a 4-day cycle; the calls are the same callers as with the templates."""
+    handlers = ['call_handling.pattern={anchor=2016-09-05, cycle=["E","E","L","L","N","N","R","R","R","R"], '
+                'shift_types={E={start="07:00",hours=10}, L={start="14:00",hours=10}, N={start="22:00",hours=10}}, '
+                'teams={A={size=14,offset=0},B={size=14,offset=2},C={size=14,offset=4},D={size=14,offset=6},'
+                'E={size=14,offset=8}}}',
+                'neighbourhood.pattern={anchor=2016-09-05, cycle=["D","D","R","R"], shift_types={D={start="08:00",hours=10}}, '
+                'teams={X={size=30,offset=0},Y={size=30,offset=2}}}',
+                "run.days=10", "run.warmup_days=0", "policy.kind=risk_led"]
+    s = load_scenario(DEFAULT, handlers)
+    assert not s.call_handling.shifts and not s.neighbourhood.shifts
+    log = run_model(s)
+    r = log.rosters
+    crews = r[r["pool"] == POOLS.index("call_handling")]
+    # one crew per shift a day (3 a day, plus the Sunday night crew already on at time 0)
+    assert len(crews) == 3 * 10 + 1 and set(crews["rostered"]) == {14}
+    k = compute_kpis(log)
+    assert k["calls_offered"] > 10_000 and 0 < k["sl_999_10s"] <= 1
+    nb = log.unit_shifts[log.unit_shifts["pool"] == POOLS.index("neighbourhood")]
+    days_x = sorted(set((nb.loc[nb["team"] == "X", "start"] // 1440).astype(int)))
+    assert days_x == [0, 1, 4, 5, 8, 9]
+    assert k["neighbourhood_hours_lost"] > 0
+    base = run_model(load_scenario(DEFAULT, ["run.days=10", "run.warmup_days=0", "policy.kind=risk_led"]))
+    np.testing.assert_array_equal(base.calls["arrival"].head(500), log.calls["arrival"].head(500))
