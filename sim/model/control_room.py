@@ -98,33 +98,47 @@ class ControlRoom:
                 break
         crew_free[k] -= 1
         self.free -= 1
-        self.calls.answered[c] = self.m.env.now
-        handling = self._handling[self.calls.caller[c]]
-        to_grade = handling * self._graded_at[self.calls.channel[c]]
-        if to_grade < handling:
-            self.m.at(to_grade, self._graded, c)
-            self.m.at(handling, self._handled, c, k, False)
-        else:
-            self.m.at(handling, self._handled, c, k, True)
-
-    def _graded(self, c: int) -> None:
-        """THRIVE done: the grade is recorded and the incident created (handler may still be on the line)."""
+        now = self.m.env.now
         calls = self.calls
-        calls.graded[c] = self.m.env.now
+        calls.answered[c] = now
+        caller = calls.caller[c]
+        handling = self._handling[caller]
+        to_grade = handling * self._graded_at[calls.channel[c]]
+        if to_grade < handling and 0 < self._assessed[caller] < 4:
+            # an incident to send units to: created mid-call, while the handler is still on the line
+            self.m.at(to_grade, self._graded, c, now + to_grade)
+            self.m.at(handling, self._handled, c, k, -1.0)
+        else:
+            # no dispatch follows (or grading ends the call): recorded when the call ends, one event fewer
+            self.m.at(handling, self._handled, c, k, now + to_grade)
+
+    def _graded(self, c: int, at: float) -> None:
+        """THRIVE done at ``at``: the grade is recorded and the incident created."""
+        calls = self.calls
+        calls.graded[c] = at
         grade = self._assessed[calls.caller[c]]
         calls.initial_grade[c] = grade
         calls.final_grade[c] = grade
         self.m.dispatch.route(c, grade)
 
-    def _handled(self, c: int, crew: int, grade_now: bool) -> None:
-        if grade_now:
-            self._graded(c)
+    def _handled(self, c: int, crew: int, graded_at: float) -> None:
+        if graded_at >= 0:
+            self._graded(c, graded_at)
         self.calls.handled[c] = self.m.env.now
         if self._crew_gone[crew]:
             return  # their shift is over: they leave now that their call is done
         self._crew_free[crew] += 1
         self.free += 1
         self._serve_queue()
+
+    def close(self, horizon: float) -> None:
+        """Calls still in progress at the horizon whose grade was due before it (and recorded
+        only when the call ends, see ``_answer``): record it now, as if at its time."""
+        handled = self._handled
+        for _, _, _, timer in self.m._queue:
+            fn = getattr(timer, "fn", None)
+            if fn is not None and fn == handled and 0 <= timer.args[2] < horizon:
+                self._graded(timer.args[0], timer.args[2])
 
     def _serve_queue(self) -> None:
         while self.free > 0:

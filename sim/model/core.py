@@ -70,6 +70,7 @@ class Model:
         finally:
             if collecting:
                 gc.enable()
+        self.control_room.close(self.horizon)
         self.dispatch.close(self.horizon)
         self._copy_caller_facts()
         log = finish(self.rec, self._meta())
