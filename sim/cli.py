@@ -33,6 +33,7 @@ HEADLINES = (
     ("g1_response_p90", "{:.1f} min"),
     ("g2_response_p90", "{:.1f} min"),
     ("pending_at_0700_mean", "{:.1f}"),
+    ("open_at_0700_mean", "{:.1f}"),
     ("neighbourhood_hours_lost", "{:.0f} h"),
     ("sl_999_10s", "{:.1%}"),
     ("abandon_rate_101", "{:.1%}"),

@@ -60,9 +60,9 @@ BETTER = {
     "resource_downgrades_per_week": -1, "resource_downgrades": -1, "high_risk_resource_downgrades": -1,
     "g1_in_target": 1, "g2_in_target": 1, "g3_in_target": 1, "g1_response_p50": -1, "g1_response_p90": -1,
     "g2_response_p50": -1, "g2_response_p90": -1, "pending_at_0700_mean": -1, "max_pending": -1,
-    "overtime_hours": -1, "neighbourhood_hours_lost": -1, "appointment_lead_days_p50": -1,
+    "open_at_0700_mean": -1, "overtime_hours": -1, "neighbourhood_hours_lost": -1, "appointment_lead_days_p50": -1,
     "sl_999_10s": 1, "sl_101_180s": 1, "abandon_rate_101": -1, "abandon_rate_999": -1,
-    "meets_recommendation": 1, "unit_utilisation": 0,
+    "meets_recommendation": 1, "unit_utilisation": 0, "officer_hours_on_duty": 0, "officer_hours_rostered": 0,
 }
 
 
@@ -1099,8 +1099,9 @@ def _unique_handler_starts(arms: list[ArmView]) -> list[tuple[float, list[str]]]
 # ---------------------------------------------------------------------------- 7 compare: forest plot
 FOREST_KPIS = (
     "resource_downgrades_per_week", "high_risk_resource_downgrades", "g1_in_target", "g2_in_target",
-    "g1_response_p90", "g2_response_p90", "pending_at_0700_mean", "max_pending", "appointment_lead_days_p50",
-    "unit_utilisation", "overtime_hours", "neighbourhood_hours_lost", "sl_999_10s", "abandon_rate_101",
+    "g1_response_p90", "g2_response_p90", "pending_at_0700_mean", "open_at_0700_mean", "max_pending",
+    "appointment_lead_days_p50", "unit_utilisation", "officer_hours_on_duty", "overtime_hours",
+    "neighbourhood_hours_lost", "sl_999_10s", "abandon_rate_101",
 )
 
 
