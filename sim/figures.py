@@ -145,15 +145,22 @@ class ArmView:
         except ValidationError:
             return None
 
+    def start_date(self):
+        import datetime as dt
+
+        start = self.scenario.get("run", {}).get("start_date", dt.date(2016, 9, 5))
+        return start if isinstance(start, dt.date) else dt.date.fromisoformat(str(start))
+
     def rota_note(self, pool: str = "response") -> str:
         """A sentence when the rota is a team pattern: what a week of it in a figure means."""
         p = self.rota_pattern(pool)
         if p is None:
             return ""
-        from .rota import period_days
-        days = period_days(type("Pool", (), {"pattern": p})())
-        if days == 7:
-            return f"the {pool} rota is a {p.days}-day team pattern, the same every week"
+        from .rota import period_days, weeks_alike
+        rota = type("Pool", (), {"pattern": p, "shifts": {}})()
+        days = period_days(rota)
+        if weeks_alike(rota, self.start_date()):
+            return f"the {pool} rota is a {p.days}-day team pattern with the same shifts on duty every week"
         return (f"the {pool} rota is a {p.days}-day team pattern: its weeks differ, so the shifts drawn are its "
                 f"average week (over the {days} days until the cycle and the week realign) and each hour of a "
                 f"profile is the mean over the run's weeks")
@@ -164,12 +171,8 @@ class ArmView:
         table = (self.scenario.get(pool, {}) if pool != "call_handling" else self.scenario.get("call_handling", {}))
         pattern = self.rota_pattern(pool)
         if pattern is not None:
-            import datetime as dt
-
             from .rota import weekly_shifts
-            start = self.scenario.get("run", {}).get("start_date", dt.date(2016, 9, 5))
-            start = start if isinstance(start, dt.date) else dt.date.fromisoformat(str(start))
-            return weekly_shifts(type("Pool", (), {"pattern": pattern, "shifts": {}})(), start)
+            return weekly_shifts(type("Pool", (), {"pattern": pattern, "shifts": {}})(), self.start_date())
         out = []
         for name, sh in (table.get("shifts") or {}).items():
             try:
@@ -865,9 +868,9 @@ def fig_pending(arms: list[ArmView], slug: str = "4-pending-week") -> Fig:
     if strip is not None:
         _shift_strip(strip, shifts)
         cycle = got[0][0].rota_pattern("response")
+        averaged = cycle is not None and "average week" in got[0][0].rota_note("response")
         strip.set_title("Response shifts on duty" + (f" (the average week of a {cycle.days}-day team pattern)"
-                                                     if cycle is not None and cycle.days % 7 else ""),
-                        loc="left", fontsize=12)
+                                                     if averaged else ""), loc="left", fontsize=12)
         week_axis(strip, step="15-minute slots")
     fig.suptitle(f"The pending list over a typical week ({'median and 90% band over replications' if got[0][1][1].shape[0] > 1 else '1 replication'})")
 

@@ -146,6 +146,15 @@ def average_week(pool, start_date: dt.date, step: float = 15.0) -> np.ndarray:
     return headcount(pool, start_date, weeks * 7, step).reshape(weeks, -1).mean(axis=0)
 
 
+def weeks_alike(pool, start_date: dt.date) -> bool:
+    """Whether every week of the rota has the same staff on duty hour by hour (a weekly
+    template always; a pattern whose teams fill the same shifts each week, e.g. a 5-week cycle
+    worked by 5 teams a week apart)."""
+    weeks = period_days(pool) // 7
+    h = headcount(pool, start_date, weeks * 7, 60.0).reshape(weeks, -1)
+    return bool((h == h[0]).all())
+
+
 def weekly_headcount(shifts: dict, step: float = 15.0) -> np.ndarray:
     """Staff on duty at each ``step`` minutes of a week of a weekly template."""
     class _Template:

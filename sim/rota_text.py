@@ -11,7 +11,8 @@ import datetime as dt
 
 import numpy as np
 
-from .rota import average_week, cycle_day, establishment, hours_per_week, mean_share_absent, period_days
+from .rota import (average_week, cycle_day, establishment, hours_per_week, mean_share_absent, period_days,
+                   weeks_alike)
 from .scenario import DAYS
 
 
@@ -45,8 +46,8 @@ def rota_summary(label: str, pool, start_date: dt.date) -> list[str]:
 def _hour_table(pool, start_date: dt.date) -> list[str]:
     week = average_week(pool, start_date, step=60.0).reshape(7, 24)
     days = period_days(pool)
-    if days == 7:
-        head = "rostered on duty by hour of week"
+    if weeks_alike(pool, start_date):
+        head = "rostered on duty by hour of week" + ("" if days == 7 else " (the same every week)")
     else:
         head = (f"rostered on duty by hour of week: the average week of the {days} days "
                 f"until the {pool.pattern.days}-day cycle and the week realign")

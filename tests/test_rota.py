@@ -172,7 +172,10 @@ def test_check_prints_establishment_hours_and_on_duty_by_hour():
     assert "response officers: team pattern, 8-day cycle anchored 2016-09-05" in out
     assert "establishment 320 (team sizes 80+80+80+80)" in out
     assert "13,440 person-hours a week rostered; about 10,752 on duty after 20% abstraction" in out
-    assert "average week of the 56 days until the 8-day cycle and the week realign" in out
+    assert "rostered on duty by hour of week (the same every week)" in out   # one team of 80 on each shift
+    uneven = subprocess.run([sys.executable, "-m", "sim", "check", str(PATTERNS / "4-on-4-off.toml"),
+                             "--set", "response.pattern.teams.B.size=70"], capture_output=True, text=True, cwd=ROOT)
+    assert "the average week of the 56 days until the 8-day cycle and the week realign" in uneven.stdout
     assert "team B (80), from 2016-09-05: N N R R R R D D" in out
     weekly = subprocess.run([sys.executable, "-m", "sim", "check"], capture_output=True, text=True, cwd=ROOT).stdout
     assert "establishment 320.2 (rostered 12,810 hours a week / 40 contracted hours each)" in weekly
@@ -319,3 +322,27 @@ def test_handlers_and_neighbourhood_officers_on_patterns():
     assert k["neighbourhood_hours_lost"] > 0
     base = run_model(load_scenario(DEFAULT, ["run.days=10", "run.warmup_days=0", "policy.kind=risk_led"]))
     np.testing.assert_array_equal(base.calls["arrival"].head(500), log.calls["arrival"].head(500))
+
+
+def test_figures_draw_a_pattern_as_its_average_week():
+    import tomllib
+
+    from sim.figures import ArmView
+
+    def arm(path, *overrides):
+        s = load_scenario(path, list(overrides))
+        return ArmView("", "x", None, {}, tomllib.loads(__import__("tomli_w").dumps(s.to_dict())))
+
+    four = arm(PATTERNS / "4-on-4-off.toml")
+    shifts = {sh["name"]: sh for sh in four.shifts("response")}
+    assert set(shifts) == {"D", "N"} and shifts["N"]["start_h"] == 19 and shifts["N"]["hours"] == 12
+    assert shifts["D"]["heads"] == pytest.approx([80.0] * 7)    # one team of 80 on days, every day
+    assert four.rota_note() == "the response rota is a 8-day team pattern with the same shifts on duty every week"
+    uneven = arm(PATTERNS / "4-on-4-off.toml", "response.pattern.teams.B.size=70")
+    assert "8-day team pattern" in uneven.rota_note() and "average week" in uneven.rota_note()
+    assert {sh["name"]: sh for sh in uneven.shifts("response")}["D"]["heads"] == pytest.approx([77.5] * 7)
+    vsa = arm(PATTERNS / "5-week-vsa.toml")
+    s = {sh["name"]: sh for sh in vsa.shifts("response")}
+    assert s["S"]["days"] == [4, 5] and s["L"]["days"] == [0, 1, 2, 3, 6]   # the super late replaces Fri/Sat lates
+    assert "the same shifts on duty every week" in vsa.rota_note()
+    assert arm(DEFAULT).rota_note() == "" and len(arm(DEFAULT).shifts("response")) == 3
