@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import matplotlib
 import numpy as np
@@ -157,13 +158,12 @@ class ArmView:
         if p is None:
             return ""
         from .rota import period_days, weeks_alike
-        rota = type("Pool", (), {"pattern": p, "shifts": {}})()
-        days = period_days(rota)
+        rota = SimpleNamespace(pattern=p, shifts={})
         if weeks_alike(rota, self.start_date()):
             return f"the {pool} rota is a {p.days}-day team pattern with the same shifts on duty every week"
         return (f"the {pool} rota is a {p.days}-day team pattern: its weeks differ, so the shifts drawn are its "
-                f"average week (over the {days} days until the cycle and the week realign) and each hour of a "
-                f"profile is the mean over the run's weeks")
+                f"average week (over the {period_days(rota)} days until the cycle and the week realign) and each "
+                "hour of a profile is the mean over the run's weeks")
 
     def shifts(self, pool: str = "response") -> list[dict]:
         """Shifts as {name, start_h, hours, days (0..6), heads (7)} from the resolved scenario; a
@@ -172,7 +172,7 @@ class ArmView:
         pattern = self.rota_pattern(pool)
         if pattern is not None:
             from .rota import weekly_shifts
-            return weekly_shifts(type("Pool", (), {"pattern": pattern, "shifts": {}})(), self.start_date())
+            return weekly_shifts(SimpleNamespace(pattern=pattern, shifts={}), self.start_date())
         out = []
         for name, sh in (table.get("shifts") or {}).items():
             try:

@@ -155,15 +155,6 @@ def weeks_alike(pool, start_date: dt.date) -> bool:
     return bool((h == h[0]).all())
 
 
-def weekly_headcount(shifts: dict, step: float = 15.0) -> np.ndarray:
-    """Staff on duty at each ``step`` minutes of a week of a weekly template."""
-    class _Template:
-        pattern = None
-    pool = _Template()
-    pool.shifts = shifts
-    return headcount(pool, dt.date(2016, 9, 5), 7, step)
-
-
 def hours_per_week(pool) -> float:
     """Rostered person-hours a week, on average over the rota's cycle."""
     if pool.pattern is None:
