@@ -315,7 +315,11 @@ def _rota_waits_in_period(mu: float, tau: np.ndarray, c: int, carry: np.ndarray)
     d = carry.shape[0]
     r = c * mu
     pmf, sf = _poisson_tables(r * tau, d)
-    return np.cumsum(sf, axis=1) / r + pmf @ carry
+    out = np.cumsum(sf, axis=1) / r
+    near = pmf.max(axis=1) > 1e-300  # in the other rows every pmf term underflows: no carry-over
+    if near.any():
+        out[near] += pmf[near] @ carry
+    return out
 
 
 def rota_conditional_waits(t: float, n_max: int, mu: float, changes, staff) -> np.ndarray:
@@ -330,7 +334,7 @@ def rota_conditional_waits(t: float, n_max: int, mu: float, changes, staff) -> n
     d = n_max - c + 1
     if d <= 0:
         return out
-    g = _rota_carry_values(mu, changes, staff, max(d, 1))
+    g = _rota_carry_values(mu, changes, staff, d)
     if k == changes.size:
         out[c:] = g[k]
     else:
@@ -474,13 +478,16 @@ def _rota_forward(rates, piece, mu, changes, staff, blocks, bounds, step, levels
                 pts[i + 1] = pts[i] @ prop
             p = pts[-1]
             w = np.zeros((m + 1, size))
-            if c <= levels:
+            # states that carry any mass here (the rest contribute below 1e-290 each)
+            top = int(np.flatnonzero(pts.max(axis=0) > 1e-290)[-1]) + 1
+            if c < top:
                 if k == changes.size:
-                    w[:, c:] = g[k][: size - c]
+                    w[:, c:top] = g[k][: top - c]
                 else:
                     if carry_k != k:
                         carry_k, carry = k, _rota_carry_matrix(int(staff[k + 1]), g[k + 1], size - c)
-                    w[:, c:] = _rota_waits_in_period(mu, changes[k] - (u + h * np.arange(m + 1)), c, carry)
+                    w[:, c:top] = _rota_waits_in_period(mu, changes[k] - (u + h * np.arange(m + 1)), c,
+                                                        carry[: top - c, : top - c])
             if m not in simpson_cache:
                 wts = np.ones(m + 1)
                 wts[1:-1:2], wts[2:-1:2] = 4.0, 2.0

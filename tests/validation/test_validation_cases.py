@@ -132,6 +132,7 @@ def test_independent_demand_profile_agrees_with_the_generator_rates():
     ("mmc", ["demand.channels.101.hour_of_day=" + str([1.0] * 12 + [2.0] * 12)], "demand.channels.101.hour_of_day"),
     ("mmc", ['call_handling.shifts.day={ start = "08:00", hours = 8, staff = 2 }'], "call_handling.shifts.day.hours"),
     ("mmc", ["call_handling.shifts.all.staff=2"], "call_handling.shifts"),
+    ("mmc", ["call_handling.abstraction=0.1"], "call_handling.abstraction"),
 ])
 def test_a_file_that_does_not_reduce_to_its_theory_is_refused(kind, overrides, path):
     case = by_name("mmc-rho050-c5")
@@ -203,3 +204,77 @@ def test_command_fails_on_a_disagreeing_case(tmp_path, monkeypatch, capsys):
                                 "--reps", "3", "--jobs", "1"])
     assert args.func(args) == 1
     assert "**FAIL**" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- rota
+ROTA = "rota-3shifts-peak"
+
+
+@pytest.mark.parametrize("overrides, path", [
+    (['demand.channels.101.patience={ family = "exponential", mean = 3 }'], "demand.channels.101.patience"),
+    (['demand.channels.101.handling={ family = "lognormal", median = 5, p90 = 9 }'], "demand.channels.101.handling"),
+    (['demand.channels.999={ calls_per_day = 100, handling = { family = "exponential", mean = 6.0 }, '
+      'risk = { none = 1.0 } }'], "demand.channels"),
+    (["call_handling.shifts.night.hours=9"], "call_handling.shifts"),  # overlaps the early shift
+    (['call_handling.shifts.extra={ start = "10:00", hours = 2, staff = 1 }'], "call_handling.shifts"),
+    (["call_handling.abstraction=0.1"], "call_handling.abstraction"),
+])
+def test_rota_conditions(overrides, path):
+    case = by_name(ROTA)
+    s = load_scenario(case.path, overrides)
+    with pytest.raises(ScenarioError) as err:
+        v.quantities(s, "rota", case.path)
+    assert err.value.path == path and "validation kind 'rota' needs" in str(err.value)
+
+
+def test_rota_crews_from_the_shift_table():
+    """Head-counts by the day a shift starts on; Sunday's night crew is on duty at time 0."""
+    case = by_name("rota-2shifts-weekly")
+    s = load_scenario(case.path)
+    changes, staff = v._Need(s, case.path, "rota").rota_crews(8 * 1440.0)
+    day, night = 420.0, 1140.0  # 07:00, 19:00
+    assert changes[:4].tolist() == [day, night, 1440 + day, 1440 + night]
+    assert staff[:5].tolist() == [25, 25, 24, 24, 23]  # Sun night, Mon day, Mon night, Tue day, Tue night
+    friday_night = changes.tolist().index(4 * 1440 + night) + 1
+    assert staff[friday_night] == 28 and changes[friday_night] == 5 * 1440 + day  # into Saturday morning
+    assert staff[-1] == 24  # the next Monday's night crew, on until past the end
+    # a 24-hour post every day is one crew: the same people carry on, no hand-over
+    mmc = load_scenario(by_name("mmc-rho050-c5").path)
+    changes, staff = v._Need(mmc, "", "rota").rota_crews(29 * 1440.0)
+    assert changes.size == 0 and staff.tolist() == [5]
+
+
+@pytest.mark.parametrize("name", [c.name for c in v.cases(ROOT) if c.kind == "rota"])
+def test_rota_crews_agree_with_the_model_rota(name):
+    """validation derives the crews from the shift table apart from sim.rota; both agree."""
+    from sim.rota import shift_instances
+
+    s = load_scenario(by_name(name).path)
+    horizon = (s.run.days + s.run.warmup_days) * 1440.0
+    inst = shift_instances(s.call_handling, horizon, s.run.start_date)
+    changes, staff = v._Need(s, name, "rota").rota_crews(horizon)
+    assert all(a.end == b.start for a, b in zip(inst, inst[1:]))
+    assert changes.tolist() == [i.start for i in inst[1:]]
+    assert staff.tolist() == [i.staff for i in inst]
+
+
+def test_rota_kind_on_a_constant_post_is_erlang_c():
+    """With one 24-hour crew and stationary demand every block's mean wait is Erlang C's."""
+    case = by_name("mmc-rho050-c5")
+    s = load_scenario(case.path)
+    qs, info = v.quantities(s, "rota", case.path)
+    assert len(qs) == 12 and info["not compared"] == []  # 2-hour blocks, no hand-overs
+    wq = v.theory.erlang_c_mean_wait(5, 600 / 1440, 1 / 6)
+    assert [q.analytic for q in qs] == pytest.approx([wq] * 12, rel=1e-6)
+
+
+def test_rota_validation_detects_a_model_that_disagrees_with_theory():
+    """Negative control: analytic values for a night crew of 6, simulated with 5 -> the blocks
+    after the 22:00 hand-over must fail (the old hand-over rule, where the next handlers to
+    finish any call left, failed them too: see the case file)."""
+    case = by_name(ROTA)
+    qs, _ = v.quantities(load_scenario(case.path), "rota", case.path)
+    x = v.simulate(case.path, "rota", reps=10, overrides=["call_handling.shifts.night.staff=5"], jobs=1)
+    verdicts = {q.name: v.summarise(q, x[:, j])[3] for j, q in enumerate(qs)}
+    assert not verdicts["mean wait, calls arriving first hour after the 22:00 hand-over, min"]
+    assert not verdicts["mean wait, calls arriving 22:00-24:00, min"]
