@@ -223,10 +223,10 @@ def _per_day(v: Any, what: str) -> tuple[int, ...]:
     return tuple(values)
 
 
-class _Shift(_Strict):
+class ShiftType(_Strict):
+    """A tour: when it starts and how long it lasts (a pattern's shift types are just this)."""
     start: str
     hours: float = Field(gt=0, le=24)
-    days: list[Day] = list(DAYS)
 
     @field_validator("start")
     @classmethod
@@ -237,6 +237,11 @@ class _Shift(_Strict):
     @property
     def start_minute(self) -> float:
         return _parse_hhmm(self.start)
+
+
+class _Shift(ShiftType):
+    """A weekly template's shift: a tour on the days listed, with a head-count per day."""
+    days: list[Day] = list(DAYS)
 
     def headcount(self) -> tuple[int, ...]:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -267,22 +272,6 @@ class UnitShift(_Shift):
 
 
 REST = "R"  # the rest-day code of a team pattern
-
-
-class ShiftType(_Strict):
-    """One kind of tour in a team pattern, e.g. ``E = { start = "07:00", hours = 10 }``."""
-    start: str
-    hours: float = Field(gt=0, le=24)
-
-    @field_validator("start")
-    @classmethod
-    def _start(cls, v):
-        _parse_hhmm(v)
-        return v
-
-    @property
-    def start_minute(self) -> float:
-        return _parse_hhmm(self.start)
 
 
 class Team(_Strict):
@@ -328,11 +317,18 @@ class Pattern(_Strict):
 
 
 def _abstraction(v):
+    """A share in [0, 1), or a distribution table of the share (drawn per shift instance)."""
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         if not 0.0 <= v < 1.0:
             raise ValueError("expected the share of rostered staff absent, a number in [0, 1)")
         return float(v)
-    return v
+    if isinstance(v, dict):
+        from pydantic import TypeAdapter
+        try:
+            return TypeAdapter(Distribution).validate_python(v, strict=True)
+        except ValidationError as exc:
+            raise ValueError(f"expected a distribution of the share absent: {exc.errors()[0]['msg']}") from None
+    raise ValueError("expected the share of rostered staff absent (a number in [0, 1)) or a distribution table")
 
 
 class _Pool(_Strict):
@@ -340,7 +336,7 @@ class _Pool(_Strict):
     rostered staff absent on each shift (leave, sickness, training, court)."""
     pattern: Pattern | None = None
     # a share (binomial absences per shift), or a distribution of the share drawn per shift
-    abstraction: float | Distribution = 0.0
+    abstraction: Any = 0.0
     # one person's contracted hours a week: a weekly template's establishment is its rostered
     # hours over this (a pattern's is its team sizes added up)
     contracted_hours_per_week: float = Field(default=40.0, gt=0, le=168)
@@ -449,7 +445,6 @@ class Response(_Pool):
             raise ValueError("expected at least one area")
         _check_probabilities({k: a.share for k, a in v.items()}, "area shares")
         return v
-
 
     @field_validator("end_of_shift_grades")
     @classmethod

@@ -346,3 +346,14 @@ def test_figures_draw_a_pattern_as_its_average_week():
     assert s["S"]["days"] == [4, 5] and s["L"]["days"] == [0, 1, 2, 3, 6]   # the super late replaces Fri/Sat lates
     assert "the same shifts on duty every week" in vsa.rota_note()
     assert arm(DEFAULT).rota_note() == "" and len(arm(DEFAULT).shifts("response")) == 3
+
+
+@pytest.mark.parametrize("value, words", [
+    ("true", "expected the share of rostered staff absent (a number in [0, 1)) or a distribution table"),
+    ('{family="gamma",mean=0.2}', "expected a distribution of the share absent"),
+    ("-0.1", "a number in [0, 1)"),
+])
+def test_bad_abstraction_is_refused(value, words):
+    with pytest.raises(ScenarioError, match=r"response\.abstraction = ") as err:
+        load_scenario(DEFAULT, [f"response.abstraction={value}"])
+    assert words in str(err.value)
