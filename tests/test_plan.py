@@ -99,3 +99,60 @@ def test_lagged_load_peaks_after_the_arrival_peak():
     total = r.load.sum(axis=1)
     assert total[20] > 0 and total[21] > total[20] and total[22] > 0 and total[23] == pytest.approx(0, abs=1e-9)
     assert total.sum() == pytest.approx(r.arrivals.sum() * 120 / 60, rel=1e-6)
+
+
+# ---------------------------------------------------------------------------- stage 2: shifts
+from sim.plan import shifts as sh  # noqa: E402
+from sim.rota import average_week  # noqa: E402
+from sim.scenario import ScenarioError, UnitShift  # noqa: E402
+import datetime as dt  # noqa: E402
+
+
+def _peaky_requirement():
+    day = np.array([3, 3, 2, 2, 2, 2, 3, 5, 8, 9, 9, 9, 10, 10, 10, 11, 12, 13, 14, 14, 13, 10, 7, 5])
+    week = np.tile(day, 7)
+    week[5 * 24 + 20: 5 * 24 + 24] += 4      # Friday night
+    return week
+
+
+def _coverage_by_rota(template: dict) -> np.ndarray:
+    """Independently of the planner: the simulator's own rota code, units on duty per 15 minutes,
+    the least in each hour."""
+    class Pool:
+        pattern = None
+        shifts = {name: UnitShift.model_validate(v) for name, v in template.items()}
+
+    quarters = average_week(Pool(), dt.date(2016, 9, 5), 15.0)
+    return quarters.reshape(168, 4).min(axis=1)
+
+
+@pytest.mark.parametrize("max_starts,lengths", [(None, [8, 10]), (3, [10]), (4, [8, 10])])
+def test_design_covers_every_hour(max_starts, lengths):
+    need = _peaky_requirement()
+    d = sh.design(need, sh.candidates(None, lengths), max_starts=max_starts, min_per_shift=2, time_limit=4)
+    template = d.template()
+    cover = _coverage_by_rota(template)
+    assert (cover >= need).all()
+    assert np.array_equal(cover, d.cover)
+    starts = {v["start"] for v in template.values()}
+    assert max_starts is None or len(starts) <= max_starts
+    assert all(u == 0 or u >= 2 for v in template.values() for u in v["units"])
+    assert d.officer_hours == sum(v["hours"] * sum(v["units"]) for v in template.values())
+    # a lower bound: every hour's need, shared among shifts of at most 10 hours
+    assert d.officer_hours >= need.sum()
+
+
+def test_design_with_a_budget_minimises_the_worst_shortfall():
+    need = _peaky_requirement()
+    d = sh.design(need, sh.candidates(None, [10]), officer_hours=0.8 * need.sum(), time_limit=4)
+    assert d.officer_hours <= 0.8 * need.sum() + 1e-9
+    assert d.shortfall.max() >= 1
+    assert (np.maximum(need - _coverage_by_rota(d.template()), 0) <= d.shortfall.max()).all()
+
+
+def test_bad_shift_inputs_are_refused_clearly():
+    with pytest.raises(ScenarioError, match="at most 10 hours"):
+        sh.candidates(None, [12])
+    need = _peaky_requirement()
+    with pytest.raises(ScenarioError, match="no candidate shift covers this hour"):
+        sh.design(need, sh.candidates([8], [8]))

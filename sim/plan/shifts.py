@@ -1,0 +1,159 @@
+"""Stage 2: shifts that cover the rostered requirement at least officer-hours.
+
+An integer program (``scipy.optimize.milp``, HiGHS): units per candidate shift (start hour x
+length) and day of week, every hour of the week covered (a shift covers the whole hours inside
+it; a Sunday night shift runs into Monday), with what a planner expects of a rota: at most K
+distinct start times, at least a minimum on any shift that runs, tours no longer than the
+fatigue limit. With an establishment (``officers``) the hours are fixed instead and the worst
+shortfall against the requirement is made as small as it can be (then the total shortfall).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from ..scenario import DAYS, ScenarioError
+
+HOURS = 168
+MAX_TOUR_HOURS = 10.0
+
+
+@dataclass(frozen=True)
+class Candidate:
+    start: int        # hour of day
+    hours: float
+
+    @property
+    def name(self) -> str:
+        return f"h{self.start:02d}_{self.hours:g}h".replace(".", "_")
+
+
+@dataclass
+class Design:
+    """Units per shift and day (Mon..Sun), what they cover and what they cost."""
+    units: dict[Candidate, list[int]]
+    cover: np.ndarray                 # 168: rostered units on duty for the whole hour
+    required: np.ndarray              # 168
+    officer_hours: float              # rostered officer-hours a week
+    status: str = ""
+    names: dict[Candidate, str] = field(default_factory=dict)
+
+    @property
+    def shortfall(self) -> np.ndarray:
+        return np.maximum(self.required - self.cover, 0)
+
+    def template(self) -> dict[str, dict]:
+        """The design as a weekly template: ``{name: {start, hours, units[7], days}}``."""
+        out = {}
+        for cand, units in sorted(self.units.items(), key=lambda kv: (kv[0].start, kv[0].hours)):
+            if not any(units):
+                continue
+            days = [DAYS[d] for d in range(7) if units[d] > 0]
+            out[self.names.get(cand, cand.name)] = {"start": f"{cand.start:02d}:00", "hours": cand.hours,
+                                                    "units": list(units), "days": days}
+        return out
+
+
+def covered_hours(c: Candidate, day: int) -> list[int]:
+    """Hours of the week a shift starting on ``day`` covers in full (wrapping past Sunday)."""
+    return [(day * 24 + c.start + k) % HOURS for k in range(int(c.hours + 1e-9))]
+
+
+def candidates(starts: list[int] | None, lengths: list[float], max_tour_hours: float = MAX_TOUR_HOURS) -> list[Candidate]:
+    too_long = [h for h in lengths if h > max_tour_hours]
+    if too_long:
+        raise ScenarioError("plan", "--lengths", too_long, f"expected tours of at most {max_tour_hours:g} hours")
+    bad = [h for h in lengths if h < 1]
+    if bad:
+        raise ScenarioError("plan", "--lengths", bad, "expected shift lengths of at least 1 hour")
+    starts = list(range(24)) if starts is None else sorted(set(starts))
+    if any(not 0 <= s < 24 for s in starts):
+        raise ScenarioError("plan", "--starts", starts, "expected start hours 0..23")
+    return [Candidate(s, float(h)) for s in starts for h in sorted(set(lengths))]
+
+
+def design(required: np.ndarray, cands: list[Candidate], *, max_starts: int | None = None,
+           min_per_shift: int = 1, officer_hours: float | None = None, time_limit: float = 20.0,
+           gap: float = 0.01) -> Design:
+    """Solve the integer program. ``officer_hours``: a fixed weekly budget (establishment x
+    contracted hours) within which the worst hourly shortfall is minimised."""
+    required = np.asarray(required, dtype=float)
+    n = len(cands) * 7
+    cover = np.zeros((HOURS, n))
+    for i, c in enumerate(cands):
+        for d in range(7):
+            cover[covered_hours(c, d), i * 7 + d] = 1.0
+    uncovered = np.flatnonzero((required > 0) & (cover.sum(axis=1) == 0))
+    if uncovered.size:
+        h = int(uncovered[0])
+        raise ScenarioError("plan", "--starts/--lengths", f"{DAYS[h // 24]} {h % 24:02d}:00",
+                            "no candidate shift covers this hour, which needs units; add start times or longer shifts")
+    hours = np.repeat([c.hours for c in cands], 7)
+    big = float(max(required.max(), 1.0))
+    starts = sorted({c.start for c in cands})
+    use_starts = max_starts is not None and max_starts < len(starts)
+    n_y = len(starts) if use_starts else 0
+    budget = officer_hours is not None
+    n_s = HOURS + 1 if budget else 0     # per-hour shortfall, then the worst one
+    total = n + n_y + n_s
+    y0, s0 = n, n + n_y
+    rows, lo, hi = [], [], []
+
+    def row(coeffs: dict[int, float], low: float, high: float):
+        r = np.zeros(total)
+        for k, v in coeffs.items():
+            r[k] += v
+        rows.append(r), lo.append(low), hi.append(high)
+
+    # coverage: A x (+ shortfall) >= required
+    a = np.hstack([cover, np.zeros((HOURS, total - n))])
+    if budget:
+        a[np.arange(HOURS), s0 + np.arange(HOURS)] = 1.0
+    cons = [LinearConstraint(a, required, np.inf)]
+    if n_y:   # a shift may run only from a chosen start time; at most K of them
+        for i, c in enumerate(cands):
+            for d in range(7):
+                tight = float(max(required[covered_hours(c, d)].max(), 1.0))
+                row({i * 7 + d: 1.0, y0 + starts.index(c.start): -tight}, -np.inf, 0.0)
+        row({y0 + j: 1.0 for j in range(n_y)}, 0.0, float(max_starts))
+    if budget:
+        row({k: hours[k] for k in range(n)}, 0.0, float(officer_hours))
+        for h in range(HOURS):
+            row({s0 + h: 1.0, s0 + HOURS: -1.0}, -np.inf, 0.0)
+    if rows:
+        cons.append(LinearConstraint(np.array(rows), lo, hi))
+    cost = np.zeros(total)
+    if budget:   # worst shortfall first, then the total, then (barely) hours
+        cost[s0:s0 + HOURS] = 1.0
+        cost[s0 + HOURS] = 1000.0
+        cost[:n] = 1e-4 * hours
+    else:
+        cost[:n] = hours
+    # units per shift: 0, or between the minimum and the largest requirement (semi-integer)
+    integrality = np.concatenate([np.full(n, 3 if min_per_shift > 1 else 1), np.ones(n_y), np.zeros(n_s)])
+    lower = np.concatenate([np.full(n, float(min_per_shift) if min_per_shift > 1 else 0.0), np.zeros(n_y + n_s)])
+    upper = np.concatenate([np.full(n, big), np.ones(n_y), np.full(n_s, np.inf)])
+    res = milp(cost, constraints=cons, integrality=integrality, bounds=Bounds(lower, upper),
+               options={"time_limit": time_limit, "mip_rel_gap": gap, "disp": False})
+    if res.x is None:
+        why = "none found within the time limit" if res.status == 1 else "infeasible"
+        raise ScenarioError("plan", "--max-starts/--min-per-shift/--lengths", None, f"no rota satisfies the constraints ({why}); "
+                            "allow more start times (--max-starts), a lower minimum per shift, or other --lengths")
+    x = np.rint(res.x[:n]).astype(int)
+    units = {c: [int(v) for v in x[i * 7:(i + 1) * 7]] for i, c in enumerate(cands) if x[i * 7:(i + 1) * 7].any()}
+    return Design(units, cover @ x, required, float(hours @ x), res.message)
+
+
+def coverage_of(template: dict[str, dict]) -> np.ndarray:
+    """Units on duty for the whole of each hour of the week, from a template's start/hours/units."""
+    out = np.zeros(HOURS, dtype=int)
+    for sh in template.values():
+        h, m = (int(v) for v in sh["start"].split(":"))
+        c = Candidate(h, float(sh["hours"]) - (m > 0))
+        units = sh["units"] if isinstance(sh["units"], list) else [sh["units"]] * 7
+        for d in range(7):
+            if DAYS[d] in sh.get("days", DAYS):
+                out[covered_hours(c, d)] += units[d]
+    return out
