@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import CITATION, __version__
 from . import figures as F
 from .figures import ArmView, Fig, fmt_kpi, plural
 
@@ -947,6 +948,8 @@ def reproduce_html(f: Folder) -> str:
         ("wall time", f"{m['wall_time_s']:.1f} s" if isinstance(m.get("wall_time_s"), (int, float)) else "?"),
         ("Python", m.get("python", "?")),
         ("results created", m.get("created", "?")),
+        ("cite as", CITATION if m.get("version", plan.get("version")) == __version__
+         else f"triage-sim version {m.get('version', plan.get('version', '?'))} (see CITATION.cff)"),
     ]
     failed = m.get("failed_replications") or []
     if failed:

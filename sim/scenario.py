@@ -177,10 +177,24 @@ class Surge(_Strict):
     factor: float = Field(ge=0)
     channels: list[Literal["999", "101"]] = list(CHANNELS)
 
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _datetime(cls, v):
+        """A TOML datetime, or a string "YYYY-MM-DDTHH:MM" (seconds optional, 'T' or a space)."""
+        if isinstance(v, str):
+            try:
+                return dt.datetime.fromisoformat(v.strip())
+            except ValueError:
+                raise ValueError("expected a date and time YYYY-MM-DDTHH:MM (seconds optional), "
+                                 "e.g. 2016-09-09T18:00") from None
+        return v
+
     @model_validator(mode="after")
     def _hours(self):
         for name in ("start", "end"):
             t = getattr(self, name)
+            if t.tzinfo is not None:
+                raise ValueError(f"{name}: expected a local date and time without a time zone (the run's clock is local)")
             if t.minute or t.second or t.microsecond:
                 raise ValueError(f"{name} must be on the hour (demand is piecewise constant per hour)")
         if self.end <= self.start:
@@ -587,7 +601,7 @@ def read_layers(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
     if resolved in _seen:
         raise ScenarioError(path, "base", str(path), "a base chain must not loop back to a file it came from")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(path, "", _NO_VALUE, f"malformed TOML: {exc}") from None
     except UnicodeDecodeError:
@@ -609,7 +623,7 @@ def layer_files(path: str | Path) -> list[Path]:
     out, path = [], Path(path)
     while path is not None and path.is_file() and path.resolve() not in [p.resolve() for p in out]:
         out.append(path)
-        base = tomllib.loads(path.read_text(encoding="utf-8")).get("base")
+        base = tomllib.loads(path.read_text(encoding="utf-8-sig")).get("base")
         path = path.parent / base if isinstance(base, str) else None
     return out
 
@@ -699,7 +713,7 @@ def _blame(err: ScenarioError, path, overrides: list[str]) -> ScenarioError:
             return ScenarioError(err.file, err.path, err.value, f"{err.expected} (set by --set {text})")
     best, depth = None, 0
     for layer in layer_files(path):  # top first: on a tie the file nearest the top wins
-        node, d = tomllib.loads(layer.read_text(encoding="utf-8")), 0
+        node, d = tomllib.loads(layer.read_text(encoding="utf-8-sig")), 0
         for key in parts:
             if not isinstance(node, dict) or key not in node:
                 break

@@ -303,3 +303,13 @@ def test_counts_are_pluralised(tmp_path, folders, reports):
     m["replications"] = 3
     (copy / "manifest.json").write_text(json.dumps(m))
     assert "2 of 3 replications (1 failed)" in write_report(copy).read_text()
+
+
+def test_report_states_version_and_citation(folders, reports):
+    from sim import CITATION, __version__
+
+    text = reports["run"].read_text()
+    assert f"version {__version__}" in text and "cite as" in text and html.escape(CITATION) in text
+    root = Path(__file__).resolve().parents[1]
+    assert (root / "LICENSE").read_text().startswith("MIT License")
+    assert f"version: {__version__}" in (root / "CITATION.cff").read_text()

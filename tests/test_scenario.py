@@ -612,3 +612,27 @@ def test_check_on_each_shipped_scenario(capsys, path):
     result = check_main(capsys, str(path))
     assert result.returncode == 0, result.stderr
     assert validate(tomllib.loads(result.stdout)) == load_scenario(path)
+
+
+@pytest.mark.parametrize("value", ['"2016-09-09T18:00"', '"2016-09-09T18:00:00"', '"2016-09-09 18:00"',
+                                   "2016-09-09T18:00:00"])
+def test_surge_times_as_toml_datetimes_or_strings(value):
+    s = load_scenario(DEFAULT, [f"demand.surges=[{{start={value},end=2016-09-10T02:00:00,factor=1.4}}]"])
+    assert s.demand.surges[0].start == dt.datetime(2016, 9, 9, 18, 0)
+
+
+@pytest.mark.parametrize("value, words", [
+    ('"Friday evening"', "expected a date and time YYYY-MM-DDTHH:MM (seconds optional)"),
+    ('"2016-09-09T18:00+01:00"', "without a time zone"),
+    ('"2016-09-09T18:30"', "must be on the hour"),
+])
+def test_bad_surge_times(value, words):
+    with pytest.raises(ScenarioError, match="demand.surges.0") as err:
+        load_scenario(DEFAULT, [f"demand.surges=[{{start={value},end=2016-09-10T02:00:00,factor=1.4}}]"])
+    assert words in str(err.value)
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path):
+    f = tmp_path / "bom.toml"
+    f.write_bytes(b"\xef\xbb\xbf" + f'base = "{DEFAULT.as_posix()}"\n[run]\ndays = 7\n'.encode())
+    assert load_scenario(f).run.days == 7
