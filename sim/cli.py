@@ -18,6 +18,8 @@ import numpy as np
 from . import __version__, experiment, validation
 from .executors import ExecutorError
 from .experiment import FolderError
+from .plan.cli import register as register_plan
+from .figures import unsigned_zero
 from .report import write_report
 from .rota_text import rota_summary
 from .scenario import CHANNELS, DAYS, ScenarioError, Scenario, layer_files, load_scenario
@@ -145,7 +147,7 @@ def _fmt(name: str, v: float, signed: bool = False) -> str:
     if v != v:
         return "n/a"
     text = dict(HEADLINES).get(name, "{:.3g}").format(v)
-    return f"+{text}" if signed and v > 0 else text
+    return unsigned_zero(f"+{text}" if signed and v > 0 else text)
 
 
 def _verdict(met: float, reps: int) -> str:
@@ -368,6 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_check)
 
     validation.register(sub)
+    register_plan(sub)
     return p
 
 

@@ -1108,10 +1108,20 @@ FOREST_KPIS = (
 )
 
 
+def unsigned_zero(text: str) -> str:
+    """'-0.0 min' -> '0.0 min': a value that rounds to zero has no sign."""
+    return text.lstrip("+-−") if text[:1] in "+-−" and not any(c in "123456789" for c in text) else text
+
+
 def fmt_kpi(unit: str, v: float, signed: bool = False, digits: int | None = None) -> str:
-    """A KPI value in its unit, as a reader would write it ('75.6%', '23.0 min', '1,526 h')."""
+    """A KPI value in its unit, as a reader would write it ('75.6%', '23.0 min', '1,526 h');
+    one that rounds to zero is written without a sign."""
     if v is None or v != v:
         return "n/a"
+    return unsigned_zero(_fmt_kpi(unit, v, signed, digits))
+
+
+def _fmt_kpi(unit: str, v: float, signed: bool, digits: int | None) -> str:
     sign = "+" if signed and v > 0 else ""
     if unit == "share":
         return f"{sign}{v * 100:.{1 if digits is None else digits}f}%"

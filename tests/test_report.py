@@ -313,3 +313,15 @@ def test_report_states_version_and_citation(folders, reports):
     root = Path(__file__).resolve().parents[1]
     assert (root / "LICENSE").read_text().startswith("MIT License")
     assert f"version: {__version__}" in (root / "CITATION.cff").read_text()
+
+
+@pytest.mark.parametrize("unit, v, signed, want", [
+    ("minutes", -0.01, True, "0.0 min"), ("share", -0.0001, True, "0.0%"), ("share", 0.02, True, "+2.0%"),
+    ("incidents", -0.04, False, "0.0"), ("incidents", -5.0, True, "-5.0"), ("hours", 0.3, True, "0 h"),
+])
+def test_values_that_round_to_zero_have_no_sign(unit, v, signed, want):
+    from sim.cli import _fmt
+    from sim.figures import fmt_kpi
+
+    assert fmt_kpi(unit, v, signed) == want
+    assert _fmt("pending_at_0700_mean", -0.02, True) == "0.0" and _fmt("g1_in_target", -0.0004) == "0.0%"
