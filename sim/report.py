@@ -664,7 +664,14 @@ def parse_settings(text: str, file: str) -> tuple[list[Setting], str | None]:
             i += 1
             continue
         if s.startswith("#"):
-            block.append(s.lstrip("#").strip())
+            indent = len(lines[i]) - len(lines[i].lstrip())
+            prev_code, prev_comment = _split_comment(lines[i - 1]) if i else ("", "")
+            if (indent and not block and items and items[-1].kind == "key" and prev_comment
+                    and prev_code.strip() and indent >= len(prev_code.rstrip())):
+                # a comment line indented under the previous key's trailing comment continues it
+                items[-1].comment = " ".join([items[-1].comment, s.lstrip("#").strip()]).strip()
+            else:
+                block.append(s.lstrip("#").strip())
             i += 1
             continue
         code, trailing = _split_comment(lines[i])

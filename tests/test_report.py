@@ -325,3 +325,14 @@ def test_values_that_round_to_zero_have_no_sign(unit, v, signed, want):
 
     assert fmt_kpi(unit, v, signed) == want
     assert _fmt("pending_at_0700_mean", -0.02, True) == "0.0" and _fmt("g1_in_target", -0.0004) == "0.0%"
+
+
+def test_an_indented_comment_line_continues_the_trailing_comment_above_it():
+    text = ("[response]\nend_of_shift_minutes = 0   # [A] any job up to the last minute;\n"
+            "                           #     e.g. 60 keeps units for G1s\n"
+            "units_needed.G1 = { 1 = 1.0 }   # [S] one unit\n"
+            "# [D] above the next key\nreserve = 2\n")
+    by = {s.path: s for s in parse_settings(text, "x.toml")[0]}
+    assert by["response.end_of_shift_minutes"].comment.endswith("e.g. 60 keeps units for G1s")
+    assert by["response.units_needed.G1"].comment == "[S] one unit"
+    assert by["response.reserve"].comment == "[D] above the next key"
