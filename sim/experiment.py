@@ -28,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
+from .audit import COLUMNS as AUDIT_COLUMNS, downgrade_audit
 from .executors import SerialExecutor, make_executor
 from .kpis import KPIS, compute_kpis
 from .model.core import run_model
@@ -60,10 +61,11 @@ def run_task(task: Task) -> dict:
         log = run_model(task.scenario, task.seed, task.replication)
         kpis = compute_kpis(log)
         profiles = compute_profiles(log)
+        downgrades = downgrade_audit(log)
         if task.events_dir:
             _write_events(log, Path(task.events_dir))
-        return {**base, "ok": True, "kpis": kpis, "profiles": profiles, "calls": int(len(log.calls)),
-                "wall_s": time.perf_counter() - t0}
+        return {**base, "ok": True, "kpis": kpis, "profiles": profiles, "downgrades": downgrades,
+                "calls": int(len(log.calls)), "wall_s": time.perf_counter() - t0}
     except Exception:  # noqa: BLE001 - reported to the user with what is needed to rerun it
         return {**base, "ok": False, "error": traceback.format_exc()}
 
@@ -108,6 +110,7 @@ class Store:
         tmp = self._rep_path(arm, rep, f".profiles.parquet.tmp-{os.getpid()}")
         result["profiles"].to_parquet(tmp, index=False)
         os.replace(tmp, self._rep_path(arm, rep, ".profiles.parquet"))
+        atomic_write(self._rep_path(arm, rep, ".downgrades.csv"), result["downgrades"].to_csv(index=False))
         meta = {k: result[k] for k in ("arm", "replication", "seed", "scenario", "calls", "wall_s")}
         # the JSON is written last: its presence marks the replication as finished
         atomic_write(self._rep_path(arm, rep, ".json"), json.dumps({**meta, "kpis": result["kpis"]}, indent=1))
@@ -119,6 +122,8 @@ class Store:
         data = json.loads(path.read_text())
         data["kpis"] = {k: (math.nan if v is None else float(v)) for k, v in data["kpis"].items()}
         data["profiles"] = pd.read_parquet(self._rep_path(arm, rep, ".profiles.parquet"))
+        audit = self._rep_path(arm, rep, ".downgrades.csv")
+        data["downgrades"] = pd.read_csv(audit) if audit.exists() else pd.DataFrame(columns=AUDIT_COLUMNS)
         data["ok"] = True
         return data
 
@@ -133,6 +138,7 @@ class ArmResult:
     summary: pd.DataFrame
     profiles: pd.DataFrame
     failures: list[dict] = field(default_factory=list)
+    downgrades: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["replication", *AUDIT_COLUMNS]))
     wall_s: float = 0.0
     calls: int = 0
 
@@ -154,7 +160,10 @@ def summarise(results: list[dict], scenario: Scenario, name: str = "") -> ArmRes
     profiles = pd.concat([r["profiles"].assign(replication=r["replication"]) for r in ok], ignore_index=True) \
         if ok else pd.DataFrame(columns=["profile", "key", "x", "value", "replication"])
     failures = [{k: r[k] for k in ("arm", "replication", "seed", "scenario", "error")} for r in results if not r["ok"]]
-    return ArmResult(name, scenario, reps, summary, profiles, failures,
+    audits = [r["downgrades"].assign(replication=r["replication"]) for r in ok if len(r.get("downgrades", ()))]
+    downgrades = pd.concat(audits, ignore_index=True)[["replication", *AUDIT_COLUMNS]] if audits else \
+        pd.DataFrame(columns=["replication", *AUDIT_COLUMNS])
+    return ArmResult(name, scenario, reps, summary, profiles, failures, downgrades,
                      wall_s=sum(r.get("wall_s", 0.0) for r in ok), calls=sum(r.get("calls", 0) for r in ok))
 
 
@@ -464,6 +473,7 @@ def _manifest(result: ExperimentResult, reps: list[int]) -> dict:
 
 def _write_arm(folder: Path, arm: ArmResult) -> None:
     atomic_write(folder / "replications.csv", arm.replications.to_csv(index=False))
+    atomic_write(folder / "downgrades.csv", arm.downgrades.to_csv(index=False))
     atomic_write(folder / "summary.csv", arm.summary.to_csv(index=False))
     tmp = folder / f".profiles.parquet.tmp-{os.getpid()}"
     arm.profiles.to_parquet(tmp, index=False)

@@ -938,6 +938,52 @@ def assumptions_html(f: Folder) -> str:
     return "\n".join(out)
 
 
+# ---------------------------------------------------------------------------- downgrade audit
+AUDIT_SHOWN = 10
+
+
+def audit_html(f: Folder) -> str:
+    """The first resource-driven downgrades of each arm, and where the full list is."""
+    if f.kind == "sweep":
+        return ("<p>Each sweep point's folder (<code>p000/</code>, <code>p001/</code>…) has its "
+                "<code>downgrades.csv</code>: one row per resource-driven downgrade.</p>")
+    out = []
+    for a in f.arms:
+        path = f.arm_dir(a.name) / "downgrades.csv"
+        rel = f"{a.name}/downgrades.csv" if a.name else "downgrades.csv"
+        table = _read_csv(path)
+        who = f"{_e(a.label)}: " if f.kind == "compare" else ""
+        if table is None:
+            out.append(f"<p>{who}no <code>{rel}</code> in this folder (made before the audit existed).</p>")
+            continue
+        n, reps = len(table), a.reps
+        if n == 0:
+            out.append(f"<p>{who}no resource-driven downgrade in {plural(reps, 'replication')}.</p>")
+            continue
+        shown = table.head(AUDIT_SHOWN)
+        cols = [("replication", "rep"), ("date", "date"), ("time", "time"), ("category", "category"),
+                ("true_risk", "true risk"), ("from_grade", "from"), ("to_grade", "to"),
+                ("waited_unresourced_min", "waited (min)"), ("attended_after_min", "on scene after (min)"),
+                ("initial_standard_met", "initial standard met")]
+        head = "".join(f"<th>{_e(t)}</th>" for _, t in cols)
+        body = "".join("<tr>" + "".join(f"<td>{_e(_cell(r.get(c)))}</td>" for c, _ in cols) + "</tr>"
+                       for _, r in shown.iterrows())
+        out.append(f"<p>{who}{plural(n, 'resource-driven downgrade')} in {plural(reps, 'replication')} (the "
+                   f"<code>resource_downgrades</code> KPI, summed); the first {len(shown)} below, every one with "
+                   f"its incident, channel, area, times and appointment in <code>{rel}</code> beside this report "
+                   "(times in minutes from Monday 00:00 of week 1; 'on scene after' counts from the call).</p>"
+                   f"<table class=\"audit\"><tr>{head}</tr>{body}</table>")
+    return "\n".join(out)
+
+
+def _cell(v) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return "never" if v is not None else ""
+    if isinstance(v, float):
+        return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.1f}"
+    return str(v)
+
+
 # ---------------------------------------------------------------------------- reproduce
 def reproduce_html(f: Folder) -> str:
     m, plan = f.manifest, f.plan
@@ -1007,6 +1053,7 @@ code,pre{font-family:"DejaVu Sans Mono",Consolas,monospace;font-size:.92em}
 pre{background:#f5f5f5;padding:.6em .8em;overflow-x:auto;white-space:pre-wrap}
 ul.plain{list-style:none;padding-left:0}
 table.settings td:first-child{white-space:nowrap}
+table.audit{font-size:.88em}
 """
 
 
@@ -1059,6 +1106,10 @@ def render_html(f: Folder, figs: list[Fig]) -> str:
         "<section id=\"kpis\">",
         "<h2>Headline KPIs with 95% confidence intervals</h2>",
         kpi_table(f),
+        "</section>",
+        "<section id=\"downgrades\">",
+        "<h2>Downgrade audit</h2>",
+        audit_html(f),
         "</section>",
         "<section id=\"figures\">",
         "<h2>Figures</h2>",

@@ -336,3 +336,12 @@ def test_an_indented_comment_line_continues_the_trailing_comment_above_it():
     assert by["response.end_of_shift_minutes"].comment.endswith("e.g. 60 keeps units for G1s")
     assert by["response.units_needed.G1"].comment == "[S] one unit"
     assert by["response.reserve"].comment == "[D] above the next key"
+
+
+def test_report_shows_the_first_downgrades_and_names_the_file(folders, reports):
+    text = reports["run"].read_text()
+    assert '<section id="downgrades">' in text and "<code>downgrades.csv</code> beside this report" in text
+    table = pd.read_csv(folders["run"] / "downgrades.csv")
+    if len(table):
+        assert f"{len(table)} resource-driven downgrade" in text
+        assert text.count("<tr>", text.index('id="downgrades"'), text.index('id="figures"')) == min(len(table), 10) + 1

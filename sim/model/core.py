@@ -97,6 +97,7 @@ class Model:
             "warmup_minutes": s.run.warmup_days * 1440.0,
             "horizon_minutes": self.horizon,
             "days": s.run.days,
+            "start_date": s.run.start_date.isoformat(),
             "areas": list(s.response.areas),
             "categories": s.thrive.category_names(),
             "g1_minutes_by_area": [s.standards.g1_minutes[a] for a in s.response.areas],
