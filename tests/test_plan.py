@@ -156,3 +156,73 @@ def test_bad_shift_inputs_are_refused_clearly():
     need = _peaky_requirement()
     with pytest.raises(ScenarioError, match="no candidate shift covers this hour"):
         sh.design(need, sh.candidates([8], [8]))
+
+
+# ---------------------------------------------------------------------------- command line
+import tomli_w  # noqa: E402
+
+from sim.cli import main  # noqa: E402
+from sim.scenario import load_scenario  # noqa: E402
+
+
+def _small_file(tmp_path):
+    data = copy.deepcopy(STATIONARY)
+    data["demand"]["channels"]["999"]["calls_per_day"] = 240
+    data["demand"]["channels"]["999"]["hour_of_day"] = [0.5] * 8 + [1.5] * 8 + [1.0] * 8
+    data["demand"]["channels"]["101"]["calls_per_day"] = 100
+    data["call_handling"]["shifts"]["all"]["staff"] = 3
+    data["response"]["shifts"] = {"day": {"start": "06:00", "hours": 8, "units": 6},
+                                  "night": {"start": "22:00", "hours": 8, "units": 4},
+                                  "late": {"start": "14:00", "hours": 8, "units": 6}}
+    data["policy"] = {"kind": "resource_led",
+                      "resource_led": {"rules": {"G1": {"after": 10, "to": "G2", "probability": 0.3}}}}
+    data["run"] = {"days": 2, "warmup_days": 1, "seed": 3}
+    path = tmp_path / "small.toml"
+    path.write_text(tomli_w.dumps(data))
+    return path
+
+
+FAST = ["--search-days", "2", "--search-reps", "2", "--reps", "2", "--starts", "0,6,8,14,16,22",
+        "--lengths", "8", "--max-starts", "3", "--min-per-shift", "2", "--jobs", "1", "--quiet"]
+
+
+def test_plan_writes_a_runnable_folder(tmp_path, capsys):
+    path = _small_file(tmp_path)
+    out = tmp_path / "plan"
+    assert main(["plan", str(path), "--out", str(out), *FAST]) == 0
+    for name in ("rota.toml", "requirement.csv", "iterations.csv", "report.html", "manifest.json", "comparison.csv"):
+        assert (out / name).is_file(), name
+    planned = load_scenario(out / "rota.toml")       # a runnable delta of the input
+    import pandas as pd
+    req_ = pd.read_csv(out / "requirement.csv")
+    assert len(req_) == 168 and {"units_required", "units_current", "units_proposed",
+                                 "handlers_required", "handlers_current"} <= set(req_.columns)
+    proposed = {n: sh_ for n, sh_ in planned.response.shifts.items() if any(sh_.units)}
+    cover = _coverage_by_rota({n: {"start": v.start, "hours": v.hours, "units": list(v.units), "days": list(v.days)}
+                               for n, v in proposed.items()})
+    assert np.array_equal(cover, req_["units_proposed"].to_numpy())
+    assert "Changes per shift" in (out / "report.html").read_text()
+    # never overwritten
+    assert main(["plan", str(path), "--out", str(out), *FAST]) == 2
+    assert "already exists" in capsys.readouterr().err
+
+
+def test_plan_bad_input_exits_2(tmp_path, capsys):
+    path = _small_file(tmp_path)
+    assert main(["plan", str(path), "--out", str(tmp_path / "a"), "--lengths", "12", "--quiet"]) == 2
+    assert "at most 10 hours" in capsys.readouterr().err
+    assert main(["plan", str(path), "--out", str(tmp_path / "b"), "--officers", "2", *FAST]) == 2
+    assert "cannot keep one officer on duty every hour" in capsys.readouterr().err
+    assert main(["plan", str(path), "--out", str(tmp_path / "c"), "--starts", "8", "--lengths", "8", "--quiet"]) == 2
+    assert "no candidate shift covers this hour" in capsys.readouterr().err
+
+
+def test_plan_officers_reports_the_best_spread(tmp_path, capsys):
+    path = _small_file(tmp_path)
+    out = tmp_path / "spread"
+    assert main(["plan", str(path), "--out", str(out), "--officers", "12", *FAST]) == 0
+    html_ = (out / "report.html").read_text()
+    assert "best spread of 12 officers" in html_
+    s = load_scenario(out / "rota.toml")
+    from sim.rota import hours_per_week
+    assert hours_per_week(s.response) <= 12 * 40

@@ -75,19 +75,58 @@ def candidates(starts: list[int] | None, lengths: list[float], max_tour_hours: f
 
 
 def design(required: np.ndarray, cands: list[Candidate], *, max_starts: int | None = None,
-           min_per_shift: int = 1, officer_hours: float | None = None, time_limit: float = 20.0,
-           gap: float = 0.01) -> Design:
+           min_per_shift: int = 1, officer_hours: float | None = None, time_limit: float = 60.0,
+           gap: float = 0.01, briefing: float = 0.0, node_limit: int = 3000) -> Design:
+    """Solve the integer program; with at most K start times, if HiGHS finds no solution within
+    its limits, the K starts carrying most officer-hours without that limit are kept and the
+    program solved again over them (feasible whenever those starts cover every hour)."""
+    kw = dict(min_per_shift=min_per_shift, officer_hours=officer_hours, time_limit=time_limit, gap=gap,
+              briefing=briefing, node_limit=node_limit)
+    try:
+        return _solve(required, cands, max_starts=max_starts, **kw)
+    except _NoSolution:
+        if max_starts is None:
+            raise _NoSolution.error() from None
+    free = _solve(required, cands, max_starts=None, **kw)
+    by_start: dict[int, float] = {}
+    for c, units in free.units.items():
+        by_start[c.start] = by_start.get(c.start, 0.0) + c.hours * sum(units)
+    keep = sorted(by_start, key=lambda st: -by_start[st])[:max_starts]
+    try:
+        return _solve(required, [c for c in cands if c.start in keep], max_starts=None, **kw)
+    except _NoSolution:
+        raise _NoSolution.error() from None
+
+
+class _NoSolution(Exception):
+    @staticmethod
+    def error() -> ScenarioError:
+        return ScenarioError("plan", "--max-starts/--min-per-shift/--lengths", None,
+                             "no rota satisfies the constraints; allow more start times (--max-starts), "
+                             "a lower minimum per shift, or other --lengths")
+
+
+def _solve(required: np.ndarray, cands: list[Candidate], *, max_starts: int | None, min_per_shift: int,
+           officer_hours: float | None, time_limit: float, gap: float, briefing: float,
+           node_limit: int) -> Design:
     """Solve the integer program. ``officer_hours``: a fixed weekly budget (establishment x
-    contracted hours) within which the worst hourly shortfall is minimised."""
+    contracted hours) within which the worst hourly shortfall is minimised. Coverage is
+    counted per half-hour, each needing its hour's requirement; a shift's units do not count
+    during the ``briefing`` minutes at its start (without this, a hand-over with no overlap
+    leaves nobody free while the incoming shift is briefed)."""
     required = np.asarray(required, dtype=float)
     n = len(cands) * 7
-    cover = np.zeros((HOURS, n))
+    halves = 2 * HOURS
+    cover = np.zeros((halves, n))
     for i, c in enumerate(cands):
         for d in range(7):
-            cover[covered_hours(c, d), i * 7 + d] = 1.0
-    uncovered = np.flatnonzero((required > 0) & (cover.sum(axis=1) == 0))
+            first = 2 * (d * 24 + c.start)
+            for k in range(int(2 * c.hours + 1e-9)):
+                cover[(first + k) % halves, i * 7 + d] = 1.0 - min(max(briefing - 30.0 * k, 0.0), 30.0) / 30.0
+    need = np.repeat(required, 2)
+    uncovered = np.flatnonzero((need > 0) & (cover.sum(axis=1) == 0))
     if uncovered.size:
-        h = int(uncovered[0])
+        h = int(uncovered[0]) // 2
         raise ScenarioError("plan", "--starts/--lengths", f"{DAYS[h // 24]} {h % 24:02d}:00",
                             "no candidate shift covers this hour, which needs units; add start times or longer shifts")
     hours = np.repeat([c.hours for c in cands], 7)
@@ -108,10 +147,13 @@ def design(required: np.ndarray, cands: list[Candidate], *, max_starts: int | No
         rows.append(r), lo.append(low), hi.append(high)
 
     # coverage: A x (+ shortfall) >= required
-    a = np.hstack([cover, np.zeros((HOURS, total - n))])
+    a = np.hstack([cover, np.zeros((halves, total - n))])
     if budget:
-        a[np.arange(HOURS), s0 + np.arange(HOURS)] = 1.0
-    cons = [LinearConstraint(a, required, np.inf)]
+        a[np.arange(halves), s0 + np.arange(halves) // 2] = 1.0
+    cons = [LinearConstraint(a, need, np.inf)]
+    if budget:   # however short, someone on duty whenever work is expected
+        cons.append(LinearConstraint(np.hstack([cover, np.zeros((halves, total - n))]),
+                                     (need > 0).astype(float), np.inf))
     if n_y:   # a shift may run only from a chosen start time; at most K of them
         for i, c in enumerate(cands):
             for d in range(7):
@@ -136,14 +178,12 @@ def design(required: np.ndarray, cands: list[Candidate], *, max_starts: int | No
     lower = np.concatenate([np.full(n, float(min_per_shift) if min_per_shift > 1 else 0.0), np.zeros(n_y + n_s)])
     upper = np.concatenate([np.full(n, big), np.ones(n_y), np.full(n_s, np.inf)])
     res = milp(cost, constraints=cons, integrality=integrality, bounds=Bounds(lower, upper),
-               options={"time_limit": time_limit, "mip_rel_gap": gap, "disp": False})
+               options={"time_limit": time_limit, "mip_rel_gap": gap, "disp": False, "node_limit": node_limit})
     if res.x is None:
-        why = "none found within the time limit" if res.status == 1 else "infeasible"
-        raise ScenarioError("plan", "--max-starts/--min-per-shift/--lengths", None, f"no rota satisfies the constraints ({why}); "
-                            "allow more start times (--max-starts), a lower minimum per shift, or other --lengths")
+        raise _NoSolution()
     x = np.rint(res.x[:n]).astype(int)
     units = {c: [int(v) for v in x[i * 7:(i + 1) * 7]] for i, c in enumerate(cands) if x[i * 7:(i + 1) * 7].any()}
-    return Design(units, cover @ x, required, float(hours @ x), res.message)
+    return Design(units, (cover @ x).reshape(HOURS, 2).min(axis=1), required, float(hours @ x), res.message)
 
 
 def coverage_of(template: dict[str, dict]) -> np.ndarray:

@@ -1,0 +1,197 @@
+"""The plan folder: ``rota.toml`` (a runnable delta of the input scenario), ``requirement.csv``,
+``iterations.csv``, ``comparison.csv`` and ``report.html``. Every file is written under a
+temporary name and renamed (``atomic_write``); an existing folder is never overwritten."""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from ..experiment import FolderError, atomic_write
+from ..scenario import DAYS
+from .refine import PlanResult, template_hours
+from .shifts import coverage_of
+
+KPI_ROWS = (("meets_recommendation", "{:.0%}"), ("resource_downgrades_per_week", "{:.2f}"),
+            ("high_risk_resource_downgrades", "{:.1f}"), ("g1_in_target", "{:.1%}"), ("g2_in_target", "{:.1%}"),
+            ("g1_response_p90", "{:.1f}"), ("g2_response_p90", "{:.1f}"), ("pending_at_0700_mean", "{:.2f}"),
+            ("unit_utilisation", "{:.1%}"), ("officer_hours_rostered", "{:,.0f}"), ("overtime_hours", "{:,.0f}"))
+
+
+def start_folder(out: Path) -> None:
+    if out.exists():
+        raise FolderError(f"{out}: already exists; plans are never overwritten (choose another --out)")
+    out.mkdir(parents=True)
+
+
+def rota_toml(result: PlanResult, scenario_path: Path, out: Path) -> str:
+    """``base`` = the input scenario; ``[response.shifts]`` gives the proposed shifts and sets
+    today's shifts that are not kept to zero units (tables merge key by key)."""
+    s = result.scenario
+    base = os.path.relpath(Path(scenario_path).resolve(), Path(out).resolve())
+    lines = [f"# Planned response rota for {s.meta.name}, by triage-sim plan {__version__}.",
+             f"# {template_hours(result.proposed):,.0f} officer-hours a week rostered "
+             f"(today {template_hours(result.current):,.0f}); "
+             f"{'meets' if result.meets else 'does NOT meet'} the recommendation in the final check.",
+             f"# Run it: triage-sim run {out / 'rota.toml'} --reps 10",
+             f'base = "{base}"', "", "[meta]", f'name = "{s.meta.name}-planned"', "",
+             "[response.shifts]"]
+    for name, v in result.proposed.items():
+        units = v["units"][0] if len(set(v["units"])) == 1 else "[" + ", ".join(map(str, v["units"])) + "]"
+        days = ", days = [" + ", ".join(f'"{d}"' for d in v["days"]) + "]"
+        lines.append(f'{name} = {{ start = "{v["start"]}", hours = {v["hours"]:g}, units = {units}{days} }}')
+    for name in result.current:
+        if name not in result.proposed:
+            lines.append(f"{name} = {{ units = 0 }}   # today's shift, not used by the plan")
+    return "\n".join(lines) + "\n"
+
+
+def requirement_frame(result: PlanResult) -> pd.DataFrame:
+    r = result.requirement
+    df = pd.DataFrame(r.as_rows())
+    df["day"] = [DAYS[d] for d in df["day"]]
+    df["units_current"] = coverage_of(result.current)
+    df["units_proposed"] = coverage_of(result.proposed)
+    df["handlers_current"] = _handlers_on_duty(result)
+    df["handlers_proposed"] = df["handlers_current"]   # the planner does not change the control room
+    return df
+
+
+def _handlers_on_duty(result: PlanResult) -> np.ndarray:
+    pool = result.scenario.call_handling
+    if pool.pattern is not None:
+        return np.zeros(168, dtype=int)
+    tmpl = {n: {"start": v.start, "hours": v.hours, "units": list(v.staff), "days": list(v.days)}
+            for n, v in pool.shifts.items()}
+    return coverage_of(tmpl)
+
+
+def write_plan(result: PlanResult, scenario_path: Path, out: Path, command: str, wall_s: float) -> None:
+    atomic_write(out / "rota.toml", rota_toml(result, scenario_path, out))
+    atomic_write(out / "requirement.csv", requirement_frame(result).to_csv(index=False))
+    atomic_write(out / "iterations.csv", result.iterations().to_csv(index=False))
+    if result.final is not None:
+        atomic_write(out / "comparison.csv", result.final.comparison().to_csv(index=False))
+    manifest = {"version": __version__, "scenario": str(scenario_path), "command": command,
+                "meets": result.meets, "officer_hours_current": template_hours(result.current),
+                "officer_hours_proposed": template_hours(result.proposed),
+                "scale_up": None if result.scale_up is None else
+                {k: result.scale_up[k] for k in ("factor", "officer_hours")},
+                "officers": result.officers, "simulations": result.simulations, "wall_time_s": round(wall_s, 1)}
+    atomic_write(out / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+    atomic_write(out / "report.html", report_html(result, command, wall_s))
+
+
+# ---------------------------------------------------------------------------- report
+def _figure(result: PlanResult) -> str:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    df = requirement_frame(result)
+    fig, ax = plt.subplots(figsize=(11, 3.6), dpi=100)
+    x = np.arange(168)
+    ax.step(x, df["units_required"], where="post", color="black", lw=1.6, label="required (stage 1, rostered)")
+    ax.step(x, df["units_current"], where="post", color="tab:red", lw=1.2, label="today's rota")
+    ax.step(x, df["units_proposed"], where="post", color="tab:blue", lw=1.2, label="proposed rota")
+    ax.set_xticks(range(0, 169, 24), [*DAYS, ""])
+    ax.set_xlim(0, 168)
+    ax.set_ylabel("response officers rostered")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=8, ncol=3)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None})
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _e(x) -> str:
+    return html.escape(str(x))
+
+
+def _table(headers: list[str], rows: list[list]) -> str:
+    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _units(v: dict | None) -> str:
+    if v is None:
+        return "—"
+    u = v["units"]
+    return str(u[0]) if len(set(u)) == 1 else " / ".join(map(str, u)) + " (Mon..Sun)"
+
+
+def report_html(result: PlanResult, command: str, wall_s: float) -> str:
+    s = result.scenario
+    contracted = s.response.contracted_hours_per_week
+    cur_h, new_h = template_hours(result.current), template_hours(result.proposed)
+    verdict = ("meets" if result.meets else "does NOT meet")
+    parts = [f"<h1>Staffing plan: {_e(s.meta.name)}</h1>"]
+    if result.officers is None:
+        parts.append(f"<p><b>The proposed rota {verdict} HMIC's recommendation</b> (no resource-led downgrades, G1 and G2 "
+                     f"in target at {s.recommendation.g1_aim:.0%} / {s.recommendation.g2_aim:.0%}) in the final check, "
+                     f"with {new_h:,.0f} rostered officer-hours a week (an establishment of {new_h / contracted:,.0f} "
+                     f"at {contracted:g} h) against {cur_h:,.0f} ({cur_h / contracted:,.0f}) today.</p>")
+    else:
+        parts.append(f"<p><b>The best spread of {result.officers} officers {verdict} HMIC's recommendation</b> in the "
+                     f"final check ({new_h:,.0f} officer-hours a week used of {result.officers * contracted:,.0f}).</p>")
+    if result.scale_up is not None:
+        su = result.scale_up
+        cheaper = "fewer" if new_h < su["officer_hours"] else "more"
+        parts.append(f"<p>The cheapest uniform scale-up of today's shifts that meets it in the search runs is "
+                     f"x{su['factor']:g}: {su['officer_hours']:,.0f} officer-hours a week. The plan needs "
+                     f"{abs(su['officer_hours'] - new_h):,.0f} {cheaper} ({new_h / su['officer_hours'] - 1:+.1%}).</p>")
+    parts.append(f"<h2>Requirement and rotas by hour of week</h2><img src=\"data:image/png;base64,{_figure(result)}\">"
+                 "<p>Black: the units each hour needs by stage 1 (lagged load, priority M/M/c per hour, then "
+                 "abstraction and non-incident time). Red: today's rota. Blue: the proposal.</p>")
+    rows = []
+    for name in list(result.current) + [n for n in result.proposed if n not in result.current]:
+        c, p = result.current.get(name), result.proposed.get(name)
+        v = p or c
+        rows.append([name, v["start"], f"{v['hours']:g}", _units(c), _units(p),
+                     f"{(template_hours({name: p}) if p else 0) - (template_hours({name: c}) if c else 0):+,.0f}"])
+    parts.append("<h2>Changes per shift</h2>" + _table(
+        ["shift", "start", "hours", "units today", "units proposed", "officer-hours a week, change"], rows))
+    parts.append(_table(["", "today", "proposed"], [
+        ["officer-hours a week", f"{cur_h:,.0f}", f"{new_h:,.0f}"],
+        [f"establishment at {contracted:g} h", f"{cur_h / contracted:,.0f}", f"{new_h / contracted:,.0f}"]]))
+    if result.final is not None:
+        cmp_ = result.final.comparison().set_index("kpi")
+        n = int(cmp_["reps"].iloc[0])
+        rows = []
+        for k, fmt in KPI_ROWS:
+            r = cmp_.loc[k]
+            f = lambda x: "n/a" if x != x else fmt.format(x)  # noqa: E731
+            rows.append([k, f(r["mean_a"]), f(r["mean_b"]), f(r["diff"]), f"[{f(r['ci_low'])}, {f(r['ci_high'])}]"])
+        parts.append(f"<h2>Headline KPIs: today vs proposed</h2><p>{s.run.days:g} days after {s.run.warmup_days:g} "
+                     f"warm-up days, {n} replications each, paired (common random numbers, seed "
+                     f"{result.final.plan.seed}); 95% CI of the paired difference.</p>"
+                     + _table(["kpi", "today", "proposed", "proposed − today", "95% CI"], rows))
+    it = result.iterations()
+    if not it.empty:
+        first = it.iloc[0]
+        parts.append("<h2>Stage 1 against the simulation</h2>"
+                     f"<p>The analytic answer (stage 1's requirement, covered by stage 2's shifts) has "
+                     f"{first['officer_hours']:,.0f} officer-hours a week; simulated, it had "
+                     f"{first['resource_downgrades_per_week']:.2f} resource downgrades a week, G1 "
+                     f"{first['g1_in_target']:.1%} and G2 {first['g2_in_target']:.1%} in target "
+                     f"({'meets' if first['meets'] else 'does not meet'}). The recommended rota has "
+                     f"{new_h:,.0f}.</p>")
+        cols = ["stage", "officer_hours", "meets", "resource_downgrades_per_week", "g1_in_target", "g2_in_target",
+                "note"]
+        parts.append("<h2>Search (short runs)</h2>" + _table(cols, it[cols].round(4).values.tolist()))
+    parts.append(f"<h2>Reproduce</h2><pre>{_e(command)}</pre><p>triage-sim {__version__}; {result.simulations} "
+                 f"simulations in {wall_s:.0f} s.</p>")
+    style = "body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse}" \
+            "td,th{border:1px solid #ccc;padding:2px 6px;font-size:90%}img{max-width:100%}"
+    return f"<!doctype html><html><head><meta charset=\"utf-8\"><title>plan {_e(s.meta.name)}</title>" \
+           f"<style>{style}</style></head><body>{''.join(parts)}</body></html>\n"
