@@ -29,14 +29,14 @@ EXIT_BAD_INPUT = 2
 
 HEADLINES = (
     ("resource_downgrades_per_week", "{:.1f}"),
-    ("high_risk_resource_downgrades", "{:.0f}"),
+    ("high_risk_resource_downgrades_per_week", "{:.1f}"),
     ("g1_in_target", "{:.1%}"),
     ("g2_in_target", "{:.1%}"),
     ("g1_response_p90", "{:.1f} min"),
     ("g2_response_p90", "{:.1f} min"),
     ("pending_at_0700_mean", "{:.1f}"),
     ("open_at_0700_mean", "{:.1f}"),
-    ("neighbourhood_hours_lost", "{:.0f} h"),
+    ("neighbourhood_hours_lost_per_week", "{:.0f} h"),
     ("sl_999_10s", "{:.1%}"),
     ("abandon_rate_101", "{:.1%}"),
     ("unit_utilisation", "{:.1%}"),

@@ -99,7 +99,7 @@ def _high_risk_downgrades(log: EventLog) -> float:
 
 
 def _per_week(log: EventLog) -> float:
-    weeks = (log.horizon - log.warmup) / (7 * 1440.0)
+    weeks = _weeks(log)
     return float(len(resource_downgrades(log)) / weeks) if weeks > 0 else float("nan")
 
 
@@ -246,7 +246,7 @@ KPIS: tuple[KPI, ...] = (
     KPI("incidents_g3", "incidents", "incidents initially graded G3 (scheduled)", lambda l: float(len(_incidents(l, 3)))),
     KPI("incidents_g4", "incidents", "incidents initially graded G4 (resolved without deployment)", lambda l: float(len(_incidents(l, 4)))),
     KPI("resource_downgrades", "grade changes", "grades lowered because no unit was free", lambda l: float(len(resource_downgrades(l)))),
-    KPI("resource_downgrades_per_week", "per week", "resource-driven downgrades per simulated week", _per_week),
+    KPI("resource_downgrades_per_week", "grade changes per week", "resource-driven downgrades per simulated week", _per_week),
     KPI("high_risk_resource_downgrades", "grade changes", "resource-driven downgrades of incidents whose true risk is G1 or G2", _high_risk_downgrades),
     KPI("reassessment_downgrades", "grade changes", "grades lowered at re-assessment (re-THRIVE)", _reassessment_downgrades),
     KPI("upgrades", "grade changes", "grades raised (any reason)", lambda l: float((_changes(l)["to"] < _changes(l)["from"]).sum())),
@@ -273,8 +273,37 @@ KPIS: tuple[KPI, ...] = (
 )
 
 
+# Counts over the measured window: each has a per-week twin (``<name>_per_week``), so runs of
+# different lengths can be read side by side.
+COUNTS = ("calls_offered", "calls_abandoned", "incidents", "incidents_g1", "incidents_g2", "incidents_g3",
+          "incidents_g4", "high_risk_resource_downgrades", "reassessment_downgrades", "upgrades",
+          "officer_hours_rostered", "officer_hours_on_duty", "overtime_hours", "neighbourhood_hours_lost")
+
+
+def _weeks(log: EventLog) -> float:
+    return (log.horizon - log.warmup) / (7 * 1440.0)
+
+
+def _per_week_twin(k: KPI) -> KPI:
+    def fn(log: EventLog, total=k.fn) -> float:
+        weeks = _weeks(log)
+        return total(log) / weeks if weeks > 0 else float("nan")
+    return KPI(f"{k.name}_per_week", f"{k.unit} per week", f"{k.description}, per simulated week", fn)
+
+
+KPIS = tuple(t for k in KPIS for t in ((k, _per_week_twin(k)) if k.name in COUNTS else (k,)))
+
+
 def compute_kpis(log: EventLog) -> dict[str, float]:
-    return {k.name: k.fn(log) for k in KPIS}
+    out: dict[str, float] = {}
+    weeks = _weeks(log)
+    for k in KPIS:
+        total = k.name.removesuffix("_per_week")
+        if total != k.name and total in COUNTS:   # a twin: from its total, not computed again
+            out[k.name] = out[total] / weeks if weeks > 0 else float("nan")
+        else:
+            out[k.name] = k.fn(log)
+    return out
 
 
 def summary_frame(values: dict[str, float]) -> pd.DataFrame:

@@ -57,3 +57,15 @@ def test_resume_rebuilds_the_audit(tmp_path):
     (tmp_path / "r" / "manifest.json").unlink()
     resume(tmp_path / "r", jobs=1)
     assert (tmp_path / "r" / "downgrades.csv").read_bytes() == before
+
+
+def test_every_count_kpi_has_a_per_week_twin():
+    from sim.kpis import COUNTS, KPIS
+
+    log = run_model(small(run={"days": 10, "warmup_days": 3}), 2)
+    k = compute_kpis(log)
+    units = {x.name: x.unit for x in KPIS}
+    for name in COUNTS:
+        assert k[f"{name}_per_week"] == pytest.approx(k[name] * 7 / 10)   # 10 measured days
+    assert units["overtime_hours_per_week"] == "hours per week" and units["resource_downgrades_per_week"] == \
+        "grade changes per week"
