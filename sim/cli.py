@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import shlex
 import sys
 from concurrent.futures.process import BrokenProcessPool
@@ -22,7 +23,7 @@ from .plan.cli import register as register_plan
 from .figures import unsigned_zero
 from .report import write_report
 from .rota_text import rota_summary
-from .scenario import CHANNELS, DAYS, ScenarioError, Scenario, layer_files, load_scenario
+from .scenario import _NO_VALUE, CHANNELS, DAYS, ScenarioError, Scenario, layer_files, load_scenario
 
 DEFAULT_SCENARIO = "scenarios/nottinghamshire-2016.toml"
 EXIT_BAD_INPUT = 2
@@ -41,6 +42,8 @@ HEADLINES = (
     ("abandon_rate_101", "{:.1%}"),
     ("unit_utilisation", "{:.1%}"),
 )
+
+_WIDTH = max(len(name) for name, _ in HEADLINES)
 
 
 def default_scenario_path() -> Path:
@@ -72,8 +75,16 @@ def _command_line() -> str:
     return "triage-sim " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
 
+def safe_name(name: str, limit: int = 80) -> str:
+    """A scenario's name as a folder name: letters, digits, '_' and '-' only, so a name
+    (from a file or --set) can never point outside ``results/`` or make an awkward path."""
+    text = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")[:limit].strip("-")
+    return text or "run"
+
+
 def default_run_dir(root: Path, name: str) -> Path:
     """results/<name>-<timestamp>/, with a suffix if that folder exists already."""
+    name = safe_name(name)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     path, n = root / f"{name}-{stamp}", 1
     while path.exists():
@@ -172,7 +183,7 @@ def _print_run(result) -> None:
     for name, _ in HEADLINES:
         row = table.loc[name]
         ci = "" if n < 2 or row["half_width"] != row["half_width"] else f"  ± {_fmt(name, row['half_width'])}"
-        print(f"  {name:32s} {_fmt(name, row['mean'])}{ci}")
+        print(f"  {name:{_WIDTH}s} {_fmt(name, row['mean'])}{ci}")
     verdict = _verdict(table.loc["meets_recommendation", "mean"], n)
     print(f"  -> {verdict} HMIC's recommendation (response set by initial risk, not officer availability)"
           + (" : no G1/G2 incident to measure" if verdict.startswith("cannot") else ""))
@@ -180,11 +191,29 @@ def _print_run(result) -> None:
 
 
 def cmd_compare(args) -> int:
-    a, b = load_scenario(args.a, _overrides(args)), load_scenario(args.b, _overrides(args))
+    if args.b is None and not args.set_b and not args.set_a:
+        raise ScenarioError("compare", "", _NO_VALUE, "give a second scenario B, or change A with --set-b KEY=VALUE")
+    path_b = args.b or args.a
+    a = load_scenario(args.a, _overrides(args) + list(args.set_a or []))
+    b = load_scenario(path_b, _overrides(args) + list(args.set_b or []))
+    if a.meta.name == b.meta.name:   # one file, changed: say how in B's (and A's) name
+        a = _renamed(a, args.set_a)
+        b = _renamed(b, args.set_b)
     out = _out(args, f"compare-{a.meta.name}-vs-{b.meta.name}")
     result = experiment.compare(a, b, reps=args.reps, out=out, command=_command_line(),
-                                sources={"a": layer_files(args.a), "b": layer_files(args.b)}, **_exec_opts(args))
+                                sources={"a": layer_files(args.a), "b": layer_files(path_b)}, **_exec_opts(args))
     return _finish(result, args, _print_compare)
+
+
+def _renamed(s: Scenario, changes: list[str] | None) -> Scenario:
+    if not changes:
+        return s
+    name = f"{s.meta.name} with {', '.join(changes)}"
+    return experiment.with_overrides(s, [f"meta.name={_toml_string(name)}"])
+
+
+def _toml_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _print_compare(result) -> None:
@@ -192,11 +221,11 @@ def _print_compare(result) -> None:
     table = result.comparison().set_index("kpi")
     print(f"B - A, paired over {len(a.replications)} replications (A = {a.scenario.meta.name}, "
           f"B = {b.scenario.meta.name}), {a.scenario.run.days:g} days each, seed {result.plan.seed}")
-    print(f"  {'kpi':32s} {'A':>10s} {'B':>10s} {'B - A':>10s}  {'95% CI of B - A (paired)':>26s}  unpaired ±")
+    print(f"  {'kpi':{_WIDTH}s} {'A':>10s} {'B':>10s} {'B - A':>10s}  {'95% CI of B - A (paired)':>26s}  unpaired ±")
     for name, _ in HEADLINES:
         r = table.loc[name]
         ci = f"[{_fmt(name, r['ci_low'], True)}, {_fmt(name, r['ci_high'], True)}]"
-        print(f"  {name:32s} {_fmt(name, r['mean_a']):>10s} {_fmt(name, r['mean_b']):>10s} "
+        print(f"  {name:{_WIDTH}s} {_fmt(name, r['mean_a']):>10s} {_fmt(name, r['mean_b']):>10s} "
               f"{_fmt(name, r['diff'], True):>10s}  {ci:>26s}  {_fmt(name, r['unpaired_half_width'])}")
     for label, arm in (("A", a), ("B", b)):
         met = arm.summary.set_index("kpi").loc["meets_recommendation", "mean"]
@@ -341,8 +370,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     cmp_ = sub.add_parser("compare", help="paired comparison of two scenarios under common random numbers")
     cmp_.add_argument("a", help="scenario A (baseline)")
-    cmp_.add_argument("b", help="scenario B")
+    cmp_.add_argument("b", nargs="?", help="scenario B (default: A again, changed by --set-b)")
     overrides(cmp_)
+    cmp_.add_argument("--set-a", action="append", metavar="KEY=VALUE", help="override a field of A only (repeatable)")
+    cmp_.add_argument("--set-b", action="append", metavar="KEY=VALUE", help="override a field of B only (repeatable)")
     execution(cmp_, 10)
     cmp_.set_defaults(func=cmd_compare)
 
