@@ -31,7 +31,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--out", help="plan folder (default results/plan-<name>-<timestamp>/); never overwritten")
     p.add_argument("--reps", type=int, default=10, help="replications of the final check (default 10)")
     p.add_argument("--days", type=float, help="measured days of the final check (default: the scenario's)")
-    p.add_argument("--search-reps", type=int, default=5, help="replications per rota while searching (default 5)")
+    p.add_argument("--search-reps", type=int, default=10, help="replications per rota while searching (default 10)")
     p.add_argument("--search-days", type=float, default=14, help="days per rota while searching (default 14)")
     p.add_argument("--officers", type=int, help="spread this establishment instead (worst shortfall minimised)")
     p.add_argument("--lengths", type=_numbers(float), help="shift lengths in hours, e.g. 8,10 (default: the scenario's)")

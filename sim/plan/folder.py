@@ -83,7 +83,7 @@ def write_plan(result: PlanResult, scenario_path: Path, out: Path, command: str,
                 "meets": result.meets, "officer_hours_current": template_hours(result.current),
                 "officer_hours_proposed": template_hours(result.proposed),
                 "scale_up": None if result.scale_up is None else
-                {k: result.scale_up[k] for k in ("factor", "officer_hours")},
+                {k: result.scale_up.get(k) for k in ("factor", "officer_hours", "confirmed")},
                 "officers": result.officers, "simulations": result.simulations, "wall_time_s": round(wall_s, 1)}
     atomic_write(out / "manifest.json", json.dumps(manifest, indent=2) + "\n")
     atomic_write(out / "report.html", report_html(result, command, wall_s))
@@ -111,6 +111,10 @@ def _figure(result: PlanResult) -> str:
     fig.savefig(buf, format="png", metadata={"Software": None})
     plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def o_reps(result: PlanResult) -> int:
+    return int(result.final.comparison()["reps"].iloc[0]) if result.final is not None else 0
 
 
 def _e(x) -> str:
@@ -147,8 +151,11 @@ def report_html(result: PlanResult, command: str, wall_s: float) -> str:
     if result.scale_up is not None:
         su = result.scale_up
         cheaper = "fewer" if new_h < su["officer_hours"] else "more"
-        parts.append(f"<p>The cheapest uniform scale-up of today's shifts that meets it in the search runs is "
-                     f"x{su['factor']:g}: {su['officer_hours']:,.0f} officer-hours a week. The plan needs "
+        how = (f"meets it over {s.run.days:g} days x {o_reps(result)} replications (found by bisection on short runs, "
+               "then confirmed at full length)" if su.get("confirmed") else "meets it in the short search runs "
+               "(not confirmed at full length)")
+        parts.append(f"<p>The cheapest uniform scale-up of today's shifts (every shift's units x k, rounded up) that "
+                     f"{how} is x{su['factor']:g}: {su['officer_hours']:,.0f} officer-hours a week. The plan needs "
                      f"{abs(su['officer_hours'] - new_h):,.0f} {cheaper} ({new_h / su['officer_hours'] - 1:+.1%}).</p>")
     parts.append(f"<h2>Requirement and rotas by hour of week</h2><img src=\"data:image/png;base64,{_figure(result)}\">"
                  "<p>Black: the units each hour needs by stage 1 (lagged load, priority M/M/c per hour, then "

@@ -32,7 +32,7 @@ HEADLINE = ("meets_recommendation", "resource_downgrades_per_week", "high_risk_r
 class Options:
     """What the planner is asked for (the command line's options)."""
     search_days: float = 14.0
-    search_reps: int = 5
+    search_reps: int = 10
     final_reps: int = 10
     lengths: list[float] | None = None          # None: the scenario's shift lengths
     starts: list[int] | None = None             # None: every hour
@@ -139,8 +139,9 @@ class Planner:
         if o.officers is not None:
             return 2 * o.final_reps
         search = 1 + o.max_iterations + o.max_trims + 6   # analytic, raises, trims, scale-up (at most)
+        search_final = 4                                  # the scale-up confirmed at full length
         checks = math.ceil(math.log2(o.max_trims + 2)) + 1   # bisection over the trims
-        return search * o.search_reps + checks * 2 * o.final_reps
+        return search * o.search_reps + search_final * o.final_reps + checks * 2 * o.final_reps
 
     def _simulate(self, template: dict, stage: str, note: str = "") -> Step:
         sc = with_template(self.search_base, template)
@@ -220,18 +221,21 @@ class Planner:
 
     def _trim(self, best: Step) -> list[dict]:
         """Remove units shift by shift while it still meets: 10% of a shift (at least one a
-        day), then 5%, then 2%, passing over the shifts until none can lose any, at most
-        ``max_trims`` simulations. Returns the rotas accepted, the leanest last."""
+        day), then 5%, then 2%, passing over the shifts until none can lose any (a shift whose
+        cut failed is not cut again at that size), at most ``max_trims`` simulations. Returns
+        the rotas accepted, the leanest last."""
         accepted = [best.template]
         template = best.template
         tries = 0
         for share in (0.10, 0.05, 0.02):
-            progress = True
+            progress, failed = True, set()
             while progress and tries < self.opts.max_trims:
                 progress = False
                 for name in sorted(template, key=lambda k: -template[k]["hours"] * sum(template[k]["units"])):
                     if tries >= self.opts.max_trims:
                         break
+                    if name in failed:       # this cut failed once: try the next size down instead
+                        continue
                     v = template[name]
                     cut = [max(u - max(1, math.ceil(share * u)), self.opts.min_per_shift) if u > 0 else 0
                            for u in v["units"]]
@@ -242,6 +246,8 @@ class Planner:
                     if self._simulate(trial, f"trim {name} -{share:.0%}").meets:
                         template, progress = trial, True
                         accepted.append(trial)
+                    else:
+                        failed.add(name)
         return accepted
 
     def _scale_up(self, current: dict) -> dict | None:
@@ -255,13 +261,29 @@ class Planner:
             return None
         best = (hi, step)
         for _ in range(5):
-            mid = round((lo + hi) / 2, 3)
+            mid = round((lo + hi) / 2, 4)
             step = self._simulate(scaled(mid), f"scale x{mid:g}", "uniform scale-up")
             if step.meets:
                 hi, best = mid, (mid, step)
             else:
                 lo = mid
-        return {"factor": best[0], "template": best[1].template, "officer_hours": best[1].officer_hours}
+        # the search runs are short: confirm with the final check's length and replications,
+        # stepping up by 1/16 until it holds (so the comparison with the plan is like for like)
+        factor = best[0]
+        for _ in range(4):
+            template = scaled(factor)
+            sc = with_template(self.s, template)
+            res = run_experiment(sc, reps=self.opts.final_reps, seed=self.seed, jobs=self.opts.jobs)
+            self.sims += self.opts.final_reps
+            met = _meets(res.result.summary)
+            self.say(f"  scale x{factor:g} checked over {self.s.run.days:g} days x {self.opts.final_reps} replications: "
+                     f"{template_hours(template):,.0f} officer-hours, {'meets' if met else 'does not meet'}")
+            if met:
+                return {"factor": factor, "template": template, "officer_hours": template_hours(template),
+                        "confirmed": True}
+            factor = round(factor + 0.0625, 4)
+        return {"factor": best[0], "template": best[1].template, "officer_hours": best[1].officer_hours,
+                "confirmed": False}
 
     def _spread(self, req: Requirement, current: dict) -> PlanResult:
         o, s = self.opts, self.s
