@@ -112,6 +112,11 @@ def _finish(result, args, print_summary) -> int:
     if not args.quiet:
         print_summary(result)
         print(f"report: {report}")
+        n = max(len(arm.replications) for arm in result.arms.values())
+        if 2 <= n < experiment.FEW_REPS:
+            print(f"triage-sim: note: only {n} replications: the 95% intervals are wide (kept within each "
+                  f"quantity's range); use --reps {experiment.FEW_REPS} or more before drawing conclusions",
+                  file=sys.stderr)
     return _report_failures(result)
 
 
@@ -182,7 +187,8 @@ def _print_run(result) -> None:
     table = arm.summary.set_index("kpi")
     for name, _ in HEADLINES:
         row = table.loc[name]
-        ci = "" if n < 2 or row["half_width"] != row["half_width"] else f"  ± {_fmt(name, row['half_width'])}"
+        ci = "" if n < 2 or row["ci_low"] != row["ci_low"] else \
+            f"  (95% CI {_fmt(name, row['ci_low'])} to {_fmt(name, row['ci_high'])})"
         print(f"  {name:{_WIDTH}s} {_fmt(name, row['mean'])}{ci}")
     verdict = _verdict(table.loc["meets_recommendation", "mean"], n)
     print(f"  -> {verdict} HMIC's recommendation (response set by initial risk, not officer availability)"

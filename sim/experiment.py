@@ -34,9 +34,10 @@ from .kpis import KPIS, compute_kpis
 from .model.core import run_model
 from .profiles import compute_profiles
 from .scenario import Scenario, ScenarioError, apply_overrides, load_scenario, parse_override, validate
-from .stats import mean_ci, relative_half_width, welch_half_width
+from .stats import clip_ci, mean_ci, relative_half_width, welch_half_width
 
 KPI_NAMES = [k.name for k in KPIS]
+FEW_REPS = 5   # below this many replications the printout and report warn that intervals are wide
 _UNITS = {k.name: k.unit for k in KPIS}
 _DESCRIPTIONS = {k.name: k.description for k in KPIS}
 
@@ -153,10 +154,10 @@ def summarise(results: list[dict], scenario: Scenario, name: str = "") -> ArmRes
                         columns=["replication", "seed", *KPI_NAMES])
     rows = []
     for k in KPI_NAMES:
-        ci = mean_ci(reps[k].to_numpy(float)) if len(reps) else mean_ci([])
+        ci = clip_ci(mean_ci(reps[k].to_numpy(float)) if len(reps) else mean_ci([]), 0.0, upper_bound(k))
         rows.append({"kpi": k, "value": ci["mean"], "unit": _UNITS[k], "description": _DESCRIPTIONS[k], **ci})
     summary = pd.DataFrame(rows, columns=["kpi", "value", "unit", "description", "mean", "ci_low", "ci_high",
-                                          "half_width", "reps"])
+                                          "half_width", "reps", "clipped"])
     profiles = pd.concat([r["profiles"].assign(replication=r["replication"]) for r in ok], ignore_index=True) \
         if ok else pd.DataFrame(columns=["profile", "key", "x", "value", "replication"])
     failures = [{k: r[k] for k in ("arm", "replication", "seed", "scenario", "error")} for r in results if not r["ok"]]
@@ -174,13 +175,19 @@ def paired_differences(a: ArmResult, b: ArmResult) -> pd.DataFrame:
     rb = b.replications.set_index("replication").loc[common]
     rows = []
     for k in KPI_NAMES:
-        diff = mean_ci((rb[k] - ra[k]).to_numpy(float))
+        top = upper_bound(k)   # a difference of shares lies in [-1, 1]
+        diff = clip_ci(mean_ci((rb[k] - ra[k]).to_numpy(float)), -top, top)
         rows.append({"kpi": k, "unit": _UNITS[k], "mean_a": ra[k].mean(), "mean_b": rb[k].mean(),
                      "diff": diff["mean"], "ci_low": diff["ci_low"], "ci_high": diff["ci_high"],
-                     "half_width": diff["half_width"], "reps": diff["reps"],
+                     "half_width": diff["half_width"], "reps": diff["reps"], "clipped": diff["clipped"],
                      "unpaired_half_width": welch_half_width(ra[k].to_numpy(float), rb[k].to_numpy(float)),
                      "description": _DESCRIPTIONS[k]})
     return pd.DataFrame(rows)
+
+
+def upper_bound(kpi: str) -> float:
+    """The largest value a KPI can take: 1 for shares, none for counts and times (all are >= 0)."""
+    return 1.0 if _UNITS[kpi] in ("share", "0/1") else math.inf
 
 
 # ---------------------------------------------------------------------------- running

@@ -235,8 +235,12 @@ def _t(n: np.ndarray) -> np.ndarray:
     return out
 
 
-def mean_band(m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean over replications (rows) and its 95% t-interval per column (NaN band with one rep)."""
+MIN_PERCENTILE_REPS = 5   # a 5th-95th percentile band from fewer replications would be their min and max
+
+
+def mean_band(m: np.ndarray, upper: float = np.inf) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean over replications (rows) and its 95% t-interval per column (NaN band with one rep),
+    kept inside the quantity's range [0, upper] (a share: upper = 1)."""
     import warnings
 
     m = np.asarray(m, float)
@@ -246,7 +250,7 @@ def mean_band(m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         mean = np.nanmean(m, axis=0) if m.shape[0] else np.full(m.shape[1], np.nan)
         sd = np.nanstd(m, axis=0, ddof=1) if m.shape[0] > 1 else np.full(m.shape[1], np.nan)
         hw = _t(n) * sd / np.sqrt(np.maximum(n, 1))
-    return mean, np.maximum(mean - hw, 0.0), mean + hw
+    return mean, np.maximum(mean - hw, 0.0), np.minimum(mean + hw, upper)
 
 
 def _nanmean0(m: np.ndarray) -> np.ndarray:
@@ -840,7 +844,7 @@ def fig_pending(arms: list[ArmView], slug: str = "4-pending-week") -> Fig:
         colour = ARM_COLOURS[i]
         med = _quiet(np.nanmedian, m, axis=0)
         lo, hi = _quiet(np.nanpercentile, m, [5, 95], axis=0)
-        if m.shape[0] > 1:
+        if m.shape[0] >= MIN_PERCENTILE_REPS:
             ax.fill_between(x, lo, hi, color=colour, alpha=0.22, lw=0,
                             label=None if compare else "90% band (5th–95th percentile over replications)")
         ax.plot(x, med, color=colour, lw=2, label=f"{_short(arm.label, 36)}: median" if compare
@@ -854,7 +858,7 @@ def fig_pending(arms: list[ArmView], slug: str = "4-pending-week") -> Fig:
                 ax.axvline(d * 24 + sh["start_h"], color=colour, lw=1.1, ls=":", alpha=0.9)
     ax.set_ylabel("incidents waiting for an officer")
     ax.set_ylim(bottom=0, top=max(ax.get_ylim()[1] * 1.25, 1))
-    if compare and got[0][1][1].shape[0] > 1:
+    if compare and got[0][1][1].shape[0] >= MIN_PERCENTILE_REPS:
         from matplotlib.patches import Patch
 
         handles, labels = ax.get_legend_handles_labels()
@@ -872,7 +876,11 @@ def fig_pending(arms: list[ArmView], slug: str = "4-pending-week") -> Fig:
         strip.set_title("Response shifts on duty" + (f" (the average week of a {cycle.days}-day team pattern)"
                                                      if averaged else ""), loc="left", fontsize=12)
         week_axis(strip, step="15-minute slots")
-    fig.suptitle(f"The pending list over a typical week ({'median and 90% band over replications' if got[0][1][1].shape[0] > 1 else '1 replication'})")
+    n = got[0][1][1].shape[0]
+    fig.suptitle("The pending list over a typical week (" + (
+        "median and 90% band over replications" if n >= MIN_PERCENTILE_REPS else
+        f"median of {n} replications; a 90% band needs {MIN_PERCENTILE_REPS} or more" if n > 1 else
+        "1 replication") + ")")
 
     arm, k, v, x = peak
     t = x[k]
@@ -942,7 +950,7 @@ def fig_utilisation(arms: list[ArmView], slug: str = "5-utilisation-overtime") -
     for ax, panel in zip(axes, panels):
         if panel == "util":
             for i, (a, x, m) in enumerate(util):
-                mean, lo, hi = mean_band(m)
+                mean, lo, hi = mean_band(m, upper=1.0)
                 c = ARM_COLOURS[i]
                 _step_band(ax, x, lo, hi, color=c, alpha=0.25)
                 _step(ax, x, mean, color=c, lw=2, label=(f"{_short(a.label)}" if compare else "busy on incidents / on duty"))
@@ -1043,7 +1051,7 @@ def fig_call_handling(arms: list[ArmView], slug: str = "6-call-handling") -> Fig
         same = len(lst) > 1 and len(draw) == 1
         top = 0.0
         for i, (a, (x, m)) in enumerate(draw):
-            mean, lo, hi = mean_band(m)
+            mean, lo, hi = mean_band(m, upper=1.0)
             c = ARM_COLOURS[i]
             xs = x + 0.5
             if not np.all(np.isnan(lo)):

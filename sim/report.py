@@ -29,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import CITATION, __version__
+from .experiment import FEW_REPS
 from . import figures as F
 from .figures import ArmView, Fig, fmt_kpi, plural
 
@@ -304,10 +305,21 @@ def _ci(k: dict, unit: str) -> str:
 
 
 def _clip(unit: str, lo: float, hi: float) -> tuple[float, float]:
-    """A share's interval shown within 0-100% (a t-interval over few replications can spill over)."""
+    """An interval shown within the quantity's range, 0 up (a share: 0-100%): a t-interval over
+    few replications can spill over (summary.csv keeps it clipped too, since version 0.2)."""
     if unit in ("share", "0/1"):
         return max(lo, 0.0), min(hi, 1.0)
-    return lo, hi
+    return max(lo, 0.0), hi
+
+
+def few_reps_note(f: Folder) -> str:
+    """A warning when the intervals rest on fewer than FEW_REPS replications."""
+    n = max((a.reps for a in f.arms), default=0)
+    if n >= FEW_REPS or n < 2:
+        return ""
+    return (f"<p class=\"note\">Only {n} replications: the 95% intervals are wide (Student t with {n - 1} degree"
+            f"{'s' if n > 2 else ''} of freedom) and are kept within each quantity's range (no share above 100%, "
+            f"no count below 0). Run {FEW_REPS} or more replications (--reps) before drawing conclusions.</p>")
 
 
 NOTHING_TO_JUDGE = "no G1 or G2 incident had a known outcome in the measured window, so there is nothing to judge"
@@ -1105,6 +1117,7 @@ def render_html(f: Folder, figs: list[Fig]) -> str:
         "</section>",
         "<section id=\"kpis\">",
         "<h2>Headline KPIs with 95% confidence intervals</h2>",
+        few_reps_note(f),
         kpi_table(f),
         "</section>",
         "<section id=\"downgrades\">",

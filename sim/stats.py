@@ -50,3 +50,17 @@ def relative_half_width(ci: dict[str, float]) -> float:
     if ci["half_width"] == 0:
         return 0.0
     return abs(ci["half_width"] / ci["mean"]) if ci["mean"] != 0 else math.inf
+
+
+def clip_ci(ci: dict[str, float], lower: float = -math.inf, upper: float = math.inf) -> dict[str, float]:
+    """The interval kept inside the quantity's range [lower, upper] (a count is never below 0, a
+    share never above 1): with few replications a t-interval can spill over. ``clipped`` says
+    whether it did; the half-width stays the t-interval's."""
+    lo, hi = ci["ci_low"], ci["ci_high"]
+    out = dict(ci)
+    out["clipped"] = bool(lo < lower or hi > upper)   # False for NaN (no interval)
+    if lo < lower:
+        out["ci_low"] = float(lower)
+    if hi > upper:
+        out["ci_high"] = float(upper)
+    return out
