@@ -220,9 +220,18 @@ def _png(fig: Figure) -> bytes:
 
 
 def render(fn, *args, **kw) -> Fig:
-    """Call a figure function under the report's style (fonts, no timestamps)."""
+    """Call a figure function under the report's style (fonts, no timestamps). A profile with
+    no values at all (e.g. every officer abstracted, nobody on duty) leaves the figure out with
+    a note rather than stopping the report."""
     with matplotlib.rc_context(RC):
-        return fn(*args, **kw)
+        try:
+            return fn(*args, **kw)
+        except ValueError as exc:
+            if "All-NaN" not in str(exc):
+                raise
+            slug = kw.get("slug") or fn.__defaults__[-1] if fn.__defaults__ else fn.__name__
+            return _missing(str(slug), fn.__name__.removeprefix("fig_").replace("_", " "),
+                            "left out: the run has no values to draw here (e.g. no officer on duty in any hour)")
 
 
 def _t(n: np.ndarray) -> np.ndarray:
@@ -438,12 +447,16 @@ def fig_demand_capacity(arms: list[ArmView], slug: str = "1-demand-capacity") ->
     d, a = mean_band(dem[1])[0], mean_band(av[1])[0]
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(a > 0, d / a, np.nan)
-    hi_h, peak_d, peak_a = int(np.nanargmax(ratio)), int(np.nanargmax(d)), int(np.nanargmax(a))
-    caption = (f"Read the panels together: demand peaks at {how_label(peak_d)} ({d[peak_d]:.0f} incidents an "
-               f"hour) with {a[peak_d]:.0f} effective units on duty, while {how_label(peak_a)} has {a[peak_a]:.0f} "
-               f"units for {d[peak_a]:.0f} incidents an hour; the most stretched hour is {how_label(hi_h)} "
-               f"({d[hi_h]:.0f} incidents for {a[hi_h]:.0f} units)")
-    if compare:
+    if np.all(np.isnan(ratio)) or np.all(np.isnan(d)):
+        caption = ("No effective unit was on duty in any hour with demand (or there was no demand), so "
+                   "there is no hour to compare")
+    else:
+        hi_h, peak_d, peak_a = int(np.nanargmax(ratio)), int(np.nanargmax(d)), int(np.nanargmax(np.nan_to_num(a)))
+        caption = (f"Read the panels together: demand peaks at {how_label(peak_d)} ({d[peak_d]:.0f} incidents an "
+                   f"hour) with {a[peak_d]:.0f} effective units on duty, while {how_label(peak_a)} has "
+                   f"{a[peak_a]:.0f} units for {d[peak_a]:.0f} incidents an hour; the most stretched hour is "
+                   f"{how_label(hi_h)} ({d[hi_h]:.0f} incidents for {a[hi_h]:.0f} units)")
+    if compare and not caption.startswith("No "):
         a2 = mean_band(got[1][2][1])[0]
         caption += (f"; {got[1][0].label} has {a2[peak_d] - a[peak_d]:+.0f} effective units at the demand peak")
     notes = [n for n in [_partial_week([g[0] for g in got])] + [g[0].rota_note() for g in got] if n]

@@ -55,13 +55,14 @@ def shift_instances(pool, horizon: float, start_date: dt.date) -> list[ShiftInst
     if pool.pattern is not None:
         out = _pattern_instances(pool.pattern, n_days, start_date)
     else:
-        out = _weekly_instances(pool.shifts, n_days)
+        # with abstraction, a 24-hour post is a new instance every day, so its absences vary by day
+        out = _weekly_instances(pool.shifts, n_days, merge=getattr(pool, "abstraction", 0.0) == 0.0)
     out = [i for i in out if i.end > 0 and i.start < horizon]
     out.sort(key=lambda s: (s.start, s.name, s.team))
     return out
 
 
-def _weekly_instances(shifts: dict, n_days: int) -> list[ShiftInstance]:
+def _weekly_instances(shifts: dict, n_days: int, merge: bool = True) -> list[ShiftInstance]:
     out: list[ShiftInstance] = []
     for name, sh in shifts.items():
         days = {DAYS.index(d) for d in sh.days}
@@ -73,7 +74,7 @@ def _weekly_instances(shifts: dict, n_days: int) -> list[ShiftInstance]:
             start = day * DAY + sh.start_minute
             end = start + sh.hours * 60.0
             prev = out[-1] if out else None
-            if prev and prev.name == name and prev.end == start and prev.staff == heads[dow]:
+            if merge and prev and prev.name == name and prev.end == start and prev.staff == heads[dow]:
                 # back-to-back (e.g. a 24-hour post every day): the same people carry on, no handover
                 out[-1] = ShiftInstance(name, prev.start, end, prev.staff)
             else:
@@ -103,14 +104,11 @@ def _pattern_instances(p: Pattern, n_days: int, start_date: dt.date) -> list[Shi
 # ---------------------------------------------------------------------------- abstraction
 def present(inst: ShiftInstance, abstraction, streams, pool: str) -> int:
     """How many of the instance's rostered staff are on duty (the rest are abstracted)."""
-    if not isinstance(abstraction, float):
-        rng = streams.keyed(f"abstraction.{pool}.{inst.name}.{inst.team}", int(inst.start // DAY) + 1)
-        share = min(max(float(abstraction.sample(rng, 1)[0]), 0.0), 1.0)
-    elif abstraction > 0:
-        rng = streams.keyed(f"abstraction.{pool}.{inst.name}.{inst.team}", int(inst.start // DAY) + 1)
-        share = abstraction
-    else:
+    if abstraction == 0.0:
         return inst.staff
+    rng = streams.keyed(f"abstraction.{pool}.{inst.name}.{inst.team}", int(inst.start // DAY) + 1)
+    share = abstraction if isinstance(abstraction, float) else \
+        min(max(float(abstraction.sample(rng, 1)[0]), 0.0), 1.0)
     return inst.staff - int((rng.random(inst.staff) < share).sum())
 
 
@@ -207,7 +205,7 @@ def fatigue_problem(p: Pattern) -> tuple[str, int, str] | None:
     or None. Every team works the same cycle, so a breach is the cycle's; it wraps round."""
     n = p.days
     for code, st in p.shift_types.items():
-        if st.hours > p.max_tour_hours:
+        if code in p.cycle and st.hours > p.max_tour_hours:
             return ("shift_types", -1, f"shift type {code} is a {st.hours:g}-hour tour; expected at most "
                                        f"max_tour_hours = {p.max_tour_hours:g}")
     tours = [(i, p.cycle[i % n]) for i in range(2 * n) if p.cycle[i % n] != REST]
@@ -216,6 +214,9 @@ def fatigue_problem(p: Pattern) -> tuple[str, int, str] | None:
             break
         end = i * DAY + p.shift_types[a].start_minute + p.shift_types[a].hours * 60.0
         gap = (j * DAY + p.shift_types[b].start_minute - end) / 60.0
+        if gap < 0:
+            return ("cycle", i, f"the {a} tour on cycle day {i % n + 1} overlaps the {b} tour on cycle day "
+                                f"{j % n + 1} by {-gap:g} h")
         if gap < p.min_rest_hours:
             return ("min_rest_hours", i, f"only {gap:g} h between the {a} tour on cycle day {i % n + 1} and the "
                                          f"{b} tour on cycle day {j % n + 1}; expected at least {p.min_rest_hours:g} h")
@@ -225,14 +226,15 @@ def fatigue_problem(p: Pattern) -> tuple[str, int, str] | None:
             p.shift_types[c].start_minute, p.shift_types[c].start_minute + p.shift_types[c].hours * 60.0)
             >= NIGHT_MINUTES, "night tours"),
     ):
+        field = f"max_consecutive_{'duties' if what == 'duties' else 'nights'}"
+        if all(map(is_counted, p.cycle)):
+            return (field, 0, f"more than {limit} {what} in a row from cycle day 1 (the cycle has no break in them)")
         run = 0
-        for i in range(n + limit + 1):   # a run longer than the limit starts within the first cycle
+        for i in range(n + min(limit, n) + 1):   # a run longer than the limit starts within the first cycle
             run = run + 1 if is_counted(p.cycle[i % n]) else 0
             if run > limit:
                 first = (i - run + 1) % n
-                more = " (the cycle has no break in them)" if all(map(is_counted, p.cycle)) else ""
-                return (f"max_consecutive_{'duties' if what == 'duties' else 'nights'}", first,
-                        f"more than {limit} {what} in a row from cycle day {first + 1}{more}")
+                return (field, first, f"more than {limit} {what} in a row from cycle day {first + 1}")
     return None
 
 

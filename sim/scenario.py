@@ -234,6 +234,8 @@ def _per_day(v: Any, what: str) -> tuple[int, ...]:
         raise ValueError(expected)
     if min(values) < 0:
         raise ValueError(expected)
+    if max(values) > MAX_HEADS:
+        raise ValueError(f"expected at most {MAX_HEADS:,} {what} on a shift")
     return tuple(values)
 
 
@@ -288,9 +290,12 @@ class UnitShift(_Shift):
 REST = "R"  # the rest-day code of a team pattern
 
 
+MAX_HEADS = 100_000   # people on one shift or in one team: beyond any force (the Met has ~34,000 officers)
+
+
 class Team(_Strict):
-    size: int = Field(ge=0)
-    offset: int = Field(default=0, ge=0)   # the cycle day (0 = first) the team is on at the anchor date
+    size: int = Field(ge=0, le=MAX_HEADS)
+    offset: int = Field(ge=0)   # the cycle day (0 = first) the team is on at the anchor date
 
 
 class Pattern(_Strict):
@@ -299,11 +304,11 @@ class Pattern(_Strict):
     with offset 0 works the cycle's first day. The fatigue limits are checked over the cycle."""
     anchor: dt.date
     shift_types: dict[str, ShiftType] = Field(min_length=1)
-    cycle: list[str] = Field(min_length=1, max_length=366)
+    cycle: list[str] = Field(min_length=1, max_length=366)   # a year at most
     teams: dict[str, Team] = Field(min_length=1)
     min_rest_hours: float = Field(default=11.0, ge=0)      # between the end of one tour and the next
-    max_consecutive_duties: int = Field(default=7, ge=1)
-    max_consecutive_nights: int = Field(default=4, ge=1)   # a night tour: 3 h or more within 23:00-06:00
+    max_consecutive_duties: int = Field(default=7, ge=1, le=366)
+    max_consecutive_nights: int = Field(default=4, ge=1, le=366)   # a night tour: 3 h or more within 23:00-06:00
     max_tour_hours: float = Field(default=10.0, gt=0, le=24)
 
     @field_validator("shift_types")
@@ -311,19 +316,21 @@ class Pattern(_Strict):
     def _codes(cls, v):
         if REST in v:
             raise ValueError(f"{REST!r} is the rest-day code; give the shift type another code")
+        if any(not code.strip() for code in v):
+            raise ValueError("a shift type code must not be blank")
         return v
 
-    @model_validator(mode="after")
-    def _cycle_codes(self):
-        for i, code in enumerate(self.cycle):
-            if code != REST and code not in self.shift_types:
+    @field_validator("cycle")
+    @classmethod
+    def _cycle_codes(cls, v, info):
+        types = info.data.get("shift_types")
+        if types is None:
+            return v   # the shift types were wrong: that error is reported
+        for i, code in enumerate(v):
+            if code != REST and code not in types:
                 raise ValueError(f"cycle day {i + 1} is {code!r}: expected {REST!r} (rest) or a shift type code "
-                                 f"({', '.join(self.shift_types)})")
-        for name, team in self.teams.items():
-            if team.offset >= len(self.cycle):
-                raise ValueError(f"team {name}: offset {team.offset} is past the end of the "
-                                 f"{len(self.cycle)}-day cycle (offsets count from 0)")
-        return self
+                                 f"({', '.join(types)})")
+        return v
 
     @property
     def days(self) -> int:
@@ -339,9 +346,14 @@ def _abstraction(v):
     if isinstance(v, dict):
         from pydantic import TypeAdapter
         try:
-            return TypeAdapter(Distribution).validate_python(v, strict=True)
+            dist = TypeAdapter(Distribution).validate_python(v, strict=True)
         except ValidationError as exc:
             raise ValueError(f"expected a distribution of the share absent: {exc.errors()[0]['msg']}") from None
+        values = [dist.value] if isinstance(dist, Fixed) else getattr(dist, "values", [dist.mean])
+        if max(values) >= 1.0:
+            raise ValueError("expected a distribution of the share absent with values (or mean) below 1; "
+                             "draws of a continuous family are clipped to [0, 1]")
+        return dist
     raise ValueError("expected the share of rostered staff absent (a number in [0, 1)) or a distribution table")
 
 
@@ -628,24 +640,25 @@ def layer_files(path: str | Path) -> list[Path]:
     return out
 
 
-# Keys that are alternatives to each other: a layer that writes one drops the other from the
-# layers below, so a file based on a weekly template can give a team pattern instead.
+# Keys of a pool's table (``call_handling``, ``response``, ``neighbourhood``) that are
+# alternatives to each other: a layer that writes one drops the other from the layers below,
+# so a file based on a weekly template can give a team pattern instead.
 ALTERNATIVES = (("shifts", "pattern"),)
+ROTA_POOLS = ("call_handling", "response", "neighbourhood")
 
 
-def deep_merge(base: dict, top: dict) -> dict:
+def deep_merge(base: dict, top: dict, _path: tuple[str, ...] = ()) -> dict:
     """Tables merge key by key; any other value (lists included) is replaced, and so is a
     distribution table (one with a ``family`` key): its parameters belong to its family.
     An empty table replaces (clears) the base's table, e.g. ``[response.non_incident]``.
-    Of two ``ALTERNATIVES``, the one the top layer writes replaces the other."""
+    In a pool's table, of two ``ALTERNATIVES`` the one the top layer writes replaces the other."""
     out = dict(base)
-    for pair in ALTERNATIVES:
-        for mine, other in (pair, pair[::-1]):
-            if mine in top and other in out:
-                del out[other]
+    if len(_path) == 1 and _path[0] in ROTA_POOLS:
+        for key in top:
+            _drop_alternative(out, key)
     for k, v in top.items():
         mergeable = isinstance(v, dict) and isinstance(out.get(k), dict) and v and "family" not in v
-        out[k] = deep_merge(out[k], v) if mergeable else v
+        out[k] = deep_merge(out[k], v, _path + (k,)) if mergeable else v
     return out
 
 
@@ -664,15 +677,17 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     return keys, value
 
 
-def apply_overrides(data: dict, overrides: list[str]) -> dict:
-    """Each ``--set`` is a layer of its own: setting a key inside one of two ``ALTERNATIVES``
-    (e.g. ``response.pattern.…`` on a file with ``response.shifts``) drops the other."""
+def apply_overrides(data: dict, overrides: list[str], dropped: list[str] | None = None) -> dict:
+    """Each ``--set`` is a layer of its own: setting a pool's ``pattern`` (or anything inside
+    it) on a file with that pool's ``shifts`` drops the ``shifts``, and the other way round;
+    ``dropped`` collects a sentence for each such replacement, for error messages."""
     data = deep_merge(data, {})
     for text in overrides:
         keys, value = parse_override(text)
         node = data
         for i, k in enumerate(keys[:-1]):
-            _drop_alternative(node, k)
+            if i == 1 and keys[0] in ROTA_POOLS:
+                _drop_alternative(node, k, dropped, f"--set {text} replaced {keys[0]}.{{gone}} by {keys[0]}.{k}")
             nxt = node.get(k)
             if nxt is None:
                 nxt = node[k] = {}
@@ -681,25 +696,32 @@ def apply_overrides(data: dict, overrides: list[str]) -> dict:
             else:
                 nxt = node[k] = dict(nxt)
             node = nxt
-        _drop_alternative(node, keys[-1])
+        if len(keys) == 2 and keys[0] in ROTA_POOLS:
+            _drop_alternative(node, keys[1], dropped, f"--set {text} replaced {keys[0]}.{{gone}} by {keys[0]}.{keys[1]}")
         node[keys[-1]] = value
     return data
 
 
-def _drop_alternative(node: dict, key: str) -> None:
+def _drop_alternative(node: dict, key: str, dropped: list[str] | None = None, note: str = "") -> None:
     for pair in ALTERNATIVES:
         if key in pair:
-            node.pop(pair[1 - pair.index(key)], None)
+            gone = pair[1 - pair.index(key)]
+            if node.pop(gone, None) is not None and dropped is not None:
+                dropped.append(note.replace("{gone}", gone))
 
 
 def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
     """Read, merge, override and validate a scenario file."""
     data = read_layers(path)
-    data = apply_overrides(data, overrides or [])
+    dropped: list[str] = []
+    data = apply_overrides(data, overrides or [], dropped)
     try:
         return validate(data, source=path)
     except ScenarioError as err:
-        raise _blame(err, path, overrides or []) from None
+        err = _blame(err, path, overrides or [])
+        if dropped:   # the error may come from what the replacement left out
+            err = ScenarioError(err.file, err.path, err.value, f"{err.expected}; note: {'; '.join(dropped)}")
+        raise err from None
 
 
 def _blame(err: ScenarioError, path, overrides: list[str]) -> ScenarioError:
@@ -783,8 +805,10 @@ def _first_error(exc: ValidationError, source) -> ScenarioError:
         expected = "expected a table"
     elif etype in ("too_short", "too_long"):
         n = ctx.get("min_length") if etype == "too_short" else ctx.get("max_length")
+        exact = _descend_field_lengths(path_parts, parent)
         expected = (err["msg"] if n is None else "expected at least one value" if (etype, n) == ("too_short", 1)
-                    else f"expected a list of {n} values")
+                    else f"expected a list of {n} values" if exact else
+                    f"expected {'at least' if etype == 'too_short' else 'at most'} {n} values")
     elif etype == "literal_error":
         expected = f"expected one of {ctx.get('expected')}"
     elif etype == "union_tag_invalid":
@@ -792,7 +816,7 @@ def _first_error(exc: ValidationError, source) -> ScenarioError:
     elif etype == "union_tag_not_found":
         expected = "expected a distribution table with a 'family' key (fixed, exponential, lognormal, gamma, empirical)"
     elif etype in ("date_type", "date_parsing", "date_from_datetime_parsing"):
-        expected = "expected a date YYYY-MM-DD"
+        expected = "expected a date YYYY-MM-DD" + (" written as a TOML date, without quotes" if isinstance(value, str) else "")
     elif etype in ("datetime_type", "datetime_parsing", "datetime_from_date_parsing"):
         expected = "expected a date and time YYYY-MM-DDTHH:MM"
     elif etype == "value_error":
@@ -800,6 +824,18 @@ def _first_error(exc: ValidationError, source) -> ScenarioError:
     else:
         expected = err["msg"]
     return ScenarioError(source, path, value, expected)
+
+
+def _descend_field_lengths(path_parts: list[str], parent) -> bool:
+    """Whether the field at the end of an error path must have an exact length (min = max)."""
+    if not _is_model(parent) or not path_parts:
+        return True
+    for n, f in parent.model_fields.items():
+        if (f.alias or n) == path_parts[-1]:
+            lengths = {getattr(m, "min_length", None) for m in f.metadata} | {getattr(m, "max_length", None) for m in f.metadata}
+            lengths.discard(None)
+            return len(lengths) <= 1
+    return True
 
 
 def _is_model(model) -> bool:
@@ -873,7 +909,7 @@ def check_consistency(s: Scenario, source=None) -> None:
                             "a unit must have some time in which it can be given any job")
     for path, pool in (("call_handling", s.call_handling), ("response", s.response), ("neighbourhood", s.neighbourhood)):
         if pool.pattern is not None:
-            _check_fatigue(pool.pattern, f"{path}.pattern", source)
+            _check_pattern(pool.pattern, f"{path}.pattern", source, s.run.start_date)
     _check_coverage(s, source)
     if s.appointments.booking and _grade_possible(s, "G3") and s.appointments.week_slots().sum() == 0:
         raise ScenarioError(source, "appointments.slots_per_hour", list(s.appointments.slots_per_hour),
@@ -911,9 +947,14 @@ def _grade_possible(s: Scenario, grade: str) -> bool:
     return any(r.to == grade for r in rules.values())
 
 
-def _check_fatigue(p: Pattern, path: str, source) -> None:
+def _check_pattern(p: Pattern, path: str, source, start: dt.date) -> None:
+    """A team's offset inside the cycle, then the fatigue limits (dated from the run's start)."""
     from .rota import fatigue_problem, first_date_on  # local import: rota depends on this module's types
 
+    for name, team in p.teams.items():
+        if team.offset >= p.days:
+            raise ScenarioError(source, f"{path}.teams.{name}.offset", team.offset,
+                                f"expected an offset from 0 to {p.days - 1} (the {p.days}-day cycle's days count from 0)")
     problem = fatigue_problem(p)
     if problem is None:
         return
@@ -921,10 +962,10 @@ def _check_fatigue(p: Pattern, path: str, source) -> None:
     if index < 0:
         raise ScenarioError(source, f"{path}.shift_types", _NO_VALUE, what)
     name, team = next(iter(p.teams.items()))
-    date = first_date_on(p, team, index, p.anchor)
+    date = first_date_on(p, team, index, start)
     raise ScenarioError(source, f"{path}.cycle", _NO_VALUE,
-                        f"team {name} from {date} ({DAYS[date.weekday()]}, cycle day {index + 1}): {what} "
-                        f"({path}.{field}); every team works this cycle")
+                        f"team {name} from {date} ({DAYS[date.weekday()]}, cycle day {index + 1}): {what}"
+                        + ("" if field == "cycle" else f" ({path}.{field})") + "; every team works this cycle")
 
 
 def _check_coverage(s: Scenario, source) -> None:

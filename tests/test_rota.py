@@ -131,8 +131,15 @@ def _pattern_error(*overrides) -> str:
     (['response.pattern.shift_types.N={start="21:00",hours=11}'],
      "response.pattern.shift_types", ("shift type N is a 11-hour tour", "max_tour_hours = 10")),
     (['response.pattern.cycle=["E","E","L","L","X","N","R","R","R","R"]'],
-     "response.pattern", ("cycle day 5 is 'X'", "expected 'R' (rest) or a shift type code (E, L, N)")),
-    (["response.pattern.teams.B.offset=10"], "response.pattern", ("team B: offset 10 is past the end of the 10-day cycle",)),
+     "response.pattern.cycle", ("cycle day 5 is 'X'", "expected 'R' (rest) or a shift type code (E, L, N)")),
+    (["response.pattern.teams.B.offset=10"], "response.pattern.teams.B.offset",
+     ("= 10: expected an offset from 0 to 9 (the 10-day cycle's days count from 0)",)),
+    (["response.pattern.teams.F.size=10"], "response.pattern.teams.F.offset", ("required key is missing",)),
+    (['response.pattern.cycle=["E","E","L","L","N","E","R","R","R","R"]'], "response.pattern.cycle",
+     ("the N tour on cycle day 5 overlaps the E tour on cycle day 6 by 1 h; every team works this cycle",)),
+    (["response.pattern.max_consecutive_duties=99999999999"], "response.pattern.max_consecutive_duties",
+     ("expected a number <= 366",)),
+    (["response.pattern.teams.A.size=100000000000"], "response.pattern.teams.A.size", ("expected a number <= 100000",)),
     (['response.pattern.shift_types.R={start="07:00",hours=8}'], "response.pattern.shift_types", ("'R' is the rest-day code",)),
     # team E off: nobody on the late shift on the days team E would have worked it
     (["response.pattern.teams.E.size=0"], "response.pattern", ("no response unit on duty at", "expected at least one")),
@@ -357,3 +364,33 @@ def test_bad_abstraction_is_refused(value, words):
     with pytest.raises(ScenarioError, match=r"response\.abstraction = ") as err:
         load_scenario(DEFAULT, [f"response.abstraction={value}"])
     assert words in str(err.value)
+
+
+def test_everyone_abstracted_still_gives_a_report(tmp_path):
+    p = subprocess.run([sys.executable, "-m", "sim", "run", "--days", "2", "--set", "response.abstraction=0.9999",
+                        "--out", str(tmp_path / "r"), "--quiet"], capture_output=True, text=True, cwd=ROOT)
+    assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr
+    assert "left out: the run has no values to draw here" in (tmp_path / "r" / "report.html").read_text()
+
+
+@pytest.mark.parametrize("value", ['{family="fixed",value=2}', '{family="empirical",values=[0.1,1.0]}',
+                                   '{family="gamma",mean=1.5,sd=0.1}'])
+def test_abstraction_distributions_beyond_one_are_refused(value):
+    with pytest.raises(ScenarioError, match="values .or mean. below 1"):
+        load_scenario(DEFAULT, [f"response.abstraction={value}"])
+
+
+def test_a_24_hour_post_draws_its_absences_every_day():
+    s = small(run={"days": 6}, call_handling={"abstraction": 0.3, "shifts": {"all": {"staff": 30}}})
+    r = run_model(s, 1).rosters
+    crews = r[r["pool"] == POOLS.index("call_handling")]
+    assert len(crews) == 6 and crews["on_duty"].nunique() > 1   # a crew a day
+    none = run_model(small(run={"days": 6}), 1).rosters
+    assert len(none[none["pool"] == POOLS.index("call_handling")]) == 1   # no abstraction: one crew, no hand-over
+
+
+def test_huge_fatigue_limits_are_refused_fast():
+    with pytest.raises(ScenarioError, match="max_consecutive_nights = 10000: expected a number <= 366"):
+        load_scenario(PATTERNS / "4-on-4-off.toml", ["response.pattern.max_consecutive_nights=10000"])
+    s = load_scenario(PATTERNS / "4-on-4-off.toml", ["response.pattern.max_consecutive_duties=366"])
+    assert s.response.pattern.max_consecutive_duties == 366
