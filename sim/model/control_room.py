@@ -5,8 +5,8 @@ Handlers are counted, not modelled one by one, but counted per crew (shift insta
 handover is the incoming crew free at once while each off-going handler finishes *their own*
 call and then leaves. Counting one pool would lose that overlap (the next handler to finish
 any call would leave, often an incoming one), and waits after a shift change would come out
-too long. A call is answered by a free handler of the crew on duty longest, so the crew about
-to leave is the last to pick up new calls.
+too long. A call is answered by a free handler of the crew staying longest (the latest shift
+end), so the crew about to leave is the last to pick up new calls.
 """
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ class ControlRoom:
         self._crew_end: list[float] = []
         self._crew_gone: list[bool] = []    # shift over: its handlers leave as their calls end
         self._on_duty: list[int] = []       # crews on duty, the one staying longest first
+        self._grade_due: dict[int, float] = {}   # calls in progress whose grade is recorded when they end
         self.queues = (deque(), deque())  # 999, 101; abandoned calls are skipped lazily
         c = self.callers
         # memoryviews: item access twice as fast as numpy scalars, and no copy of the arrays
@@ -110,6 +111,7 @@ class ControlRoom:
             self.m.at(handling, self._handled, c, k, -1.0)
         else:
             # no dispatch follows (or grading ends the call): recorded when the call ends, one event fewer
+            self._grade_due[c] = now + to_grade
             self.m.at(handling, self._handled, c, k, now + to_grade)
 
     def _graded(self, c: int, at: float) -> None:
@@ -123,6 +125,7 @@ class ControlRoom:
 
     def _handled(self, c: int, crew: int, graded_at: float) -> None:
         if graded_at >= 0:
+            del self._grade_due[c]
             self._graded(c, graded_at)
         self.calls.handled[c] = self.m.env.now
         if self._crew_gone[crew]:
@@ -134,11 +137,9 @@ class ControlRoom:
     def close(self, horizon: float) -> None:
         """Calls still in progress at the horizon whose grade was due before it (and recorded
         only when the call ends, see ``_answer``): record it now, as if at its time."""
-        handled = self._handled
-        for _, _, _, timer in self.m._queue:
-            fn = getattr(timer, "fn", None)
-            if fn is not None and fn == handled and 0 <= timer.args[2] < horizon:
-                self._graded(timer.args[0], timer.args[2])
+        for c, at in self._grade_due.items():
+            if at < horizon:
+                self._graded(c, at)
 
     def _serve_queue(self) -> None:
         while self.free > 0:
