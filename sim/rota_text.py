@@ -31,8 +31,12 @@ def rota_summary(label: str, pool, start_date: dt.date) -> list[str]:
         out.append(f"#   {label}: team pattern, {p.days}-day cycle anchored {p.anchor} ({DAYS[p.anchor.weekday()]}), "
                    f"{len(p.teams)} team(s), shift types "
                    + ", ".join(f"{c} {st.start} {st.hours:g} h" for c, st in p.shift_types.items()))
+        each = hours / max(est, 1)
+        gap = each - pool.contracted_hours_per_week
+        versus = "" if abs(gap) < 0.05 else (f", {abs(gap):.1f} h {'more' if gap > 0 else 'fewer'} than the "
+                                             f"{pool.contracted_hours_per_week:g} contracted")
         out.append(f"#     establishment {est:,.0f} (team sizes {'+'.join(map(str, sizes))}); "
-                   f"{hours / max(est, 1):.1f} hours a week per person on average over the cycle")
+                   f"{each:.1f} hours a week per person on average over the cycle{versus}")
         for name, team in p.teams.items():
             first = cycle_day(p, team, start_date)
             codes = [p.cycle[(first + i) % p.days] for i in range(p.days)]

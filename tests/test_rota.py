@@ -177,7 +177,8 @@ def test_check_prints_establishment_hours_and_on_duty_by_hour():
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "response officers: team pattern, 8-day cycle anchored 2016-09-05" in out
-    assert "establishment 320 (team sizes 80+80+80+80)" in out
+    assert "establishment 320 (team sizes 80+80+80+80); 42.0 hours a week per person on average over the cycle, " \
+           "2.0 h more than the 40 contracted" in out
     assert "13,440 person-hours a week rostered; about 10,752 on duty after 20% abstraction" in out
     assert "rostered on duty by hour of week (the same every week)" in out   # one team of 80 on each shift
     uneven = subprocess.run([sys.executable, "-m", "sim", "check", str(PATTERNS / "4-on-4-off.toml"),
