@@ -1166,7 +1166,8 @@ def register(subparsers) -> argparse.ArgumentParser:
                    help="validate this scenario file instead of the registered cases (repeatable)")
     p.add_argument("--kind", choices=KINDS, help="validation kind for --scenario (default: from the file name prefix)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a field of the --scenario files")
-    p.add_argument("--reps", type=int, help=f"replications per case (default: the registry's; {DEFAULT_REPS} for --scenario)")
+    p.add_argument("--reps", type=int, help=f"replications per case (default: the registry's, also for a registered "
+                                            f"file given with --scenario; {DEFAULT_REPS} for any other file)")
     p.add_argument("--seed", type=int, help="random seed for every case (default: each file's run.seed)")
     p.add_argument("--level", type=float, default=LEVEL, help="confidence level of the intervals (default 0.95)")
     p.add_argument("--jobs", type=int, default=0, help="worker processes (default: one per core)")
@@ -1202,7 +1203,10 @@ def cmd_validate(args) -> int:
     if not 0 < args.level < 1:
         raise ScenarioError("--level", "", args.level, "expected a confidence level between 0 and 1")
     if args.scenario:
-        specs = [(Path(f).stem, Path(f), args.kind or kind_of(f), args.reps or DEFAULT_REPS) for f in args.scenario]
+        # a registered case file keeps its registered replications unless --reps says otherwise
+        registered = {c.path.resolve(): c.reps for c in cases()}
+        specs = [(Path(f).stem, Path(f), args.kind or kind_of(f),
+                  args.reps or registered.get(Path(f).resolve(), DEFAULT_REPS)) for f in args.scenario]
     else:
         if args.kind or args.set:
             raise ScenarioError("--kind/--set", "", _NO_VALUE, "only with --scenario")
