@@ -160,6 +160,7 @@ def test_bad_shift_inputs_are_refused_clearly():
 
 # ---------------------------------------------------------------------------- command line
 import tomli_w  # noqa: E402
+import tomllib  # noqa: E402
 
 from sim.cli import main  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
@@ -226,3 +227,37 @@ def test_plan_officers_reports_the_best_spread(tmp_path, capsys):
     s = load_scenario(out / "rota.toml")
     from sim.rota import hours_per_week
     assert hours_per_week(s.response) <= 12 * 40
+
+
+def test_plan_of_a_team_pattern_writes_shifts_that_replace_it(tmp_path):
+    path = _small_file(tmp_path)
+    data = tomllib.loads(path.read_text())
+    data["response"].pop("shifts")
+    data["response"]["pattern"] = {
+        "anchor": dt.date(2016, 9, 5), "cycle": ["D", "L", "N", "R"],
+        "shift_types": {"D": {"start": "06:00", "hours": 8}, "L": {"start": "14:00", "hours": 8},
+                        "N": {"start": "22:00", "hours": 8}},
+        "teams": {k: {"size": 6, "offset": i} for i, k in enumerate("ABCD")}}
+    path.write_text(tomli_w.dumps(data))
+    out = tmp_path / "plan"
+    assert main(["plan", str(path), "--out", str(out), *FAST]) == 0
+    planned = load_scenario(out / "rota.toml")
+    assert planned.response.pattern is None and planned.response.shifts
+
+
+@pytest.mark.slow
+def test_default_plan_meets_and_beats_the_uniform_scale_up(tmp_path):
+    """The issue's acceptance on the default scenario (a few minutes on 2 cores)."""
+    from pathlib import Path
+
+    from sim.experiment import run_experiment
+    default = Path(__file__).resolve().parents[1] / "scenarios" / "nottinghamshire-2016.toml"
+    out = tmp_path / "plan"
+    assert main(["plan", str(default), "--out", str(out), "--quiet"]) == 0
+    import json
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["meets"] and m["scale_up"]["confirmed"]
+    assert m["officer_hours_proposed"] < m["scale_up"]["officer_hours"]
+    planned = load_scenario(out / "rota.toml")
+    summary = run_experiment(planned, reps=10, jobs=None).result.summary.set_index("kpi")["mean"]
+    assert summary["meets_recommendation"] == 1.0 and summary["resource_downgrades_per_week"] == 0.0

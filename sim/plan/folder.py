@@ -47,7 +47,9 @@ def rota_toml(result: PlanResult, scenario_path: Path, out: Path) -> str:
         units = v["units"][0] if len(set(v["units"])) == 1 else "[" + ", ".join(map(str, v["units"])) + "]"
         days = ", days = [" + ", ".join(f'"{d}"' for d in v["days"]) + "]"
         lines.append(f'{name} = {{ start = "{v["start"]}", hours = {v["hours"]:g}, units = {units}{days} }}')
-    for name in result.current:
+    # a base with a weekly template: its shifts not kept are set to 0 units (tables merge);
+    # a base with a team pattern needs nothing (giving shifts drops the pattern)
+    for name in (result.current if s.response.pattern is None else ()):
         if name not in result.proposed:
             lines.append(f"{name} = {{ units = 0 }}   # today's shift, not used by the plan")
     return "\n".join(lines) + "\n"
@@ -61,6 +63,13 @@ def requirement_frame(result: PlanResult) -> pd.DataFrame:
     df["units_proposed"] = coverage_of(result.proposed)
     df["handlers_current"] = _handlers_on_duty(result)
     df["handlers_proposed"] = df["handlers_current"]   # the planner does not change the control room
+    # stage 1's lagged load against the simulation: units busy on incidents, by hour of week
+    if result.final is not None:
+        for arm, label in (("a", "current"), ("b", "proposed")):
+            p = result.final.arms[arm].profiles
+            busy = p[p["profile"] == "units_busy"].groupby("x")["value"].mean()
+            df[f"units_busy_simulated_{label}"] = busy.reindex(range(168)).to_numpy()
+    df["units_busy_analytic"] = df[["load_g1", "load_g2", "load_g3"]].sum(axis=1)
     return df
 
 
@@ -111,6 +120,19 @@ def _figure(result: PlanResult) -> str:
     fig.savefig(buf, format="png", metadata={"Software": None})
     plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _load_sentence(result: PlanResult) -> str:
+    """Stage 1's lagged load against the units the simulation had busy under the proposal."""
+    df = requirement_frame(result)
+    if "units_busy_simulated_proposed" not in df:
+        return ""
+    a, b = df["units_busy_analytic"].to_numpy(), df["units_busy_simulated_proposed"].to_numpy()
+    peak_a, peak_b = int(np.argmax(a)), int(np.argmax(b))
+    return (f"<p>Offered load by hour of week, stage 1 (lagged, infinite-server) against units busy in the "
+            f"simulation of the proposal: mean {a.mean():.1f} vs {b.mean():.1f}, mean absolute difference "
+            f"{np.abs(a - b).mean():.1f} units; peaks {a.max():.1f} ({DAYS[peak_a // 24]} {peak_a % 24:02d}:00) vs "
+            f"{b.max():.1f} ({DAYS[peak_b // 24]} {peak_b % 24:02d}:00). Both columns are in requirement.csv.</p>")
 
 
 def o_reps(result: PlanResult) -> int:
@@ -192,7 +214,7 @@ def report_html(result: PlanResult, command: str, wall_s: float) -> str:
                      f"{first['resource_downgrades_per_week']:.2f} resource downgrades a week, G1 "
                      f"{first['g1_in_target']:.1%} and G2 {first['g2_in_target']:.1%} in target "
                      f"({'meets' if first['meets'] else 'does not meet'}). The recommended rota has "
-                     f"{new_h:,.0f}.</p>")
+                     f"{new_h:,.0f}.</p>" + _load_sentence(result))
         cols = ["stage", "officer_hours", "meets", "resource_downgrades_per_week", "g1_in_target", "g2_in_target",
                 "note"]
         parts.append("<h2>Search (short runs)</h2>" + _table(cols, it[cols].round(4).values.tolist()))

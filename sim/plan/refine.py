@@ -215,7 +215,7 @@ class Planner:
         p = step.profiles
         dg = p[p["profile"] == "resource_downgrades"].groupby("x")["value"].mean().reindex(range(HOURS), fill_value=0)
         pend = p[p["profile"] == "pending"].groupby("x")["value"].mean()
-        pend_h = pend.groupby((pend.index // 1).astype(int)).max().reindex(range(HOURS), fill_value=0)
+        pend_h = pend.groupby(np.floor(pend.index.to_numpy(float)).astype(int)).max().reindex(range(HOURS), fill_value=0)
         bad = (dg.to_numpy() > 0) | (pend_h.to_numpy() >= 0.5)
         return bad | np.roll(bad, -1)
 
