@@ -884,9 +884,8 @@ def fig_pending(arms: list[ArmView], slug: str = "4-pending-week") -> Fig:
     week_axis(ax, label=strip is None, step="15-minute slots")
     if strip is not None:
         _shift_strip(strip, shifts)
-        cycle = got[0][0].rota_pattern("response")
-        averaged = cycle is not None and "average week" in got[0][0].rota_note("response")
-        strip.set_title("Response shifts on duty" + (f" (the average week of a {cycle.days}-day team pattern)"
+        averaged = [a.rota_pattern("response").days for a, _ in got if "average week" in a.rota_note("response")]
+        strip.set_title("Response shifts on duty" + (f" (the average week of a {averaged[0]}-day team pattern)"
                                                      if averaged else ""), loc="left", fontsize=12)
         week_axis(strip, step="15-minute slots")
     n = got[0][1][1].shape[0]

@@ -157,7 +157,8 @@ class EventLog:
         return float(self.meta["horizon_minutes"])
 
     def write_parquet(self, folder: Path, temp_suffix: str = "") -> list[Path]:
-        """Write the two public event tables; returns the paths written."""
+        """Write the public event tables (calls, grade changes, unit shifts, rosters); returns
+        the paths written."""
         calls = self.calls.copy()
         calls["channel"] = pd.Categorical.from_codes(calls["channel"], CHANNEL_NAMES)
         for c in ("true_risk", "initial_grade", "final_grade"):
@@ -169,8 +170,12 @@ class EventLog:
         for c in ("from", "to"):
             gc[c] = _grade_labels(gc[c])
         gc["reason"] = pd.Categorical.from_codes(gc["reason"], REASONS)
+        shifts = self.unit_shifts.copy()
+        shifts["pool"] = pd.Categorical.from_codes(shifts["pool"], POOLS)
+        rosters = self.rosters.copy()
+        rosters["pool"] = pd.Categorical.from_codes(rosters["pool"], POOLS)
         out = []
-        for name, df in (("calls", calls), ("grade_changes", gc)):
+        for name, df in (("calls", calls), ("grade_changes", gc), ("unit_shifts", shifts), ("rosters", rosters)):
             path = folder / f"{name}.parquet{temp_suffix}"
             df.to_parquet(path, index=False)
             out.append(path)

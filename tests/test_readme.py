@@ -80,5 +80,5 @@ def test_readme_example_runs(command, expected, tmp_path):
         files = {p.name for p in folders[0].iterdir()}
         assert {"summary.csv", "scenario.toml", "manifest.json"} <= files
         if "--events" in args:
-            assert {"calls.parquet", "grade_changes.parquet"} <= files
+            assert {"calls.parquet", "grade_changes.parquet", "unit_shifts.parquet", "rosters.parquet"} <= files
         assert "results:" in proc.stdout
