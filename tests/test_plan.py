@@ -245,6 +245,31 @@ def test_plan_of_a_team_pattern_writes_shifts_that_replace_it(tmp_path):
     assert planned.response.pattern is None and planned.response.shifts
 
 
+def test_an_understaffed_start_is_raised_where_it_falls_short(tmp_path, monkeypatch):
+    """Stage 3's iterative staffing: start from half the analytic requirement; the hours with
+    downgrades or waiting incidents are raised until the simulation meets the recommendation."""
+    import dataclasses
+
+    from sim.plan import refine
+
+    real = refine.requirement
+
+    def halved(*a, **k):
+        r = real(*a, **k)
+        return dataclasses.replace(r, rostered=np.maximum(r.rostered // 2, 1))
+
+    monkeypatch.setattr(refine, "requirement", halved)
+    s = load_scenario(_small_file(tmp_path))
+    opts = refine.Options(search_days=2, search_reps=2, final_reps=2, starts=[0, 6, 8, 14, 16, 22], lengths=[8],
+                          max_starts=3, min_per_shift=2, jobs=1, max_trims=0, max_iterations=8)
+    result = refine.Planner(s, opts).run()
+    stages = list(result.iterations()["stage"])
+    assert stages[0] == "analytic" and not result.iterations()["meets"].iloc[0]
+    assert any(st.startswith("raise") for st in stages)
+    assert result.meets
+    assert refine.template_hours(result.proposed) > refine.template_hours(result.analytic)
+
+
 @pytest.mark.slow
 def test_default_plan_meets_and_beats_the_uniform_scale_up(tmp_path):
     """The issue's acceptance on the default scenario (a few minutes on 2 cores)."""

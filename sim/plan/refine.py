@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from ..experiment import compare, run_experiment, with_overrides
-from ..rota import establishment, hours_per_week
 from ..scenario import DAYS, Scenario, ScenarioError, validate
 from . import shifts as sh
 from .requirement import HOURS, Requirement, requirement
@@ -365,10 +364,3 @@ def _named(template: dict, current: dict) -> dict:
         out[same.get((v["start"], float(v["hours"])), n)] = v
     return out
 
-
-def establishment_of(template: dict, contracted: float) -> float:
-    return template_hours(template) / contracted
-
-
-__all__ = ["Options", "Planner", "PlanResult", "template_of", "with_template", "template_hours",
-           "establishment", "hours_per_week"]
