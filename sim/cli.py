@@ -21,6 +21,7 @@ from .executors import ExecutorError
 from .experiment import FolderError
 from .plan.cli import register as register_plan
 from .figures import unsigned_zero
+from .limits import check_size
 from .report import write_report
 from .rota_text import rota_summary
 from .scenario import _NO_VALUE, CHANNELS, DAYS, ScenarioError, Scenario, layer_files, load_scenario
@@ -106,6 +107,18 @@ def _exec_opts(args) -> dict:
     return {"jobs": args.jobs, "dask": args.dask, "progress": not args.quiet}
 
 
+def _guard(args, scenarios: list[Scenario], tasks: int) -> None:
+    """Before anything runs: --jobs capped at the cores, and the experiment's size checked
+    against the machine and the domain (``sim.limits``)."""
+    cores = os.cpu_count() or 1
+    if args.jobs and args.jobs > cores and not args.dask:
+        print(f"triage-sim: note: --jobs {args.jobs} is more than this machine's {cores} cores; using {cores}",
+              file=sys.stderr)
+        args.jobs = cores
+    workers = 1 if args.jobs == 1 else min(args.jobs or cores, max(tasks, 1))
+    check_size(scenarios, tasks, workers, getattr(args, "allow_large", False))
+
+
 def _finish(result, args, print_summary) -> int:
     """What every run, compare and sweep ends with: the report, the printout, failures."""
     report = write_report(result.folder)
@@ -143,6 +156,7 @@ def cmd_run(args) -> int:
     if args.max_reps < args.reps:
         raise ScenarioError("--max-reps", "", args.max_reps, f"expected at least --reps ({args.reps})")
     path, scenario = _load(args)
+    _guard(args, [scenario], args.max_reps if args.precision is not None else args.reps)
     result = experiment.run_experiment(
         scenario, reps=args.reps, jobs=args.jobs, dask=args.dask, out=_out(args, scenario.meta.name),
         events=args.events, precision=args.precision, kpis=tuple(args.kpi or ()), max_reps=args.max_reps,
@@ -205,6 +219,7 @@ def cmd_compare(args) -> int:
     if a.meta.name == b.meta.name:   # one file, changed: say how in B's (and A's) name
         a = _renamed(a, args.set_a)
         b = _renamed(b, args.set_b)
+    _guard(args, [a, b], 2 * args.reps)
     out = _out(args, f"compare-{a.meta.name}-vs-{b.meta.name}")
     result = experiment.compare(a, b, reps=args.reps, out=out, command=_command_line(),
                                 sources={"a": layer_files(args.a), "b": layer_files(path_b)}, **_exec_opts(args))
@@ -242,6 +257,7 @@ def _print_compare(result) -> None:
 def cmd_sweep(args) -> int:
     path, scenario = _load(args)
     vary = dict(experiment.parse_vary(v) for v in args.vary)
+    _guard(args, [scenario], len(experiment.sweep_points(vary)) * args.reps)
     result = experiment.sweep(scenario, vary, reps=args.reps, out=_out(args, f"sweep-{scenario.meta.name}"),
                               command=_command_line(), sources=layer_files(path), **_exec_opts(args))
     return _finish(result, args, _print_sweep)
@@ -277,6 +293,7 @@ def cmd_warmup(args) -> int:
 
     path, scenario = _load(args)
     scenario = experiment.with_overrides(scenario, ["run.warmup_days=0"])
+    _guard(args, [scenario], args.reps)
     out = Path(args.out) if args.out else default_run_dir(Path("results"), f"warmup-{scenario.meta.name}")
     if out.exists():
         raise FolderError(f"{out}: already exists; results are never overwritten")
@@ -336,6 +353,17 @@ def _at_least(lowest: int):
     return parse
 
 
+def _share_above_zero(text: str) -> float:
+    """--precision H: a finite number above 0 (0.1 = half-width within 10% of the mean)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (value > 0 and value < float("inf")):
+        raise argparse.ArgumentTypeError(f"expected a finite number above 0 (e.g. 0.1), got {text!r}")
+    return value
+
+
 RUN_DEFAULTS = {"reps": 1, "max_reps": 100, "first_rep": 0}
 
 
@@ -359,6 +387,8 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("--dask", metavar="ADDRESS", help="run on Dask: 'local' starts a LocalCluster, or tcp://HOST:PORT")
         q.add_argument("--out", help="results folder (default results/<name>-<timestamp>/); never overwritten")
         q.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+        q.add_argument("--allow-large", action="store_true",
+                       help="run even beyond the size limits (memory, calls per replication, replications in all)")
 
     run = sub.add_parser("run", help="run a scenario (one or more replications) and write a results folder")
     run.add_argument("scenario", nargs="?", help=f"scenario TOML file (default {DEFAULT_SCENARIO})")
@@ -366,7 +396,7 @@ def build_parser() -> argparse.ArgumentParser:
     execution(run, 1)
     run.add_argument("--events", action="store_true",
                      help="also write the event log (calls.parquet, grade_changes.parquet; per replication under events/)")
-    run.add_argument("--precision", type=float, metavar="H",
+    run.add_argument("--precision", type=_share_above_zero, metavar="H",
                      help="add replications until the 95%% CI half-width of each --kpi is within H x its mean")
     run.add_argument("--kpi", action="append", metavar="NAME", help="KPI the precision target applies to (repeatable)")
     run.add_argument("--max-reps", type=_at_least(1), default=100, help="cap on replications with --precision (default 100)")

@@ -83,7 +83,7 @@ class DaskExecutor:
                                             host="127.0.0.1", dashboard_address=":0")
             self.client = Client(self.cluster)
         else:
-            self.client = Client(address)
+            self.client = _connect(Client, address)
         self.workers = max(len(self.client.scheduler_info().get("workers", {})), 1)
 
     def run(self, fn, tasks):
@@ -115,6 +115,23 @@ def local_cluster_config() -> dict:
             "distributed.admin.tick.interval": "1s",
             "distributed.worker.memory.monitor-interval": "1s",
             "distributed.admin.system-monitor.interval": "5s"}
+
+
+CONNECT_SECONDS = 5.0
+
+
+def _connect(client_cls, address: str):
+    """A client of the scheduler at ``address`` ('tcp://HOST:PORT' or 'HOST:PORT'), or a clear
+    error within a few seconds when the address is malformed or nothing answers there."""
+    import re
+
+    if not re.fullmatch(r"(tcp|tls)://[^\s/:]+:\d{1,5}|[^\s/:]+:\d{1,5}", address):
+        raise ExecutorError(f"--dask {address}: expected 'local' or a scheduler address tcp://HOST:PORT")
+    try:
+        return client_cls(address, timeout=CONNECT_SECONDS)
+    except (OSError, TimeoutError) as exc:
+        raise ExecutorError(f"--dask {address}: no Dask scheduler answered within {CONNECT_SECONDS:g} s "
+                            f"({type(exc).__name__}); start one (dask scheduler) or use --dask local") from None
 
 
 def make_executor(jobs: int | None = None, dask: str | None = None):

@@ -388,14 +388,19 @@ def execute(plan: Plan, scenarios: dict[str, Scenario], out: Path | None = None,
             sources: dict[str, list[Path]] | None = None) -> ExperimentResult:
     """Run (or finish) a plan; with ``out``, save as it goes and write the final files.
     ``sources``: per arm, the scenario files it came from (copied into the folder)."""
-    store = None
-    if out is not None:
-        store = Store(Path(out))
-        if not resume:
-            _start_folder(Path(out), plan, scenarios, sources)
     n_tasks = len(scenarios) * plan.reps
+    # the executor first: a scheduler that does not answer must not leave an empty folder behind
     executor = SerialExecutor() if (jobs == 1 and not dask) or (n_tasks == 1 and not dask and plan.precision is None) \
         else make_executor(jobs, dask)
+    store = None
+    try:
+        if out is not None:
+            store = Store(Path(out))
+            if not resume:
+                _start_folder(Path(out), plan, scenarios, sources)
+    except BaseException:
+        executor.close()
+        raise
     try:
         runner = Runner(plan, scenarios, executor, store, progress)
         reps, stopped_by = runner.run()
@@ -420,7 +425,10 @@ def _start_folder(root: Path, plan: Plan, scenarios: dict[str, Scenario],
 
     if root.exists():
         raise FolderError(f"{root}: already exists; results are never overwritten (choose another --out, or --resume it)")
-    root.mkdir(parents=True)
+    try:
+        root.mkdir(parents=True)
+    except OSError as exc:
+        raise FolderError(f"{root}: cannot create the results folder there ({exc.strerror or exc})") from None
     store = Store(root)
     for name, s in scenarios.items():
         store.arm_dir(name).mkdir(parents=True, exist_ok=True)

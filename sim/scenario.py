@@ -72,9 +72,16 @@ def _check_probabilities(mix: dict[str, float], what: str) -> dict[str, float]:
 
 # ---------------------------------------------------------------------------- meta, run
 class Meta(_Strict):
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
     description: str = ""
     sources: list[str] = []
+
+    @field_validator("name", "description")
+    @classmethod
+    def _printable(cls, v):
+        if any(not ch.isprintable() for ch in v):
+            raise ValueError("expected printable text (no control characters such as NUL or newlines)")
+        return v
 
 
 class Run(_Strict):
@@ -114,7 +121,7 @@ class Retry(_Strict):
 
 
 class ChannelDemand(_Strict):
-    calls_per_day: float = Field(ge=0)
+    calls_per_day: float = Field(ge=0, le=1e6)   # a force's busiest day is ~1e4: 1e6 is a typo, not a force
     hour_of_day: list[float] | None = Field(default=None, min_length=24, max_length=24)
     hour_of_week: list[float] | None = Field(default=None, min_length=168, max_length=168)
     day_of_week: list[float] = Field(default=[1.0] * 7, min_length=7, max_length=7)
@@ -522,6 +529,8 @@ class Appointments(_Strict):
             raise ValueError(f"expected 24 (hour of day) or 168 (hour of week) values, got {len(v)}")
         if min(v) < 0 or any(x != int(x) for x in v):
             raise ValueError("expected whole numbers of slots >= 0")
+        if max(v) > MAX_HEADS:
+            raise ValueError(f"expected at most {MAX_HEADS:,} slots an hour")
         return v
 
     def week_slots(self) -> np.ndarray:
@@ -903,6 +912,16 @@ def check_consistency(s: Scenario, source=None) -> None:
             raise ScenarioError(source, f"standards.g1_minutes.{area}", _NO_VALUE,
                                 f"expected a G1 attendance standard for area {area!r} (areas are {sorted(s.response.areas)})")
     shortest = s.response.shortest_tour_minutes()
+    for name, block in s.response.non_incident.items():
+        if block.after_hours * 60.0 + block.minutes > shortest:
+            raise ScenarioError(source, f"response.non_incident.{name}", _NO_VALUE,
+                                f"falls due {block.after_hours:g} h into a shift and lasts {block.minutes:g} min: "
+                                f"expected it to fit in the shortest response shift ({shortest:g} min)")
+    fewest = _fewest_on_duty(s)
+    if s.response.reserve_for_g1 > fewest:
+        raise ScenarioError(source, "response.reserve_for_g1", s.response.reserve_for_g1,
+                            f"expected at most the fewest response units rostered at any time ({fewest}): "
+                            "a larger reserve would keep every unit from G2 and G3 incidents then")
     if s.response.end_of_shift_minutes >= shortest:
         raise ScenarioError(source, "response.end_of_shift_minutes", s.response.end_of_shift_minutes,
                             f"expected fewer minutes than the shortest response shift ({shortest:g} min): "
@@ -966,6 +985,15 @@ def _check_pattern(p: Pattern, path: str, source, start: dt.date) -> None:
     raise ScenarioError(source, f"{path}.cycle", _NO_VALUE,
                         f"team {name} from {date} ({DAYS[date.weekday()]}, cycle day {index + 1}): {what}"
                         + ("" if field == "cycle" else f" ({path}.{field})") + "; every team works this cycle")
+
+
+def _fewest_on_duty(s: Scenario) -> int:
+    """The fewest response units rostered at any moment of the rota's period."""
+    from .rota import headcount, period_days
+
+    if not s.response.has_rota:
+        return 0
+    return int(headcount(s.response, s.run.start_date, period_days(s.response)).min())
 
 
 def _check_coverage(s: Scenario, source) -> None:
