@@ -181,7 +181,10 @@ def report_html(result: PlanResult, command: str, wall_s: float) -> str:
                      f"{abs(su['officer_hours'] - new_h):,.0f} {cheaper} ({new_h / su['officer_hours'] - 1:+.1%}).</p>")
     parts.append(f"<h2>Requirement and rotas by hour of week</h2><img src=\"data:image/png;base64,{_figure(result)}\">"
                  "<p>Black: the units each hour needs by stage 1 (lagged load, priority M/M/c per hour, then "
-                 "abstraction and non-incident time). Red: today's rota. Blue: the proposal.</p>")
+                 "abstraction and non-incident time). Red: today's rota. Blue: the proposal, rostered officers on "
+                 "duty for the whole hour (spikes are hand-over overlaps, where the incoming shift is briefed). "
+                 "Where blue dips under black, the simulation showed the analytic requirement was more than "
+                 "needed and the shift was trimmed.</p>")
     rows = []
     for name in list(result.current) + [n for n in result.proposed if n not in result.current]:
         c, p = result.current.get(name), result.proposed.get(name)
