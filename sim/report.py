@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import CITATION, __version__
-from .experiment import FEW_REPS
+from .experiment import FEW_REPS, FolderError
 from . import figures as F
 from .figures import ArmView, Fig, fmt_kpi, plural
 
@@ -80,6 +80,7 @@ class Folder:
     arms: list[ArmView]
     comparison: pd.DataFrame | None = None
     keys: list[str] = field(default_factory=list)   # sweep: the varied keys
+    damaged: list[str] = field(default_factory=list)   # files a complete folder has but that cannot be read
 
     def arm_dir(self, name: str) -> Path:
         return self.root / name if name else self.root
@@ -128,15 +129,25 @@ def load_folder(folder: Path) -> Folder:
             kind, specs = "run", [{"name": "", "label": root.name}]
         else:
             raise FileNotFoundError(f"{root}: no plan.json, summary.csv or profiles.parquet: not a results folder")
-    arms = []
+    arms, damaged = [], []
+    complete = (root / "manifest.json").exists()
     for spec in specs:
         d = root / spec["name"] if spec["name"] else root
         prof = None
         if (d / "profiles.parquet").exists():
             try:
                 prof = pd.read_parquet(d / "profiles.parquet")
-            except Exception:  # noqa: BLE001 - a damaged file is reported as missing, not fatal
-                prof = None
+            except Exception:  # noqa: BLE001 - a damaged file is named to the user, not a traceback
+                damaged.append(f"{d / 'profiles.parquet'} cannot be read")
+        elif complete:
+            damaged.append(f"{d / 'profiles.parquet'} is missing")
+        summary = d / "summary.csv"
+        table = _read_csv(summary) if summary.exists() else None
+        if summary.exists() and (table is None or "kpi" not in table
+                                 or "meets_recommendation" not in set(table["kpi"].astype(str))):
+            damaged.append(f"{summary} cannot be read or is cut short")
+        elif complete and not summary.exists():
+            damaged.append(f"{summary} is missing")
         scen = _toml(d / "scenario.toml")
         label = spec.get("label") or scen.get("meta", {}).get("name") or spec["name"]
         arms.append(ArmView(spec["name"], str(label), prof, _kpis(_read_csv(d / "summary.csv")), scen,
@@ -148,7 +159,7 @@ def load_folder(folder: Path) -> Folder:
                 a.kpis = _kpis(table[table["point"] == a.name])
     keys = list(arms[0].values) if kind == "sweep" and arms else []
     comparison = _read_csv(root / "comparison.csv") if kind == "compare" else None
-    return Folder(root, kind, plan, manifest, arms, comparison, keys)
+    return Folder(root, kind, plan, manifest, arms, comparison, keys, damaged)
 
 
 # ---------------------------------------------------------------------------- figures
@@ -1157,7 +1168,10 @@ def _atomic_write(path: Path, data: bytes) -> None:
 def write_report(folder: Path) -> Path:
     """Draw the figures and write ``report.html`` for a saved results folder; returns its path."""
     f = load_folder(Path(folder))
-    figs = build_figures(f)
+    if f.damaged:   # a report drawn from it would replace good figures with gaps: leave them as they are
+        raise FolderError(f"{f.root}: {'; '.join(f.damaged)}; the existing figures and report are left as "
+                          "they are (rerun with --resume, or rerun the experiment)")
+    figs = build_figures(f)   # every figure drawn in memory before anything is written
     fig_dir = f.root / "figures"
     fig_dir.mkdir(exist_ok=True)
     written = set()

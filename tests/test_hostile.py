@@ -50,3 +50,22 @@ def test_precision_must_be_a_finite_positive_share(value):
 def test_jobs_above_the_cores_are_capped_with_a_note(tmp_path):
     p = _triage("run", "--days", "1", "--reps", "2", "--jobs", "64", "--out", tmp_path / "r", "--quiet")
     assert p.returncode == 0 and "is more than this machine's" in p.stderr
+
+
+def test_report_on_a_damaged_folder_keeps_what_it_has(tmp_path):
+    import shutil
+
+    good = tmp_path / "good"
+    assert _triage("run", "--days", "2", "--out", good, "--quiet").returncode == 0
+    for damage in ("profiles", "summary"):
+        bad = tmp_path / damage
+        shutil.copytree(good, bad)
+        target = bad / ("profiles.parquet" if damage == "profiles" else "summary.csv")
+        target.write_bytes(target.read_bytes()[:60])
+        before = {p.name: p.read_bytes() for p in (bad / "figures").iterdir()}
+        report = (bad / "report.html").read_bytes()
+        p = _triage("report", bad)
+        assert p.returncode == 2 and target.name in p.stderr and "left as they are" in p.stderr
+        assert "Traceback" not in p.stderr
+        assert {q.name: q.read_bytes() for q in (bad / "figures").iterdir()} == before
+        assert (bad / "report.html").read_bytes() == report
