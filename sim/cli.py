@@ -143,9 +143,16 @@ def cmd_run(args) -> int:
         if given:
             raise FolderError(f"--resume {args.resume}: the plan saved in the folder is used; "
                               f"only --jobs, --dask and --quiet apply (not {', '.join(given)})")
-        _running["folder"] = Path(args.resume)
-        result = experiment.resume(Path(args.resume), jobs=args.jobs, dask=args.dask, progress=not args.quiet)
-        return _finish(result, args, _print_run)
+        folder = Path(args.resume)
+        _running["folder"] = folder
+        if _complete_without_report(folder):   # interrupted while drawing: only the report is missing
+            report = write_report(folder)
+            if not args.quiet:
+                print(f"{folder}: every replication was already done; report written: {report}")
+            return 0
+        result = experiment.resume(folder, jobs=args.jobs, dask=args.dask, progress=not args.quiet)
+        printer = {"compare": _print_compare, "sweep": _print_sweep}.get(result.plan.kind, _print_run)
+        return _finish(result, args, printer)
     if args.kpi and args.precision is None:
         raise ScenarioError("--kpi", "", args.kpi, "only used with --precision H (the target for these KPIs)")
     if args.precision is not None and not args.kpi:
@@ -162,6 +169,18 @@ def cmd_run(args) -> int:
         events=args.events, precision=args.precision, kpis=tuple(args.kpi or ()), max_reps=args.max_reps,
         first_rep=args.first_rep, progress=not args.quiet, command=_command_line(), sources=layer_files(path))
     return _finish(result, args, _print_run)
+
+
+def _complete_without_report(folder: Path) -> bool:
+    import json
+
+    manifest = folder / "manifest.json"
+    if not manifest.exists() or (folder / "report.html").exists():
+        return False
+    try:
+        return not json.loads(manifest.read_text()).get("failed_replications")
+    except ValueError:
+        return False
 
 
 def _report_failures(result) -> int:
@@ -441,8 +460,22 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (e.g. a job scheduler stopping us), handled like Ctrl-C."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
+    import signal
+
     args = build_parser().parse_args(argv)
+    try:
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:   # pragma: no cover - not the main thread (e.g. called from a test thread)
+        pass
     try:
         return args.func(args)
     except (ScenarioError, FolderError, ExecutorError) as exc:
@@ -455,11 +488,12 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `triage-sim check ... | head`
         sys.stdout = open(os.devnull, "w")
         return 0
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         folder = _running.get("folder")
         tail = f": finish with triage-sim run --resume {folder}" if folder else ""
-        print(f"triage-sim: interrupted; finished replications are saved{tail}", file=sys.stderr)
-        return 130
+        what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        print(f"triage-sim: {what}; finished replications are saved{tail}", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
 
 
 if __name__ == "__main__":  # pragma: no cover

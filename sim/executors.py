@@ -23,6 +23,25 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+def _die_with_parent(parent: int) -> None:
+    """In a pool worker: end when the parent process ends, even by SIGKILL (Linux asks the
+    kernel to send SIGTERM; elsewhere a worker notices at its next task). Without this an
+    orphaned worker can keep its memory for minutes."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker must not run the parent's handler
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):   # pragma: no cover - not Linux
+        pass
+    if os.getppid() != parent:   # the parent died before the request took effect
+        os._exit(1)
+
+
 class SerialExecutor:
     name = "serial"
     workers = 1
@@ -44,7 +63,8 @@ class PoolExecutor:
         self.workers = workers or _cores()
         # fork is cheapest on Linux; workers need nothing from the parent but the task
         method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-        self.pool = ProcessPoolExecutor(self.workers, mp_context=mp.get_context(method))
+        self.pool = ProcessPoolExecutor(self.workers, mp_context=mp.get_context(method),
+                                        initializer=_die_with_parent, initargs=(os.getpid(),))
 
     def run(self, fn, tasks):
         pending, it = set(), iter(tasks)

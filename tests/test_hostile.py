@@ -69,3 +69,72 @@ def test_report_on_a_damaged_folder_keeps_what_it_has(tmp_path):
         assert "Traceback" not in p.stderr
         assert {q.name: q.read_bytes() for q in (bad / "figures").iterdir()} == before
         assert (bad / "report.html").read_bytes() == report
+
+
+def _start(args, tmp_path):
+    import os
+
+    return subprocess.Popen([sys.executable, "-m", "sim", *map(str, args)], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+
+
+def _children(pid: int) -> list[int]:
+    from pathlib import Path
+
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _wait_for(cond, seconds: float) -> bool:
+    import time
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_sigterm_is_handled_like_ctrl_c_and_the_run_resumes(tmp_path):
+    import signal
+
+    out = tmp_path / "r"
+    p = _start(["run", "--days", "30", "--reps", "6", "--jobs", "2", "--out", out], tmp_path)
+    assert _wait_for(lambda: (out / "reps").exists() and any((out / "reps").glob("*.json")), 60)
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 143 and "terminated; finished replications are saved" in err and "Traceback" not in err
+    assert f"--resume {out}" in err
+    done = _triage("run", "--resume", out, "--quiet")
+    assert done.returncode == 0 and (out / "report.html").exists()
+
+
+def test_pool_workers_end_when_the_parent_is_killed(tmp_path):
+    import os
+    import signal
+
+    out = tmp_path / "k"
+    p = _start(["run", "--days", "60", "--reps", "8", "--jobs", "2", "--out", out, "--quiet"], tmp_path)
+    assert _wait_for(lambda: len(_children(p.pid)) >= 2, 60)
+    workers = _children(p.pid)
+    os.kill(p.pid, signal.SIGKILL)
+    p.communicate(timeout=30)
+    gone = lambda: not any(os.path.exists(f"/proc/{w}") and "zombie" not in  # noqa: E731
+                           open(f"/proc/{w}/status").read().lower() for w in workers)
+    assert _wait_for(gone, 15), "worker processes outlived their parent"
+
+
+def test_a_run_interrupted_while_drawing_is_finished_by_resume(tmp_path):
+    out = tmp_path / "r"
+    assert _triage("run", "--days", "2", "--out", out, "--quiet").returncode == 0
+    (out / "report.html").unlink()   # as if stopped after the results, before the report
+    p = _triage("run", "--resume", out)
+    assert p.returncode == 0 and "report written" in p.stdout and (out / "report.html").exists()
