@@ -253,7 +253,9 @@ def _renamed(s: Scenario, changes: list[str] | None) -> Scenario:
 
 
 def _toml_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    import tomli_w
+
+    return tomli_w.dumps({"v": text}).split("=", 1)[1].strip()
 
 
 def _print_compare(result) -> None:

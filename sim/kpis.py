@@ -246,7 +246,6 @@ KPIS: tuple[KPI, ...] = (
     KPI("incidents_g3", "incidents", "incidents initially graded G3 (scheduled)", lambda l: float(len(_incidents(l, 3)))),
     KPI("incidents_g4", "incidents", "incidents initially graded G4 (resolved without deployment)", lambda l: float(len(_incidents(l, 4)))),
     KPI("resource_downgrades", "grade changes", "grades lowered because no unit was free", lambda l: float(len(resource_downgrades(l)))),
-    KPI("resource_downgrades_per_week", "grade changes per week", "resource-driven downgrades per simulated week", _per_week),
     KPI("high_risk_resource_downgrades", "grade changes", "resource-driven downgrades of incidents whose true risk is G1 or G2", _high_risk_downgrades),
     KPI("reassessment_downgrades", "grade changes", "grades lowered at re-assessment (re-THRIVE)", _reassessment_downgrades),
     KPI("upgrades", "grade changes", "grades raised (any reason)", lambda l: float((_changes(l)["to"] < _changes(l)["from"]).sum())),
@@ -276,7 +275,7 @@ KPIS: tuple[KPI, ...] = (
 # Counts over the measured window: each has a per-week twin (``<name>_per_week``), so runs of
 # different lengths can be read side by side.
 COUNTS = ("calls_offered", "calls_abandoned", "incidents", "incidents_g1", "incidents_g2", "incidents_g3",
-          "incidents_g4", "high_risk_resource_downgrades", "reassessment_downgrades", "upgrades",
+          "incidents_g4", "resource_downgrades", "high_risk_resource_downgrades", "reassessment_downgrades", "upgrades",
           "officer_hours_rostered", "officer_hours_on_duty", "overtime_hours", "neighbourhood_hours_lost")
 
 

@@ -814,7 +814,7 @@ def _first_error(exc: ValidationError, source) -> ScenarioError:
         expected = "expected a table"
     elif etype in ("too_short", "too_long"):
         n = ctx.get("min_length") if etype == "too_short" else ctx.get("max_length")
-        exact = _descend_field_lengths(path_parts, parent)
+        exact = _exact_length(path_parts, parent)
         expected = (err["msg"] if n is None else "expected at least one value" if (etype, n) == ("too_short", 1)
                     else f"expected a list of {n} values" if exact else
                     f"expected {'at least' if etype == 'too_short' else 'at most'} {n} values")
@@ -835,7 +835,7 @@ def _first_error(exc: ValidationError, source) -> ScenarioError:
     return ScenarioError(source, path, value, expected)
 
 
-def _descend_field_lengths(path_parts: list[str], parent) -> bool:
+def _exact_length(path_parts: list[str], parent) -> bool:
     """Whether the field at the end of an error path must have an exact length (min = max)."""
     if not _is_model(parent) or not path_parts:
         return True
