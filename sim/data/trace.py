@@ -155,7 +155,7 @@ def records_trace(rec) -> "object":
     import pandas as pd
 
     d = rec.demand
-    arrival = pd.Series(d["created_local"].to_numpy("datetime64[ms]")).dt.strftime("%Y-%m-%d %H:%M:%S")
+    arrival = pd.Series(d["created_local"].to_numpy("datetime64[ms]")).dt.strftime("%Y-%m-%d %H:%M:%S.%f")
     def col(name):
         return np.round(d[name].to_numpy(float), 4)
     out = pd.DataFrame({
