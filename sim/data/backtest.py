@@ -5,7 +5,9 @@ The trace fixes arrivals, grades and the observed durations (handling, travel, o
 differs between observed and simulated is the response model itself: units, rota, dispatch rule.
 Each replication re-draws only what the trace does not hold (and the rota's absences).
 Compared: p50 and p90 (observed, with a distribution-free 95% interval from order statistics;
-simulated, mean over replications with a Student-t 95% interval), and the KS distance between the
+simulated, mean over replications with a Student-t 95% interval, and the 95% prediction interval
+of one more replication, which the observed period, itself one realisation, should fall in), and
+the KS distance between the
 observed values and the simulated ones pooled over replications. The first
 ``comparison_warmup_hours`` of the trace are not compared: the model starts with every unit free.
 """
@@ -97,17 +99,20 @@ def _order_ci(x: np.ndarray, q: float) -> tuple[float, float]:
     return float(xs[max(lo - 1, 0)]), float(xs[min(hi, n - 1)])
 
 
-def _t_ci(v: np.ndarray) -> tuple[float, float, float]:
+def _t_ci(v: np.ndarray) -> tuple[float, float, float, float, float]:
+    """Mean over replications, its 95% confidence interval, and the 95% prediction interval for
+    one more replication (the observed period is one realisation: it should lie inside that)."""
     from scipy import stats
 
     v = v[~np.isnan(v)]
     if v.size == 0:
-        return math.nan, math.nan, math.nan
+        return (math.nan,) * 5
     m = float(v.mean())
     if v.size < 2:
-        return m, math.nan, math.nan
-    h = float(stats.t.ppf(0.975, v.size - 1) * v.std(ddof=1) / math.sqrt(v.size))
-    return m, m - h, m + h
+        return m, math.nan, math.nan, math.nan, math.nan
+    t, sd = float(stats.t.ppf(0.975, v.size - 1)), float(v.std(ddof=1))
+    h, p = t * sd / math.sqrt(v.size), t * sd * math.sqrt(1 + 1 / v.size)
+    return m, m - h, m + h, max(m - p, 0.0), m + p
 
 
 def compare(rp: Replay) -> "object":
@@ -132,8 +137,10 @@ def compare(rp: Replay) -> "object":
                 row[f"obs_{qn}"] = float(np.quantile(obs, q))
                 row[f"obs_{qn}_lo"], row[f"obs_{qn}_hi"] = _order_ci(obs, q)
                 per_rep = np.array([np.nanquantile(r, q) if np.isfinite(r).any() else np.nan for r in sim])
-                row[f"sim_{qn}"], row[f"sim_{qn}_lo"], row[f"sim_{qn}_hi"] = _t_ci(per_rep)
+                (row[f"sim_{qn}"], row[f"sim_{qn}_lo"], row[f"sim_{qn}_hi"], row[f"sim_{qn}_pi_lo"],
+                 row[f"sim_{qn}_pi_hi"]) = _t_ci(per_rep)
                 row[f"ratio_{qn}"] = row[f"sim_{qn}"] / row[f"obs_{qn}"] if row[f"obs_{qn}"] > 0 else math.nan
+                row[f"obs_{qn}_in_pi"] = bool(row[f"sim_{qn}_pi_lo"] <= row[f"obs_{qn}"] <= row[f"sim_{qn}_pi_hi"])
             pooled = sim[np.isfinite(sim)]
             row["ks_distance"] = float(stats.ks_2samp(obs, pooled).statistic) if pooled.size else math.nan
             rows.append(row)

@@ -250,8 +250,8 @@ def _backtest_text(bt) -> str:
 
 def _backtest_html(bt) -> str:
     cols = ["what", "group", "value", "n_observed", "obs_p50", "obs_p50_lo", "obs_p50_hi", "sim_p50", "sim_p50_lo",
-            "sim_p50_hi", "ratio_p50", "obs_p90", "obs_p90_lo", "obs_p90_hi", "sim_p90", "sim_p90_lo", "sim_p90_hi",
-            "ratio_p90", "ks_distance"]
+            "sim_p50_hi", "sim_p50_pi_lo", "sim_p50_pi_hi", "ratio_p50", "obs_p90", "obs_p90_lo", "obs_p90_hi",
+            "sim_p90", "sim_p90_lo", "sim_p90_hi", "sim_p90_pi_lo", "sim_p90_pi_hi", "ratio_p90", "ks_distance"]
     return bt[cols].to_html(index=False, float_format=lambda v: f"{v:.2f}")
 
 

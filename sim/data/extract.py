@@ -75,7 +75,8 @@ def read_extract(path: str | Path, m: Map) -> Records:
     cols = m.columns
     for field, name in cols.model_dump().items():
         if name is not None and name not in df.columns:
-            hint = difflib.get_close_matches(name, list(df.columns), n=1)
+            hint = (difflib.get_close_matches(name, list(df.columns), n=1, cutoff=0.5)
+                    or [c for c in df.columns if name.lower() in c.lower() or c.lower() in name.lower()][:1])
             raise ScenarioError(path, f"column {name!r}", _NO_VALUE,
                                 f"not in the extract (map columns.{field})" + (f"; did you mean {hint[0]!r}?" if hint else ""))
     n = len(df)

@@ -219,7 +219,7 @@ def arrival_tests(local: np.ndarray, start, end):
     counts.loc[counts.index.intersection(c.index)] = c.loc[counts.index.intersection(c.index)]
     blocks = pd.DataFrame({"how": _hour_of_week(hours), "n": counts.to_numpy()})
     g = blocks.groupby("how")["n"]
-    dispersion = (g.var(ddof=1) / g.mean().replace(0, np.nan)).to_numpy()
+    dispersion = (g.var(ddof=1) / g.mean().replace(0, np.nan)).reindex(range(168)).to_numpy()
     table["dispersion"] = dispersion
     tested = table["p_value"].notna()
     pooled_info = {

@@ -56,6 +56,13 @@ def fit_figures(fit) -> list[tuple[str, str, bytes]]:
     # 2 QQ per duration
     fits = [f for f in [*(c["handling"] for c in fit.channels.values()), *fit.travel.values(), *fit.on_scene.values()]
             if f is not None]
+    if fits:
+        out.append(_qq_figure(plt, fits))
+    out.append(_kim_whitt_figure(plt, fit))
+    return out
+
+
+def _qq_figure(plt, fits):
     cols = 3
     rows = math.ceil(len(fits) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(11, 3.3 * rows), squeeze=False)
@@ -74,10 +81,12 @@ def fit_figures(fit) -> list[tuple[str, str, bytes]]:
     for ax in list(axes.flat)[len(fits):]:
         ax.axis("off")
     fig.tight_layout()
-    out.append(("durations_qq.png", "QQ plots of each duration against its lognormal maximum-likelihood fit (log "
-                "axes; on the line = fits). Where the KS distance exceeds the map's tolerance the scenario uses the "
-                "empirical distribution instead.", _png(fig)))
-    # 3 Kim-Whitt per hour-of-week block
+    return ("durations_qq.png", "QQ plots of each duration against its lognormal maximum-likelihood fit (log "
+            "axes; on the line = fits). Where the KS distance exceeds the map's tolerance the scenario uses the "
+            "empirical distribution instead.", _png(fig))
+
+
+def _kim_whitt_figure(plt, fit):
     a = fit.arrivals
     grid = a["p_value"].to_numpy().reshape(7, 24)
     fig, ax = plt.subplots(figsize=(11, 3.2))
@@ -91,11 +100,10 @@ def fit_figures(fit) -> list[tuple[str, str, bytes]]:
     fig.colorbar(im, ax=ax, label="KS p-value (CU transform)")
     fig.tight_layout()
     pooled = fit.arrival_pooled
-    out.append(("arrivals_kim_whitt.png", f"Kim & Whitt (2014) test of the arrival assumption per hour-of-week block: "
-                f"arrivals' positions within their hour, pooled over the weeks, against U(0,1); x = rejected at 5% "
-                f"({pooled['blocks_rejected_5pct']} of {pooled['blocks_tested']} blocks; about "
-                f"{0.05 * pooled['blocks_tested']:.0f} expected by chance if Poisson holds everywhere).", _png(fig)))
-    return out
+    return ("arrivals_kim_whitt.png", f"Kim & Whitt (2014) test of the arrival assumption per hour-of-week block: "
+            f"arrivals' positions within their hour, pooled over the weeks, against U(0,1); x = rejected at 5% "
+            f"({pooled['blocks_rejected_5pct']} of {pooled['blocks_tested']} blocks; about "
+            f"{0.05 * pooled['blocks_tested']:.0f} expected by chance if Poisson holds everywhere).", _png(fig))
 
 
 def _smooth(x):

@@ -126,7 +126,7 @@ def scenario_text(fit: FitResult, source: str, base: Path, out_dir: Path, name: 
         doc.comment(calibration_note or "units calibrated by triage-sim fit --calibrate-units")
         for shift, (n, note) in units.items():
             doc.set(f"shifts.{shift}.units", n, note)
-    for area in areas:
+    for area in areas if any(f is not None for f in fit.travel.values()) else []:   # an empty table would clear the base's
         doc.table(f"response.areas.{area}")
         for kind, f in fit.travel.items():
             if f is not None:
