@@ -129,8 +129,8 @@ def cmd_fit(args) -> int:
             note = (f"[D: calibrated by triage-sim fit --calibrate-units on {source} ({fit.tag()}): units per shift "
                     f"with which the replayed calls' median call -> first dispatch matches the observed, {args.reps} "
                     f"replications, seed {seed}]")
-            units = {k: (v, f"x{cal.scales[k]:.3f} of the base's; observed median {cal.observed.get(k, float('nan')):.1f} "
-                         f"min, simulated {cal.simulated.get(k, float('nan')):.1f} min")
+            units = {k: (v, f"[D: calibrated, x{cal.scales[k]:.3f} of the base's; its calls' observed median dispatch "
+                         f"{cal.observed.get(k, float('nan')):.1f} min, simulated {cal.simulated.get(k, float('nan')):.1f} min]")
                      for k, v in cal.units.items()}
             text = scenario_text(fit, source, base, final, name, areas, units, calibration_note=note)
             write_scenario(text, tmp / "scenario.toml")

@@ -226,6 +226,6 @@ def arrival_tests(local: np.ndarray, start, end):
         "n": int(u.size), "ks_d": float(pooled.statistic), "p_value": float(pooled.pvalue),
         "blocks_tested": int(tested.sum()),
         "blocks_rejected_5pct": int((table.loc[tested, "p_value"] < 0.05).sum()),
-        "dispersion_mean": float(np.nanmean(dispersion)),
+        "dispersion_mean": float(np.nanmean(dispersion)) if np.isfinite(dispersion).any() else math.nan,
     }
     return table, pooled_info
