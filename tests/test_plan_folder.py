@@ -171,3 +171,45 @@ def test_impossible_requests_exit_2_and_leave_no_folder(tmp_path, capsys, extra,
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and err.count("\n") == 1
     assert not out.exists()
+
+
+# ---------------------------------------------------------------------------- --pattern
+def test_pattern_covers_the_plan_within_the_fatigue_limits(tmp_path, capsys):
+    from sim.rota import average_week, fatigue_problem
+    from sim.plan.shifts import coverage_of
+
+    path = _small_file(tmp_path)
+    out = tmp_path / "pat"
+    assert main(["plan", str(path), "--out", str(out), "--pattern", *FAST]) == 0
+    s = load_scenario(out / "pattern.toml")        # runnable like scenarios/patterns/*.toml
+    p = s.response.pattern
+    assert p is not None and fatigue_problem(p) is None
+    planned = load_scenario(out / "rota.toml")
+    plan_cover = coverage_of(_template({n: v for n, v in planned.response.shifts.items() if any(v.units)}, "units"))
+    # independently: the simulator's rota code, the least on duty in each hour of the average week
+    cover = average_week(s.response, s.run.start_date, 15.0).reshape(168, 4).min(axis=1)
+    assert (cover >= plan_cover).all()
+    assert len({t.size for t in p.teams.values()}) == 1 and len(p.cycle) == 7 * len(p.teams)
+    assert s.call_handling == planned.call_handling
+    assert "As a team pattern" in (out / "report.html").read_text()
+    assert json.loads((out / "manifest.json").read_text())["pattern"].startswith("team pattern")
+
+
+def test_pattern_says_why_none_fits(tmp_path):
+    from types import SimpleNamespace
+
+    from sim.plan.pattern import team_pattern
+
+    s = load_scenario(_small_file(tmp_path))
+    # head-counts swinging 1 <-> 40 from day to day: whole teams would waste most of the hours
+    swing = {"a": {"start": "08:00", "hours": 8.0, "units": [1, 40, 1, 40, 1, 40, 1],
+                   "days": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]}}
+    text, note = team_pattern(SimpleNamespace(scenario=s, proposed=swing, handlers_proposed=None), tmp_path / "x.toml",
+                              tmp_path)
+    assert text is None and note.startswith("no team pattern fits") and "more officer-hours" in note
+    # too many officers a shift for at most 12 teams of equal size with tolerable rounding is said
+    big = {"a": {"start": "08:00", "hours": 8.0, "units": [997] * 7, "days": list(swing["a"]["days"])},
+           "b": {"start": "16:00", "hours": 8.0, "units": [13] * 7, "days": list(swing["a"]["days"])}}
+    text, note = team_pattern(SimpleNamespace(scenario=s, proposed=big, handlers_proposed=None), tmp_path / "x.toml",
+                              tmp_path)
+    assert text is None and note.startswith("no team pattern fits")

@@ -81,16 +81,22 @@ def rota_toml(result: PlanResult, scenario_path: Path, out: Path) -> str:
     for name in (result.current if s.response.pattern is None else ()):
         if name not in result.proposed:
             lines.append(f"{name} = {{ units = 0 }}   # today's shift, not used by the plan")
-    if result.handlers_proposed is not None:
-        lines += ["", "[call_handling.shifts]"]
-        for name, v in result.handlers_proposed.items():
-            staff = v["units"][0] if len(set(v["units"])) == 1 else "[" + ", ".join(map(str, v["units"])) + "]"
-            days = ", days = [" + ", ".join(f'"{d}"' for d in v["days"]) + "]"
-            lines.append(f'{name} = {{ start = "{v["start"]}", hours = {v["hours"]:g}, staff = {staff}{days} }}')
-        for name in (result.handlers_current if s.call_handling.pattern is None else ()):
-            if name not in result.handlers_proposed:
-                lines.append(f"{name} = {{ staff = 0 }}   # today's shift, not used by the plan")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + handler_lines(result)) + "\n"
+
+
+def handler_lines(result: PlanResult) -> list[str]:
+    """The planned call handlers' shifts as TOML lines (none when today's are kept)."""
+    if result.handlers_proposed is None:
+        return []
+    lines = ["", "[call_handling.shifts]"]
+    for name, v in result.handlers_proposed.items():
+        staff = v["units"][0] if len(set(v["units"])) == 1 else "[" + ", ".join(map(str, v["units"])) + "]"
+        days = ", days = [" + ", ".join(f'"{d}"' for d in v["days"]) + "]"
+        lines.append(f'{name} = {{ start = "{v["start"]}", hours = {v["hours"]:g}, staff = {staff}{days} }}')
+    for name in (result.handlers_current if result.scenario.call_handling.pattern is None else ()):
+        if name not in result.handlers_proposed:
+            lines.append(f"{name} = {{ staff = 0 }}   # today's shift, not used by the plan")
+    return lines
 
 
 def requirement_frame(result: PlanResult) -> pd.DataFrame:
