@@ -20,6 +20,7 @@ from . import __version__, experiment, validation
 from .executors import ExecutorError
 from .experiment import FolderError
 from .plan.cli import register as register_plan
+from .app.cli import register as register_app
 from .figures import unsigned_zero
 from .limits import check_size
 from .report import write_report
@@ -459,6 +460,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     validation.register(sub)
     register_plan(sub)
+    register_app(sub)
     return p
 
 
