@@ -21,6 +21,7 @@ from .executors import ExecutorError
 from .experiment import FolderError
 from .plan.cli import register as register_plan
 from .data.cli import register as register_data
+from .app.cli import register as register_app
 from .figures import unsigned_zero
 from .limits import check_size
 from .report import write_report
@@ -461,6 +462,7 @@ def build_parser() -> argparse.ArgumentParser:
     validation.register(sub)
     register_plan(sub)
     register_data(sub)
+    register_app(sub)
     return p
 
 
