@@ -16,15 +16,25 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__, experiment, validation
+from . import __version__
+from .errors import FolderError
 from .executors import ExecutorError
-from .experiment import FolderError
-from .plan.cli import register as register_plan
-from .figures import unsigned_zero
+from .labels import unsigned_zero
+from .lazy import LazyModule
 from .limits import check_size
-from .report import write_report
+from .plan.cli import register as register_plan
 from .rota_text import rota_summary
 from .scenario import _NO_VALUE, CHANNELS, DAYS, ScenarioError, Scenario, layer_files, load_scenario
+
+# imported on first use: --help and check need none of pandas, pyarrow, scipy, matplotlib, dask
+experiment = LazyModule("sim.experiment")
+validation = LazyModule("sim.validation")
+
+
+def write_report(folder):
+    from .report import write_report as write
+    return write(folder)
+
 
 DEFAULT_SCENARIO = "scenarios/nottinghamshire-2016.toml"
 EXIT_BAD_INPUT = 2
