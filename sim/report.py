@@ -32,6 +32,7 @@ from . import CITATION, __version__
 from .experiment import FEW_REPS, FolderError
 from . import figures as F
 from .figures import ArmView, Fig, fmt_kpi, plural
+from .labels import scenario_label
 
 # ---------------------------------------------------------------------------- KPIs shown
 # (kpi, name a reader uses, what it means)
@@ -189,7 +190,29 @@ def cheapest_point(f: Folder) -> int | None:
 
 def build_figures(f: Folder, formats=("png",), title: str | None = None) -> list[Fig]:
     """Every figure of the folder, drawn (in parallel processes where cores allow)."""
-    return F.draw_all(figure_jobs(f), formats, title)
+    return F.draw_all(figure_jobs(f), formats, title, subtitle=figure_subtitle(f))
+
+
+def human_labels(f: Folder) -> list[str]:
+    """The arms as a reader knows them: each scenario's description (else its name); two arms
+    described alike (one file and a --set change of it) keep their names, which say the change."""
+    out = [scenario_label(a.scenario, a.label) for a in f.arms]
+    if len(set(out)) < len(out):
+        out = [a.label for a in f.arms]
+    if f.kind == "compare" and len(out) == 2 and len(out[1]) > len(out[0]) and out[1].startswith(out[0]):
+        out[1] = "A" + out[1][len(out[0]):]   # B is A changed: "A, with units on the late shift = 12"
+    return out
+
+
+def figure_subtitle(f: Folder) -> str:
+    """The line under every figure's heading naming what was simulated (a sweep's points are
+    named in its panels)."""
+    if f.kind == "run":
+        return F._short(human_labels(f)[0], 90)
+    if f.kind == "compare":
+        la, lb = human_labels(f)[:2]
+        return f"A: {F._short(la, 42)}   B: {F._short(lb, 42)}"
+    return ""
 
 
 def figure_jobs(f: Folder) -> list[F.Job]:
@@ -209,7 +232,7 @@ def figure_jobs(f: Folder) -> list[F.Job]:
         ]
     if f.kind == "compare":
         a, b = arms[0], arms[1]
-        la, lb = f"A: {a.label}", f"B: {b.label}"
+        la, lb = (f"{ab}: {text}" for ab, text in zip("AB", human_labels(f)))
         named = [ArmView(x.name, lab, x.profiles, x.kpis, x.scenario, x.values) for x, lab in ((a, la), (b, lb))]
         return [
             F.Job(F.fig_demand_capacity, named),
@@ -224,7 +247,7 @@ def figure_jobs(f: Folder) -> list[F.Job]:
             F.Job(F.fig_pending, named),
             F.Job(F.fig_utilisation, named),
             F.Job(F.fig_call_handling, named),
-            F.Job(F.fig_forest, f.comparison, a.label, b.label, _forest_names()),
+            F.Job(F.fig_forest, f.comparison, la[3:], lb[3:], _forest_names(), own_heading=True),
         ]
     # sweep
     points = [ArmView(p.name, _point_label(p, f.keys), p.profiles, p.kpis, p.scenario, p.values) for p in arms]
