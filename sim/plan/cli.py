@@ -10,7 +10,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from ..experiment import FolderError
+from ..errors import FolderError
 from ..scenario import ScenarioError, load_scenario
 
 
