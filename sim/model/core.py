@@ -90,6 +90,8 @@ class Model:
         k = cols["caller"][:n]
         for name in ("true_risk", "category", "area", "units_needed"):
             cols[name][:n] = getattr(self.callers, name)[k]
+        if self.callers.vulnerable is not None:
+            cols["vulnerable"][:n] = self.callers.vulnerable[k]
 
     def _meta(self) -> dict:
         s = self.s
