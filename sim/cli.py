@@ -20,6 +20,7 @@ from . import __version__, experiment, validation
 from .executors import ExecutorError
 from .experiment import FolderError
 from .plan.cli import register as register_plan
+from .recommendations import compare_lines
 from .figures import unsigned_zero
 from .limits import check_size
 from .report import write_report
@@ -272,6 +273,8 @@ def _print_compare(result) -> None:
     for label, arm in (("A", a), ("B", b)):
         met = arm.summary.set_index("kpi").loc["meets_recommendation", "mean"]
         print(f"  {label} {arm.scenario.meta.name}: {_verdict(met, len(arm.replications))} HMIC's recommendation")
+    for line in compare_lines(result.comparison()):   # each recommendation on its own (issue 15)
+        print(f"  -> {line}")
     print(f"results: {result.folder}")
 
 

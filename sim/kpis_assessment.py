@@ -151,3 +151,40 @@ ASSESSMENT_KPIS = (
     ("supervisor_corrections", "reviews", "reviews that changed the response (incident re-graded before attendance)",
      reviews_corrected, True),
 )
+
+
+# ---------------------------------------------------------------------------- profiles (for the report's figure)
+ATTENDED_AFTER_BINS = ("<1 d", "1-2 d", "2-3 d", "3-7 d", ">7 d", "never")
+PROFILES = {
+    "vulnerable": "vulnerable callers per hour of week of the call (mean per week): key all, missed "
+                  "(not identified at first contact), undergraded, downgraded (resource-driven)",
+    "undergraded": "incidents graded below their true risk at first contact, per hour of week of the call (mean per week)",
+    "downgraded_attended_after": "resource-downgraded incidents by days from the call to the first unit on scene "
+                                 "(x indexes ATTENDED_AFTER_BINS; per week)",
+}
+
+
+def profiles(log: EventLog, per_hour_of_week) -> list[tuple[str, str, np.ndarray, np.ndarray]]:
+    """Rows (profile, key, x, values) for sim.profiles; ``per_hour_of_week(times, weights, log)``
+    is its helper (events per hour of the week, mean per week)."""
+    how = np.arange(168, dtype=float)
+    c = log.calls
+    graded = c["initial_grade"].to_numpy() >= 1
+    arrival = c["arrival"].to_numpy()
+    under = graded & (c["initial_grade"].to_numpy() > c["true_risk"].to_numpy())
+    rows = [("undergraded", "", how, per_hour_of_week(arrival[under], None, log))]
+    vuln = graded & (c["vulnerable"].to_numpy() == 1)
+    if vuln.any():
+        down = np.zeros(len(c), bool)
+        down[_resource_downgraded_ids(log)] = True
+        for key, m in (("all", vuln), ("missed", vuln & (c["identified"].to_numpy() == 0)),
+                       ("undergraded", vuln & under), ("downgraded", vuln & down)):
+            rows.append(("vulnerable", key, how, per_hour_of_week(arrival[m], None, log)))
+    ids = _resource_downgraded_ids(log)
+    wait = (c["first_on_scene"].to_numpy()[ids] - arrival[ids]) / DAY
+    edges = np.array([0, 1, 2, 3, 7, np.inf])
+    counts = np.append(np.histogram(wait[~np.isnan(wait)], bins=edges)[0], np.isnan(wait).sum()).astype(float)
+    weeks = (log.horizon - log.warmup) / (7 * DAY)
+    rows.append(("downgraded_attended_after", "", np.arange(len(ATTENDED_AFTER_BINS), dtype=float),
+                 counts / weeks if weeks > 0 else counts * np.nan))
+    return rows
