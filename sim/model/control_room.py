@@ -26,6 +26,8 @@ class ControlRoom:
         self.m = model
         self.calls = model.rec.calls
         self.callers = model.callers
+        # per-call paths read the clock and schedule through these, not self.m.env.now (a property)
+        self._env, self._at = model.env, model.at
         self.free = 0             # free handlers on duty, all crews together
         self._crew_free: list[int] = []     # per crew (shift instance): its free handlers
         self._crew_end: list[float] = []
@@ -69,7 +71,7 @@ class ControlRoom:
     def _next_caller(self, k: int) -> None:
         self.offer(k, self._channel[k], self._patience[k], -1)
         if k + 1 < self._n:
-            self.m.at(self._arrival[k + 1] - self.m.env.now, self._next_caller, k + 1)
+            self._at(self._arrival[k + 1] - self._env._now, self._next_caller, k + 1)
 
     def offer(self, caller: int, channel: int, patience: float, retry_of: int) -> None:
         """A call reaches the control room (first attempt or a retry)."""
@@ -78,20 +80,20 @@ class ControlRoom:
         calls.caller[c] = caller
         calls.channel[c] = channel
         calls.retry_of[c] = retry_of
-        calls.arrival[c] = self.m.env.now
+        calls.arrival[c] = self._env._now
         if self.free > 0:
             self._answer(c)
             return
         self.queues[channel].append(c)
         self.waiting += 1
         if patience != math.inf:
-            self.m.at(patience, self._abandon, c)
+            self._at(patience, self._abandon, c)
 
     def _abandon(self, c: int) -> None:
         calls = self.calls
         if calls.answered[c] == calls.answered[c]:  # not NaN: already answered
             return
-        now = self.m.env.now
+        now = self._env._now
         self.waiting -= 1
         calls.abandoned[c] = now
         calls.outcome[c] = ABANDONED
@@ -99,7 +101,7 @@ class ControlRoom:
         cl = self.callers
         if calls.retry_of[c] < 0 and cl.retries[k]:
             channel = CH_999 if cl.retry_to_999[k] else int(calls.channel[c])
-            self.m.at(float(cl.retry_delay[k]), self.offer, k, channel, float(cl.retry_patience[k]), c)
+            self._at(float(cl.retry_delay[k]), self.offer, k, channel, float(cl.retry_patience[k]), c)
 
     # ------------------------------------------------------------------ handling
     def _answer(self, c: int) -> None:
@@ -110,7 +112,7 @@ class ControlRoom:
         crew_free[k] -= 1
         self.free -= 1
         self.busy += 1
-        now = self.m.env.now
+        now = self._env._now
         calls = self.calls
         calls.answered[c] = now
         caller = calls.caller[c]
@@ -120,12 +122,12 @@ class ControlRoom:
             self.assessor.grade(c, caller, self.waiting, self.busy, self.free)
         if to_grade < handling and 0 < grade < 4:
             # an incident to send units to: created mid-call, while the handler is still on the line
-            self.m.at(to_grade, self._graded, c, now + to_grade, grade)
-            self.m.at(handling, self._handled, c, k, -1.0, grade)
+            self._at(to_grade, self._graded, c, now + to_grade, grade)
+            self._at(handling, self._handled, c, k, -1.0, grade)
         else:
             # no dispatch follows (or grading ends the call): recorded when the call ends, one event fewer
             self._grade_due[c] = grade
-            self.m.at(handling, self._handled, c, k, now + to_grade, grade)
+            self._at(handling, self._handled, c, k, now + to_grade, grade)
 
     def _graded(self, c: int, at: float, grade: int) -> None:
         """THRIVE done at ``at``: the grade is recorded and the incident created."""
@@ -142,7 +144,7 @@ class ControlRoom:
         if graded_at >= 0:
             del self._grade_due[c]
             self._graded(c, graded_at, grade)
-        self.calls.handled[c] = self.m.env.now
+        self.calls.handled[c] = self._env._now
         if self._crew_gone[crew]:
             return  # their shift is over: they leave now that their call is done
         self._crew_free[crew] += 1
