@@ -179,8 +179,8 @@ class EventLog:
         return float(self.meta["horizon_minutes"])
 
     def write_parquet(self, folder: Path, temp_suffix: str = "") -> list[Path]:
-        """Write the public event tables (calls, grade changes, unit shifts, rosters); returns
-        the paths written."""
+        """Write the public event tables (calls, grade changes, unit shifts, rosters, supervisor
+        reviews, appointment changes); returns the paths written."""
         calls = self.calls.copy()
         calls["channel"] = pd.Categorical.from_codes(calls["channel"], CHANNEL_NAMES)
         for c in ("true_risk", "initial_grade", "final_grade"):
@@ -196,8 +196,14 @@ class EventLog:
         shifts["pool"] = pd.Categorical.from_codes(shifts["pool"], POOLS)
         rosters = self.rosters.copy()
         rosters["pool"] = pd.Categorical.from_codes(rosters["pool"], POOLS)
+        changes = self.appointment_changes.copy()
+        changes["kind"] = pd.Categorical.from_codes(changes["kind"], APPOINTMENT_CHANGES)
+        reviews = self.reviews.copy()
+        for c in ("before", "after"):
+            reviews[c] = _grade_labels(reviews[c])
         out = []
-        for name, df in (("calls", calls), ("grade_changes", gc), ("unit_shifts", shifts), ("rosters", rosters)):
+        for name, df in (("calls", calls), ("grade_changes", gc), ("unit_shifts", shifts), ("rosters", rosters),
+                         ("reviews", reviews), ("appointment_changes", changes)):
             path = folder / f"{name}.parquet{temp_suffix}"
             df.to_parquet(path, index=False)
             out.append(path)
