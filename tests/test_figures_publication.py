@@ -41,7 +41,7 @@ def test_report_redraws_in_other_formats_and_a_title(tmp_path):
     assert p.returncode == 0, p.stderr
     pdfs = sorted((out / "figures").glob("*.pdf"))
     assert len(pdfs) == 7 and all(x.read_bytes()[:5] == b"%PDF-" for x in pdfs)
-    assert len(list((out / "figures").glob("*.png"))) == 6
+    assert len(list((out / "figures").glob("*.png"))) == 7
     p = _triage("report", out, "--figures", "svg", "--title", "Figure 2: the control room in 2016")
     assert p.returncode == 0, p.stderr
     assert not list((out / "figures").glob("*.pdf"))   # a format no longer asked does not linger
