@@ -13,8 +13,9 @@ c = w.preset(choice) if choice in w.PRESETS else w.Controls()
 if choice in w.PRESETS:
     st.caption(w.PRESETS[choice][0])
 k = f"wi_{choice}_"   # widgets start from the chosen preset's values
+out = st.container()   # the results, above the controls: what the room looks at
 
-with st.form("whatif"):
+with st.expander("Change the force", expanded=st.session_state.get("wi_result") is None), st.form("whatif"):
     left, mid, right = st.columns(3)
     with left:
         st.markdown("**Response units per shift**")
@@ -32,7 +33,9 @@ with st.form("whatif"):
             if s.call_handling.shifts else {}
         policy = st.selectbox("Controller (downgrade policy)", list(w.POLICIES), list(w.POLICIES).index(c.policy),
                               format_func=w.POLICIES.get, key=k + "policy")
-        borrow = st.checkbox("Risk-led: borrow neighbourhood officers", c.borrow, key=k + "borrow")
+        borrow = st.checkbox("Risk-led borrows officers", c.borrow, key=k + "borrow",
+                             help="a risk-led controller borrows neighbourhood officers for G1s waiting 10 min "
+                                  "and G2s waiting an hour")
     with right:
         demand = st.number_input("Demand multiplier", 0.2, 3.0, float(c.demand), 0.05, key=k + "demand")
         surge_on = st.checkbox("Surge window", c.surge is not None, key=k + "surge")
@@ -56,41 +59,42 @@ if go:
         late_start=late.strip() if late.strip() and late.strip() != default_late else None,
         policy=policy, borrow=borrow, demand=demand,
         surge=w.Surge(day, int(hour), int(hours), float(pct)) if surge_on else None, days=int(days), reps=int(reps))
-    bar = st.progress(0.0, text="running the baseline and the what-if on the same callers…")
+    bar = out.progress(0.0, text="running the baseline and the what-if on the same callers…")
     try:
         result = w.run(controls, s, progress=lambda i, n: bar.progress(i / n, text=f"replication runs {i}/{n}"),
                        label=choice if choice in w.PRESETS else "what-if")
     except (w.ControlError, ScenarioError) as exc:
         bar.empty()
-        st.error(f"Cannot run this: {exc}")
+        out.error(f"Cannot run this: {exc}")
         st.session_state.pop("wi_result", None)
     else:
         bar.empty()
         st.session_state["wi_result"] = result
 
 result = st.session_state.get("wi_result")
+if result is not None and result.label != (choice if choice in w.PRESETS else "what-if"):
+    result = None   # another preset picked: its results are not these
 if result is not None:
-    cls, sentence = result.verdict()
-    {"pass": st.success, "fail": st.error}.get(cls, st.warning)(sentence)
-    st.info("**What changed:** " + result.what_changed())
-    rows = result.headline()
-    cols = st.columns(4)
-    for col, h in zip(cols, rows[:4]):
-        col.metric(h["label"], fmt(h["unit"], h["mean"]), delta=f"{diff(h['unit'], h['diff'])} vs baseline",
-                   delta_color="off", help=f"95% CI {ci(h['unit'], h['ci_low'], h['ci_high'])}")
-    st.dataframe(
-        [{"KPI": h["label"], "what-if": fmt(h["unit"], h["mean"]), "95% CI": ci(h["unit"], h["ci_low"], h["ci_high"]),
-          "baseline": fmt(h["unit"], h["baseline"]), "paired difference": diff(h["unit"], h["diff"]),
-          "paired 95% CI": diff_ci(h["unit"], h["diff_low"], h["diff_high"])} for h in rows],
-        hide_index=True, width="stretch")
-    st.caption(f"{result.controls.reps} replications of {result.controls.days} days after a "
-               f"{result.variant.scenario.run.warmup_days:g}-day warm-up, seed {result.variant.scenario.run.seed}; "
-               f"both arms meet the same callers (common random numbers); ran in {result.wall_s:.1f} s.")
-    for fig in result.figures():
-        st.subheader(fig.title)
-        if fig.png:
-            st.image(fig.png, width="stretch")
-        if fig.caption:
-            st.caption(fig.caption)
-        if fig.note:
-            st.caption(fig.note)
+    with out:
+        cls, sentence = result.verdict()
+        {"pass": st.success, "fail": st.error}.get(cls, st.warning)(sentence)
+        st.info("**What changed:** " + result.what_changed())
+        rows = result.headline()
+        cols = st.columns(4)
+        for col, h in zip(cols, rows[:4]):
+            col.metric(w.SHORT[h["kpi"]], fmt(h["unit"], h["mean"]), delta=f"{diff(h['unit'], h['diff'])} vs baseline",
+                       delta_color="off", help=f"95% CI {ci(h['unit'], h['ci_low'], h['ci_high'])}")
+        st.table(
+            [{"KPI": h["label"], "what-if": fmt(h["unit"], h["mean"]), "95% CI": ci(h["unit"], h["ci_low"], h["ci_high"]),
+              "baseline": fmt(h["unit"], h["baseline"]), "paired difference": diff(h["unit"], h["diff"]),
+              "paired 95% CI": diff_ci(h["unit"], h["diff_low"], h["diff_high"])} for h in rows])
+        st.caption(f"{result.controls.reps} replications of {result.controls.days} days after a "
+                   f"{result.variant.scenario.run.warmup_days:g}-day warm-up, seed {result.variant.scenario.run.seed}; "
+                   f"both arms meet the same callers (common random numbers); ran in {result.wall_s:.1f} s.")
+        for fig in result.figures():
+            if fig.png:
+                st.image(fig.png, width="stretch")
+            if fig.caption:
+                st.caption(fig.caption)
+            if fig.note:
+                st.caption(f"{fig.title}: {fig.note}")
