@@ -45,7 +45,7 @@ class Model:
         self.env = simpy.Environment()
         self.streams = Streams(seed, replication)
         self.horizon = horizon_minutes(scenario)
-        self._queue, self._eid = self.env._queue, self.env._eid
+        self._queue, self._eid, self._env = self.env._queue, self.env._eid, self.env
         self.callers: Callers = draw_callers(scenario, self.streams)
         self.rec = Recorder(CallColumns(len(self.callers) * 1.05 + 64))
         self.dispatch = Dispatcher(self)
@@ -60,7 +60,7 @@ class Model:
         """Call ``fn(*args)`` ``delay`` minutes from now (what ``env.schedule`` does, inlined)."""
         timer = _Timer()
         timer.callbacks, timer._ok, timer.fn, timer.args = _FIRE, True, fn, args
-        heappush(self._queue, (self.env._now + delay, NORMAL, next(self._eid), timer))
+        heappush(self._queue, (self._env._now + delay, NORMAL, next(self._eid), timer))
 
     def start(self) -> None:
         """Put the rotas and the first caller on the clock (``run`` does this; a stepped session too)."""
@@ -95,7 +95,7 @@ class Model:
         as soon as the run returns, not at the next cyclic garbage collection."""
         self._queue.clear()   # timers left at the horizon hold the parts (SimPy's env is itself cyclic)
         self.dispatch = self.control_room = None
-        self.env = self._queue = None
+        self.env = self._queue = self._env = None
 
     def _copy_caller_facts(self) -> None:
         """Facts about the caller, not the call: filled in for every call row at the end."""
@@ -103,6 +103,8 @@ class Model:
         k = cols["caller"][:n]
         for name in ("true_risk", "category", "area", "units_needed"):
             cols[name][:n] = getattr(self.callers, name)[k]
+        if self.callers.vulnerable is not None:
+            cols["vulnerable"][:n] = self.callers.vulnerable[k]
 
     def _meta(self) -> dict:
         s = self.s

@@ -16,16 +16,17 @@ import math
 
 import numpy as np
 
-from ..log import (ATTENDED, APPOINTMENT_KEPT, NO_INCIDENT, OPEN, RESOLVED, ACTIVITIES, POOLS)
+from ..log import (ATTENDED, APPOINTMENT_KEPT, NO_INCIDENT, OPEN, RESOLVED, ACTIVITIES, POOLS, REASONS)
 from ..rota import present, shift_instances, shift_names, team_names
 from ..scenario import GRADES
-from .appointments import AppointmentBook
+from .appointments import ESCALATE, KEEP, AppointmentBook, Rebooking
 from .pending import Incident, PendingList
 from .policies import Borrow, Divert, IncidentView, Recheck, Regrade, make_policy
 
 FREE, TRAVEL, SCENE, AFTER, BLOCK, OFF = range(6)
 RESPONSE, NEIGHBOURHOOD = POOLS.index("response"), POOLS.index("neighbourhood")
 A_INCIDENT, A_CUSTODY, A_ADMIN, A_NON_INCIDENT, A_BORROWED = (ACTIVITIES.index(a) for a in ACTIVITIES)
+ESCALATION = REASONS.index("escalation")
 
 
 class Unit:
@@ -67,6 +68,10 @@ class Dispatcher:
         self.book = AppointmentBook(s.appointments.week_slots(), s.appointments.min_lead_hours)
         self.dedicated_appointments = s.appointments.attended_by == "dedicated"
         self.booking = s.appointments.booking
+        ap = s.appointments
+        self.rebooking = Rebooking(ap.cancel_probability, ap.max_rebookings) if ap.cancel_probability > 0 else None
+        self.escalate_to = GRADES.index(ap.escalate_to) + 1
+        self.rebooked: dict[int, int] = {}         # incident -> times its appointment was re-booked
         self.blue = {GRADES.index(g) + 1 for g in s.response.blue_light_grades}
         self.reserve = s.response.reserve_for_g1
         self.divert_from = {GRADES.index(g) + 1 for g in s.response.divert_to_g1_from}
@@ -192,8 +197,30 @@ class Dispatcher:
             calls.cleared[inc.id] = now + self._on_scene[inc.caller]
             self.active.pop(inc.id, None)
         else:
+            if self.rebooking is not None and self._available_for(3) - self.reserve <= 0 and self._cancelled(inc):
+                return
             inc.since = now
             self._enter_pending(inc)
+
+    def _cancelled(self, inc: Incident) -> bool:
+        """No unit is free at the appointment time: cancel and re-book it, or escalate it, or
+        keep it (it then waits in the pending list). True when it was cancelled."""
+        k = self.rebooked.get(inc.id, 0)
+        u = self.m.callers.u_appointment[inc.caller] if k == 0 else \
+            self.m.streams.uniform("appointment.cancel", inc.caller, k)
+        what = self.rebooking.decide(k, float(u))
+        if what == KEEP:
+            return False
+        now = self.m.env.now
+        old = self.calls.appointment[inc.id]
+        if what == ESCALATE:
+            self.rec.appointment_changes.append((inc.id, now, old, math.nan, 1))
+            self.regrade(inc, self.escalate_to, ESCALATION)
+        else:
+            self.rebooked[inc.id] = k + 1
+            self._book(inc)
+            self.rec.appointment_changes.append((inc.id, now, old, self.calls.appointment[inc.id], 0))
+        return True
 
     # ------------------------------------------------------------------ pending list
     def _enter_pending(self, inc: Incident) -> None:
