@@ -188,3 +188,14 @@ def test_bad_choice_refused():
     g = pl.Game(w.base_scenario(), pl.Shift(hours=4), "x")
     with pytest.raises(ValueError, match="choice: 'panic'"):
         g.decide("panic")
+
+
+def test_app_command_bad_input_one_line(capsys, tmp_path):
+    from sim.cli import main
+
+    assert main(["app", "--port", "70000"]) == 2
+    err = capsys.readouterr().err
+    assert "--port: 70000" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert main(["app", "--scenario", str(tmp_path / "nope.toml")]) == 2
+    err = capsys.readouterr().err
+    assert "nope.toml" in err and "Traceback" not in err
