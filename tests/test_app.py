@@ -199,3 +199,14 @@ def test_app_command_bad_input_one_line(capsys, tmp_path):
     assert main(["app", "--scenario", str(tmp_path / "nope.toml")]) == 2
     err = capsys.readouterr().err
     assert "nope.toml" in err and "Traceback" not in err
+
+
+def test_what_if_puts_the_force_on_a_team_pattern(app):
+    app.selectbox(key="wi_preset").set_value("Custom").run()
+    app.selectbox(key="wi_Custom_rota").set_value("4-on-4-off")
+    app.number_input(key="wi_Custom_days").set_value(2)
+    app.number_input(key="wi_Custom_reps").set_value(2)
+    app.button[0].click().run()
+    _ok(app)
+    r = app.session_state["wi_result"]
+    assert r.variant.scenario.response.pattern is not None and r.baseline.scenario.response.pattern is None

@@ -20,6 +20,7 @@ from ..report import Folder, verdict
 from ..scenario import DAYS, Scenario, ScenarioError, load_scenario
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "nottinghamshire-2016.toml"
+PATTERNS = DEFAULT_SCENARIO.parent / "patterns"   # team patterns a trainer can put the response officers on
 POLICIES = {"resource_led": "resource-led", "risk_led": "risk-led", "none": "none (grades never change)"}
 HEADLINE = ("resource_downgrades_per_week", "high_risk_resource_downgrades_per_week", "g1_in_target", "g2_in_target",
             "g1_response_p90", "max_pending", "neighbourhood_hours_lost_per_week", "overtime_hours_per_week",
@@ -72,6 +73,7 @@ class Controls:
     units: dict[str, int] = field(default_factory=dict)      # response shift -> units (empty: unchanged)
     handlers: dict[str, int] = field(default_factory=dict)   # call-handler shift -> staff
     late_start: str | None = None                             # "HH:MM": move the late response shift
+    pattern: str | None = None                                # a team pattern from scenarios/patterns/ instead
     policy: str = "resource_led"
     borrow: bool = True                                       # risk-led: borrow neighbourhood officers
     demand: float = 1.0
@@ -99,6 +101,10 @@ PRESETS: dict[str, tuple[str, Controls]] = {
         "their risk deserves, with nobody borrowed - who waits longer?",
         Controls(policy="risk_led", borrow=False)),
 }
+
+
+def patterns() -> list[str]:
+    return sorted(p.stem for p in PATTERNS.glob("*.toml"))
 
 
 def base_scenario(path: str | Path | None = None) -> Scenario:
@@ -149,6 +155,15 @@ def build(c: Controls, base: Scenario) -> tuple[Scenario, Scenario]:
     run = [f"run.days={int(c.days)}"] + ([f"run.seed={int(c.seed)}"] if c.seed is not None else [])
     baseline = with_overrides(base, run)
     sets = list(run)
+    start = base
+    if c.pattern is not None:
+        if c.units or c.late_start is not None:
+            raise ControlError(f"pattern: {c.pattern!r} replaces the response shifts; leave units per shift and the "
+                               "late shift's start as they are")
+        if c.pattern not in patterns():
+            raise ControlError(f"pattern: {c.pattern!r}; expected one of {', '.join(patterns()) or 'none found'}")
+        # the pattern's response rota on this force (whatever scenario the app started from)
+        start = base.model_copy(update={"response": load_scenario(PATTERNS / f"{c.pattern}.toml").response})
     for name, n in c.units.items():
         if name not in base.response.shifts:
             raise ControlError(f"units: no response shift named {name!r}; expected one of {', '.join(base.response.shifts)}")
@@ -169,7 +184,7 @@ def build(c: Controls, base: Scenario) -> tuple[Scenario, Scenario]:
         sets.append(f"policy.risk_led.escalation.enabled={'true' if c.borrow else 'false'}")
     if c.demand != 1.0:
         sets.append(f"demand.multiplier={float(c.demand)!r}")
-    variant = with_overrides(base, sets)
+    variant = with_overrides(start, sets)
     if c.surge is not None:
         data = variant.to_dict()
         data["demand"]["surges"] = list(data["demand"].get("surges", [])) + surges(variant, c.surge)

@@ -5,6 +5,13 @@ from sim.app import whatif as w
 from sim.app.ui import base, ci, diff, diff_ci, fmt, page
 from sim.scenario import DAYS, ScenarioError
 
+
+
+def _heads(n) -> int:
+    """A shift's head-count as one number (the most, when it varies by day)."""
+    return n if isinstance(n, int) else max(n)
+
+
 page("What-if: change the force, same callers")
 s = base()
 names = ["Custom", *w.PRESETS]
@@ -19,18 +26,17 @@ with st.expander("Change the force", expanded=st.session_state.get("wi_result") 
     left, mid, right = st.columns(3)
     with left:
         st.markdown("**Response units per shift**")
-        units = {n: st.number_input(f"{n} ({sh.start}, {sh.hours:g} h)", 0, 300,
-                                    int(c.units.get(n, _u if isinstance((_u := sh.units), int) else max(_u))),
-                                    key=k + "u_" + n) for n, sh in s.response.shifts.items()} \
-            if s.response.shifts else {}
+        units = {n: st.number_input(f"{n} ({sh.start}, {sh.hours:g} h)", 0, 300, int(c.units.get(n, _heads(sh.units))),
+                                    key=k + "u_" + n) for n, sh in s.response.shifts.items()}
+        rota = st.selectbox("Response rota", ["weekly template (above)", *w.patterns()], key=k + "rota",
+                            help="a team pattern from scenarios/patterns/ replaces the shifts above")
         late = st.text_input("Late shift starts at (HH:MM)", c.late_start or
                              (s.response.shifts["late"].start if "late" in s.response.shifts else ""), key=k + "late")
     with mid:
         st.markdown("**Call handlers per shift**")
         handlers = {n: st.number_input(f"{n} ({sh.start}, {sh.hours:g} h)", 0, 100,
-                                       int(c.handlers.get(n, _h if isinstance((_h := sh.staff), int) else max(_h))),
-                                       key=k + "h_" + n) for n, sh in s.call_handling.shifts.items()} \
-            if s.call_handling.shifts else {}
+                                       int(c.handlers.get(n, _heads(sh.staff))), key=k + "h_" + n)
+                    for n, sh in s.call_handling.shifts.items()}
         policy = st.selectbox("Controller (downgrade policy)", list(w.POLICIES), list(w.POLICIES).index(c.policy),
                               format_func=w.POLICIES.get, key=k + "policy")
         borrow = st.checkbox("Risk-led borrows officers", c.borrow, key=k + "borrow",
@@ -51,12 +57,13 @@ with st.expander("Change the force", expanded=st.session_state.get("wi_result") 
 
 if go:
     default_late = s.response.shifts["late"].start if "late" in s.response.shifts else ""
+    pattern = None if rota.startswith("weekly") else rota
     controls = w.Controls(
-        units={n: v for n, v in units.items() if v != (sh.units if isinstance((sh := s.response.shifts[n]).units, int)
-                                                         else max(sh.units)) or n in c.units},
-        handlers={n: v for n, v in handlers.items()
-                  if v != (sh.staff if isinstance((sh := s.call_handling.shifts[n]).staff, int) else max(sh.staff))},
-        late_start=late.strip() if late.strip() and late.strip() != default_late else None,
+        pattern=pattern,
+        units={} if pattern else {n: v for n, v in units.items() if v != _heads(s.response.shifts[n].units)
+                                  or n in c.units},
+        handlers={n: v for n, v in handlers.items() if v != _heads(s.call_handling.shifts[n].staff)},
+        late_start=late.strip() if late.strip() and late.strip() != default_late and not pattern else None,
         policy=policy, borrow=borrow, demand=demand,
         surge=w.Surge(day, int(hour), int(hours), float(pct)) if surge_on else None, days=int(days), reps=int(reps))
     bar = out.progress(0.0, text="running the baseline and the what-if on the same callers…")
