@@ -72,6 +72,15 @@ class Callers:
     retry_to_999: np.ndarray
     retry_delay: np.ndarray
     retry_patience: np.ndarray
+    u_assess: np.ndarray      # the uniform the grade was drawn with (re-used when grading is rushed)
+    u_appointment: np.ndarray  # the first cancellation draw of this caller's appointment
+    # issue 15, drawn only when the scenario's [assessment] uses them (None otherwise)
+    vulnerable: np.ndarray | None = None      # vulnerable or repeat victim (incidents only)
+    u_identify: np.ndarray | None = None      # identified at first contact when below the probability
+    u_supervise: np.ndarray | None = None     # sent for supervisor review when below the share
+    u_sup_accuracy: np.ndarray | None = None  # the review finds the true risk when below the accuracy
+    sup_delay: np.ndarray | None = None       # grading to review request, minutes
+    sup_minutes: np.ndarray | None = None     # the review's length, minutes
 
     def __len__(self) -> int:
         return int(self.arrival.size)
@@ -125,7 +134,7 @@ def _needs(s: Scenario, name: str, code: int, ch, times: np.ndarray, streams: St
     true_risk = _choice(rs("risk"), risk_probs, n).astype(np.int8)
 
     matrix = s.thrive.matrix()
-    u = rs("assessment").random(n)
+    u_assess = u = rs("assessment").random(n)
     if grades is not None:
         true_risk = np.asarray(grades, dtype=np.int8)
     assessed = true_risk.copy()
@@ -196,10 +205,31 @@ def _needs(s: Scenario, name: str, code: int, ch, times: np.ndarray, streams: St
         retry_to_999=ur[1] < ch.retry.to_999,
         retry_delay=ch.retry.delay.sample(rs("retry.delay"), n),
         retry_patience=retry_patience,
+        u_assess=u_assess,
+        u_appointment=rs("appointment.cancel").random(n),
+        **_assessment_needs(s, rs, true_risk, category, n),
     )
+
+
+def _assessment_needs(s: Scenario, rs, true_risk: np.ndarray, category: np.ndarray, n: int) -> dict:
+    """Per-caller draws of issue 15's mechanisms, each from its own stream (so callers are the
+    same whichever mechanisms a scenario turns on), only for the mechanisms in use."""
+    a = s.assessment
+    out: dict[str, np.ndarray] = {}
+    if a.vulnerability.enabled:
+        cats = s.thrive.category_names()
+        share = np.array([a.vulnerability.share.get(c, 0.0) for c in cats])
+        out["vulnerable"] = (rs("vulnerable").random(n) < share[category]) & (true_risk > 0)
+        out["u_identify"] = rs("identify").random(n)
+    if a.supervision.enabled:
+        out["u_supervise"] = rs("supervise").random(n)
+        out["u_sup_accuracy"] = rs("supervise.accuracy").random(n)
+        out["sup_delay"] = a.supervision.delay.sample(rs("supervise.delay"), n)
+        out["sup_minutes"] = a.supervision.review_minutes.sample(rs("supervise.minutes"), n)
+    return out
 
 
 def _empty() -> Callers:
     kinds = {"channel": np.int8, "true_risk": np.int8, "assessed": np.int8, "category": np.int16,
              "area": np.int8, "units_needed": np.int8, "arrest": bool, "retries": bool, "retry_to_999": bool}
-    return Callers(**{f.name: np.zeros(0, dtype=kinds.get(f.name, float)) for f in fields(Callers)})
+    return Callers(**{f.name: np.zeros(0, dtype=kinds.get(f.name, float)) for f in fields(Callers) if f.default is not None})

@@ -13,7 +13,10 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
+
+from .lazy import LazyModule
+
+pd = LazyModule("pandas")   # loaded when a log is framed, not when the CLI imports the model
 
 CHANNEL_NAMES = ("999", "101")
 GRADE_NAMES = ("none", "G1", "G2", "G3", "G4")
@@ -21,13 +24,18 @@ OUTCOMES = ("abandoned", "no_incident", "resolved_without_deployment", "attended
 ABANDONED, NO_INCIDENT, RESOLVED, ATTENDED, APPOINTMENT_KEPT, OPEN = range(6)
 ACTIVITIES = ("incident", "custody", "admin", "non_incident", "borrowed")
 POOLS = ("response", "neighbourhood", "call_handling")
-REASONS = ("resource", "reassessment")
+REASONS = ("resource", "reassessment", "supervision", "escalation")
+# appointment_changes.kind: re-booked after a cancellation, or escalated (re-booking cap reached)
+APPOINTMENT_CHANGES = ("rebooked", "escalated")
 
 _FLOAT_COLS = ("arrival", "answered", "abandoned", "graded", "handled", "first_dispatch", "first_on_scene",
                "cleared", "appointment")
 _INT_COLS = {"caller": np.int32, "channel": np.int8, "retry_of": np.int32, "true_risk": np.int8,
              "initial_grade": np.int8, "final_grade": np.int8, "category": np.int16, "area": np.int8,
-             "units_needed": np.int8, "units_sent": np.int16, "diverted": np.int16, "outcome": np.int8}
+             "units_needed": np.int8, "units_sent": np.int16, "diverted": np.int16, "outcome": np.int8,
+             # issue 15: -1 where not modelled; vulnerable is a fact of the caller, identified of the
+             # grading (1 identified at first contact, 0 missed)
+             "vulnerable": np.int8, "identified": np.int8}
 
 
 class CallColumns:
@@ -114,6 +122,19 @@ class Columns:
                              np.zeros(0, dtypes[self.spec[k]]) for k, v in self.data.items()}, copy=False)
 
 
+def _reviews() -> Columns:
+    """Supervisor reviews (issue 15): asked for at ``requested``; ``reviewed`` NaN when no
+    supervisor took it in time; the grade held before and the grade the supervisor recorded;
+    ``applied`` 1 when the response changed (an incident not yet attended was re-graded)."""
+    return Columns({"incident": "i", "requested": "d", "reviewed": "d", "before": "b", "after": "b", "applied": "b"})
+
+
+def _appointment_changes() -> Columns:
+    """Appointments cancelled at their time because no unit was free: ``new`` is the re-booked
+    slot (NaN when escalated instead), ``kind`` indexes APPOINTMENT_CHANGES."""
+    return Columns({"incident": "i", "time": "d", "old": "d", "new": "d", "kind": "b"})
+
+
 @dataclass
 class Recorder:
     """Mutable log the model writes to during a run."""
@@ -128,6 +149,8 @@ class Recorder:
     # one row per rostered shift instance: how many were rostered and how many were on duty
     rosters: Columns = field(default_factory=lambda: Columns(
         {"pool": "b", "start": "d", "end": "d", "rostered": "i", "on_duty": "i"}))
+    reviews: Columns = field(default_factory=_reviews)
+    appointment_changes: Columns = field(default_factory=_appointment_changes)
 
 
 @dataclass(frozen=True)
@@ -141,6 +164,8 @@ class EventLog:
     meta: dict
     rosters: pd.DataFrame = field(default_factory=lambda: Columns(
         {"pool": "b", "start": "d", "end": "d", "rostered": "i", "on_duty": "i"}).frame())
+    reviews: pd.DataFrame = field(default_factory=lambda: _reviews().frame())
+    appointment_changes: pd.DataFrame = field(default_factory=lambda: _appointment_changes().frame())
 
     @cached_property
     def in_window(self) -> np.ndarray:
@@ -157,8 +182,8 @@ class EventLog:
         return float(self.meta["horizon_minutes"])
 
     def write_parquet(self, folder: Path, temp_suffix: str = "") -> list[Path]:
-        """Write the public event tables (calls, grade changes, unit shifts, rosters); returns
-        the paths written."""
+        """Write the public event tables (calls, grade changes, unit shifts, rosters, supervisor
+        reviews, appointment changes); returns the paths written."""
         calls = self.calls.copy()
         calls["channel"] = pd.Categorical.from_codes(calls["channel"], CHANNEL_NAMES)
         for c in ("true_risk", "initial_grade", "final_grade"):
@@ -174,8 +199,14 @@ class EventLog:
         shifts["pool"] = pd.Categorical.from_codes(shifts["pool"], POOLS)
         rosters = self.rosters.copy()
         rosters["pool"] = pd.Categorical.from_codes(rosters["pool"], POOLS)
+        changes = self.appointment_changes.copy()
+        changes["kind"] = pd.Categorical.from_codes(changes["kind"], APPOINTMENT_CHANGES)
+        reviews = self.reviews.copy()
+        for c in ("before", "after"):
+            reviews[c] = _grade_labels(reviews[c])
         out = []
-        for name, df in (("calls", calls), ("grade_changes", gc), ("unit_shifts", shifts), ("rosters", rosters)):
+        for name, df in (("calls", calls), ("grade_changes", gc), ("unit_shifts", shifts), ("rosters", rosters),
+                         ("reviews", reviews), ("appointment_changes", changes)):
             path = folder / f"{name}.parquet{temp_suffix}"
             df.to_parquet(path, index=False)
             out.append(path)
@@ -201,4 +232,4 @@ def finish(rec: Recorder, meta: dict) -> EventLog:
     shifts["shift"] = pd.Categorical.from_codes(shifts["shift"].to_numpy(), meta["shift_names"])
     shifts["team"] = pd.Categorical.from_codes(shifts["team"].to_numpy(), meta["team_names"])  # -1: a weekly template
     return EventLog(rec.calls.frame(), gc, rec.pending.frame(), shifts, rec.activities.frame(), meta,
-                    rec.rosters.frame())
+                    rec.rosters.frame(), rec.reviews.frame(), rec.appointment_changes.frame())

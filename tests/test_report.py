@@ -19,10 +19,10 @@ from sim.report import load_folder, parse_settings, write_report
 from conftest import small
 
 RUN_FIGURES = ("1-demand-capacity", "2-downgrades-heatmap", "3-response-standards", "4-pending-week",
-               "5-utilisation-overtime", "6-call-handling")
+               "5-utilisation-overtime", "6-call-handling", "8-first-recommendation")
 COMPARE_FIGURES = ("1-demand-capacity", "2-downgrades-heatmap", "3a-response-by-initial-grade",
                    "3b-response-by-true-risk", "4-pending-week", "5-utilisation-overtime", "6-call-handling",
-                   "7-paired-differences")
+                   "7-paired-differences", "8-first-recommendation")
 SWEEP_FIGURES = ("1-sweep-recommendation", "2-sweep-kpis", "3-sweep-downgrades-by-hour", "4-sweep-pending")
 SOURCE = """# a small scenario for the report tests
 [meta]
@@ -144,7 +144,7 @@ def test_compare_and_sweep_reports(folders, reports):
     _check_html(reports["sweep"])
     text = reports["sweep"].read_text()
     # day=3, night=2 is the cheapest point meeting the (generous) thresholds
-    assert "cheapest point that meets HMIC" in text and "day.units = 3, night.units = 2" in text
+    assert "cheapest point that meets HMIC" in text and "units on the day shift = 3, units on the night shift = 2" in text
     assert 'class="cheapest"' in text
 
 
