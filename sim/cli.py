@@ -50,6 +50,15 @@ def _formats(text: str) -> tuple[str, ...]:
     return out
 
 
+def _event_formats(text: str):
+    """--events [parquet|csv|parquet,csv]: True stands for Parquet alone (as before CSV existed)."""
+    out = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
+    if not out or any(f not in ("parquet", "csv") for f in out):
+        raise argparse.ArgumentTypeError(f"expected parquet, csv or parquet,csv, got {text!r} "
+                                         "(a scenario file goes before --events)")
+    return True if out == ("parquet",) else ",".join(out)
+
+
 def _title(text: str) -> str:
     if not text.strip() or len(text) > 200 or any(not ch.isprintable() for ch in text):
         raise argparse.ArgumentTypeError(f"expected a printable title of 1-200 characters, got {text!r}")
@@ -456,8 +465,9 @@ def build_parser() -> argparse.ArgumentParser:
     overrides(run)
     execution(run, 1)
     drawing(run)
-    run.add_argument("--events", action="store_true",
-                     help="also write the event log (calls.parquet, grade_changes.parquet; per replication under events/)")
+    run.add_argument("--events", nargs="?", const=True, default=False, type=_event_formats, metavar="FORMAT",
+                     help="also write the event log (calls, grade_changes, unit_shifts, rosters; per replication "
+                          "under events/) as parquet (the default), csv, or parquet,csv")
     run.add_argument("--precision", type=_share_above_zero, metavar="H",
                      help="add replications until the 95%% CI half-width of each --kpi is within H x its mean")
     run.add_argument("--kpi", action="append", metavar="NAME", help="KPI the precision target applies to (repeatable)")

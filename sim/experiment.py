@@ -51,6 +51,7 @@ class Task:
     seed: int
     replication: int
     events_dir: str | None = None
+    events_formats: tuple = ("parquet",)
 
 
 def run_task(task: Task) -> dict:
@@ -65,17 +66,24 @@ def run_task(task: Task) -> dict:
         profiles = compute_profiles(log)
         downgrades = downgrade_audit(log)
         if task.events_dir:
-            _write_events(log, Path(task.events_dir))
+            _write_events(log, Path(task.events_dir), task.events_formats)
         return {**base, "ok": True, "kpis": kpis, "profiles": profiles, "downgrades": downgrades,
                 "calls": int(len(log.calls)), "wall_s": time.perf_counter() - t0}
     except Exception:  # noqa: BLE001 - reported to the user with what is needed to rerun it
         return {**base, "ok": False, "error": traceback.format_exc()}
 
 
-def _write_events(log, folder: Path) -> None:
+def event_formats(events) -> tuple[str, ...]:
+    """Plan.events as formats: True (or "parquet") Parquet, "csv" CSV, "parquet,csv" both."""
+    if not events:
+        return ()
+    return ("parquet",) if events is True else tuple(str(events).split(","))
+
+
+def _write_events(log, folder: Path, formats=("parquet",)) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     suffix = f".tmp-{os.getpid()}"
-    for tmp in log.write_parquet(folder, temp_suffix=suffix):
+    for tmp in log.write_events(folder, formats, temp_suffix=suffix):
         os.replace(tmp, tmp.with_name(tmp.name.removesuffix(suffix)))
 
 
@@ -200,7 +208,7 @@ class Plan:
     seed: int
     first_rep: int = 0
     reps: int = 1
-    events: bool = False
+    events: bool | str = False      # True or "parquet", "csv", "parquet,csv": the event log's formats
     precision: float | None = None
     precision_kpis: list[str] = field(default_factory=list)
     max_reps: int = 100
@@ -239,7 +247,8 @@ class Runner:
                 if saved is not None:
                     self.results[(arm, rep)] = saved
                 else:
-                    todo.append(Task(arm, self.scenarios[arm], self.plan.seed, rep, self._events_dir(arm, rep)))
+                    todo.append(Task(arm, self.scenarios[arm], self.plan.seed, rep, self._events_dir(arm, rep),
+                                     event_formats(self.plan.events)))
         if not todo:
             return
         t0 = time.perf_counter()
