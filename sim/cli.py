@@ -211,15 +211,13 @@ def cmd_run(args) -> int:
 
 
 def _complete_without_report(folder: Path) -> bool:
-    import json
+    from .folders import read_json, read_plan
 
     manifest = folder / "manifest.json"
     if not manifest.exists() or (folder / "report.html").exists():
         return False
-    try:
-        return not json.loads(manifest.read_text()).get("failed_replications")
-    except ValueError:
-        return False
+    read_plan(folder)   # a damaged plan.json is said to be damaged, whatever else is missing
+    return not read_json(manifest).get("failed_replications")
 
 
 def _report_failures(result) -> int:
@@ -353,6 +351,7 @@ def cmd_warmup(args) -> int:
     import json
 
     from . import warmup
+    from .folders import json_text
     from .executors import make_executor
 
     path, scenario = _load(args)
@@ -373,7 +372,7 @@ def cmd_warmup(args) -> int:
     warmup.plot(table, suggestions, chosen, out / "warmup.png",
                 f"{scenario.meta.name}: Welch's method over {args.reps} replications")
     experiment.atomic_write(out / "warmup.csv", table.to_csv(index=False))
-    experiment.atomic_write(out / "manifest.json", json.dumps({
+    experiment.atomic_write(out / "manifest.json", json_text({
         "version": __version__, "scenario": scenario.meta.name, "seed": scenario.run.seed,
         "replications": args.reps, "days": scenario.run.days, "suggested_warmup_days": chosen,
         "by_series": suggestions, "command": _command_line()}, indent=2) + "\n")
@@ -444,6 +443,9 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("--days", type=float, help="measured days (overrides run.days)")
         q.add_argument("--warmup-days", type=float, help="warm-up days discarded before measuring")
         q.add_argument("--seed", type=_at_least(0), help="random seed (overrides run.seed)")
+        q.add_argument("--base-root", action="append", metavar="DIR",
+                       help="a folder base files may also come from (by default: the scenario's own folder, the "
+                            "nearest enclosing 'scenarios' folder and the shipped scenarios/) (repeatable)")
 
     def execution(q, reps_default):
         q.add_argument("--reps", type=_at_least(1), default=reps_default, help=f"replications (default {reps_default})")
@@ -528,6 +530,8 @@ def main(argv: list[str] | None = None) -> int:
     import signal
 
     args = build_parser().parse_args(argv)
+    from . import scenario as scenario_module
+    scenario_module.BASE_ROOTS[:] = [Path(d) for d in getattr(args, "base_root", None) or []]
     try:
         signal.signal(signal.SIGTERM, _on_sigterm)
     except ValueError:   # pragma: no cover - not the main thread (e.g. called from a test thread)
