@@ -16,16 +16,48 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__, experiment, validation
+from . import __version__
+from .errors import FolderError
 from .executors import ExecutorError
-from .experiment import FolderError
-from .plan.cli import register as register_plan
+from .data.cli import register as register_data
+from .app.cli import register as register_app
+from .labels import unsigned_zero
+from .lazy import LazyModule
 from .recommendations import compare_lines
-from .figures import unsigned_zero
 from .limits import check_size
-from .report import write_report
+from .plan.cli import register as register_plan
 from .rota_text import rota_summary
 from .scenario import _NO_VALUE, CHANNELS, DAYS, ScenarioError, Scenario, layer_files, load_scenario
+
+# imported on first use: --help and check need none of pandas, pyarrow, scipy, matplotlib, dask
+experiment = LazyModule("sim.experiment")
+validation = LazyModule("sim.validation")
+
+
+def write_report(folder, args=None):
+    """The report and figures, in the formats and with the title asked on the command line."""
+    from .report import write_report as write
+    return write(folder, getattr(args, "figures", None) or ("png",), getattr(args, "title", None))
+
+
+FIGURE_FORMATS = ("png", "svg", "pdf")
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    """--figures png,svg,pdf: the formats figures/ gets (the report embeds the PNGs either way)."""
+    out = tuple(dict.fromkeys(f.strip().lower().lstrip(".") for f in text.split(",") if f.strip()))
+    bad = [f for f in out if f not in FIGURE_FORMATS]
+    if not out or bad:
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list of {', '.join(FIGURE_FORMATS)}, "
+                                         f"got {text!r}")
+    return out
+
+
+def _title(text: str) -> str:
+    if not text.strip() or len(text) > 200 or any(not ch.isprintable() for ch in text):
+        raise argparse.ArgumentTypeError(f"expected a printable title of 1-200 characters, got {text!r}")
+    return text
+
 
 DEFAULT_SCENARIO = "scenarios/nottinghamshire-2016.toml"
 EXIT_BAD_INPUT = 2
@@ -122,7 +154,7 @@ def _guard(args, scenarios: list[Scenario], tasks: int) -> None:
 
 def _finish(result, args, print_summary) -> int:
     """What every run, compare and sweep ends with: the report, the printout, failures."""
-    report = write_report(result.folder)
+    report = write_report(result.folder, args)
     if not args.quiet:
         print_summary(result)
         print(f"report: {report}")
@@ -134,7 +166,7 @@ def _finish(result, args, print_summary) -> int:
     return _report_failures(result)
 
 
-_RESUME_ONLY = ("jobs", "dask", "quiet", "resume")
+_RESUME_ONLY = ("jobs", "dask", "quiet", "resume", "figures", "title")
 
 
 def cmd_run(args) -> int:
@@ -143,11 +175,11 @@ def cmd_run(args) -> int:
                  if k not in _RESUME_ONLY + ("command", "func") and v not in (None, False, [], RUN_DEFAULTS.get(k))]
         if given:
             raise FolderError(f"--resume {args.resume}: the plan saved in the folder is used; "
-                              f"only --jobs, --dask and --quiet apply (not {', '.join(given)})")
+                              f"only --jobs, --dask, --quiet, --figures and --title apply (not {', '.join(given)})")
         folder = Path(args.resume)
         _running["folder"] = folder
         if _complete_without_report(folder):   # interrupted while drawing: only the report is missing
-            report = write_report(folder)
+            report = write_report(folder, args)
             if not args.quiet:
                 print(f"{folder}: every replication was already done; report written: {report}")
             return 0
@@ -249,8 +281,12 @@ def cmd_compare(args) -> int:
 def _renamed(s: Scenario, changes: list[str] | None) -> Scenario:
     if not changes:
         return s
+    from .labels import change_phrase
+
     name = f"{s.meta.name} with {', '.join(changes)}"
-    return experiment.with_overrides(s, [f"meta.name={_toml_string(name)}"])
+    said = f"{s.meta.description or s.meta.name}, with {', '.join(change_phrase(c) for c in changes)}"
+    return experiment.with_overrides(s, [f"meta.name={_toml_string(name)}",
+                                         f"meta.description={_toml_string(said)}"])
 
 
 def _toml_string(text: str) -> str:
@@ -303,7 +339,7 @@ def cmd_report(args) -> int:
         if not Path(folder).is_dir():
             raise FolderError(f"{folder}: no such folder")
         try:
-            print(write_report(Path(folder)))
+            print(write_report(Path(folder), args))
         except FileNotFoundError as exc:
             raise FolderError(f"{folder}: not a complete results folder ({exc})") from None
     return 0
@@ -414,10 +450,17 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("--allow-large", action="store_true",
                        help="run even beyond the size limits (memory, calls per replication, replications in all)")
 
+    def drawing(q):
+        q.add_argument("--figures", type=_formats, metavar="FORMATS", default=("png",),
+                       help="figure files to write: a comma-separated list of png, svg, pdf (default png)")
+        q.add_argument("--title", type=_title, help="a title for every figure (e.g. for a paper), "
+                                                    "in place of the figures' own headings")
+
     run = sub.add_parser("run", help="run a scenario (one or more replications) and write a results folder")
     run.add_argument("scenario", nargs="?", help=f"scenario TOML file (default {DEFAULT_SCENARIO})")
     overrides(run)
     execution(run, 1)
+    drawing(run)
     run.add_argument("--events", action="store_true",
                      help="also write the event log (calls.parquet, grade_changes.parquet; per replication under events/)")
     run.add_argument("--precision", type=_share_above_zero, metavar="H",
@@ -435,6 +478,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--set-a", action="append", metavar="KEY=VALUE", help="override a field of A only (repeatable)")
     cmp_.add_argument("--set-b", action="append", metavar="KEY=VALUE", help="override a field of B only (repeatable)")
     execution(cmp_, 10)
+    drawing(cmp_)
     cmp_.set_defaults(func=cmd_compare)
 
     sw = sub.add_parser("sweep", help="run a grid of parameter values, each with R replications")
@@ -443,6 +487,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="a dotted key and its values (repeatable: the full grid is run)")
     overrides(sw)
     execution(sw, 5)
+    drawing(sw)
     sw.set_defaults(func=cmd_sweep)
 
     wu = sub.add_parser("warmup", help="suggest a warm-up length with Welch's method (plots the running means)")
@@ -453,6 +498,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser("report", help="draw the figures and report.html again from saved results (nothing is re-run)")
     rep.add_argument("folders", nargs="+", metavar="DIR", help="results folder(s) of run, compare or sweep")
+    drawing(rep)
     rep.set_defaults(func=cmd_report)
 
     check = sub.add_parser("check", help="validate a scenario and print what it resolves to")
@@ -462,6 +508,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     validation.register(sub)
     register_plan(sub)
+    register_data(sub)
+    register_app(sub)
     return p
 
 

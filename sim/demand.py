@@ -96,6 +96,9 @@ def _choice(rng: np.random.Generator, probs: np.ndarray, n: int) -> np.ndarray:
 def draw_callers(s: Scenario, streams: Streams) -> Callers:
     """All callers of the run in arrival order. Each channel's needs are drawn in one batch
     and scattered into place, so only one channel's temporaries exist at a time."""
+    if s.demand.trace is not None:
+        from .data.trace import trace_callers   # observed arrivals replayed (the back-test's demand)
+        return trace_callers(s, streams)
     horizon = horizon_minutes(s)
     n_hours = int(np.ceil(horizon / 60.0))
     times = {}
@@ -121,7 +124,10 @@ def draw_callers(s: Scenario, streams: Streams) -> Callers:
     return Callers(**out)
 
 
-def _needs(s: Scenario, name: str, code: int, ch, times: np.ndarray, streams: Streams) -> dict:
+def _needs(s: Scenario, name: str, code: int, ch, times: np.ndarray, streams: Streams,
+           grades: np.ndarray | None = None) -> dict:
+    """One channel's callers' needs; ``grades`` (codes 1..4) are observed grades of a trace,
+    taken as both the true risk and the grade recorded (an extract holds no other)."""
     n = times.size
     rs = lambda need: streams(f"{name}.{need}")  # noqa: E731 - one stream per channel and need
     risk_probs = np.array([ch.risk.get(r, 0.0) for r in ("none",) + GRADES])
@@ -129,8 +135,12 @@ def _needs(s: Scenario, name: str, code: int, ch, times: np.ndarray, streams: St
 
     matrix = s.thrive.matrix()
     u_assess = u = rs("assessment").random(n)
+    if grades is not None:
+        true_risk = np.asarray(grades, dtype=np.int8)
     assessed = true_risk.copy()
     for g in range(1, 5):
+        if grades is not None:
+            break
         m = true_risk == g
         cdf = np.cumsum(matrix[g - 1])
         cdf[-1] = 1.0

@@ -28,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
+from .errors import FolderError  # noqa: F401 - re-exported (sim.experiment.FolderError)
 from .audit import COLUMNS as AUDIT_COLUMNS, downgrade_audit
 from .executors import SerialExecutor, make_executor
 from .kpis import KPIS, compute_kpis
@@ -415,10 +416,6 @@ def execute(plan: Plan, scenarios: dict[str, Scenario], out: Path | None = None,
 
 
 # ---------------------------------------------------------------------------- folders
-class FolderError(Exception):
-    """An output folder that cannot be used (exists already, or is not a resumable run)."""
-
-
 def _start_folder(root: Path, plan: Plan, scenarios: dict[str, Scenario],
                   sources: dict[str, list[Path]] | None = None) -> None:
     import tomli_w

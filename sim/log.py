@@ -13,7 +13,10 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
+
+from .lazy import LazyModule
+
+pd = LazyModule("pandas")   # loaded when a log is framed, not when the CLI imports the model
 
 CHANNEL_NAMES = ("999", "101")
 GRADE_NAMES = ("none", "G1", "G2", "G3", "G4")

@@ -33,6 +33,7 @@ from .experiment import FEW_REPS, FolderError
 from . import figures as F
 from . import figures_assessment as FA
 from .figures import ArmView, Fig, fmt_kpi, plural
+from .labels import scenario_label
 
 # ---------------------------------------------------------------------------- KPIs shown
 # (kpi, name a reader uses, what it means)
@@ -68,7 +69,7 @@ NAMES["high_risk_resource_downgrades"] = "High-risk resource downgrades"
 SWEEP_COLUMNS = ("resource_downgrades_per_week", "g1_in_target", "g2_in_target", "meets_recommendation",
                  "g1_response_p90", "pending_at_0700_mean", "unit_utilisation", "overtime_hours",
                  "neighbourhood_hours_lost")
-FIGURE_NAMES = re.compile(r"^\d+[a-z]?-[a-z0-9-]+\.png$")
+FIGURE_NAMES = re.compile(r"^\d+[a-z]?-[a-z0-9-]+\.(png|svg|pdf)$")
 
 
 # ---------------------------------------------------------------------------- reading a folder
@@ -188,41 +189,68 @@ def cheapest_point(f: Folder) -> int | None:
     return min(ok, key=cost)
 
 
-def build_figures(f: Folder) -> list[Fig]:
+def build_figures(f: Folder, formats=("png",), title: str | None = None) -> list[Fig]:
+    """Every figure of the folder, drawn (in parallel processes where cores allow)."""
+    return F.draw_all(figure_jobs(f), formats, title, subtitle=figure_subtitle(f))
+
+
+def human_labels(f: Folder) -> list[str]:
+    """The arms as a reader knows them: each scenario's description (else its name); two arms
+    described alike (one file and a --set change of it) keep their names, which say the change."""
+    out = [scenario_label(a.scenario, a.label) for a in f.arms]
+    if len(set(out)) < len(out):
+        out = [a.label for a in f.arms]
+    if f.kind == "compare" and len(out) == 2 and len(out[1]) > len(out[0]) and out[1].startswith(out[0]):
+        out[1] = "A" + out[1][len(out[0]):]   # B is A changed: "A, with units on the late shift = 12"
+    return out
+
+
+def figure_subtitle(f: Folder) -> str:
+    """The line under every figure's heading naming what was simulated (a sweep's points are
+    named in its panels)."""
+    if f.kind == "run":
+        return F._short(human_labels(f)[0], 90)
+    if f.kind == "compare":
+        la, lb = human_labels(f)[:2]
+        return f"A: {F._short(la, 42)}   B: {F._short(lb, 42)}"
+    return ""
+
+
+def figure_jobs(f: Folder) -> list[F.Job]:
     arms = f.arms
     if f.kind == "run":
         a = arms[0]
         return [
-            F.render(F.fig_demand_capacity, arms),
-            F.render(F.fig_downgrades, arms),
-            F.render(F.fig_response, [("by initial grade", a, "response_by_initial_grade", F.ARM_COLOURS[0], "-"),
+            F.Job(F.fig_demand_capacity, arms),
+            F.Job(F.fig_downgrades, arms),
+            F.Job(F.fig_response, [("by initial grade", a, "response_by_initial_grade", F.ARM_COLOURS[0], "-"),
                                       ("by true risk", a, "response_by_true_risk", F.ARM_COLOURS[1], "--")],
                      "3-response-standards", "Response against standards: by initial grade and by true risk",
                      "both"),
-            F.render(F.fig_pending, arms),
-            F.render(F.fig_utilisation, arms),
-            F.render(F.fig_call_handling, arms),
-            F.render(FA.fig_first_recommendation, arms),
+            F.Job(F.fig_pending, arms),
+            F.Job(F.fig_utilisation, arms),
+            F.Job(F.fig_call_handling, arms),
+            F.Job(FA.fig_first_recommendation, arms),
         ]
     if f.kind == "compare":
         a, b = arms[0], arms[1]
-        la, lb = f"A: {a.label}", f"B: {b.label}"
+        la, lb = (f"{ab}: {text}" for ab, text in zip("AB", human_labels(f)))
         named = [ArmView(x.name, lab, x.profiles, x.kpis, x.scenario, x.values) for x, lab in ((a, la), (b, lb))]
         return [
-            F.render(F.fig_demand_capacity, named),
-            F.render(F.fig_downgrades, named),
-            F.render(F.fig_response, [(la, a, "response_by_initial_grade", F.ARM_COLOURS[0], "-"),
+            F.Job(F.fig_demand_capacity, named),
+            F.Job(F.fig_downgrades, named),
+            F.Job(F.fig_response, [(la, a, "response_by_initial_grade", F.ARM_COLOURS[0], "-"),
                                       (lb, b, "response_by_initial_grade", F.ARM_COLOURS[1], "-")],
                      "3a-response-by-initial-grade", "Response against standards, by initial grade: A against B",
                      "initial"),
-            F.render(F.fig_response, [(la, a, "response_by_true_risk", F.ARM_COLOURS[0], "-"),
+            F.Job(F.fig_response, [(la, a, "response_by_true_risk", F.ARM_COLOURS[0], "-"),
                                       (lb, b, "response_by_true_risk", F.ARM_COLOURS[1], "-")],
                      "3b-response-by-true-risk", "Response against standards, by true risk: A against B", "true"),
-            F.render(F.fig_pending, named),
-            F.render(F.fig_utilisation, named),
-            F.render(F.fig_call_handling, named),
-            F.render(F.fig_forest, f.comparison, a.label, b.label, _forest_names()),
-            F.render(FA.fig_first_recommendation, named),
+            F.Job(F.fig_pending, named),
+            F.Job(F.fig_utilisation, named),
+            F.Job(F.fig_call_handling, named),
+            F.Job(F.fig_forest, f.comparison, la[3:], lb[3:], _forest_names(), own_heading=True),
+            F.Job(FA.fig_first_recommendation, named),
         ]
     # sweep
     points = [ArmView(p.name, _point_label(p, f.keys), p.profiles, p.kpis, p.scenario, p.values) for p in arms]
@@ -270,14 +298,14 @@ def build_figures(f: Folder) -> list[Fig]:
     cap_rec = _sweep_caption(f, points, cheap, rec)
     key_text = ", ".join(f.keys)
     figs = [
-        F.render(F.fig_sweep_panels, points, f.keys, rec_panels, cheap, "1-sweep-recommendation",
+        F.Job(F.fig_sweep_panels, points, f.keys, rec_panels, cheap, "1-sweep-recommendation",
                  f"HMIC's recommendation against {key_text}", cap_rec),
-        F.render(F.fig_sweep_panels, points, f.keys, keep, cheap, "2-sweep-kpis",
+        F.Job(F.fig_sweep_panels, points, f.keys, keep, cheap, "2-sweep-kpis",
                  f"Other headline KPIs against {key_text}",
                  "Each panel is one KPI at each sweep point with its 95% CI band; a flat line means the varied "
                  "setting does not move that KPI."),
-        F.render(F.fig_sweep_downgrades, points),
-        F.render(F.fig_sweep_pending, points),
+        F.Job(F.fig_sweep_downgrades, points),
+        F.Job(F.fig_sweep_pending, points),
     ]
     if notes:
         figs[1].note = "; ".join(notes)
@@ -1185,22 +1213,25 @@ def _atomic_write(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def write_report(folder: Path) -> Path:
-    """Draw the figures and write ``report.html`` for a saved results folder; returns its path."""
+def write_report(folder: Path, formats=("png",), title: str | None = None) -> Path:
+    """Draw the figures (``figures/*.<format>`` for each of ``formats``; the report embeds the
+    PNGs) and write ``report.html`` for a saved results folder; returns its path."""
     f = load_folder(Path(folder))
     if f.damaged:   # a report drawn from it would replace good figures with gaps: leave them as they are
         raise FolderError(f"{f.root}: {'; '.join(f.damaged)}; the existing figures and report are left as "
                           "they are (rerun with --resume, or rerun the experiment)")
-    figs = build_figures(f)   # every figure drawn in memory before anything is written
+    figs = build_figures(f, formats, title)   # every figure drawn in memory before anything is written
     fig_dir = f.root / "figures"
     fig_dir.mkdir(exist_ok=True)
     written = set()
     for fig in figs:
-        if fig.png is not None:
-            name = f"{fig.slug}.png"
-            _atomic_write(fig_dir / name, fig.png)
+        if fig.png is None:
+            continue
+        for fmt in formats:
+            name = f"{fig.slug}.{fmt}"
+            _atomic_write(fig_dir / name, fig.png if fmt == "png" else fig.other[fmt])
             written.add(name)
-    for old in fig_dir.glob("*.png"):   # a figure now left out must not linger from an earlier report
+    for old in fig_dir.iterdir():   # a figure now left out (or a format not asked) must not linger
         if FIGURE_NAMES.match(old.name) and old.name not in written:
             old.unlink()
     out = f.root / "report.html"

@@ -214,6 +214,17 @@ class Demand(_Strict):
     month: list[float] = Field(default=[1.0] * 12, min_length=12, max_length=12)
     channels: Channels
     surges: list[Surge] = []
+    # a trace of observed calls (sim/data/trace.py) replayed instead of sampled arrivals; the path
+    # is resolved against the folder of the file that names it, as ``base`` is (see read_layers)
+    trace: str | None = None
+
+    @field_validator("trace")
+    @classmethod
+    def _trace_file(cls, v):
+        if v is not None and not Path(v).is_file():
+            what = "is a folder, not a trace file" if Path(v).is_dir() else "trace file not found"
+            raise ValueError(f"{what} (looked for {Path(v).resolve()})")
+        return v
 
 
 # ---------------------------------------------------------------------------- rotas
@@ -747,6 +758,7 @@ def read_layers(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
         raise ScenarioError(path, "", _NO_VALUE, f"malformed TOML: {exc}") from None
     except UnicodeDecodeError:
         raise ScenarioError(path, "", _NO_VALUE, "expected a UTF-8 text file") from None
+    _resolve_trace(data, path)
     base = data.pop("base", None)
     if base is None:
         return data
@@ -757,6 +769,23 @@ def read_layers(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
         what = "is a folder, not a scenario file" if base_path.is_dir() else "base file not found"
         raise ScenarioError(path, "base", base, f"{what} (looked for {base_path.resolve()})")
     return deep_merge(read_layers(base_path, _seen + (resolved,)), data)
+
+
+def _resolve_trace(data: dict, path: Path) -> None:
+    """A layer's ``demand.trace`` names a file relative to that layer's folder, like ``base``:
+    made absolute here, so a merged (or written-out) scenario still finds it, and a missing or
+    misnamed trace is reported against the file that named it."""
+    demand = data.get("demand")
+    trace = demand.get("trace") if isinstance(demand, dict) else None
+    if trace is None:
+        return
+    if not isinstance(trace, str) or not trace.strip():
+        raise ScenarioError(path, "demand.trace", trace, "expected a file name (a string)")
+    found = path.parent / trace
+    if not found.is_file():
+        what = "is a folder, not a trace file" if found.is_dir() else "trace file not found"
+        raise ScenarioError(path, "demand.trace", trace, f"{what} (looked for {found.resolve()})")
+    demand["trace"] = str(found.resolve())
 
 
 def layer_files(path: str | Path) -> list[Path]:
@@ -772,7 +801,7 @@ def layer_files(path: str | Path) -> list[Path]:
 # Keys of a pool's table (``call_handling``, ``response``, ``neighbourhood``) that are
 # alternatives to each other: a layer that writes one drops the other from the layers below,
 # so a file based on a weekly template can give a team pattern instead.
-ALTERNATIVES = (("shifts", "pattern"),)
+ALTERNATIVES = (("shifts", "pattern"), ("hour_of_day", "hour_of_week"))
 ROTA_POOLS = ("call_handling", "response", "neighbourhood")
 
 
@@ -782,7 +811,8 @@ def deep_merge(base: dict, top: dict, _path: tuple[str, ...] = ()) -> dict:
     An empty table replaces (clears) the base's table, e.g. ``[response.non_incident]``.
     In a pool's table, of two ``ALTERNATIVES`` the one the top layer writes replaces the other."""
     out = dict(base)
-    if len(_path) == 1 and _path[0] in ROTA_POOLS:
+    # a pool's rota, or a channel's demand shape (hour_of_day / hour_of_week): one replaces the other
+    if (len(_path) == 1 and _path[0] in ROTA_POOLS) or (len(_path) == 3 and _path[:2] == ("demand", "channels")):
         for key in top:
             _drop_alternative(out, key)
     for k, v in top.items():

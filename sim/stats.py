@@ -7,9 +7,11 @@ import numpy as np
 
 
 def _t_quantile(q: float, dof: float) -> float:
-    from scipy import stats  # imported when first needed: scipy.stats is heavy to import
+    # scipy.special's stdtrit is what scipy.stats.t.ppf computes, without scipy.stats's
+    # 0.6 s import (a quarter of a short run's wall time)
+    from scipy.special import stdtrit
 
-    return float(stats.t.ppf(q, dof))
+    return float(stdtrit(dof, q))
 
 
 def mean_ci(values, level: float = 0.95) -> dict[str, float]:

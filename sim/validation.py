@@ -68,12 +68,14 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-from scipy import stats
-
-from . import __version__, theory
+from . import __version__
+from .lazy import LazyModule
 from .distributions import Exponential, Fixed
 from .log import ABANDONED, ACTIVITIES, EventLog
 from .scenario import _NO_VALUE, CHANNELS, DAYS, GRADES, Scenario, ScenarioError, horizon_minutes, load_scenario
+
+stats = LazyModule("scipy.stats")     # scipy is loaded when a case is checked, not by `triage-sim --help`
+theory = LazyModule("sim.theory")
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE_DIR = Path("scenarios") / "validation"

@@ -144,7 +144,7 @@ def test_compare_and_sweep_reports(folders, reports):
     _check_html(reports["sweep"])
     text = reports["sweep"].read_text()
     # day=3, night=2 is the cheapest point meeting the (generous) thresholds
-    assert "cheapest point that meets HMIC" in text and "day.units = 3, night.units = 2" in text
+    assert "cheapest point that meets HMIC" in text and "units on the day shift = 3, units on the night shift = 2" in text
     assert 'class="cheapest"' in text
 
 

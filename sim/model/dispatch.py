@@ -21,7 +21,7 @@ from ..rota import present, shift_instances, shift_names, team_names
 from ..scenario import GRADES
 from .appointments import ESCALATE, KEEP, AppointmentBook, Rebooking
 from .pending import Incident, PendingList
-from .policies import Borrow, IncidentView, Recheck, Regrade, make_policy
+from .policies import Borrow, Divert, IncidentView, Recheck, Regrade, make_policy
 
 FREE, TRAVEL, SCENE, AFTER, BLOCK, OFF = range(6)
 RESPONSE, NEIGHBOURHOOD = POOLS.index("response"), POOLS.index("neighbourhood")
@@ -232,7 +232,7 @@ class Dispatcher:
         if inc.units:
             return  # resourced at once: the policy has nothing to look at
         if inc.grade == 1 and self.divert_from:
-            self._divert_to(inc)
+            self._divert_to(inc, self.divert_from)
         for delay, check in self.policy.checks(inc.grade):
             self.m.at(delay, self._check, inc, inc.epoch, check, 0)
 
@@ -349,8 +349,13 @@ class Dispatcher:
         callers = self.m.callers
         u = float(callers.u_policy[inc.caller]) if done == 0 else self.m.streams.uniform("policy.recheck", inc.caller, done)
         view = IncidentView(inc.grade, int(callers.true_risk[inc.caller]), now - inc.unresourced_since,
-                            max(free, 0), done, u, float(callers.u_review[inc.caller]))
-        for action in self.policy.on_wait(check, view):
+                            max(free, 0), done, u, float(callers.u_review[inc.caller]), inc.id)
+        self.carry_out(inc, self.policy.on_wait(check, view), done)
+
+    def carry_out(self, inc: Incident, actions: list, done: int) -> None:
+        """Do what the policy decided at a check (an interactive session calls this too, when
+        the controller has answered, at the same simulated moment)."""
+        for action in actions:
             if isinstance(action, Regrade):
                 self.regrade(inc, action.to, action.reason)
                 return
@@ -358,6 +363,9 @@ class Dispatcher:
                 self._borrow(inc)
             elif isinstance(action, Recheck):
                 self.m.at(action.after, self._check, inc, inc.epoch, action.check, done + 1)
+            elif isinstance(action, Divert):
+                if not inc.units:
+                    self._divert_to(inc, range(inc.grade + 1, 5))
 
     def regrade(self, inc: Incident, to: int, reason: int) -> None:
         """Change a waiting incident's grade, record why, and send it where the new grade says."""
@@ -396,11 +404,12 @@ class Dispatcher:
             u.state = FREE
             self.neighbourhood[u.id] = u
 
-    def _divert_to(self, g1: Incident) -> None:
-        """Re-task the unit en route to the least urgent divertible job to this unresourced G1."""
+    def _divert_to(self, g1: Incident, grades) -> None:
+        """Re-task the unit en route to the least urgent job of ``grades`` to this unresourced
+        incident (a G1 under the scenario's diversion rule, or any grade a controller chose)."""
         best = None
         for u in self.travelling.values():
-            if u.job.grade in self.divert_from and (best is None or u.job.grade > best.job.grade):
+            if u.job.grade in grades and (best is None or u.job.grade > best.job.grade):
                 best = u
         if best is None:
             return

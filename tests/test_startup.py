@@ -1,0 +1,51 @@
+"""Start-up cost: `triage-sim --help` and `triage-sim check` load none of the heavy libraries
+(they are imported where a run needs them), and figures drawn in parallel processes are the
+same bytes as figures drawn one after another."""
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("pandas", "pyarrow", "matplotlib", "dask", "distributed", "scipy")
+
+PROBE = """
+import sys
+from sim.cli import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+loaded = sorted({m.split('.')[0] for m in sys.modules} & set(%r))
+print('LOADED', ','.join(loaded), file=sys.stderr)
+""" % (HEAVY,)
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["check"], ["run", "--help"], ["compare", "--help"]])
+def test_light_commands_import_no_heavy_library(argv):
+    out = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, timeout=120)
+    line = [x for x in out.stderr.splitlines() if x.startswith("LOADED")]
+    assert line, out.stderr
+    assert line[-1] == "LOADED ", f"{argv} loaded {line[-1][7:]}"
+
+
+def test_import_sim_is_light_and_public_names_still_work():
+    code = ("import sys, sim; heavy = {m.split('.')[0] for m in sys.modules} & set(%r); "
+            "assert not heavy, heavy; from sim import load_scenario, run_experiment, compare, sweep; "
+            "assert callable(run_experiment) and sim.Scenario.__name__ == 'Scenario'" % (HEAVY,))
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_figures_drawn_in_parallel_equal_figures_drawn_serially(tmp_path):
+    from sim import figures as F
+    from sim.experiment import run_experiment
+    from sim.report import figure_jobs, load_folder
+    from sim.scenario import load_scenario
+
+    s = load_scenario("scenarios/nottinghamshire-2016.toml", ["run.days=2", "run.warmup_days=1"])
+    run_experiment(s, reps=2, jobs=1, out=tmp_path / "r", progress=False)
+    f = load_folder(tmp_path / "r")
+    serial = F.draw_all(figure_jobs(f), workers=1)
+    parallel = F.draw_all(figure_jobs(f), workers=2)
+    assert [x.slug for x in serial] == [x.slug for x in parallel]
+    assert [x.png for x in serial] == [x.png for x in parallel]
+    assert all(x.png for x in serial[:2])
