@@ -253,7 +253,7 @@ def test_default_appointment_tail():
     log = run_model(s)
     c = log.calls[log.in_window]
     lead = ((c["appointment"] - c["arrival"]) / 1440).dropna()
-    assert lead.median() < 2 and lead.quantile(0.99) > 2.5
+    assert lead.median() < 2 and lead.quantile(0.99) > 2 and lead.max() > 3
     k = compute_kpis(log)
     assert k["downgraded_attended_over_48h"] > 0 and k["appointments_rebooked"] > 0
     total = sum(k[f"downgraded_attended_{b}"] for b in ("24h", "72h", "later", "never"))
