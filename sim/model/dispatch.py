@@ -207,7 +207,7 @@ class Dispatcher:
         keep it (it then waits in the pending list). True when it was cancelled."""
         k = self.rebooked.get(inc.id, 0)
         u = self.m.callers.u_appointment[inc.caller] if k == 0 else \
-            self.m.streams.uniform("appointment.cancel", inc.caller, k)
+            self.m.streams.hashed("appointment.cancel", inc.caller, k)
         what = self.rebooking.decide(k, float(u))
         if what == KEEP:
             return False
