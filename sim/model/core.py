@@ -8,7 +8,7 @@ which keeps the domain logic readable as "at time t, do this" and the model fast
 from __future__ import annotations
 
 import gc
-from heapq import heappop, heappush
+from heapq import heappush
 
 import simpy
 from simpy.core import NORMAL
@@ -75,30 +75,11 @@ class Model:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            self._run_until(self.horizon)
+            self.env.run(until=self.horizon)
         finally:
             if collecting:
                 gc.enable()
         return self.finish()
-
-    def _run_until(self, until: float) -> None:
-        """What ``env.run(until=until)`` does, without ``Environment.step``'s per-event overhead:
-        pop every entry due before ``until`` (one at ``until`` waits, as SimPy's urgent stop
-        event comes first) and call it; leave the clock at ``until``. Our timers are called
-        directly; any other SimPy event (none in the model today) goes through its callbacks as
-        ``step`` would. Same events in the same order as ``env.run``, so the same log."""
-        q, env = self._queue, self._env
-        while q and q[0][0] < until:
-            env._now, _, _, ev = heappop(q)
-            if ev.callbacks is _FIRE:
-                ev.fn(*ev.args)
-            else:
-                callbacks, ev.callbacks = ev.callbacks, None
-                for callback in callbacks:
-                    callback(ev)
-                if not ev._ok and not hasattr(ev, "_defused"):
-                    raise ev._value
-        env._now = float(until)
 
     def finish(self) -> EventLog:
         """Close what is open at the horizon and build the event log (the clock must be there)."""
