@@ -23,7 +23,7 @@ from .data.cli import register as register_data
 from .app.cli import register as register_app
 from .labels import unsigned_zero
 from .lazy import LazyModule
-from .recommendations import compare_lines
+from .recommendations import FIRST, compare_lines, run_lines
 from .limits import check_size
 from .plan.cli import register as register_plan
 from .rota_text import rota_summary
@@ -266,6 +266,9 @@ def _print_run(result) -> None:
     verdict = _verdict(table.loc["meets_recommendation", "mean"], n)
     print(f"  -> {verdict} HMIC's recommendation (response set by initial risk, not officer availability)"
           + (" : no G1/G2 incident to measure" if verdict.startswith("cannot") else ""))
+    for line in run_lines(table["mean"].to_dict()):   # the first recommendation on its own (issue 15)
+        if line.startswith(FIRST):
+            print(f"  -> {line}")
     print(f"results: {result.folder}")
 
 

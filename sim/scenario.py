@@ -639,14 +639,20 @@ class Workload(_Strict):
             _check_probabilities(row, f"rushed row {g}")
         return v
 
+    @field_validator("start", "full", "steps")
+    @classmethod
+    def _pressure(cls, v, info):
+        top = max((s.at for s in v), default=0.0) if info.field_name == "steps" else v
+        if info.data.get("measure") == "occupancy" and top > 1:
+            raise ValueError("expected a share of handlers <= 1 (measure = 'occupancy')")
+        if info.field_name == "full" and info.data.get("blend") == "linear" and v <= info.data.get("start", 0.0):
+            raise ValueError(f"expected full above start ({info.data.get('start', 0.0):g})")
+        return v
+
     @model_validator(mode="after")
     def _shape(self):
-        if self.blend == "linear" and self.full <= self.start:
-            raise ValueError(f"full ({self.full:g}) must be above start ({self.start:g})")
         if self.blend == "step" and self.rushed and not self.steps:
             raise ValueError("blend = 'step' needs steps, e.g. [{ at = 10, weight = 1.0 }]")
-        if self.measure == "occupancy" and (self.full > 1 or any(s.at > 1 for s in self.steps)):
-            raise ValueError("occupancy is a share of handlers: start, full and steps' at must be <= 1")
         return self
 
     @property
