@@ -9,7 +9,7 @@ import tomli_w
 
 from cad_export import cad_frame, incidents, map_text
 from sim.cli import main
-from sim.scenario import load_scenario
+from sim.scenario import load_scenario, load_written
 from test_data_fit import truth_scenario
 
 
@@ -25,7 +25,7 @@ def test_calibrate_units_recovers_the_rota(tmp_path):
     out = tmp_path / "out"
     assert main(["fit", str(tmp_path / "cad.csv"), "--map", str(tmp_path / "map.toml"), "--base",
                  str(tmp_path / "base.toml"), "--calibrate-units", "--reps", "2", "--out", str(out), "--quiet"]) == 0
-    fitted = load_scenario(out / "scenario.toml")
+    fitted = load_written(out / "scenario.toml")
     for name in ("day", "night"):
         assert abs(fitted.response.shifts[name].units[0] - 16) <= 2, fitted.response.shifts[name].units
     cal = json.loads((out / "fit.json").read_text())["calibration"]

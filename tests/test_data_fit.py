@@ -11,7 +11,7 @@ import tomli_w
 
 from cad_export import cad_frame, incidents, inject, map_text
 from sim.cli import main
-from sim.scenario import load_scenario, validate
+from sim.scenario import load_scenario, validate, load_written
 
 Z90 = 1.2815515655446004
 HOUR_OF_DAY = [0.5, 0.4, 0.3, 0.3, 0.3, 0.4, 0.6, 0.9, 1.2, 1.4, 1.5, 1.5,
@@ -92,7 +92,7 @@ def test_every_row_is_counted_and_every_defect_found(fitted):
 def test_fitted_scenario_validates_and_is_tagged(fitted):
     s, inc, cad, injected, out = fitted
     text = (out / "scenario.toml").read_text()
-    fs = load_scenario(out / "scenario.toml")
+    fs = load_written(out / "scenario.toml")
     assert "[D: fitted from cad.csv, n=" in text
     assert fs.demand.channels.get("999").patience.value < math.inf
     assert not fs.thrive.misgrading_enabled and fs.policy.kind == "none" and not fs.appointments.booking
@@ -103,7 +103,7 @@ def test_fitted_scenario_validates_and_is_tagged(fitted):
 
 def test_parameters_recovered_within_sampling_error(fitted):
     s, inc, cad, injected, out = fitted
-    fs = load_scenario(out / "scenario.toml")
+    fs = load_written(out / "scenario.toml")
     days = s.run.days
     for name in ("999", "101"):
         true = s.demand.channels.get(name)

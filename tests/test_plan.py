@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sim.plan import requirement as req
-from sim.scenario import validate
+from sim.scenario import validate, load_written
 from sim.theory import erlang_c_wait_probability
 
 
@@ -195,7 +195,7 @@ def test_plan_writes_a_runnable_folder(tmp_path, capsys):
     assert main(["plan", str(path), "--out", str(out), *FAST]) == 0
     for name in ("rota.toml", "requirement.csv", "iterations.csv", "report.html", "manifest.json", "comparison.csv"):
         assert (out / name).is_file(), name
-    planned = load_scenario(out / "rota.toml")       # a runnable delta of the input
+    planned = load_written(out / "rota.toml")       # a runnable delta of the input
     import pandas as pd
     req_ = pd.read_csv(out / "requirement.csv")
     assert len(req_) == 168 and {"units_required", "units_current", "units_proposed",
@@ -226,7 +226,7 @@ def test_plan_officers_reports_the_best_spread(tmp_path, capsys):
     assert main(["plan", str(path), "--out", str(out), "--officers", "12", *FAST]) == 0
     html_ = (out / "report.html").read_text()
     assert "best spread of 12 officers" in html_
-    s = load_scenario(out / "rota.toml")
+    s = load_written(out / "rota.toml")
     from sim.rota import hours_per_week
     assert hours_per_week(s.response) <= 12 * 40
 
@@ -243,7 +243,7 @@ def test_plan_of_a_team_pattern_writes_shifts_that_replace_it(tmp_path):
     path.write_text(tomli_w.dumps(data))
     out = tmp_path / "plan"
     assert main(["plan", str(path), "--out", str(out), *FAST]) == 0
-    planned = load_scenario(out / "rota.toml")
+    planned = load_written(out / "rota.toml")
     assert planned.response.pattern is None and planned.response.shifts
 
 
@@ -285,6 +285,6 @@ def test_default_plan_meets_and_beats_the_uniform_scale_up(tmp_path):
     m = json.loads((out / "manifest.json").read_text())
     assert m["meets"] and m["scale_up"]["confirmed"]
     assert m["officer_hours_proposed"] < m["scale_up"]["officer_hours"]
-    planned = load_scenario(out / "rota.toml")
+    planned = load_written(out / "rota.toml")
     summary = run_experiment(planned, reps=10, jobs=None).result.summary.set_index("kpi")["mean"]
     assert summary["meets_recommendation"] == 1.0 and summary["resource_downgrades_per_week"] == 0.0

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.scenario import load_scenario
+from sim.scenario import load_scenario, load_written
 
 from test_plan import FAST, _coverage_by_rota, _small_file
 
@@ -46,7 +46,7 @@ def _template(shifts: dict, key: str) -> dict:
 
 def test_call_handlers_are_planned_per_shift(planned):
     _, out = planned
-    s = load_scenario(out / "rota.toml")
+    s = load_written(out / "rota.toml")
     req = pd.read_csv(out / "requirement.csv")
     cover = _coverage_by_rota(_template(s.call_handling.shifts, "staff"))   # the simulator's own rota code
     assert np.array_equal(cover, req["handlers_proposed"].to_numpy())
@@ -63,7 +63,7 @@ def test_units_only_keeps_todays_handlers(tmp_path):
     assert "[call_handling" not in (out / "rota.toml").read_text()
     req = pd.read_csv(out / "requirement.csv")
     assert req["handlers_proposed"].equals(req["handlers_current"])
-    assert load_scenario(out / "rota.toml").call_handling == load_scenario(path).call_handling
+    assert load_written(out / "rota.toml").call_handling == load_scenario(path).call_handling
 
 
 def test_report_states_solver_status_and_sipp(planned):
@@ -181,10 +181,10 @@ def test_pattern_covers_the_plan_within_the_fatigue_limits(tmp_path, capsys):
     path = _small_file(tmp_path)
     out = tmp_path / "pat"
     assert main(["plan", str(path), "--out", str(out), "--pattern", *FAST]) == 0
-    s = load_scenario(out / "pattern.toml")        # runnable like scenarios/patterns/*.toml
+    s = load_written(out / "pattern.toml")        # runnable like scenarios/patterns/*.toml
     p = s.response.pattern
     assert p is not None and fatigue_problem(p) is None
-    planned = load_scenario(out / "rota.toml")
+    planned = load_written(out / "rota.toml")
     plan_cover = coverage_of(_template({n: v for n, v in planned.response.shifts.items() if any(v.units)}, "units"))
     # independently: the simulator's rota code, the least on duty in each hour of the average week
     cover = average_week(s.response, s.run.start_date, 15.0).reshape(168, 4).min(axis=1)

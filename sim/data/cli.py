@@ -84,7 +84,7 @@ def cmd_fit(args) -> int:
     from .. import __version__
     from ..cli import default_scenario_path
     from ..experiment import atomic_write
-    from ..scenario import load_scenario
+    from ..scenario import load_scenario, load_written
     from .backtest import compare, replay, replay_scenario
     from .calibrate import calibrate_units
     from .extract import read_extract
@@ -123,7 +123,7 @@ def cmd_fit(args) -> int:
         tables, figures, intro = [], fit_figures(fit), []
         cal = None
         if args.calibrate_units:
-            s = replay_scenario(load_scenario(tmp / "scenario.toml"), str((tmp / "trace.csv").resolve()))
+            s = replay_scenario(load_written(tmp / "scenario.toml"), str((tmp / "trace.csv").resolve()))
             say(f"calibrating units per shift: {args.reps} replications per evaluation, seed {seed}")
             cal = calibrate_units(s, args.reps, seed, m.fit.comparison_warmup_hours, say, jobs=args.jobs)
             note = (f"[D: calibrated by triage-sim fit --calibrate-units on {source} ({fit.tag()}): units per shift "
@@ -139,7 +139,7 @@ def cmd_fit(args) -> int:
                                   **{f"median_{k}": v for k, v in med.items()}, "median_all": allm}
                                  for st, u, med, allm in cal.history])
             atomic_write(tmp / "calibration.csv", hist.to_csv(index=False))
-            s = replay_scenario(load_scenario(tmp / "scenario.toml"), str((tmp / "trace.csv").resolve()))
+            s = replay_scenario(load_written(tmp / "scenario.toml"), str((tmp / "trace.csv").resolve()))
             rp = replay(s, max(args.reps, 10), seed, m.fit.comparison_warmup_hours, jobs=args.jobs)
             bt = compare(rp)
             atomic_write(tmp / "backtest.csv", bt.to_csv(index=False))

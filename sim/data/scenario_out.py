@@ -13,7 +13,7 @@ import os
 import re
 from pathlib import Path
 
-from ..scenario import CHANNELS, GRADES, ScenarioError, load_scenario
+from ..scenario import CHANNELS, GRADES, ScenarioError, load_written
 from .fit import FitResult
 
 NEVER_ABANDON = 100_000.0   # minutes: a patience nobody reaches (validation refuses infinity)
@@ -153,7 +153,7 @@ def write_scenario(text: str, path: Path) -> None:
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     tmp.write_text(text, encoding="utf-8")
     try:
-        load_scenario(tmp)
+        load_written(tmp)
     except ScenarioError as err:
         tmp.unlink(missing_ok=True)
         raise ScenarioError(path, err.path, err.value, f"the fitted scenario does not validate: {err.expected}") from None

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .. import __version__
 from ..experiment import FolderError, atomic_write
-from ..scenario import DAYS
+from ..scenario import DAYS, run_hint
 from .refine import PlanResult, template_hours
 from .shifts import coverage_of
 
@@ -69,7 +69,7 @@ def rota_toml(result: PlanResult, scenario_path: Path, out: Path) -> str:
              f"# {template_hours(result.proposed):,.0f} officer-hours a week rostered "
              f"(today {template_hours(result.current):,.0f}); "
              f"{'meets' if result.meets else 'does NOT meet'} the recommendation in the final check.",
-             f"# Run it: triage-sim run {out / 'rota.toml'} --reps 10",
+             f"# Run it: {run_hint(out / 'rota.toml', scenario_path, ' --reps 10')}",
              f'base = "{base}"', "", "[meta]", f'name = "{s.meta.name}-planned"', "",
              "[response.shifts]"]
     for name, v in result.proposed.items():

@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import __version__
 from ..rota import NIGHT_MINUTES, _night_minutes, fatigue_problem
-from ..scenario import DAYS, REST, Pattern, ScenarioError, load_scenario
+from ..scenario import DAYS, REST, Pattern, ScenarioError, load_written, run_hint
 
 MAX_WEEKS = 12          # teams (and weeks in the cycle): longer cycles are not a rota a force runs
 MAX_EXTRA = 0.05        # rounding head-counts up to whole teams may add at most 5% officer-hours
@@ -145,7 +145,7 @@ def _text(result, scenario_path: Path, out: Path, types: dict, cycle: list[str],
              f"# (one row a week, Mon..Sun); team k starts on week k. Each shift's head-count in rota.toml is covered "
              f"in whole teams:",
              f"# {plan_hours + extra:,.0f} officer-hours a week, +{extra:,.0f} over rota.toml. Fatigue limits checked.",
-             f"# Run it: triage-sim run {out / 'pattern.toml'} --reps 10",
+             f"# Run it: {run_hint(out / 'pattern.toml', scenario_path, ' --reps 10')}",
              f'base = "{base}"', "", "[meta]", f'name = "{s.meta.name}-planned-pattern"', "",
              "[response.pattern]", f"anchor = {anchor.isoformat()}   # a Monday",
              "cycle = [" + ",\n         ".join(rows) + "]"]
@@ -163,7 +163,7 @@ def _check(text: str, out: Path, result) -> str | None:
     tmp = out / f".pattern.toml.check-{os.getpid()}"
     try:
         tmp.write_text(text)
-        s = load_scenario(tmp)
+        s = load_written(tmp)
     except ScenarioError as exc:
         return str(exc)
     finally:
