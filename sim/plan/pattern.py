@@ -134,10 +134,9 @@ def _fatigue_ok(cycle: list[str], types: dict) -> bool:
 
 def _text(result, scenario_path: Path, out: Path, types: dict, cycle: list[str], m: int, weeks: int,
           extra: float, plan_hours: float) -> str:
-    from .folder import handler_lines
+    from .folder import INPUT, handler_lines
 
     s = result.scenario
-    base = os.path.relpath(Path(scenario_path).resolve(), Path(out).resolve())
     anchor = s.run.start_date - dt.timedelta(days=s.run.start_date.weekday())
     rows = [", ".join(f'"{c}"' for c in cycle[7 * k:7 * k + 7]) for k in range(weeks)]
     lines = [f"# The planned response rota as a team pattern, by triage-sim plan {__version__}: {weeks} teams of {m} "
@@ -146,7 +145,7 @@ def _text(result, scenario_path: Path, out: Path, types: dict, cycle: list[str],
              f"in whole teams:",
              f"# {plan_hours + extra:,.0f} officer-hours a week, +{extra:,.0f} over rota.toml. Fatigue limits checked.",
              f"# Run it: triage-sim run {out / 'pattern.toml'} --reps 10",
-             f'base = "{base}"', "", "[meta]", f'name = "{s.meta.name}-planned-pattern"', "",
+             f'base = "{INPUT}"', "", "[meta]", f'name = "{s.meta.name}-planned-pattern"', "",
              "[response.pattern]", f"anchor = {anchor.isoformat()}   # a Monday",
              "cycle = [" + ",\n         ".join(rows) + "]"]
     lines += [f'shift_types.{c} = {{ start = "{st}", hours = {h:g} }}' for c, (st, h) in types.items()]
