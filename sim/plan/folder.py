@@ -7,7 +7,6 @@ import base64
 import html
 import io
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +14,7 @@ import pandas as pd
 
 from .. import __version__
 from ..experiment import FolderError, atomic_write
-from ..scenario import DAYS, run_hint
+from ..scenario import DAYS
 from .refine import PlanResult, template_hours
 from .shifts import coverage_of
 
@@ -24,6 +23,12 @@ KPI_ROWS = (("meets_recommendation", "{:.0%}"), ("resource_downgrades_per_week",
             ("g1_response_p90", "{:.1f}"), ("g2_response_p90", "{:.1f}"), ("pending_at_0700_mean", "{:.2f}"),
             ("unit_utilisation", "{:.1%}"), ("officer_hours_rostered", "{:,.0f}"), ("overtime_hours", "{:,.0f}"),
             ("sl_999_10s", "{:.1%}"), ("sl_101_180s", "{:.1%}"))
+
+
+# the input scenario, resolved (its base chain and --days applied), kept in the plan folder: the
+# plan's rota.toml and pattern.toml are deltas of it, so the folder runs wherever it is moved and
+# their ``base`` stays within the folder (a base outside a scenario's own folder is refused)
+INPUT = "scenario.toml"
 
 
 def start_folder(out: Path, saved: dict, s) -> None:
@@ -38,7 +43,8 @@ def start_folder(out: Path, saved: dict, s) -> None:
         out.mkdir(parents=True)
     except OSError as exc:
         raise FolderError(f"{out}: cannot create the plan folder there ({exc.strerror or exc})") from None
-    atomic_write(out / "scenario.toml", tomli_w.dumps(s.to_dict()))
+    atomic_write(out / INPUT, f"# {saved['scenario']} as the planner read it (base chain and --days applied)\n"
+                 + tomli_w.dumps(s.to_dict()))
     atomic_write(out / "planner.json", json.dumps(saved, indent=2, default=str) + "\n")
 
 
@@ -61,16 +67,15 @@ def read_saved(out: Path) -> dict:
 
 
 def rota_toml(result: PlanResult, scenario_path: Path, out: Path) -> str:
-    """``base`` = the input scenario; ``[response.shifts]`` gives the proposed shifts and sets
+    """``base`` = the input scenario (``INPUT``); ``[response.shifts]`` gives the proposed shifts and sets
     today's shifts that are not kept to zero units (tables merge key by key)."""
     s = result.scenario
-    base = os.path.relpath(Path(scenario_path).resolve(), Path(out).resolve())
     lines = [f"# Planned response rota for {s.meta.name}, by triage-sim plan {__version__}.",
              f"# {template_hours(result.proposed):,.0f} officer-hours a week rostered "
              f"(today {template_hours(result.current):,.0f}); "
              f"{'meets' if result.meets else 'does NOT meet'} the recommendation in the final check.",
-             f"# Run it: {run_hint(out / 'rota.toml', scenario_path, ' --reps 10')}",
-             f'base = "{base}"', "", "[meta]", f'name = "{s.meta.name}-planned"', "",
+             f"# Run it: triage-sim run {out / 'rota.toml'} --reps 10",
+             f'base = "{INPUT}"', "", "[meta]", f'name = "{s.meta.name}-planned"', "",
              "[response.shifts]"]
     for name, v in result.proposed.items():
         units = v["units"][0] if len(set(v["units"])) == 1 else "[" + ", ".join(map(str, v["units"])) + "]"

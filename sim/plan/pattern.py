@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import __version__
 from ..rota import NIGHT_MINUTES, _night_minutes, fatigue_problem
-from ..scenario import DAYS, REST, Pattern, ScenarioError, load_written, run_hint
+from ..scenario import DAYS, REST, Pattern, ScenarioError, load_scenario
 
 MAX_WEEKS = 12          # teams (and weeks in the cycle): longer cycles are not a rota a force runs
 MAX_EXTRA = 0.05        # rounding head-counts up to whole teams may add at most 5% officer-hours
@@ -134,10 +134,9 @@ def _fatigue_ok(cycle: list[str], types: dict) -> bool:
 
 def _text(result, scenario_path: Path, out: Path, types: dict, cycle: list[str], m: int, weeks: int,
           extra: float, plan_hours: float) -> str:
-    from .folder import handler_lines
+    from .folder import INPUT, handler_lines
 
     s = result.scenario
-    base = os.path.relpath(Path(scenario_path).resolve(), Path(out).resolve())
     anchor = s.run.start_date - dt.timedelta(days=s.run.start_date.weekday())
     rows = [", ".join(f'"{c}"' for c in cycle[7 * k:7 * k + 7]) for k in range(weeks)]
     lines = [f"# The planned response rota as a team pattern, by triage-sim plan {__version__}: {weeks} teams of {m} "
@@ -145,8 +144,8 @@ def _text(result, scenario_path: Path, out: Path, types: dict, cycle: list[str],
              f"# (one row a week, Mon..Sun); team k starts on week k. Each shift's head-count in rota.toml is covered "
              f"in whole teams:",
              f"# {plan_hours + extra:,.0f} officer-hours a week, +{extra:,.0f} over rota.toml. Fatigue limits checked.",
-             f"# Run it: {run_hint(out / 'pattern.toml', scenario_path, ' --reps 10')}",
-             f'base = "{base}"', "", "[meta]", f'name = "{s.meta.name}-planned-pattern"', "",
+             f"# Run it: triage-sim run {out / 'pattern.toml'} --reps 10",
+             f'base = "{INPUT}"', "", "[meta]", f'name = "{s.meta.name}-planned-pattern"', "",
              "[response.pattern]", f"anchor = {anchor.isoformat()}   # a Monday",
              "cycle = [" + ",\n         ".join(rows) + "]"]
     lines += [f'shift_types.{c} = {{ start = "{st}", hours = {h:g} }}' for c, (st, h) in types.items()]
@@ -163,7 +162,7 @@ def _check(text: str, out: Path, result) -> str | None:
     tmp = out / f".pattern.toml.check-{os.getpid()}"
     try:
         tmp.write_text(text)
-        s = load_written(tmp)
+        s = load_scenario(tmp)
     except ScenarioError as exc:
         return str(exc)
     finally:

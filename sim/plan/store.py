@@ -65,8 +65,8 @@ class PlanStore:
         done = (folder / "manifest.json").exists()
         try:
             return execute(plan, scenarios, out=folder, jobs=1 if done else jobs, resume=True)
-        except FolderError:
-            raise
+        except FolderError as exc:               # a saved replication that is not one (its own hint)
+            raise FolderError(f"{self.root}: damaged plan folder: {exc}") from None
         except Exception as exc:  # noqa: BLE001 - a saved replication that cannot be read back
             raise self.damaged(folder, f"{type(exc).__name__}: {exc}") from None
 
