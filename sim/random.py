@@ -17,12 +17,25 @@ def _name_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "little")
 
 
+_M64 = (1 << 64) - 1
+_TWO_M53 = 2.0 ** -53
+
+
+def _mix(x: int) -> int:
+    """SplitMix64's finaliser: a 64-bit integer to a well-mixed 64-bit integer."""
+    x = (x + 0x9E3779B97F4A7C15) & _M64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _M64
+    return x ^ (x >> 31)
+
+
 class Streams:
     """Hands out one independent ``numpy.random.Generator`` per stream name."""
 
     def __init__(self, seed: int, replication: int = 0):
         self.seed, self.replication = int(seed), int(replication)
         self._cache: dict[str, np.random.Generator] = {}
+        self._hash_base: dict[str, int] = {}
 
     def keyed(self, name: str, *ids: int) -> np.random.Generator:
         """A generator keyed by a stream name and integer ids >= 0 (e.g. caller and attempt, or
@@ -34,6 +47,19 @@ class Streams:
     def uniform(self, name: str, *ids: int) -> float:
         """One uniform from ``keyed(name, *ids)``."""
         return float(self.keyed(name, *ids).random())
+
+    def hashed(self, name: str, *ids: int) -> float:
+        """A uniform in [0, 1) keyed like ``uniform`` but ~20x cheaper: SplitMix64 over the seed,
+        replication, stream name and ids (no generator is built). For draws that are frequent
+        and keyed (e.g. an appointment's k-th cancellation), where ``uniform`` would show up in
+        the run time; not for batches."""
+        base = self._hash_base.get(name)
+        if base is None:
+            base = self._hash_base[name] = _mix(self.seed ^ _mix(self.replication ^ _mix(_name_key(name))))
+        h = base
+        for i in ids:
+            h = _mix(h ^ int(i))
+        return (h >> 11) * _TWO_M53
 
     def __call__(self, name: str) -> np.random.Generator:
         gen = self._cache.get(name)

@@ -49,6 +49,12 @@ class ControlRoom:
         self._graded_at = [ch.graded_at if ch is not None else 1.0 for ch in chans]
         self.assessor = Assessor.for_model(model)        # None: the grade drawn before the run
         self.supervision = Supervision.for_model(model)  # None: no supervisor reviews
+        a = self.assessor
+        # callers the assessor must see even with nobody waiting (vulnerable ones, or every caller when
+        # pressure is occupancy); None: only when calls wait (the grade is the drawn one otherwise)
+        self._ask_always = a is not None and a.occupancy
+        self._ask = a._vulnerable if a is not None else None
+        self._reviewed = self.supervision.selected if self.supervision is not None else None
 
     # ------------------------------------------------------------------ set-up
     def start(self) -> None:
@@ -118,8 +124,9 @@ class ControlRoom:
         caller = calls.caller[c]
         handling = self._handling[caller]
         to_grade = handling * self._graded_at[calls.channel[c]]
-        grade = self._assessed[caller] if self.assessor is None else \
-            self.assessor.grade(c, caller, self.waiting, self.busy, self.free)
+        grade = self._assessed[caller]
+        if self.assessor is not None and (self.waiting or self._ask_always or (self._ask is not None and self._ask[caller])):
+            grade = self.assessor.grade(c, caller, self.waiting, self.busy, self.free)
         if to_grade < handling and 0 < grade < 4:
             # an incident to send units to: created mid-call, while the handler is still on the line
             self._at(to_grade, self._graded, c, now + to_grade, grade)
@@ -136,7 +143,7 @@ class ControlRoom:
         calls.initial_grade[c] = grade
         calls.final_grade[c] = grade
         self.m.dispatch.route(c, grade)
-        if self.supervision is not None and grade > 0:
+        if self._reviewed is not None and grade > 0 and self._reviewed[calls.caller[c]]:
             self.supervision.graded(c, at)
 
     def _handled(self, c: int, crew: int, graded_at: float, grade: int) -> None:

@@ -47,6 +47,8 @@ class Unit:
 class Dispatcher:
     def __init__(self, model):
         self.m = model
+        # the clock and the scheduler, read on every event: cached, not self.m.env.now (a property)
+        self._env, self._at = model.env, model.at
         s = model.s
         self.calls = model.rec.calls
         self.rec = model.rec
@@ -93,10 +95,10 @@ class Dispatcher:
                 staff = present(inst, rota.abstraction, self.m.streams, POOLS[pool])
                 self.rec.rosters.append((pool, inst.start, inst.end, inst.staff, staff))
                 if staff:
-                    self.m.at(max(inst.start, 0.0), self._shift_start, pool, inst, staff)
+                    self._at(max(inst.start, 0.0), self._shift_start, pool, inst, staff)
 
     def _shift_start(self, pool: int, inst, staff: int) -> None:
-        now = self.m.env.now
+        now = self._env._now
         units = []
         for i in range(staff):
             u = Unit(self._next_unit, pool, self.shift_names.index(inst.name),
@@ -114,10 +116,10 @@ class Dispatcher:
                 if due == now:
                     u.blocks_due.append(minutes)
                 else:
-                    self.m.at(due - now, self._block_due, u, minutes)
+                    self._at(due - now, self._block_due, u, minutes)
             self._released(u)
         if inst.end < self.m.horizon:
-            self.m.at(inst.end - now, self._shift_end, units)
+            self._at(inst.end - now, self._shift_end, units)
 
     def _shift_end(self, units: list[Unit]) -> None:
         for u in units:
@@ -129,10 +131,10 @@ class Dispatcher:
     def _go_off(self, u: Unit) -> None:
         u.state = OFF
         del self.on_duty[u.id]
-        self.rec.unit_shifts.append((u.id, u.pool, u.shift, u.team, u.start, u.end, self.m.env.now))
+        self.rec.unit_shifts.append((u.id, u.pool, u.shift, u.team, u.start, u.end, self._env._now))
 
     def _block_due(self, u: Unit, minutes: float) -> None:
-        if u.state == OFF or u.off_due or self.m.env.now + minutes > u.end:
+        if u.state == OFF or u.off_due or self._env._now + minutes > u.end:
             return  # too late in the shift: skipped rather than worked as overtime
         if u.state == FREE:
             del self.free[u.id]
@@ -141,10 +143,10 @@ class Dispatcher:
             u.blocks_due.append(minutes)
 
     def _start_block(self, u: Unit, minutes: float) -> None:
-        now = self.m.env.now
+        now = self._env._now
         u.state = BLOCK
         self.rec.activities.append((u.id, A_NON_INCIDENT, now, now + minutes, -1))
-        self.m.at(minutes, self._released, u)
+        self._at(minutes, self._released, u)
 
     def _released(self, u: Unit) -> None:
         """The unit has nothing to do: go off duty, take a due block, or become free."""
@@ -152,7 +154,7 @@ class Dispatcher:
         if u.pool == NEIGHBOURHOOD:
             self._return_borrowed(u)
             return
-        while u.blocks_due and self.m.env.now + u.blocks_due[0] > u.end:
+        while u.blocks_due and self._env._now + u.blocks_due[0] > u.end:
             u.blocks_due.pop(0)  # too late in the shift for a break or statements: skipped, not overtime
         if u.off_due:
             self._go_off(u)
@@ -175,22 +177,22 @@ class Dispatcher:
             caller = calls.caller[c]
             inc = Incident(c, caller, grade, self._units_needed[caller])
             self.active[c] = inc
-            inc.since = self.m.env.now
+            inc.since = self._env._now
             if grade == 3 and self.booking:
                 self._book(inc)
             else:
                 self._enter_pending(inc)
 
     def _book(self, inc: Incident) -> None:
-        now = self.m.env.now
+        now = self._env._now
         slot = self.book.book(now)
         self.calls.appointment[inc.id] = slot
-        self.m.at(slot - now, self._appointment_due, inc, inc.epoch)
+        self._at(slot - now, self._appointment_due, inc, inc.epoch)
 
     def _appointment_due(self, inc: Incident, epoch: int) -> None:
         if inc.epoch != epoch:
             return
-        now = self.m.env.now
+        now = self._env._now
         if self.dedicated_appointments:
             calls = self.calls
             calls.first_dispatch[inc.id] = calls.first_on_scene[inc.id] = now
@@ -207,11 +209,11 @@ class Dispatcher:
         keep it (it then waits in the pending list). True when it was cancelled."""
         k = self.rebooked.get(inc.id, 0)
         u = self.m.callers.u_appointment[inc.caller] if k == 0 else \
-            self.m.streams.uniform("appointment.cancel", inc.caller, k)
+            self.m.streams.hashed("appointment.cancel", inc.caller, k)
         what = self.rebooking.decide(k, float(u))
         if what == KEEP:
             return False
-        now = self.m.env.now
+        now = self._env._now
         old = self.calls.appointment[inc.id]
         if what == ESCALATE:
             self.rec.appointment_changes.append((inc.id, now, old, math.nan, 1))
@@ -226,7 +228,7 @@ class Dispatcher:
     def _enter_pending(self, inc: Incident) -> None:
         self.pending.push(inc)
         if not inc.units and inc.unresourced_since is None:
-            inc.unresourced_since = self.m.env.now
+            inc.unresourced_since = self._env._now
         inc.epoch += 1
         self.try_dispatch()
         if inc.units:
@@ -234,11 +236,11 @@ class Dispatcher:
         if inc.grade == 1 and self.divert_from:
             self._divert_to(inc, self.divert_from)
         for delay, check in self.policy.checks(inc.grade):
-            self.m.at(delay, self._check, inc, inc.epoch, check, 0)
+            self._at(delay, self._check, inc, inc.epoch, check, 0)
 
     def _close_unresourced(self, inc: Incident) -> None:
         if inc.unresourced_since is not None:
-            self.rec.pending.append((inc.id, inc.grade, inc.unresourced_since, self.m.env.now))
+            self.rec.pending.append((inc.id, inc.grade, inc.unresourced_since, self._env._now))
             inc.unresourced_since = None
 
     def try_dispatch(self) -> None:
@@ -261,7 +263,7 @@ class Dispatcher:
         ``end_of_shift_minutes`` of its shift left (None if there is none); any other grade
         gets a late unit if there is one, so the fresh ones stay for the protected grades.
         Among equals, the most recently freed, as ``popitem`` would."""
-        last = self.m.env.now + self.late_minutes
+        last = self._env._now + self.late_minutes
         fresh_wanted = grade in self.late_grades
         for uid in reversed(units):
             if (units[uid].end >= last) == fresh_wanted:
@@ -272,11 +274,11 @@ class Dispatcher:
         """Free units a job of ``grade`` could be given now, before any G1 reserve."""
         if grade not in self.late_grades:
             return len(self.free)
-        last = self.m.env.now + self.late_minutes
+        last = self._env._now + self.late_minutes
         return sum(1 for u in self.free.values() if u.end >= last)
 
     def _assign(self, u: Unit, inc: Incident) -> None:
-        now = self.m.env.now
+        now = self._env._now
         calls = self.calls
         self._close_unresourced(inc)
         if calls.first_dispatch[inc.id] != calls.first_dispatch[inc.id]:
@@ -290,7 +292,7 @@ class Dispatcher:
         if u.pool == RESPONSE:
             self.travelling[u.id] = u
         travel = self._travel_blue[inc.caller] if inc.grade in self.blue else self._travel_normal[inc.caller]
-        self.m.at(travel, self._arrive, u, u.token)
+        self._at(travel, self._arrive, u, u.token)
 
     def _arrive(self, u: Unit, token: int) -> None:
         if u.token != token:
@@ -300,14 +302,14 @@ class Dispatcher:
         u.state = SCENE
         calls = self.calls
         if calls.first_on_scene[inc.id] != calls.first_on_scene[inc.id]:
-            calls.first_on_scene[inc.id] = self.m.env.now
+            calls.first_on_scene[inc.id] = self._env._now
             inc.lead = u
-            self.m.at(self._on_scene[inc.caller], self._clear, inc)
+            self._at(self._on_scene[inc.caller], self._clear, inc)
 
     def _clear(self, inc: Incident) -> None:
         """The scene is finished: units on scene move to custody/admin, units en route turn back."""
         inc.cleared = True
-        self.calls.cleared[inc.id] = self.m.env.now
+        self.calls.cleared[inc.id] = self._env._now
         self.pending.remove(inc)
         self._close_unresourced(inc)
         for u in inc.units:
@@ -316,13 +318,13 @@ class Dispatcher:
             else:  # turned back en route: no scene, no paperwork
                 u.token += 1
                 self.travelling.pop(u.id, None)
-                self.rec.activities.append((u.id, A_INCIDENT, u.job_start, self.m.env.now, inc.id))
+                self.rec.activities.append((u.id, A_INCIDENT, u.job_start, self._env._now, inc.id))
                 self._released(u)
         inc.units = []
         self.active.pop(inc.id, None)
 
     def _end_job(self, u: Unit, inc: Incident, custody: bool) -> None:
-        now = self.m.env.now
+        now = self._env._now
         acts = self.rec.activities
         acts.append((u.id, A_INCIDENT, u.job_start, now, inc.id))
         t = now
@@ -336,7 +338,7 @@ class Dispatcher:
             t += d
         u.state = AFTER
         if t > now:
-            self.m.at(t - now, self._released, u)
+            self._at(t - now, self._released, u)
         else:
             self._released(u)
 
@@ -344,7 +346,7 @@ class Dispatcher:
     def _check(self, inc: Incident, epoch: int, check: str, done: int) -> None:
         if inc.epoch != epoch or inc.units or not inc.queued:
             return
-        now = self.m.env.now
+        now = self._env._now
         free = self._available_for(inc.grade) - (0 if inc.grade == 1 else self.reserve)
         callers = self.m.callers
         u = float(callers.u_policy[inc.caller]) if done == 0 else self.m.streams.uniform("policy.recheck", inc.caller, done)
@@ -362,14 +364,14 @@ class Dispatcher:
             if isinstance(action, Borrow):
                 self._borrow(inc)
             elif isinstance(action, Recheck):
-                self.m.at(action.after, self._check, inc, inc.epoch, action.check, done + 1)
+                self._at(action.after, self._check, inc, inc.epoch, action.check, done + 1)
             elif isinstance(action, Divert):
                 if not inc.units:
                     self._divert_to(inc, range(inc.grade + 1, 5))
 
     def regrade(self, inc: Incident, to: int, reason: int) -> None:
         """Change a waiting incident's grade, record why, and send it where the new grade says."""
-        now = self.m.env.now
+        now = self._env._now
         calls = self.calls
         self.rec.grade_changes.append((inc.id, now, inc.grade, to, reason))
         calls.final_grade[inc.id] = to
@@ -391,11 +393,11 @@ class Dispatcher:
         u = self._take_for(inc.grade, self.neighbourhood) if self.late_grades else self.neighbourhood.popitem()[1]
         if u is None:
             return
-        u.borrowed_at = self.m.env.now
+        u.borrowed_at = self._env._now
         self._assign(u, inc)
 
     def _return_borrowed(self, u: Unit) -> None:
-        now = self.m.env.now
+        now = self._env._now
         if u.state != FREE:  # back from a borrowed job
             self.rec.activities.append((u.id, A_BORROWED, u.borrowed_at, now, -1))
         if u.off_due:
@@ -414,7 +416,7 @@ class Dispatcher:
         if best is None:
             return
         old = best.job
-        now = self.m.env.now
+        now = self._env._now
         self.travelling.pop(best.id)
         self.rec.activities.append((best.id, A_INCIDENT, best.job_start, now, old.id))
         old.units.remove(best)

@@ -20,6 +20,8 @@ from __future__ import annotations
 import math
 from collections import deque
 
+import numpy as np
+
 from ..log import REASONS, RESOLVED
 from ..rota import present, shift_instances
 
@@ -43,6 +45,11 @@ class Supervision:
         self.only_999 = sup.reviews == "999"
         self.flagged = {cats.index(x) for x in sup.flagged_categories} if sup.reviews == "flagged" else None
         self._category = memoryview(c.category)
+        # callers whose grading is sent for review, decided once (the control room asks only these)
+        pick = c.u_supervise < self.share
+        if self.flagged is not None:
+            pick &= np.isin(c.category, sorted(self.flagged))
+        self.selected = memoryview(pick)
         self.free = 0
         self.leaving = 0          # supervisors whose shift is over, still on a review
         self.queue: deque = deque()   # (call, requested at); a request too old is dropped when reached
@@ -72,14 +79,10 @@ class Supervision:
 
     # ------------------------------------------------------------------ reviews
     def graded(self, c: int, at: float) -> None:
-        """Call ``c`` was graded at ``at``: send it for review if it is one of those reviewed."""
+        """Call ``c``, of a caller in ``selected``, was graded at ``at``: ask for its review."""
         caller = self.calls.caller[c]
         if self.only_999 and self.calls.channel[c] != 0:
-            return
-        if self.flagged is not None and self._category[caller] not in self.flagged:
-            return
-        if self._u[caller] >= self.share:
-            return
+            return  # reviews of 999 calls only: this call came on 101
         due = at + self._delay[caller]
         self.m.at(max(due - self.m.env.now, 0.0), self._request, c)
 
