@@ -29,12 +29,16 @@ def main() -> int:
     base = whatif.base_scenario()
     print("What-if, 7 days x 5 replications, both arms (target <= 10 s):")
     for name in whatif.PRESETS:
-        walls = []
+        walls, cpus = [], []
         for _ in range(args.repeats):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             whatif.run(whatif.preset(name, days=7, reps=5), base, jobs=args.jobs)
             walls.append(time.perf_counter() - t0)
-        print(f"  {name:32s} median {statistics.median(walls):5.2f} s (min {min(walls):.2f}, max {max(walls):.2f})")
+            cpus.append(time.process_time() - c0)
+        print(f"  {name:32s} median {statistics.median(walls):5.2f} s (min {min(walls):.2f}, max {max(walls):.2f}); "
+              f"CPU {statistics.median(cpus):.2f} s")
+    with open("/proc/loadavg") as f:
+        print(f"  (load average {f.read().split()[0]} on this machine: wall > CPU means other work was running)")
     print("Play the controller, Friday 18:00-22:00 (target: a decision step <= 0.5 s):")
     for rep in range(args.repeats):
         t0 = time.perf_counter()

@@ -52,7 +52,7 @@ METRICS = (
     ("high_risk_downgraded", "True G1/G2 callers downgraded for lack of officers", "callers"),
     ("g1_in_target", "G1 attended within standard", "share"),
     ("g2_in_target", "G2 attended within 60 min", "share"),
-    ("longest_true_g1_wait", "Longest wait of a true G1 caller (call to first unit on scene)", "minutes"),
+    ("longest_true_g1_wait", "Longest wait of a true G1 caller graded G1/G2 (call to a unit on scene)", "minutes"),
     ("neighbourhood_hours", "Neighbourhood officer-hours borrowed", "hours"),
     ("downgrades", "Downgrades for lack of officers (all)", "incidents"),
 )
@@ -208,7 +208,9 @@ def outcomes(log, start: float, end: float) -> dict:
         known = ~np.isnan(resp) | (horizon - arr[m] > std)
         out[key] = float((resp <= std)[known].mean()) if known.any() else math.nan
         out[key.replace("in_target", "incidents")] = int(m.sum())
-    m = win & (tr == 1) & (ig >= 1)
+    # true G1 callers the controller had on the list (graded G1/G2): a true G1 misgraded as G3 is
+    # booked, not the controller's decision, and would show the same wait under every controller
+    m = win & (tr == 1) & ((ig == 1) | (ig == 2))
     waits = np.where(np.isnan(scene[m]), horizon, scene[m]) - arr[m]
     out["longest_true_g1_wait"] = float(waits.max()) if waits.size else math.nan
     a = log.activities

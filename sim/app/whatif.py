@@ -38,7 +38,7 @@ LABELS = {
 }
 SHORT = {   # the four big numbers: labels that fit a quarter of a projector's width
     "resource_downgrades_per_week": "Downgrades / week",
-    "high_risk_resource_downgrades_per_week": "True G1/G2 downgraded / week",
+    "high_risk_resource_downgrades_per_week": "Of true G1/G2 / week",
     "g1_in_target": "G1 within standard",
     "g2_in_target": "G2 within 60 min",
 }
