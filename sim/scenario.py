@@ -782,7 +782,8 @@ def read_layers(path: str | Path, _seen: tuple[Path, ...] = (), _roots: list[Pat
         raise ScenarioError(path, "", _NO_VALUE, f"malformed TOML: {exc}") from None
     except UnicodeDecodeError:
         raise ScenarioError(path, "", _NO_VALUE, "expected a UTF-8 text file") from None
-    _resolve_trace(data, path)
+    roots = _roots if _roots is not None else base_roots(path)
+    _resolve_trace(data, path, roots)
     base = data.pop("base", None)
     if base is None:
         return data
@@ -790,7 +791,6 @@ def read_layers(path: str | Path, _seen: tuple[Path, ...] = (), _roots: list[Pat
         raise ScenarioError(path, "base", base, "expected a file name (a string)")
     if "\x00" in base or len(base) > 4096:
         raise ScenarioError(path, "base", base[:80], "expected a file name (no NUL byte, at most 4096 characters)")
-    roots = _roots if _roots is not None else base_roots(path)
     if len(_seen) + 1 >= MAX_BASE_CHAIN:
         raise ScenarioError(path, "base", base, f"a base chain of at most {MAX_BASE_CHAIN} files")
     base_path = (path.parent / base)
@@ -805,17 +805,22 @@ def read_layers(path: str | Path, _seen: tuple[Path, ...] = (), _roots: list[Pat
     return deep_merge(read_layers(base_path, _seen + (resolved,), roots), data)
 
 
-def _resolve_trace(data: dict, path: Path) -> None:
-    """A layer's ``demand.trace`` names a file relative to that layer's folder, like ``base``:
-    made absolute here, so a merged (or written-out) scenario still finds it, and a missing or
-    misnamed trace is reported against the file that named it."""
+def _resolve_trace(data: dict, path: Path, roots: list[Path]) -> None:
+    """A layer's ``demand.trace`` names a file relative to that layer's folder and confined to the
+    same folders as ``base`` files (``base_roots``): made absolute here, so a merged (or
+    written-out) scenario still finds it, and a missing or misnamed trace is reported against the
+    file that named it."""
     demand = data.get("demand")
     trace = demand.get("trace") if isinstance(demand, dict) else None
     if trace is None:
         return
-    if not isinstance(trace, str) or not trace.strip():
-        raise ScenarioError(path, "demand.trace", trace, "expected a file name (a string)")
+    if not isinstance(trace, str) or not trace.strip() or "\x00" in trace or len(trace) > 4096:
+        raise ScenarioError(path, "demand.trace", trace, "expected a file name (a string, no NUL byte, at most 4096 characters)")
     found = path.parent / trace
+    if not any(found.resolve().is_relative_to(r) for r in roots):
+        raise ScenarioError(path, "demand.trace", trace, "a file in the scenario's own folder, the nearest enclosing "
+                            "'scenarios' folder or the shipped scenarios/ (it resolves to "
+                            f"{found.resolve()}); to use another folder, name it with --base-root DIR")
     if not found.is_file():
         what = "is a folder, not a trace file" if found.is_dir() else "trace file not found"
         raise ScenarioError(path, "demand.trace", trace, f"{what} (looked for {found.resolve()})")

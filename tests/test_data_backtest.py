@@ -9,7 +9,7 @@ import tomli_w
 
 from cad_export import incidents
 from sim.cli import main
-from sim.data.backtest import compare, replay, replay_scenario
+from sim.data.backtest import replay, replay_scenario
 from sim.data.trace import read_trace, trace_order
 from sim.scenario import ScenarioError, load_scenario
 from test_data_fit import truth_scenario
@@ -85,14 +85,13 @@ def test_trace_demand_in_any_scenario(loaded, tmp_path, monkeypatch):
     """``[demand] trace = "..."`` in a scenario file, resolved against that file's folder (like
     ``base``); ``triage-sim run`` replays it: one call per trace row in the run."""
     s, inc = loaded
-    (tmp_path / "data").mkdir()
-    (tmp_path / "scen").mkdir()
-    _trace(s, inc, durations=True).to_csv(tmp_path / "data" / "calls.csv", index=False)
+    (tmp_path / "scen" / "data").mkdir(parents=True)
+    _trace(s, inc, durations=True).to_csv(tmp_path / "scen" / "data" / "calls.csv", index=False)
     (tmp_path / "scen" / "base.toml").write_text(tomli_w.dumps(s.to_dict()))
-    (tmp_path / "scen" / "replay.toml").write_text('base = "base.toml"\n[run]\ndays = 3\n[demand]\ntrace = "../data/calls.csv"\n')
-    monkeypatch.chdir(tmp_path / "data")     # the path is the file's, not the working folder's
+    (tmp_path / "scen" / "replay.toml").write_text('base = "base.toml"\n[run]\ndays = 3\n[demand]\ntrace = "data/calls.csv"\n')
+    monkeypatch.chdir(tmp_path)     # the path is the file's, not the working folder's
     rs = load_scenario(tmp_path / "scen" / "replay.toml")
-    assert rs.demand.trace == str((tmp_path / "data" / "calls.csv").resolve())
+    assert rs.demand.trace == str((tmp_path / "scen" / "data" / "calls.csv").resolve())
     assert main(["run", str(tmp_path / "scen" / "replay.toml"), "--reps", "1", "--jobs", "1", "--events", "--quiet",
                  "--out", str(tmp_path / "run")]) == 0
     calls = pd.read_parquet(tmp_path / "run" / "calls.parquet")
@@ -108,3 +107,23 @@ def test_missing_trace_is_a_clear_error(tmp_path, capsys):
     assert main(["check", str(tmp_path / "bad.toml")]) == 2
     msg = capsys.readouterr().err
     assert "demand.trace" in msg and "nowhere.csv" in msg and "Traceback" not in msg
+
+
+def test_trace_is_confined_like_base_files(loaded, tmp_path, capsys, monkeypatch):
+    """A trace outside the scenario's folder (and 'scenarios' folders) is refused like a base
+    file would be, unless its folder is named with --base-root."""
+    import sim.scenario
+    monkeypatch.setattr(sim.scenario, "BASE_ROOTS", [])   # main() fills it in place: not for later tests
+    s, inc = loaded
+    (tmp_path / "data").mkdir()
+    (tmp_path / "scen").mkdir()
+    _trace(s, inc, durations=True).to_csv(tmp_path / "data" / "calls.csv", index=False)
+    (tmp_path / "scen" / "base.toml").write_text(tomli_w.dumps(s.to_dict()))
+    top = tmp_path / "scen" / "replay.toml"
+    top.write_text('base = "base.toml"\n[run]\ndays = 1\n[demand]\ntrace = "../data/calls.csv"\n')
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(top)
+    assert err.value.path == "demand.trace" and "--base-root" in str(err.value)
+    assert main(["check", str(top)]) == 2
+    assert "demand.trace" in capsys.readouterr().err
+    assert main(["check", str(top), "--base-root", str(tmp_path / "data")]) == 0

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..scenario import GRADES, Scenario, ScenarioError, validate
+from ..scenario import GRADES, Scenario, validate
 from .trace import read_trace, trace_minutes, trace_order
 
 MEASURES = {"dispatch": ("dispatch_min", "first_dispatch", "call -> first dispatch"),
@@ -149,8 +149,3 @@ def compare(rp: Replay) -> "object":
 
 def _code_key(p: str):
     return (0, float(p)) if p.replace(".", "", 1).isdigit() else (1, p)
-
-
-def check_trace_scenario(s: Scenario) -> None:
-    if s.demand.trace is None:
-        raise ScenarioError(s.meta.name, "demand.trace", None, "expected a trace to replay")

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..rota import shift_instances
-from ..scenario import Scenario, ScenarioError, validate
+from ..scenario import _NO_VALUE, Scenario, ScenarioError, validate
 from .backtest import replay
 
 
@@ -55,7 +55,7 @@ def calibrate_units(s: Scenario, reps: int, seed: int, warmup_hours: float, say=
                     jobs: int = 1) -> Calibration:
     """``s``: a replay scenario (``backtest.replay_scenario``) whose base rota is a weekly template."""
     if s.response.pattern is not None or not s.response.shifts:
-        raise ScenarioError(s.meta.name, "response.shifts", None,
+        raise ScenarioError(s.meta.name, "response.shifts", _NO_VALUE,
                             "--calibrate-units scales a weekly template's shifts; this scenario's response rota is a "
                             "team pattern (calibrate its team sizes by hand, or give a --base with response.shifts)")
     base = {name: sh.units for name, sh in s.response.shifts.items()}
@@ -65,7 +65,7 @@ def calibrate_units(s: Scenario, reps: int, seed: int, warmup_hours: float, say=
     owner = attribute_shifts(s, probe.arrival)
     names = [n for n in base if (use & (owner == n)).sum() >= 20]
     if not names:
-        raise ScenarioError(s.meta.name, "response.shifts", None, "no shift has 20 or more observed calls to calibrate on")
+        raise ScenarioError(s.meta.name, "response.shifts", _NO_VALUE, "no shift has 20 or more observed calls to calibrate on")
     target = {n: float(np.median(obs[use & (owner == n)])) for n in names}
     target_all = float(np.median(obs[use]))
     cal = Calibration({}, {}, target, {}, {n: int((use & (owner == n)).sum()) for n in names})

@@ -11,6 +11,10 @@ from pathlib import Path
 from ..scenario import _NO_VALUE, ScenarioError
 
 
+BASE_ROOT_HELP = ("a folder base files (and traces) may also come from (by default: the scenario's own folder, the "
+                  "nearest enclosing 'scenarios' folder and the shipped scenarios/) (repeatable)")
+
+
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "fit", help="fit a scenario from a force's CAD extract (data quality, demand, durations, arrival test)",
@@ -29,6 +33,7 @@ def register(subparsers) -> None:
     p.add_argument("--seed", type=int, help="random seed (default the base's run.seed)")
     p.add_argument("--jobs", type=int, default=1, help="worker processes for the replications (default 1)")
     p.add_argument("--quiet", action="store_true", help="print nothing unless something fails")
+    p.add_argument("--base-root", action="append", metavar="DIR", help=BASE_ROOT_HELP)
     p.set_defaults(func=cmd_fit)
 
     b = subparsers.add_parser(
@@ -45,6 +50,7 @@ def register(subparsers) -> None:
     b.add_argument("--warmup-hours", type=float, help="first hours of the trace not compared (default: the map's, else 24)")
     b.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     b.add_argument("--quiet", action="store_true", help="print nothing unless something fails")
+    b.add_argument("--base-root", action="append", metavar="DIR", help=BASE_ROOT_HELP)
     b.set_defaults(func=cmd_backtest)
 
 
@@ -117,6 +123,7 @@ def cmd_fit(args) -> int:
         fit.arrivals.to_csv(tmp / "arrivals.csv", index=False)
         name = f"{m.name}-fitted"
         areas = list(base_s.response.areas)
+        base = _reachable_base(base, base_s, final, tmp)
         text = scenario_text(fit, source, base, final, name, areas)
         write_scenario(text, tmp / "scenario.toml")
         seed = base_s.run.seed if args.seed is None else args.seed
@@ -168,6 +175,22 @@ def cmd_fit(args) -> int:
     if not args.quiet:
         print(f"fit: {final} (scenario.toml, data-quality.md, report.html) in {time.perf_counter() - t0:.1f} s")
     return 0
+
+
+def _reachable_base(base: Path, base_s, final: Path, tmp: Path) -> Path:
+    """The base the fitted scenario names: --base itself when a scenario in the output folder may
+    name it (``sim.scenario.base_roots``), else its resolved copy written beside it as base.toml."""
+    import tomli_w
+
+    from ..experiment import atomic_write
+    from ..scenario import base_roots
+
+    if any(base.resolve().is_relative_to(r) for r in base_roots(final / "scenario.toml")):
+        return base
+    atomic_write(tmp / "base.toml", f"# {base} resolved (its base files merged), copied here: a scenario may only "
+                 "name a base in its own folder, an enclosing 'scenarios' folder or the shipped scenarios/\n"
+                 + tomli_w.dumps(base_s.to_dict()))
+    return final / "base.toml"
 
 
 def cmd_backtest(args) -> int:

@@ -74,8 +74,6 @@ def _day(t) -> str:
 
 
 def fit_records(rec: Records) -> FitResult:
-    import pandas as pd
-
     m = rec.map
     d = rec.demand
     local = d["created_local"].to_numpy("datetime64[ms]")

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..scenario import CHANNELS, GRADES, ScenarioError, horizon_minutes
+from ..scenario import _NO_VALUE, CHANNELS, GRADES, ScenarioError, horizon_minutes
 
 OPTIONAL = ("handling_min", "travel_min", "on_scene_min", "units", "dispatch_min", "scene_min")
 
@@ -57,12 +57,12 @@ def _read(path: str, _mtime: int, _size: int) -> Trace:
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (pd.errors.EmptyDataError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise ScenarioError(path, "", None, f"expected a trace CSV ({type(exc).__name__})") from None
+        raise ScenarioError(path, "", _NO_VALUE, f"expected a trace CSV ({type(exc).__name__})") from None
     for col in ("arrival", "grade"):
         if col not in df.columns:
-            raise ScenarioError(path, col, None, f"required column is missing; the trace has {list(df.columns)}")
+            raise ScenarioError(path, col, _NO_VALUE, f"required column is missing; the trace has {list(df.columns)}")
     if df.empty:
-        raise ScenarioError(path, "", None, "expected at least one call in the trace")
+        raise ScenarioError(path, "", _NO_VALUE, "expected at least one call in the trace")
     arrival = pd.to_datetime(df["arrival"].str.strip(), errors="coerce", format="ISO8601")
     bad = np.flatnonzero(arrival.isna().to_numpy())
     if bad.size:
