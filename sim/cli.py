@@ -19,8 +19,11 @@ import numpy as np
 from . import __version__
 from .errors import FolderError
 from .executors import ExecutorError
+from .data.cli import register as register_data
+from .app.cli import register as register_app
 from .labels import unsigned_zero
 from .lazy import LazyModule
+from .recommendations import compare_lines
 from .limits import check_size
 from .plan.cli import register as register_plan
 from .rota_text import rota_summary
@@ -313,6 +316,8 @@ def _print_compare(result) -> None:
     for label, arm in (("A", a), ("B", b)):
         met = arm.summary.set_index("kpi").loc["meets_recommendation", "mean"]
         print(f"  {label} {arm.scenario.meta.name}: {_verdict(met, len(arm.replications))} HMIC's recommendation")
+    for line in compare_lines(result.comparison()):   # each recommendation on its own (issue 15)
+        print(f"  -> {line}")
     print(f"results: {result.folder}")
 
 
@@ -515,6 +520,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     validation.register(sub)
     register_plan(sub)
+    register_data(sub)
+    register_app(sub)
     return p
 
 

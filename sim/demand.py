@@ -72,6 +72,15 @@ class Callers:
     retry_to_999: np.ndarray
     retry_delay: np.ndarray
     retry_patience: np.ndarray
+    u_assess: np.ndarray      # the uniform the grade was drawn with (re-used when grading is rushed)
+    u_appointment: np.ndarray  # the first cancellation draw of this caller's appointment
+    # issue 15, drawn only when the scenario's [assessment] uses them (None otherwise)
+    vulnerable: np.ndarray | None = None      # vulnerable or repeat victim (incidents only)
+    u_identify: np.ndarray | None = None      # identified at first contact when below the probability
+    u_supervise: np.ndarray | None = None     # sent for supervisor review when below the share
+    u_sup_accuracy: np.ndarray | None = None  # the review finds the true risk when below the accuracy
+    sup_delay: np.ndarray | None = None       # grading to review request, minutes
+    sup_minutes: np.ndarray | None = None     # the review's length, minutes
 
     def __len__(self) -> int:
         return int(self.arrival.size)
@@ -87,6 +96,9 @@ def _choice(rng: np.random.Generator, probs: np.ndarray, n: int) -> np.ndarray:
 def draw_callers(s: Scenario, streams: Streams) -> Callers:
     """All callers of the run in arrival order. Each channel's needs are drawn in one batch
     and scattered into place, so only one channel's temporaries exist at a time."""
+    if s.demand.trace is not None:
+        from .data.trace import trace_callers   # observed arrivals replayed (the back-test's demand)
+        return trace_callers(s, streams)
     horizon = horizon_minutes(s)
     n_hours = int(np.ceil(horizon / 60.0))
     times = {}
@@ -112,16 +124,23 @@ def draw_callers(s: Scenario, streams: Streams) -> Callers:
     return Callers(**out)
 
 
-def _needs(s: Scenario, name: str, code: int, ch, times: np.ndarray, streams: Streams) -> dict:
+def _needs(s: Scenario, name: str, code: int, ch, times: np.ndarray, streams: Streams,
+           grades: np.ndarray | None = None) -> dict:
+    """One channel's callers' needs; ``grades`` (codes 1..4) are observed grades of a trace,
+    taken as both the true risk and the grade recorded (an extract holds no other)."""
     n = times.size
     rs = lambda need: streams(f"{name}.{need}")  # noqa: E731 - one stream per channel and need
     risk_probs = np.array([ch.risk.get(r, 0.0) for r in ("none",) + GRADES])
     true_risk = _choice(rs("risk"), risk_probs, n).astype(np.int8)
 
     matrix = s.thrive.matrix()
-    u = rs("assessment").random(n)
+    u_assess = u = rs("assessment").random(n)
+    if grades is not None:
+        true_risk = np.asarray(grades, dtype=np.int8)
     assessed = true_risk.copy()
     for g in range(1, 5):
+        if grades is not None:
+            break
         m = true_risk == g
         cdf = np.cumsum(matrix[g - 1])
         cdf[-1] = 1.0
@@ -186,10 +205,31 @@ def _needs(s: Scenario, name: str, code: int, ch, times: np.ndarray, streams: St
         retry_to_999=ur[1] < ch.retry.to_999,
         retry_delay=ch.retry.delay.sample(rs("retry.delay"), n),
         retry_patience=retry_patience,
+        u_assess=u_assess,
+        u_appointment=rs("appointment.cancel").random(n),
+        **_assessment_needs(s, rs, true_risk, category, n),
     )
+
+
+def _assessment_needs(s: Scenario, rs, true_risk: np.ndarray, category: np.ndarray, n: int) -> dict:
+    """Per-caller draws of issue 15's mechanisms, each from its own stream (so callers are the
+    same whichever mechanisms a scenario turns on), only for the mechanisms in use."""
+    a = s.assessment
+    out: dict[str, np.ndarray] = {}
+    if a.vulnerability.enabled:
+        cats = s.thrive.category_names()
+        share = np.array([a.vulnerability.share.get(c, 0.0) for c in cats])
+        out["vulnerable"] = (rs("vulnerable").random(n) < share[category]) & (true_risk > 0)
+        out["u_identify"] = rs("identify").random(n)
+    if a.supervision.enabled:
+        out["u_supervise"] = rs("supervise").random(n)
+        out["u_sup_accuracy"] = rs("supervise.accuracy").random(n)
+        out["sup_delay"] = a.supervision.delay.sample(rs("supervise.delay"), n)
+        out["sup_minutes"] = a.supervision.review_minutes.sample(rs("supervise.minutes"), n)
+    return out
 
 
 def _empty() -> Callers:
     kinds = {"channel": np.int8, "true_risk": np.int8, "assessed": np.int8, "category": np.int16,
              "area": np.int8, "units_needed": np.int8, "arrest": bool, "retries": bool, "retry_to_999": bool}
-    return Callers(**{f.name: np.zeros(0, dtype=kinds.get(f.name, float)) for f in fields(Callers)})
+    return Callers(**{f.name: np.zeros(0, dtype=kinds.get(f.name, float)) for f in fields(Callers) if f.default is not None})

@@ -49,7 +49,7 @@ RC = {
     "figure.facecolor": "white",
 }
 WEEK_PROFILES = {"incidents_to_attend", "units_on_duty", "units_available", "units_busy", "resource_downgrades",
-                 "pending", "overtime_hours", "neighbourhood_hours"}
+                 "pending", "overtime_hours", "neighbourhood_hours", "vulnerable", "undergraded"}
 ARM_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 STANDARD_COLOUR = "#B2182B"
 OK_COLOUR = "#1A9850"

@@ -15,6 +15,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from .kpis_assessment import ASSESSMENT_KPIS
 from .log import ABANDONED, ACTIVITIES, POOLS, REASONS, EventLog
 
 RESOURCE = REASONS.index("resource")
@@ -271,12 +272,16 @@ KPIS: tuple[KPI, ...] = (
     KPI("meets_recommendation", "0/1", "1 if resource downgrades/week within tolerance and G1, G2 in-target rates reach the aims (blank: nothing to judge)", meets_recommendation),
 )
 
+# HMIC's first recommendation (issue 15): the initial assessment, vulnerable callers, supervision
+# and the appointment diary; listed in sim/kpis_assessment.py
+KPIS += tuple(KPI(name, unit, desc, fn) for name, unit, desc, fn, _ in ASSESSMENT_KPIS)
 
 # Counts over the measured window: each has a per-week twin (``<name>_per_week``), so runs of
 # different lengths can be read side by side.
 COUNTS = ("calls_offered", "calls_abandoned", "incidents", "incidents_g1", "incidents_g2", "incidents_g3",
           "incidents_g4", "resource_downgrades", "high_risk_resource_downgrades", "reassessment_downgrades", "upgrades",
-          "officer_hours_rostered", "officer_hours_on_duty", "overtime_hours", "neighbourhood_hours_lost")
+          "officer_hours_rostered", "officer_hours_on_duty", "overtime_hours", "neighbourhood_hours_lost",
+          *(name for name, *_, count in ASSESSMENT_KPIS if count))
 
 
 def _weeks(log: EventLog) -> float:

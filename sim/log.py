@@ -24,13 +24,18 @@ OUTCOMES = ("abandoned", "no_incident", "resolved_without_deployment", "attended
 ABANDONED, NO_INCIDENT, RESOLVED, ATTENDED, APPOINTMENT_KEPT, OPEN = range(6)
 ACTIVITIES = ("incident", "custody", "admin", "non_incident", "borrowed")
 POOLS = ("response", "neighbourhood", "call_handling")
-REASONS = ("resource", "reassessment")
+REASONS = ("resource", "reassessment", "supervision", "escalation")
+# appointment_changes.kind: re-booked after a cancellation, or escalated (re-booking cap reached)
+APPOINTMENT_CHANGES = ("rebooked", "escalated")
 
 _FLOAT_COLS = ("arrival", "answered", "abandoned", "graded", "handled", "first_dispatch", "first_on_scene",
                "cleared", "appointment")
 _INT_COLS = {"caller": np.int32, "channel": np.int8, "retry_of": np.int32, "true_risk": np.int8,
              "initial_grade": np.int8, "final_grade": np.int8, "category": np.int16, "area": np.int8,
-             "units_needed": np.int8, "units_sent": np.int16, "diverted": np.int16, "outcome": np.int8}
+             "units_needed": np.int8, "units_sent": np.int16, "diverted": np.int16, "outcome": np.int8,
+             # issue 15: -1 where not modelled; vulnerable is a fact of the caller, identified of the
+             # grading (1 identified at first contact, 0 missed)
+             "vulnerable": np.int8, "identified": np.int8}
 
 
 class CallColumns:
@@ -117,6 +122,19 @@ class Columns:
                              np.zeros(0, dtypes[self.spec[k]]) for k, v in self.data.items()}, copy=False)
 
 
+def _reviews() -> Columns:
+    """Supervisor reviews (issue 15): asked for at ``requested``; ``reviewed`` NaN when no
+    supervisor took it in time; the grade held before and the grade the supervisor recorded;
+    ``applied`` 1 when the response changed (an incident not yet attended was re-graded)."""
+    return Columns({"incident": "i", "requested": "d", "reviewed": "d", "before": "b", "after": "b", "applied": "b"})
+
+
+def _appointment_changes() -> Columns:
+    """Appointments cancelled at their time because no unit was free: ``new`` is the re-booked
+    slot (NaN when escalated instead), ``kind`` indexes APPOINTMENT_CHANGES."""
+    return Columns({"incident": "i", "time": "d", "old": "d", "new": "d", "kind": "b"})
+
+
 @dataclass
 class Recorder:
     """Mutable log the model writes to during a run."""
@@ -131,6 +149,8 @@ class Recorder:
     # one row per rostered shift instance: how many were rostered and how many were on duty
     rosters: Columns = field(default_factory=lambda: Columns(
         {"pool": "b", "start": "d", "end": "d", "rostered": "i", "on_duty": "i"}))
+    reviews: Columns = field(default_factory=_reviews)
+    appointment_changes: Columns = field(default_factory=_appointment_changes)
 
 
 @dataclass(frozen=True)
@@ -144,6 +164,8 @@ class EventLog:
     meta: dict
     rosters: pd.DataFrame = field(default_factory=lambda: Columns(
         {"pool": "b", "start": "d", "end": "d", "rostered": "i", "on_duty": "i"}).frame())
+    reviews: pd.DataFrame = field(default_factory=lambda: _reviews().frame())
+    appointment_changes: pd.DataFrame = field(default_factory=lambda: _appointment_changes().frame())
 
     @cached_property
     def in_window(self) -> np.ndarray:
@@ -160,10 +182,11 @@ class EventLog:
         return float(self.meta["horizon_minutes"])
 
     def public_tables(self) -> dict[str, pd.DataFrame]:
-        """The event tables a user reads (calls, grade changes, unit shifts, rosters), with codes as
-        labels and an ``in_warmup`` column (True: the row is in the discarded warm-up: a call that
-        arrived, a grade change that happened, a shift that started before it ended). Key: a
-        call's ``call_id`` is its incident number (``incident`` in grade_changes)."""
+        """The event tables a user reads (calls, grade changes, unit shifts, rosters, supervisor
+        reviews, appointment changes), with codes as labels and an ``in_warmup`` column (True: the
+        row is in the discarded warm-up: a call that arrived, a change that happened, a shift that
+        started before it ended). Key: a call's ``call_id`` is its incident number (``incident``
+        in grade_changes)."""
         calls = self.calls.copy()
         calls["channel"] = pd.Categorical.from_codes(calls["channel"], CHANNEL_NAMES)
         for c in ("true_risk", "initial_grade", "final_grade"):
@@ -183,7 +206,15 @@ class EventLog:
         rosters = self.rosters.copy()
         rosters["pool"] = pd.Categorical.from_codes(rosters["pool"], POOLS)
         rosters["in_warmup"] = rosters["start"].to_numpy() < self.warmup
-        return {"calls": calls, "grade_changes": gc, "unit_shifts": shifts, "rosters": rosters}
+        changes = self.appointment_changes.copy()
+        changes["kind"] = pd.Categorical.from_codes(changes["kind"], APPOINTMENT_CHANGES)
+        reviews = self.reviews.copy()
+        for c in ("before", "after"):
+            reviews[c] = _grade_labels(reviews[c])
+        changes["in_warmup"] = changes["time"].to_numpy() < self.warmup
+        reviews["in_warmup"] = reviews["requested"].to_numpy() < self.warmup
+        return {"calls": calls, "grade_changes": gc, "unit_shifts": shifts, "rosters": rosters,
+                "reviews": reviews, "appointment_changes": changes}
 
     def write_events(self, folder: Path, formats=("parquet",), temp_suffix: str = "") -> list[Path]:
         """Write the public event tables as Parquet and/or CSV (``formats``); returns the paths
@@ -222,4 +253,4 @@ def finish(rec: Recorder, meta: dict) -> EventLog:
     shifts["shift"] = pd.Categorical.from_codes(shifts["shift"].to_numpy(), meta["shift_names"])
     shifts["team"] = pd.Categorical.from_codes(shifts["team"].to_numpy(), meta["team_names"])  # -1: a weekly template
     return EventLog(rec.calls.frame(), gc, rec.pending.frame(), shifts, rec.activities.frame(), meta,
-                    rec.rosters.frame())
+                    rec.rosters.frame(), rec.reviews.frame(), rec.appointment_changes.frame())

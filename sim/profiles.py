@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .kpis import _window_calls, pending_counts, resource_downgrades
+from .kpis_assessment import PROFILES as ASSESSMENT_PROFILES, profiles as assessment_profiles
 from .log import ABANDONED, ACTIVITIES, POOLS, EventLog
 
 PROFILES = {
@@ -31,6 +32,7 @@ PROFILES = {
     "response_by_true_risk": "call-to-scene minutes at percentiles 0..100, by true risk (attended only)",
     "attended_share": "share of incidents ever attended, by initial grade (key) and true risk (key 'true G..')",
 }
+PROFILES.update(ASSESSMENT_PROFILES)
 HOURS_OF_WEEK = 168
 PERCENTILES = np.arange(101)
 _GRADES = {1: "G1", 2: "G2", 3: "G3"}
@@ -159,6 +161,8 @@ def compute_profiles(log: EventLog) -> pd.DataFrame:
         t = inc["true_risk"] == code
         rows.append(("response_by_true_risk", label, pct, _response_percentiles(response[t])))
         rows.append(("attended_share", f"true {label}", np.array([0.0]), np.array([response[t].notna().mean() if t.any() else np.nan])))
+
+    rows += assessment_profiles(log, _per_hour_of_week)   # issue 15: vulnerable callers, downgrades' wait
 
     frames = [pd.DataFrame({"profile": p, "key": k, "x": x, "value": v}) for p, k, x, v in rows]
     return pd.concat(frames, ignore_index=True)

@@ -31,6 +31,7 @@ import pandas as pd
 from . import CITATION, __version__
 from .experiment import FEW_REPS, FolderError
 from . import figures as F
+from . import figures_assessment as FA
 from .figures import ArmView, Fig, fmt_kpi, plural
 from .folders import read_json, read_plan
 from .labels import scenario_label
@@ -230,6 +231,7 @@ def figure_jobs(f: Folder) -> list[F.Job]:
             F.Job(F.fig_pending, arms),
             F.Job(F.fig_utilisation, arms),
             F.Job(F.fig_call_handling, arms),
+            F.Job(FA.fig_first_recommendation, arms),
         ]
     if f.kind == "compare":
         a, b = arms[0], arms[1]
@@ -249,6 +251,7 @@ def figure_jobs(f: Folder) -> list[F.Job]:
             F.Job(F.fig_utilisation, named),
             F.Job(F.fig_call_handling, named),
             F.Job(F.fig_forest, f.comparison, la[3:], lb[3:], _forest_names(), own_heading=True),
+            F.Job(FA.fig_first_recommendation, named),
         ]
     # sweep
     points = [ArmView(p.name, _point_label(p, f.keys), p.profiles, p.kpis, p.scenario, p.values) for p in arms]
@@ -1120,6 +1123,22 @@ def _figure_html(i: int, fig: Fig, data: bytes | None) -> str:
             f"alt=\"{_e(fig.title)}\"><figcaption>{_e(fig.caption)}</figcaption>{note}</figure>")
 
 
+def _recommendation_lines(f: Folder) -> str:
+    """Each of HMIC's two recommendations judged separately (sim.recommendations)."""
+    from .recommendations import compare_lines, run_lines
+
+    if f.kind == "compare" and f.comparison is not None and not f.comparison.empty:
+        lines = compare_lines(f.comparison)
+    elif f.kind == "run" and f.arms:
+        lines = run_lines({k: f.arms[0].kpi(k) for k in f.arms[0].kpis})
+    else:
+        lines = []
+    if not lines:
+        return ""
+    return ("<p class=\"small\">Each recommendation on its own:</p><ul>"
+            + "".join(f"<li>{_e(x)}</li>" for x in lines) + "</ul>")
+
+
 def render_html(f: Folder, figs: list[Fig]) -> str:
     cls, sentence = verdict(f)
     if f.kind == "run":
@@ -1154,6 +1173,7 @@ def render_html(f: Folder, figs: list[Fig]) -> str:
         "the scenario's tolerance, and G1 and G2 incidents attended within the standard of their initial grade "
         "at the stated aims.</p>",
         f"<p class=\"verdict {cls}\">{_e(sentence)}</p>",
+        _recommendation_lines(f),
         "</section>",
         "<section id=\"kpis\">",
         "<h2>Headline KPIs with 95% confidence intervals</h2>",

@@ -217,6 +217,17 @@ class Demand(_Strict):
     month: list[Annotated[float, Field(ge=0, le=100)]] = Field(default=[1.0] * 12, min_length=12, max_length=12)
     channels: Channels
     surges: list[Surge] = []
+    # a trace of observed calls (sim/data/trace.py) replayed instead of sampled arrivals; the path
+    # is resolved against the folder of the file that names it, as ``base`` is (see read_layers)
+    trace: str | None = None
+
+    @field_validator("trace")
+    @classmethod
+    def _trace_file(cls, v):
+        if v is not None and not Path(v).is_file():
+            what = "is a folder, not a trace file" if Path(v).is_dir() else "trace file not found"
+            raise ValueError(f"{what} (looked for {Path(v).resolve()})")
+        return v
 
 
 # ---------------------------------------------------------------------------- rotas
@@ -524,6 +535,22 @@ class Appointments(_Strict):
     attended_by: Literal["response", "dedicated"] = "response"
     # false: no diary; G3 incidents join the pending list at once, behind G1 and G2
     booking: bool = True
+    # each day's slots (Mon..Sun) times this, rounded down: fewer or none at weekends
+    day_of_week: list[float] = Field(default=[1.0] * 7, min_length=7, max_length=7)
+    # at the appointment time with no unit free for it, the appointment is cancelled and re-booked
+    # (the first free slot after the minimum lead) with this probability; after max_rebookings
+    # re-bookings the next cancellation escalates it to escalate_to (the pending list, reason
+    # "escalation") instead
+    cancel_probability: float = Field(default=0.0, ge=0, le=1)
+    max_rebookings: int = Field(default=3, ge=0, le=1000)
+    escalate_to: Literal["G1", "G2"] = "G2"
+
+    @field_validator("day_of_week")
+    @classmethod
+    def _days(cls, v):
+        if min(v) < 0:
+            raise ValueError("expected multipliers >= 0")
+        return v
 
     @field_validator("slots_per_hour")
     @classmethod
@@ -538,7 +565,10 @@ class Appointments(_Strict):
 
     def week_slots(self) -> np.ndarray:
         s = np.asarray(self.slots_per_hour, dtype=np.int64)
-        return np.tile(s, 7) if len(s) == 24 else s
+        s = np.tile(s, 7) if len(s) == 24 else s
+        if any(f != 1.0 for f in self.day_of_week):
+            s = np.floor(s * np.repeat(np.asarray(self.day_of_week, float), 24) + 1e-9).astype(np.int64)
+        return s
 
 
 class Neighbourhood(_Pool):
@@ -584,6 +614,100 @@ class Policy(_Strict):
     risk_led: RiskLed = RiskLed()
 
 
+# ---------------------------------------------------------------------------- assessment (issue 15)
+class BlendStep(_Strict):
+    at: float = Field(ge=0)          # pressure from which ...
+    weight: float = Field(ge=0, le=1)   # ... grading is this far toward the rushed matrix
+
+
+class Workload(_Strict):
+    """Assessment under pressure: grading moves from ``thrive.misgrading`` toward ``rushed`` as
+    calls wait (``calls_waiting``: 999 + 101 calls queued when a call is answered) or handlers
+    are busy (``occupancy``: share of handlers on a call). Linear: no effect up to ``start``,
+    fully rushed from ``full``. Step: the weight of the highest step reached."""
+    rushed: dict[Grade, dict[Grade, float]] = {}   # rows left out: as the normal matrix
+    measure: Literal["calls_waiting", "occupancy"] = "calls_waiting"
+    blend: Literal["linear", "step"] = "linear"
+    start: float = Field(default=0.0, ge=0)
+    full: float = Field(default=20.0, gt=0)
+    steps: list[BlendStep] = []
+
+    @field_validator("rushed")
+    @classmethod
+    def _rows(cls, v):
+        for g, row in v.items():
+            _check_probabilities(row, f"rushed row {g}")
+        return v
+
+    @model_validator(mode="after")
+    def _shape(self):
+        if self.blend == "linear" and self.full <= self.start:
+            raise ValueError(f"full ({self.full:g}) must be above start ({self.start:g})")
+        if self.blend == "step" and self.rushed and not self.steps:
+            raise ValueError("blend = 'step' needs steps, e.g. [{ at = 10, weight = 1.0 }]")
+        if self.measure == "occupancy" and (self.full > 1 or any(s.at > 1 for s in self.steps)):
+            raise ValueError("occupancy is a share of handlers: start, full and steps' at must be <= 1")
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.rushed)
+
+
+class Vulnerability(_Strict):
+    """Vulnerable and repeat victims: a flag per caller (share by incident category), identified
+    at first contact with a probability; an identified caller's grade is raised to at least
+    ``raise_to`` and to their true risk. ``identification_rushed``: the probability when grading
+    is fully rushed (blended with the workload's weight; unset = no effect of pressure)."""
+    share: dict[str, float] = {}
+    identification: float = Field(default=1.0, ge=0, le=1)
+    identification_rushed: float | None = Field(default=None, ge=0, le=1)
+    raise_to: Grade = "G2"
+
+    @field_validator("share")
+    @classmethod
+    def _shares(cls, v):
+        bad = {k: x for k, x in v.items() if not 0 <= x <= 1}
+        if bad:
+            raise ValueError(f"shares must lie in [0, 1]: {bad}")
+        return v
+
+    @property
+    def enabled(self) -> bool:
+        return any(x > 0 for x in self.share.values())
+
+
+class Supervisors(_Pool):
+    shifts: dict[str, HandlerShift] = {}
+
+
+class Supervision(_Strict):
+    """Supervisor review of gradings: a ``share`` of eligible gradings (all, 999 only, or the
+    flagged categories) asked for ``delay`` after grading; a supervisor takes it when free
+    (FIFO) and spends ``review_minutes``; not started ``within`` minutes of the request, it is
+    never done (capacity ran out). A review finds the true risk with probability ``accuracy``;
+    an incident not yet attended is re-graded (reason "supervision")."""
+    share: float = Field(default=0.0, ge=0, le=1)
+    reviews: Literal["all", "999", "flagged"] = "all"
+    flagged_categories: list[str] = []
+    delay: Distribution = Fixed(family="fixed", value=10.0)
+    review_minutes: Distribution = Fixed(family="fixed", value=3.0)
+    within: float = Field(default=60.0, gt=0)
+    accuracy: float = Field(default=1.0, ge=0, le=1)
+    supervisors: Supervisors = Supervisors()
+
+    @property
+    def enabled(self) -> bool:
+        return self.share > 0
+
+
+class Assessment(_Strict):
+    """HMIC's first recommendation: the initial assessment (issue 15). Absent: grading as before."""
+    workload: Workload = Workload()
+    vulnerability: Vulnerability = Vulnerability()
+    supervision: Supervision = Supervision()
+
+
 class Standards(_Strict):
     g1_minutes: dict[str, float] = {"urban": 15.0, "rural": 20.0}
     g2_minutes: float = Field(default=60.0, gt=0)
@@ -604,6 +728,7 @@ class Scenario(_Strict):
     thrive: Thrive = Thrive()
     response: Response
     appointments: Appointments = Appointments()
+    assessment: Assessment = Assessment()
     neighbourhood: Neighbourhood = Neighbourhood()
     policy: Policy = Policy()
     standards: Standards = Standards()
@@ -651,6 +776,7 @@ def read_layers(path: str | Path, _seen: tuple[Path, ...] = (), _roots: list[Pat
         raise ScenarioError(path, "", _NO_VALUE, f"malformed TOML: {exc}") from None
     except UnicodeDecodeError:
         raise ScenarioError(path, "", _NO_VALUE, "expected a UTF-8 text file") from None
+    _resolve_trace(data, path)
     base = data.pop("base", None)
     if base is None:
         return data
@@ -673,6 +799,23 @@ def read_layers(path: str | Path, _seen: tuple[Path, ...] = (), _roots: list[Pat
     return deep_merge(read_layers(base_path, _seen + (resolved,), roots), data)
 
 
+def _resolve_trace(data: dict, path: Path) -> None:
+    """A layer's ``demand.trace`` names a file relative to that layer's folder, like ``base``:
+    made absolute here, so a merged (or written-out) scenario still finds it, and a missing or
+    misnamed trace is reported against the file that named it."""
+    demand = data.get("demand")
+    trace = demand.get("trace") if isinstance(demand, dict) else None
+    if trace is None:
+        return
+    if not isinstance(trace, str) or not trace.strip():
+        raise ScenarioError(path, "demand.trace", trace, "expected a file name (a string)")
+    found = path.parent / trace
+    if not found.is_file():
+        what = "is a folder, not a trace file" if found.is_dir() else "trace file not found"
+        raise ScenarioError(path, "demand.trace", trace, f"{what} (looked for {found.resolve()})")
+    demand["trace"] = str(found.resolve())
+
+
 def layer_files(path: str | Path) -> list[Path]:
     """The scenario file and the chain of base files under it, top first (already validated)."""
     out, path = [], Path(path)
@@ -686,7 +829,7 @@ def layer_files(path: str | Path) -> list[Path]:
 # Keys of a pool's table (``call_handling``, ``response``, ``neighbourhood``) that are
 # alternatives to each other: a layer that writes one drops the other from the layers below,
 # so a file based on a weekly template can give a team pattern instead.
-ALTERNATIVES = (("shifts", "pattern"),)
+ALTERNATIVES = (("shifts", "pattern"), ("hour_of_day", "hour_of_week"))
 ROTA_POOLS = ("call_handling", "response", "neighbourhood")
 
 
@@ -696,7 +839,8 @@ def deep_merge(base: dict, top: dict, _path: tuple[str, ...] = ()) -> dict:
     An empty table replaces (clears) the base's table, e.g. ``[response.non_incident]``.
     In a pool's table, of two ``ALTERNATIVES`` the one the top layer writes replaces the other."""
     out = dict(base)
-    if len(_path) == 1 and _path[0] in ROTA_POOLS:
+    # a pool's rota, or a channel's demand shape (hour_of_day / hour_of_week): one replaces the other
+    if (len(_path) == 1 and _path[0] in ROTA_POOLS) or (len(_path) == 3 and _path[:2] == ("demand", "channels")):
         for key in top:
             _drop_alternative(out, key)
     for k, v in top.items():
@@ -964,6 +1108,7 @@ def check_consistency(s: Scenario, source=None) -> None:
         if pool.pattern is not None:
             _check_pattern(pool.pattern, f"{path}.pattern", source, s.run.start_date)
     _check_coverage(s, source)
+    _check_assessment(s, source)
     if s.appointments.booking and _grade_possible(s, "G3") and s.appointments.week_slots().sum() == 0:
         raise ScenarioError(source, "appointments.slots_per_hour", list(s.appointments.slots_per_hour),
                             "G3 incidents can occur but there are no appointment slots (or set appointments.booking = false)")
@@ -984,6 +1129,26 @@ def _demand_by_hour(s: Scenario, grades: tuple[str, ...] | None = None) -> np.nd
             share = sum(ch.risk.get(g, 0.0) * m[i, cols].sum() for i, g in enumerate(GRADES))
         total += ch.week_shape() * ch.calls_per_day * share
     return total * s.demand.multiplier
+
+
+def _check_assessment(s: Scenario, source) -> None:
+    """Categories named in [assessment] exist; supervision with a share has supervisors."""
+    cats = s.thrive.category_names()
+    a = s.assessment
+    for path, names in (("assessment.vulnerability.share", list(a.vulnerability.share)),
+                        ("assessment.supervision.flagged_categories", a.supervision.flagged_categories)):
+        for c in names:
+            if c not in cats:
+                raise ScenarioError(source, path, c, f"expected an incident category of thrive.categories ({', '.join(cats)})")
+    sup = a.supervision
+    if sup.enabled and not sup.supervisors.has_rota:
+        raise ScenarioError(source, "assessment.supervision.supervisors", _NO_VALUE,
+                            "supervision.share > 0 needs supervisors (shifts or a pattern)")
+    if sup.enabled and sup.reviews == "flagged" and not sup.flagged_categories:
+        raise ScenarioError(source, "assessment.supervision.flagged_categories", [],
+                            "reviews = 'flagged' needs at least one category")
+    if sup.supervisors.pattern is not None:
+        _check_pattern(sup.supervisors.pattern, "assessment.supervision.supervisors.pattern", source, s.run.start_date)
 
 
 def _grade_possible(s: Scenario, grade: str) -> bool:

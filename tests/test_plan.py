@@ -129,7 +129,8 @@ def _coverage_by_rota(template: dict) -> np.ndarray:
 @pytest.mark.parametrize("max_starts,lengths", [(None, [8, 10]), (3, [10]), (4, [8, 10])])
 def test_design_covers_every_hour(max_starts, lengths):
     need = _peaky_requirement()
-    d = sh.design(need, sh.candidates(None, lengths), max_starts=max_starts, min_per_shift=2, time_limit=4)
+    d = sh.design(need, sh.candidates(None, lengths), max_starts=max_starts, min_per_shift=2,
+                  node_limit=50, time_limit=120)
     template = d.template()
     cover = _coverage_by_rota(template)
     assert (cover >= need).all()
@@ -144,7 +145,8 @@ def test_design_covers_every_hour(max_starts, lengths):
 
 def test_design_with_a_budget_minimises_the_worst_shortfall():
     need = _peaky_requirement()
-    d = sh.design(need, sh.candidates(None, [10]), officer_hours=0.8 * need.sum(), time_limit=4)
+    d = sh.design(need, sh.candidates(None, [10]), officer_hours=0.8 * need.sum(), node_limit=50,
+                  time_limit=120)
     assert d.officer_hours <= 0.8 * need.sum() + 1e-9
     assert d.shortfall.max() >= 1
     assert (np.maximum(need - _coverage_by_rota(d.template()), 0) <= d.shortfall.max()).all()

@@ -19,10 +19,10 @@ from sim.report import load_folder, parse_settings, write_report
 from conftest import small
 
 RUN_FIGURES = ("1-demand-capacity", "2-downgrades-heatmap", "3-response-standards", "4-pending-week",
-               "5-utilisation-overtime", "6-call-handling")
+               "5-utilisation-overtime", "6-call-handling", "8-first-recommendation")
 COMPARE_FIGURES = ("1-demand-capacity", "2-downgrades-heatmap", "3a-response-by-initial-grade",
                    "3b-response-by-true-risk", "4-pending-week", "5-utilisation-overtime", "6-call-handling",
-                   "7-paired-differences")
+                   "7-paired-differences", "8-first-recommendation")
 SWEEP_FIGURES = ("1-sweep-recommendation", "2-sweep-kpis", "3-sweep-downgrades-by-hour", "4-sweep-pending")
 SOURCE = """# a small scenario for the report tests
 [meta]

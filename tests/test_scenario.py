@@ -38,7 +38,7 @@ from sim.scenario import (
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 DEFAULT = SCENARIOS / "nottinghamshire-2016.toml"
-SHIPPED = sorted(SCENARIOS.rglob("*.toml"))
+SHIPPED = sorted(p for p in SCENARIOS.rglob("*.toml") if not p.name.endswith(".map.toml"))  # *.map.toml: CAD maps, not scenarios
 
 
 # ---------------------------------------------------------------- helpers

@@ -2,11 +2,16 @@
 
 Booking takes the first hour, at least ``min_lead_hours`` ahead, that still has a free
 slot; within an hour, appointments are spread evenly over its slots. A G2 lowered to G3
-lands here too, which is how "a slower response, in some cases many days later" arises.
+lands here too, which is how "a slower response, in some cases many days later" arises:
+the diary has fewer slots at weekends (``day_of_week``), and an appointment whose time comes
+when no unit is free is cancelled and re-booked with a probability (the attending officers
+were pulled to G1/G2 work), each re-booking at the back of the diary, until a cap on
+re-bookings escalates it (``Rebooking``).
 """
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -39,3 +44,20 @@ class AppointmentBook:
         # ever start later (the clock moves forward), so nothing before them matters
         self._full_until = hour + 1 if taken + 1 >= cap else hour
         return hour * 60.0 + taken * 60.0 / cap
+
+
+KEEP, REBOOK, ESCALATE = range(3)
+
+
+@dataclass(frozen=True)
+class Rebooking:
+    """What happens to an appointment whose time has come while no unit is free for it."""
+    probability: float   # cancelled (and re-booked) with this probability
+    cap: int             # re-bookings allowed; the next cancellation escalates instead
+
+    def decide(self, rebooked: int, u: float) -> int:
+        """KEEP (it waits in the pending list), REBOOK or ESCALATE, for an appointment already
+        re-booked ``rebooked`` times and this appointment's uniform ``u``."""
+        if u >= self.probability:
+            return KEEP
+        return REBOOK if rebooked < self.cap else ESCALATE

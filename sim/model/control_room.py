@@ -15,6 +15,8 @@ from collections import deque
 
 from ..log import ABANDONED, POOLS
 from ..rota import present, shift_instances
+from .assessment import Assessor
+from .supervision import Supervision
 
 CH_999, CH_101 = 0, 1
 
@@ -24,12 +26,16 @@ class ControlRoom:
         self.m = model
         self.calls = model.rec.calls
         self.callers = model.callers
+        # per-call paths read the clock and schedule through these, not self.m.env.now (a property)
+        self._env, self._at = model.env, model.at
         self.free = 0             # free handlers on duty, all crews together
         self._crew_free: list[int] = []     # per crew (shift instance): its free handlers
         self._crew_end: list[float] = []
         self._crew_gone: list[bool] = []    # shift over: its handlers leave as their calls end
         self._on_duty: list[int] = []       # crews on duty, the one staying longest first
-        self._grade_due: dict[int, float] = {}   # calls in progress whose grade is recorded when they end
+        self._grade_due: dict[int, int] = {}   # calls in progress whose grade is recorded when they end: grade
+        self.waiting = 0          # calls queued now (abandoned ones leave the count at once)
+        self.busy = 0             # handlers on a call now
         self.queues = (deque(), deque())  # 999, 101; abandoned calls are skipped lazily
         c = self.callers
         # memoryviews: item access twice as fast as numpy scalars, and no copy of the arrays
@@ -41,6 +47,8 @@ class ControlRoom:
         self._n = len(c)
         chans = [model.s.demand.channels.get(name) for name in ("999", "101")]
         self._graded_at = [ch.graded_at if ch is not None else 1.0 for ch in chans]
+        self.assessor = Assessor.for_model(model)        # None: the grade drawn before the run
+        self.supervision = Supervision.for_model(model)  # None: no supervisor reviews
 
     # ------------------------------------------------------------------ set-up
     def start(self) -> None:
@@ -56,12 +64,14 @@ class ControlRoom:
                 self.m.at(inst.end, self._shift_end, k)
         if len(self.callers):
             self.m.at(self._arrival[0], self._next_caller, 0)
+        if self.supervision is not None:
+            self.supervision.start()
 
     # ------------------------------------------------------------------ arrivals
     def _next_caller(self, k: int) -> None:
         self.offer(k, self._channel[k], self._patience[k], -1)
         if k + 1 < self._n:
-            self.m.at(self._arrival[k + 1] - self.m.env.now, self._next_caller, k + 1)
+            self._at(self._arrival[k + 1] - self._env._now, self._next_caller, k + 1)
 
     def offer(self, caller: int, channel: int, patience: float, retry_of: int) -> None:
         """A call reaches the control room (first attempt or a retry)."""
@@ -70,26 +80,28 @@ class ControlRoom:
         calls.caller[c] = caller
         calls.channel[c] = channel
         calls.retry_of[c] = retry_of
-        calls.arrival[c] = self.m.env.now
+        calls.arrival[c] = self._env._now
         if self.free > 0:
             self._answer(c)
             return
         self.queues[channel].append(c)
+        self.waiting += 1
         if patience != math.inf:
-            self.m.at(patience, self._abandon, c)
+            self._at(patience, self._abandon, c)
 
     def _abandon(self, c: int) -> None:
         calls = self.calls
         if calls.answered[c] == calls.answered[c]:  # not NaN: already answered
             return
-        now = self.m.env.now
+        now = self._env._now
+        self.waiting -= 1
         calls.abandoned[c] = now
         calls.outcome[c] = ABANDONED
         k = int(calls.caller[c])
         cl = self.callers
         if calls.retry_of[c] < 0 and cl.retries[k]:
             channel = CH_999 if cl.retry_to_999[k] else int(calls.channel[c])
-            self.m.at(float(cl.retry_delay[k]), self.offer, k, channel, float(cl.retry_patience[k]), c)
+            self._at(float(cl.retry_delay[k]), self.offer, k, channel, float(cl.retry_patience[k]), c)
 
     # ------------------------------------------------------------------ handling
     def _answer(self, c: int) -> None:
@@ -99,35 +111,40 @@ class ControlRoom:
                 break
         crew_free[k] -= 1
         self.free -= 1
-        now = self.m.env.now
+        self.busy += 1
+        now = self._env._now
         calls = self.calls
         calls.answered[c] = now
         caller = calls.caller[c]
         handling = self._handling[caller]
         to_grade = handling * self._graded_at[calls.channel[c]]
-        if to_grade < handling and 0 < self._assessed[caller] < 4:
+        grade = self._assessed[caller] if self.assessor is None else \
+            self.assessor.grade(c, caller, self.waiting, self.busy, self.free)
+        if to_grade < handling and 0 < grade < 4:
             # an incident to send units to: created mid-call, while the handler is still on the line
-            self.m.at(to_grade, self._graded, c, now + to_grade)
-            self.m.at(handling, self._handled, c, k, -1.0)
+            self._at(to_grade, self._graded, c, now + to_grade, grade)
+            self._at(handling, self._handled, c, k, -1.0, grade)
         else:
             # no dispatch follows (or grading ends the call): recorded when the call ends, one event fewer
-            self._grade_due[c] = now + to_grade
-            self.m.at(handling, self._handled, c, k, now + to_grade)
+            self._grade_due[c] = grade
+            self._at(handling, self._handled, c, k, now + to_grade, grade)
 
-    def _graded(self, c: int, at: float) -> None:
+    def _graded(self, c: int, at: float, grade: int) -> None:
         """THRIVE done at ``at``: the grade is recorded and the incident created."""
         calls = self.calls
         calls.graded[c] = at
-        grade = self._assessed[calls.caller[c]]
         calls.initial_grade[c] = grade
         calls.final_grade[c] = grade
         self.m.dispatch.route(c, grade)
+        if self.supervision is not None and grade > 0:
+            self.supervision.graded(c, at)
 
-    def _handled(self, c: int, crew: int, graded_at: float) -> None:
+    def _handled(self, c: int, crew: int, graded_at: float, grade: int) -> None:
+        self.busy -= 1
         if graded_at >= 0:
             del self._grade_due[c]
-            self._graded(c, graded_at)
-        self.calls.handled[c] = self.m.env.now
+            self._graded(c, graded_at, grade)
+        self.calls.handled[c] = self._env._now
         if self._crew_gone[crew]:
             return  # their shift is over: they leave now that their call is done
         self._crew_free[crew] += 1
@@ -137,9 +154,13 @@ class ControlRoom:
     def close(self, horizon: float) -> None:
         """Calls still in progress at the horizon whose grade was due before it (and recorded
         only when the call ends, see ``_answer``): record it now, as if at its time."""
-        for c, at in self._grade_due.items():
+        calls = self.calls
+        for c, grade in self._grade_due.items():
+            at = calls.answered[c] + self._handling[calls.caller[c]] * self._graded_at[calls.channel[c]]
             if at < horizon:
-                self._graded(c, at)
+                self._graded(c, at, grade)
+        if self.supervision is not None:
+            self.supervision.close(horizon)
 
     def _serve_queue(self) -> None:
         while self.free > 0:
@@ -154,6 +175,7 @@ class ControlRoom:
             while q:
                 c = q.popleft()
                 if abandoned[c] != abandoned[c]:  # NaN: still waiting
+                    self.waiting -= 1
                     return c
         return None
 

@@ -37,7 +37,7 @@ class _Timer:
 class Model:
     """Shared state of one run; the parts (control room, dispatcher) hold a reference to it."""
 
-    def __init__(self, scenario: Scenario, seed: int, replication: int = 0):
+    def __init__(self, scenario: Scenario, seed: int, replication: int = 0, policy=None):
         from .control_room import ControlRoom
         from .dispatch import Dispatcher
 
@@ -45,21 +45,30 @@ class Model:
         self.env = simpy.Environment()
         self.streams = Streams(seed, replication)
         self.horizon = horizon_minutes(scenario)
-        self._queue, self._eid = self.env._queue, self.env._eid
+        self._queue, self._eid, self._env = self.env._queue, self.env._eid, self.env
         self.callers: Callers = draw_callers(scenario, self.streams)
         self.rec = Recorder(CallColumns(len(self.callers) * 1.05 + 64))
         self.dispatch = Dispatcher(self)
         self.control_room = ControlRoom(self)
+        if policy is not None:   # a policy object instead of the scenario's (e.g. an interactive controller)
+            self.dispatch.policy = policy
+            bind = getattr(policy, "bind", None)
+            if bind is not None:
+                bind(self)
 
     def at(self, delay: float, fn, *args) -> None:
         """Call ``fn(*args)`` ``delay`` minutes from now (what ``env.schedule`` does, inlined)."""
         timer = _Timer()
         timer.callbacks, timer._ok, timer.fn, timer.args = _FIRE, True, fn, args
-        heappush(self._queue, (self.env._now + delay, NORMAL, next(self._eid), timer))
+        heappush(self._queue, (self._env._now + delay, NORMAL, next(self._eid), timer))
 
-    def run(self) -> EventLog:
+    def start(self) -> None:
+        """Put the rotas and the first caller on the clock (``run`` does this; a stepped session too)."""
         self.dispatch.start()
         self.control_room.start()
+
+    def run(self) -> EventLog:
+        self.start()
         # The run makes millions of short-lived objects and no garbage cycles (units and
         # incidents let go of each other when a job ends), so the cyclic collector would only
         # rescan live state over and over: pausing it saves ~10% of the run.
@@ -70,6 +79,10 @@ class Model:
         finally:
             if collecting:
                 gc.enable()
+        return self.finish()
+
+    def finish(self) -> EventLog:
+        """Close what is open at the horizon and build the event log (the clock must be there)."""
         self.control_room.close(self.horizon)
         self.dispatch.close(self.horizon)
         self._copy_caller_facts()
@@ -82,7 +95,7 @@ class Model:
         as soon as the run returns, not at the next cyclic garbage collection."""
         self._queue.clear()   # timers left at the horizon hold the parts (SimPy's env is itself cyclic)
         self.dispatch = self.control_room = None
-        self.env = self._queue = None
+        self.env = self._queue = self._env = None
 
     def _copy_caller_facts(self) -> None:
         """Facts about the caller, not the call: filled in for every call row at the end."""
@@ -90,6 +103,8 @@ class Model:
         k = cols["caller"][:n]
         for name in ("true_risk", "category", "area", "units_needed"):
             cols[name][:n] = getattr(self.callers, name)[k]
+        if self.callers.vulnerable is not None:
+            cols["vulnerable"][:n] = self.callers.vulnerable[k]
 
     def _meta(self) -> dict:
         s = self.s
@@ -112,8 +127,9 @@ class Model:
         }
 
 
-def run_model(scenario: Scenario, seed: int | None = None, replication: int = 0) -> EventLog:
-    """Simulate one replication and return its event log (no I/O)."""
+def run_model(scenario: Scenario, seed: int | None = None, replication: int = 0, policy=None) -> EventLog:
+    """Simulate one replication and return its event log (no I/O). ``policy``: a downgrade
+    policy object to use instead of the scenario's (see ``sim.model.policies``)."""
     seed = scenario.run.seed if seed is None else seed
-    return Model(scenario, seed, replication).run()
+    return Model(scenario, seed, replication, policy).run()
 

@@ -16,16 +16,17 @@ import math
 
 import numpy as np
 
-from ..log import (ATTENDED, APPOINTMENT_KEPT, NO_INCIDENT, OPEN, RESOLVED, ACTIVITIES, POOLS)
+from ..log import (ATTENDED, APPOINTMENT_KEPT, NO_INCIDENT, OPEN, RESOLVED, ACTIVITIES, POOLS, REASONS)
 from ..rota import present, shift_instances, shift_names, team_names
 from ..scenario import GRADES
-from .appointments import AppointmentBook
+from .appointments import ESCALATE, KEEP, AppointmentBook, Rebooking
 from .pending import Incident, PendingList
-from .policies import Borrow, IncidentView, Recheck, Regrade, make_policy
+from .policies import Borrow, Divert, IncidentView, Recheck, Regrade, make_policy
 
 FREE, TRAVEL, SCENE, AFTER, BLOCK, OFF = range(6)
 RESPONSE, NEIGHBOURHOOD = POOLS.index("response"), POOLS.index("neighbourhood")
 A_INCIDENT, A_CUSTODY, A_ADMIN, A_NON_INCIDENT, A_BORROWED = (ACTIVITIES.index(a) for a in ACTIVITIES)
+ESCALATION = REASONS.index("escalation")
 
 
 class Unit:
@@ -67,6 +68,10 @@ class Dispatcher:
         self.book = AppointmentBook(s.appointments.week_slots(), s.appointments.min_lead_hours)
         self.dedicated_appointments = s.appointments.attended_by == "dedicated"
         self.booking = s.appointments.booking
+        ap = s.appointments
+        self.rebooking = Rebooking(ap.cancel_probability, ap.max_rebookings) if ap.cancel_probability > 0 else None
+        self.escalate_to = GRADES.index(ap.escalate_to) + 1
+        self.rebooked: dict[int, int] = {}         # incident -> times its appointment was re-booked
         self.blue = {GRADES.index(g) + 1 for g in s.response.blue_light_grades}
         self.reserve = s.response.reserve_for_g1
         self.divert_from = {GRADES.index(g) + 1 for g in s.response.divert_to_g1_from}
@@ -192,8 +197,30 @@ class Dispatcher:
             calls.cleared[inc.id] = now + self._on_scene[inc.caller]
             self.active.pop(inc.id, None)
         else:
+            if self.rebooking is not None and self._available_for(3) - self.reserve <= 0 and self._cancelled(inc):
+                return
             inc.since = now
             self._enter_pending(inc)
+
+    def _cancelled(self, inc: Incident) -> bool:
+        """No unit is free at the appointment time: cancel and re-book it, or escalate it, or
+        keep it (it then waits in the pending list). True when it was cancelled."""
+        k = self.rebooked.get(inc.id, 0)
+        u = self.m.callers.u_appointment[inc.caller] if k == 0 else \
+            self.m.streams.uniform("appointment.cancel", inc.caller, k)
+        what = self.rebooking.decide(k, float(u))
+        if what == KEEP:
+            return False
+        now = self.m.env.now
+        old = self.calls.appointment[inc.id]
+        if what == ESCALATE:
+            self.rec.appointment_changes.append((inc.id, now, old, math.nan, 1))
+            self.regrade(inc, self.escalate_to, ESCALATION)
+        else:
+            self.rebooked[inc.id] = k + 1
+            self._book(inc)
+            self.rec.appointment_changes.append((inc.id, now, old, self.calls.appointment[inc.id], 0))
+        return True
 
     # ------------------------------------------------------------------ pending list
     def _enter_pending(self, inc: Incident) -> None:
@@ -205,7 +232,7 @@ class Dispatcher:
         if inc.units:
             return  # resourced at once: the policy has nothing to look at
         if inc.grade == 1 and self.divert_from:
-            self._divert_to(inc)
+            self._divert_to(inc, self.divert_from)
         for delay, check in self.policy.checks(inc.grade):
             self.m.at(delay, self._check, inc, inc.epoch, check, 0)
 
@@ -322,8 +349,13 @@ class Dispatcher:
         callers = self.m.callers
         u = float(callers.u_policy[inc.caller]) if done == 0 else self.m.streams.uniform("policy.recheck", inc.caller, done)
         view = IncidentView(inc.grade, int(callers.true_risk[inc.caller]), now - inc.unresourced_since,
-                            max(free, 0), done, u, float(callers.u_review[inc.caller]))
-        for action in self.policy.on_wait(check, view):
+                            max(free, 0), done, u, float(callers.u_review[inc.caller]), inc.id)
+        self.carry_out(inc, self.policy.on_wait(check, view), done)
+
+    def carry_out(self, inc: Incident, actions: list, done: int) -> None:
+        """Do what the policy decided at a check (an interactive session calls this too, when
+        the controller has answered, at the same simulated moment)."""
+        for action in actions:
             if isinstance(action, Regrade):
                 self.regrade(inc, action.to, action.reason)
                 return
@@ -331,6 +363,9 @@ class Dispatcher:
                 self._borrow(inc)
             elif isinstance(action, Recheck):
                 self.m.at(action.after, self._check, inc, inc.epoch, action.check, done + 1)
+            elif isinstance(action, Divert):
+                if not inc.units:
+                    self._divert_to(inc, range(inc.grade + 1, 5))
 
     def regrade(self, inc: Incident, to: int, reason: int) -> None:
         """Change a waiting incident's grade, record why, and send it where the new grade says."""
@@ -369,11 +404,12 @@ class Dispatcher:
             u.state = FREE
             self.neighbourhood[u.id] = u
 
-    def _divert_to(self, g1: Incident) -> None:
-        """Re-task the unit en route to the least urgent divertible job to this unresourced G1."""
+    def _divert_to(self, g1: Incident, grades) -> None:
+        """Re-task the unit en route to the least urgent job of ``grades`` to this unresourced
+        incident (a G1 under the scenario's diversion rule, or any grade a controller chose)."""
         best = None
         for u in self.travelling.values():
-            if u.job.grade in self.divert_from and (best is None or u.job.grade > best.job.grade):
+            if u.job.grade in grades and (best is None or u.job.grade > best.job.grade):
                 best = u
         if best is None:
             return

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import shutil
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
+from ..errors import FolderError
 from ..scenario import ScenarioError, load_scenario
 
 
@@ -40,17 +43,33 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--min-per-shift", type=int, default=5, help="units on any shift that runs (default 5)")
     p.add_argument("--seed", type=int, help="random seed (default: the scenario's run.seed)")
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--units-only", action="store_true", help="plan response units only; keep today's call handlers")
+    p.add_argument("--pattern", action="store_true",
+                   help="also write the answer as a team pattern (pattern.toml) where one fits, or say why none does")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.add_argument("--resume", metavar="DIR", help="finish a stopped plan in DIR (only --jobs and --quiet apply)")
     p.set_defaults(func=cmd_plan)
+    _DEFAULTS.update({a.dest: a.default for a in p._actions if a.dest != "help"})
     return p
+
+
+_DEFAULTS: dict = {}
+_RESUME_ONLY = ("resume", "jobs", "quiet")
 
 
 def cmd_plan(args) -> int:
     from ..cli import default_run_dir, default_scenario_path
-    from .folder import start_folder, write_plan
+    from .folder import start_folder
     from .refine import Options, Planner
+    from .store import digest
 
-    t0 = time.perf_counter()
+    if args.resume:
+        given = [f"--{k.replace('_', '-')}" for k, v in vars(args).items()
+                 if k in _DEFAULTS and k not in _RESUME_ONLY and v != _DEFAULTS[k]]
+        if given:
+            raise ScenarioError("plan", "--resume", args.resume, "only --jobs and --quiet apply beside it (the "
+                                f"options saved in the plan folder are used), not {', '.join(given)}")
+        return _resume(Path(args.resume), args)
     path = Path(args.scenario) if args.scenario else default_scenario_path()
     s = load_scenario(path, [f"run.days={args.days}"] if args.days is not None else [])
     for name in ("reps", "search_reps", "max_starts", "min_per_shift"):
@@ -63,23 +82,82 @@ def cmd_plan(args) -> int:
     out = Path(args.out) if args.out else default_run_dir(Path("results"), f"plan-{s.meta.name}")
     opts = Options(search_days=args.search_days, search_reps=args.search_reps, final_reps=args.reps,
                    lengths=args.lengths, starts=args.starts, max_starts=args.max_starts,
-                   min_per_shift=args.min_per_shift, officers=args.officers, jobs=args.jobs, seed=args.seed)
+                   min_per_shift=args.min_per_shift, officers=args.officers, jobs=args.jobs, seed=args.seed,
+                   units_only=args.units_only)
+    Planner(s, opts)                    # candidate shifts checked before any folder is made
+    command = "triage-sim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["plan"] \
+        else "triage-sim plan " + str(path)
+    saved = {"scenario": str(path), "days": args.days, "options": {**asdict(opts), "jobs": None},
+             "pattern": args.pattern, "command": command, "scenario_digest": digest(s.to_dict())}
+    start_folder(out, saved, s)
+    try:
+        return _plan(out, path, s, opts, saved, args)
+    except ScenarioError:
+        shutil.rmtree(out, ignore_errors=True)   # a request the planner cannot meet leaves no folder
+        raise
+
+
+def _resume(out: Path, args) -> int:
+    from .folder import read_saved
+    from .refine import Options
+    from .store import digest
+
+    saved = read_saved(out)
+    path = Path(saved["scenario"])
+    try:
+        s = load_scenario(path, [f"run.days={saved['days']}"] if saved["days"] is not None else [])
+    except ScenarioError as exc:
+        raise FolderError(f"{out}: the plan's scenario {path} no longer loads ({exc})") from None
+    if digest(s.to_dict()) != saved["scenario_digest"]:
+        raise FolderError(f"{out}: the scenario {path} has changed since the plan started; "
+                          "start a new plan (its rota.toml is a delta of that file)")
+    try:
+        opts = Options(**{**saved["options"], "jobs": args.jobs})
+    except TypeError as exc:
+        raise FolderError(f"{out}: damaged plan folder (planner.json options: {exc})") from None
+    return _plan(out, path, s, opts, saved, args)
+
+
+def _plan(out: Path, path: Path, s, opts, saved: dict, args) -> int:
+    from tqdm import tqdm
+
+    from ..cli import Terminated
+    from .folder import write_plan
+    from .pattern import team_pattern
+    from .refine import Planner
+    from .store import PlanStore
+
+    t0 = time.perf_counter()
+    planner = Planner(s, opts, store=PlanStore(out))
+    total = planner.simulations_up_front()
+    bar = tqdm(total=total, unit="sim", desc="plan", file=sys.stderr, leave=False,
+               disable=args.quiet or not sys.stderr.isatty())
 
     def say(msg: str) -> None:
         if not args.quiet:
-            print(f"[{time.perf_counter() - t0:5.0f} s] {msg}", flush=True)
+            (print if bar.disable else tqdm.write)(f"[{time.perf_counter() - t0:5.0f} s] {msg}")
+            sys.stdout.flush()
 
-    planner = Planner(s, opts, say)
-    start_folder(out)
-    say(f"plan for {s.meta.name}: at most {planner.simulations_up_front()} simulations (replications): "
-        f"{opts.search_days:g} days x {opts.search_reps} per rota while searching, {s.run.days:g} days x "
-        f"{opts.final_reps} for the final check")
-    result = planner.run()
-    command = "triage-sim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["plan"] \
-        else "triage-sim plan " + str(path)
-    write_plan(result, path, out, command, time.perf_counter() - t0)
+    planner.say, planner.progress = say, bar.update
+    say(f"plan for {s.meta.name} in {out}: at most {total} simulations (replications): {opts.search_days:g} days x "
+        f"{opts.search_reps} per rota while searching, {s.run.days:g} days x {opts.final_reps} for the final check")
+    try:
+        result = planner.run()
+    except KeyboardInterrupt as exc:
+        bar.close()
+        what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        print(f"triage-sim: {what}; the finished steps are saved: finish with triage-sim plan --resume {out}",
+              file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
+    bar.total = bar.n
+    bar.close()
+    pattern_text, note = team_pattern(result, path, out) if saved["pattern"] else (None, "")
+    write_plan(result, path, out, saved["command"], time.perf_counter() - t0, pattern_text, note)
     if not args.quiet:
+        if note:
+            print(note)
         print(f"{'MEETS' if result.meets else 'does NOT meet'} the recommendation; "
               f"{result.simulations} simulations in {time.perf_counter() - t0:.0f} s")
-        print(f"plan: {out} (rota.toml, requirement.csv, iterations.csv, report.html)")
+        print(f"plan: {out} (rota.toml, requirement.csv, iterations.csv, report.html"
+              f"{', pattern.toml' if pattern_text else ''})")
     return 0

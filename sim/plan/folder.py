@@ -22,13 +22,42 @@ from .shifts import coverage_of
 KPI_ROWS = (("meets_recommendation", "{:.0%}"), ("resource_downgrades_per_week", "{:.2f}"),
             ("high_risk_resource_downgrades", "{:.1f}"), ("g1_in_target", "{:.1%}"), ("g2_in_target", "{:.1%}"),
             ("g1_response_p90", "{:.1f}"), ("g2_response_p90", "{:.1f}"), ("pending_at_0700_mean", "{:.2f}"),
-            ("unit_utilisation", "{:.1%}"), ("officer_hours_rostered", "{:,.0f}"), ("overtime_hours", "{:,.0f}"))
+            ("unit_utilisation", "{:.1%}"), ("officer_hours_rostered", "{:,.0f}"), ("overtime_hours", "{:,.0f}"),
+            ("sl_999_10s", "{:.1%}"), ("sl_101_180s", "{:.1%}"))
 
 
-def start_folder(out: Path) -> None:
+def start_folder(out: Path, saved: dict, s) -> None:
+    """Make the plan folder with what ``--resume`` needs: ``planner.json`` (the scenario file,
+    its --days, the options, the command) and the resolved scenario for the record."""
+    import tomli_w
+
     if out.exists():
-        raise FolderError(f"{out}: already exists; plans are never overwritten (choose another --out)")
-    out.mkdir(parents=True)
+        raise FolderError(f"{out}: already exists; plans are never overwritten (choose another --out, "
+                          "or finish a stopped plan with --resume)")
+    try:
+        out.mkdir(parents=True)
+    except OSError as exc:
+        raise FolderError(f"{out}: cannot create the plan folder there ({exc.strerror or exc})") from None
+    atomic_write(out / "scenario.toml", tomli_w.dumps(s.to_dict()))
+    atomic_write(out / "planner.json", json.dumps(saved, indent=2, default=str) + "\n")
+
+
+def read_saved(out: Path) -> dict:
+    """``planner.json`` of a plan folder to resume; a complete, foreign or damaged folder is refused."""
+    path = out / "planner.json"
+    if not path.exists():
+        raise FolderError(f"{out}: not a plan folder to resume (no planner.json)")
+    if (out / "manifest.json").exists():
+        raise FolderError(f"{out}: the plan is already complete, nothing to resume (its files are left as they are)")
+    try:
+        saved = json.loads(path.read_text())
+        missing = {"scenario", "days", "options", "pattern", "command", "scenario_digest"} - set(saved)
+        if missing:
+            raise ValueError(f"missing {', '.join(sorted(missing))}")
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise FolderError(f"{out}: damaged plan folder (planner.json: {exc}); start a new plan with another --out") \
+            from None
+    return saved
 
 
 def rota_toml(result: PlanResult, scenario_path: Path, out: Path) -> str:
@@ -52,7 +81,22 @@ def rota_toml(result: PlanResult, scenario_path: Path, out: Path) -> str:
     for name in (result.current if s.response.pattern is None else ()):
         if name not in result.proposed:
             lines.append(f"{name} = {{ units = 0 }}   # today's shift, not used by the plan")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + handler_lines(result)) + "\n"
+
+
+def handler_lines(result: PlanResult) -> list[str]:
+    """The planned call handlers' shifts as TOML lines (none when today's are kept)."""
+    if result.handlers_proposed is None:
+        return []
+    lines = ["", "[call_handling.shifts]"]
+    for name, v in result.handlers_proposed.items():
+        staff = v["units"][0] if len(set(v["units"])) == 1 else "[" + ", ".join(map(str, v["units"])) + "]"
+        days = ", days = [" + ", ".join(f'"{d}"' for d in v["days"]) + "]"
+        lines.append(f'{name} = {{ start = "{v["start"]}", hours = {v["hours"]:g}, staff = {staff}{days} }}')
+    for name in (result.handlers_current if result.scenario.call_handling.pattern is None else ()):
+        if name not in result.handlers_proposed:
+            lines.append(f"{name} = {{ staff = 0 }}   # today's shift, not used by the plan")
+    return lines
 
 
 def requirement_frame(result: PlanResult) -> pd.DataFrame:
@@ -61,8 +105,10 @@ def requirement_frame(result: PlanResult) -> pd.DataFrame:
     df["day"] = [DAYS[d] for d in df["day"]]
     df["units_current"] = coverage_of(result.current)
     df["units_proposed"] = coverage_of(result.proposed)
-    df["handlers_current"] = _handlers_on_duty(result)
-    df["handlers_proposed"] = df["handlers_current"]   # the planner does not change the control room
+    df["handlers_current"] = coverage_of(result.handlers_current)
+    # --units-only and --officers keep today's control room
+    df["handlers_proposed"] = coverage_of(result.handlers_proposed if result.handlers_proposed is not None
+                                          else result.handlers_current)
     # stage 1's lagged load against the simulation: units busy on incidents, by hour of week
     if result.final is not None:
         for arm, label in (("a", "current"), ("b", "proposed")):
@@ -73,16 +119,11 @@ def requirement_frame(result: PlanResult) -> pd.DataFrame:
     return df
 
 
-def _handlers_on_duty(result: PlanResult) -> np.ndarray:
-    pool = result.scenario.call_handling
-    if pool.pattern is not None:
-        return np.zeros(168, dtype=int)
-    tmpl = {n: {"start": v.start, "hours": v.hours, "units": list(v.staff), "days": list(v.days)}
-            for n, v in pool.shifts.items()}
-    return coverage_of(tmpl)
-
-
-def write_plan(result: PlanResult, scenario_path: Path, out: Path, command: str, wall_s: float) -> None:
+def write_plan(result: PlanResult, scenario_path: Path, out: Path, command: str, wall_s: float,
+               pattern_text: str | None = None, pattern_note: str = "") -> None:
+    """The plan's files; ``manifest.json`` last, so its presence means the plan is complete."""
+    if pattern_text is not None:
+        atomic_write(out / "pattern.toml", pattern_text)
     atomic_write(out / "rota.toml", rota_toml(result, scenario_path, out))
     atomic_write(out / "requirement.csv", requirement_frame(result).to_csv(index=False))
     atomic_write(out / "iterations.csv", result.iterations().to_csv(index=False))
@@ -93,9 +134,13 @@ def write_plan(result: PlanResult, scenario_path: Path, out: Path, command: str,
                 "officer_hours_proposed": template_hours(result.proposed),
                 "scale_up": None if result.scale_up is None else
                 {k: result.scale_up.get(k) for k in ("factor", "officer_hours", "confirmed")},
+                "handler_hours_current": template_hours(result.handlers_current),
+                "handler_hours_proposed": None if result.handlers_proposed is None
+                else template_hours(result.handlers_proposed),
+                "pattern": pattern_note or None, "solver": result.solver,
                 "officers": result.officers, "simulations": result.simulations, "wall_time_s": round(wall_s, 1)}
+    atomic_write(out / "report.html", report_html(result, command, wall_s, pattern_note))
     atomic_write(out / "manifest.json", json.dumps(manifest, indent=2) + "\n")
-    atomic_write(out / "report.html", report_html(result, command, wall_s))
 
 
 # ---------------------------------------------------------------------------- report
@@ -135,6 +180,28 @@ def _load_sentence(result: PlanResult) -> str:
             f"{b.max():.1f} ({DAYS[peak_b // 24]} {peak_b % 24:02d}:00). Both columns are in requirement.csv.</p>")
 
 
+def _after_peak_sentence(result: PlanResult) -> str:
+    """Is stage 1 short after the peaks? In the four hours after each day's arrival peak,
+    the simulated units busy against the lagged load and SIPP's unlagged one."""
+    df = requirement_frame(result)
+    if "units_busy_simulated_proposed" not in df:
+        return ""
+    arrivals = result.requirement.arrivals.sum(axis=1)
+    after = sorted({(d * 24 + int(np.argmax(arrivals[d * 24:(d + 1) * 24])) + k) % 168
+                    for d in range(7) for k in range(1, 5)})
+    sim_ = df["units_busy_simulated_proposed"].to_numpy()[after].mean()
+    lag, sipp = df["units_busy_analytic"].to_numpy()[after].mean(), df["load_sipp"].to_numpy()[after].mean()
+    r = result.requirement
+    return (f"<p>After the peaks (the four hours after each day's busiest hour of arrivals) the simulation "
+            f"had {sim_:.1f} units busy on average; the lagged load said {lag:.1f} ({lag - sim_:+.1f}), SIPP's "
+            f"unlagged load (each hour's arrivals x their mean work) {sipp:.1f} ({sipp - sim_:+.1f}). "
+            f"{'The lagged approximation is short after the peaks' if lag < sim_ - 0.5 else 'The lagged approximation is not short after the peaks'}"
+            f"{'; SIPP is' if sipp < sim_ - 0.5 else '; SIPP is not'}. Staffed on SIPP's load, stage 1 would ask "
+            f"for {r.rostered_sipp.sum():,} rostered unit-hours a week against {r.rostered.sum():,} on the lagged "
+            f"load, fewer in {int((r.rostered_sipp < r.rostered).sum())} hours of the week "
+            f"(units_required_sipp in requirement.csv).</p>")
+
+
 def o_reps(result: PlanResult) -> int:
     return int(result.final.comparison()["reps"].iloc[0]) if result.final is not None else 0
 
@@ -156,7 +223,17 @@ def _units(v: dict | None) -> str:
     return str(u[0]) if len(set(u)) == 1 else " / ".join(map(str, u)) + " (Mon..Sun)"
 
 
-def report_html(result: PlanResult, command: str, wall_s: float) -> str:
+def _shift_rows(current: dict, proposed: dict) -> list[list]:
+    rows = []
+    for name in list(current) + [n for n in proposed if n not in current]:
+        c, p = current.get(name), proposed.get(name)
+        v = p or c
+        rows.append([name, v["start"], f"{v['hours']:g}", _units(c), _units(p),
+                     f"{(template_hours({name: p}) if p else 0) - (template_hours({name: c}) if c else 0):+,.0f}"])
+    return rows
+
+
+def report_html(result: PlanResult, command: str, wall_s: float, pattern_note: str = "") -> str:
     s = result.scenario
     contracted = s.response.contracted_hours_per_week
     cur_h, new_h = template_hours(result.current), template_hours(result.proposed)
@@ -185,14 +262,17 @@ def report_html(result: PlanResult, command: str, wall_s: float) -> str:
                  "duty for the whole hour (spikes are hand-over overlaps, where the incoming shift is briefed). "
                  "Where blue dips under black, the simulation showed the analytic requirement was more than "
                  "needed and the shift was trimmed.</p>")
-    rows = []
-    for name in list(result.current) + [n for n in result.proposed if n not in result.current]:
-        c, p = result.current.get(name), result.proposed.get(name)
-        v = p or c
-        rows.append([name, v["start"], f"{v['hours']:g}", _units(c), _units(p),
-                     f"{(template_hours({name: p}) if p else 0) - (template_hours({name: c}) if c else 0):+,.0f}"])
-    parts.append("<h2>Changes per shift</h2>" + _table(
-        ["shift", "start", "hours", "units today", "units proposed", "officer-hours a week, change"], rows))
+    parts.append("<h2>Changes per shift</h2><h3>Response officers</h3>" + _table(
+        ["shift", "start", "hours", "units today", "units proposed", "officer-hours a week, change"],
+        _shift_rows(result.current, result.proposed)))
+    if result.handlers_proposed is not None:
+        parts.append("<h3>Call handlers</h3>" + _table(
+            ["shift", "start", "hours", "staff today", "staff proposed", "handler-hours a week, change"],
+            _shift_rows(result.handlers_current, result.handlers_proposed)))
+    else:
+        parts.append("<p>Call handlers: today's rota kept (--units-only or --officers).</p>")
+    if pattern_note:
+        parts.append(f"<h3>As a team pattern</h3><p>{_e(pattern_note)}</p>")
     parts.append(_table(["", "today", "proposed"], [
         ["officer-hours a week", f"{cur_h:,.0f}", f"{new_h:,.0f}"],
         [f"establishment at {contracted:g} h", f"{cur_h / contracted:,.0f}", f"{new_h / contracted:,.0f}"]]))
@@ -217,10 +297,16 @@ def report_html(result: PlanResult, command: str, wall_s: float) -> str:
                      f"{first['resource_downgrades_per_week']:.2f} resource downgrades a week, G1 "
                      f"{first['g1_in_target']:.1%} and G2 {first['g2_in_target']:.1%} in target "
                      f"({'meets' if first['meets'] else 'does not meet'}). The recommended rota has "
-                     f"{new_h:,.0f}.</p>" + _load_sentence(result))
+                     f"{new_h:,.0f}.</p>" + _load_sentence(result) + _after_peak_sentence(result))
         cols = ["stage", "officer_hours", "meets", "resource_downgrades_per_week", "g1_in_target", "g2_in_target",
                 "note"]
         parts.append("<h2>Search (short runs)</h2>" + _table(cols, it[cols].round(4).values.tolist()))
+    if result.solver:
+        parts.append("<h2>Integer programs (stage 2)</h2><p>HiGHS through scipy.optimize.milp, stopped at a 1% "
+                     "gap or 3,000 nodes (so the same answer every time); a time limit is only a safety net and "
+                     "would show below.</p>" + _table(["pool", "stage", "hours a week", "solver status"],
+                                                      [[r["pool"], r["stage"], f"{r['hours']:,.0f}", r["status"]]
+                                                       for r in result.solver]))
     parts.append(f"<h2>Reproduce</h2><pre>{_e(command)}</pre><p>triage-sim {__version__}; {result.simulations} "
                  f"simulations in {wall_s:.0f} s.</p>")
     style = "body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse}" \

@@ -17,10 +17,12 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from ..experiment import compare, run_experiment, with_overrides
-from ..scenario import DAYS, Scenario, ScenarioError, validate
+from ..experiment import ExperimentResult, Plan, execute, with_overrides
+from ..scenario import Scenario, ScenarioError, validate
+from . import handlers as hd
 from . import shifts as sh
 from .requirement import HOURS, Requirement, requirement
+from .store import PlanStore, arrays_from_json, arrays_to_json, digest
 
 HEADLINE = ("meets_recommendation", "resource_downgrades_per_week", "high_risk_resource_downgrades",
             "g1_in_target", "g2_in_target", "g1_response_p90", "g2_response_p90", "pending_at_0700_mean",
@@ -42,7 +44,8 @@ class Options:
     max_trims: int = 24
     jobs: int | None = None
     seed: int | None = None
-    solver_seconds: float = 60.0
+    solver_seconds: float = 120.0               # a safety net: the solver stops at a 1% gap or its node limit
+    units_only: bool = False                    # True: today's call handlers are kept
 
 
 @dataclass
@@ -54,12 +57,17 @@ class Step:
     summary: pd.DataFrame
     meets: bool
     note: str = ""
+    handlers: dict | None = None     # the handlers' template simulated (None: today's)
+    answering_ok: bool = True        # 999 and 101 answered within their targets
+
 
     def row(self) -> dict:
         t = self.summary.set_index("kpi")
         out = {"stage": self.stage, "officer_hours": self.officer_hours, "meets": self.meets, "note": self.note,
-               "rota": "; ".join(f"{n} {v['start']} {v['hours']:g}h {_units_text(v['units'])}" for n, v in self.template.items())}
-        for k in HEADLINE:
+               "rota": _rota_text(self.template), "answering_ok": self.answering_ok,
+               "handler_hours": None if self.handlers is None else template_hours(self.handlers),
+               "handlers": "" if self.handlers is None else _rota_text(self.handlers)}
+        for k in HEADLINE + tuple(hd.HANDLER_TARGETS):
             out[k] = t.loc[k, "mean"]
             out[f"{k}_ci_low"], out[f"{k}_ci_high"] = t.loc[k, "ci_low"], t.loc[k, "ci_high"]
         return out
@@ -78,6 +86,9 @@ class PlanResult:
     scale_up: dict | None = None     # cheapest uniform scale-up of today's shifts that meets
     officers: int | None = None
     simulations: int = 0
+    handlers_current: dict = field(default_factory=dict)
+    handlers_proposed: dict | None = None   # None: today's handlers kept (--units-only, --officers)
+    solver: list = field(default_factory=list)   # each integer program: pool, stage, status, hours
 
     def iterations(self) -> pd.DataFrame:
         return pd.DataFrame([s.row() for s in self.steps])
@@ -87,25 +98,25 @@ def _units_text(units) -> str:
     return "x".join(str(u) for u in units) if len(set(units)) > 1 else str(units[0])
 
 
+def _rota_text(template: dict) -> str:
+    return "; ".join(f"{n} {v['start']} {v['hours']:g}h {_units_text(v['units'])}" for n, v in template.items())
+
+
 # ---------------------------------------------------------------------------- rota <-> scenario
 def template_of(s: Scenario) -> dict:
     """Today's response rota as a weekly template (a team pattern: its average week, rounded)."""
-    from ..rota import weekly_shifts
-    out = {}
-    for w in weekly_shifts(s.response, s.run.start_date):
-        h = int(w["start_h"])
-        mm = int(round((w["start_h"] - h) * 60))
-        units = [int(round(w["heads"][d])) for d in range(7)]
-        out[w["name"]] = {"start": f"{h:02d}:{mm:02d}", "hours": w["hours"], "units": units,
-                          "days": [DAYS[d] for d in range(7) if units[d] > 0]}
-    return out
+    return hd.pool_template(s.response, s.run.start_date)
 
 
-def with_template(s: Scenario, template: dict, name: str | None = None) -> Scenario:
-    """The scenario with its response rota replaced by ``template`` (a pattern is dropped)."""
+def with_template(s: Scenario, template: dict, name: str | None = None, handlers: dict | None = None) -> Scenario:
+    """The scenario with its response rota replaced by ``template`` (a pattern is dropped), and
+    its call handlers' by ``handlers`` if given."""
     data = s.to_dict()
     data["response"].pop("pattern", None)
     data["response"]["shifts"] = {k: dict(v) for k, v in template.items()}
+    if handlers is not None:
+        data["call_handling"].pop("pattern", None)
+        data["call_handling"]["shifts"] = hd.as_handler_shifts(handlers)
     if name:
         data["meta"]["name"] = name
     return validate(data, source=f"{s.meta.name} (planned rota)")
@@ -122,15 +133,37 @@ def _meets(summary: pd.DataFrame) -> bool:
 
 # ---------------------------------------------------------------------------- the planner
 class Planner:
-    def __init__(self, s: Scenario, opts: Options, say: Callable[[str], None] = lambda _: None):
-        self.s, self.opts, self.say = s, opts, say
+    """The three stages. With a ``store`` every step is kept in the plan folder as it finishes
+    and looked up before it is computed (so a stopped plan resumes); ``progress`` is told the
+    replications of each simulation step."""
+
+    def __init__(self, s: Scenario, opts: Options, say: Callable[[str], None] = lambda _: None,
+                 store: PlanStore | None = None, progress: Callable[[int], None] = lambda _: None):
+        self.s, self.opts, self.say, self.store, self.progress = s, opts, say, store, progress
         self.seed = s.run.seed if opts.seed is None else opts.seed
         self.search_base = with_overrides(s, [f"run.days={opts.search_days:g}"])
         # the scenario's own lengths, capped at the fatigue limit; lengths asked for are checked
         lengths = opts.lengths or sorted({min(v["hours"], sh.MAX_TOUR_HOURS) for v in template_of(s).values()})
         self.cands = sh.candidates(opts.starts, lengths)
+        self.handlers_current = hd.pool_template(s.call_handling, s.run.start_date)
+        hlengths = sorted({min(v["hours"], sh.MAX_TOUR_HOURS) for v in self.handlers_current.values()}) or lengths
+        self.hcands = sh.candidates(opts.starts, hlengths)
+        self.handlers: dict | None = None        # the handlers simulated (None: today's)
+        self.solver: list[dict] = []
         self.sims = 0
         self.briefing = briefing_minutes(s)
+
+    def _experiment(self, kind: str, scenarios: dict[str, Scenario], reps: int) -> ExperimentResult:
+        """One simulation step (a run, or a paired compare of arms a and b), from the store if done."""
+        arms = [{"name": n, "label": sc.meta.name, "values": {}} for n, sc in scenarios.items()]
+        plan = Plan("run" if list(scenarios) == [""] else "compare", arms, self.seed, 0, reps)
+        if self.store is None:
+            res = execute(plan, scenarios, jobs=self.opts.jobs)
+        else:
+            res = self.store.experiment(kind, plan, scenarios, self.opts.jobs)
+        self.sims += reps * len(scenarios)
+        self.progress(reps * len(scenarios))
+        return res
 
     def simulations_up_front(self) -> int:
         """The most simulations (replications) the plan can run, said before it starts."""
@@ -142,30 +175,63 @@ class Planner:
         checks = math.ceil(math.log2(o.max_trims + 2)) + 1   # bisection over the trims
         return search * o.search_reps + search_final * o.final_reps + checks * 2 * o.final_reps
 
-    def _simulate(self, template: dict, stage: str, note: str = "") -> Step:
-        sc = with_template(self.search_base, template)
-        res = run_experiment(sc, reps=self.opts.search_reps, seed=self.seed, jobs=self.opts.jobs)
-        self.sims += self.opts.search_reps
+    def _simulate(self, template: dict, stage: str, note: str = "", handlers=...) -> Step:
+        """Simulate ``template`` on the search runs, with ``handlers`` (default: the planner's
+        current handlers; None: today's)."""
+        handlers = self.handlers if handlers is ... else handlers
+        sc = with_template(self.search_base, template, handlers=handlers)
+        res = self._experiment("search", {"": sc}, self.opts.search_reps)
         summary = res.result.summary
-        step = Step(stage, template, template_hours(template), summary, _meets(summary), note)
+        step = Step(stage, template, template_hours(template), summary, _meets(summary), note, handlers,
+                    hd.answering_ok(summary))
         step.profiles = res.result.profiles
         self.steps.append(step)
         t = summary.set_index("kpi")["mean"]
         self.say(f"  {stage}: {step.officer_hours:,.0f} officer-hours, downgrades/week "
                  f"{t['resource_downgrades_per_week']:.1f}, G1 {t['g1_in_target']:.1%}, G2 {t['g2_in_target']:.1%}"
-                 f" -> {'meets' if step.meets else 'does not meet'}" + (f" ({note})" if note else ""))
+                 f" -> {'meets' if step.meets else 'does not meet'}"
+                 + ("" if self.opts.units_only or step.answering_ok else ", answering short of its targets")
+                 + (f" ({note})" if note else ""))
         return step
 
-    def _design(self, need: np.ndarray, cands=None, max_starts=None, budget=None) -> dict:
-        d = sh.design(need, cands or self.cands, max_starts=max_starts, min_per_shift=self.opts.min_per_shift,
-                      officer_hours=budget, time_limit=self.opts.solver_seconds, briefing=self.briefing)
-        return _named(d.template(), template_of(self.s))
+    def _design(self, need: np.ndarray, cands=None, max_starts=None, budget=None, stage: str = "",
+                pool: str = "units") -> dict:
+        """Stage 2 for units (or, with ``pool="handlers"``, call handlers), from the store if solved."""
+        units = pool == "units"
+        cands = cands or (self.cands if units else self.hcands)
+        kw = dict(max_starts=max_starts, min_per_shift=self.opts.min_per_shift if units else hd.MIN_PER_SHIFT,
+                  officer_hours=budget, time_limit=self.opts.solver_seconds, briefing=self.briefing if units else 0.0)
+        key = digest("design", [int(x) for x in need], [(c.start, c.hours) for c in cands], kw)
+        saved = self.store.get("design", key) if self.store is not None else None
+        if saved is None:
+            d = sh.design(need, cands, **kw)
+            saved = {"template": d.template(), "status": d.status, "officer_hours": d.officer_hours}
+            if self.store is not None:
+                self.store.put("design", key, saved)
+        self.solver.append({"pool": pool, "stage": stage, "status": saved["status"],
+                            "hours": saved["officer_hours"]})
+        return _named(saved["template"], template_of(self.s) if units else self.handlers_current)
+
+    def _requirement(self) -> Requirement:
+        """Stage 1, from the store if computed."""
+        hours = float(np.mean([c.hours for c in self.cands]))
+        key = digest("requirement", self.s.to_dict(), hours)
+        saved = self.store.get("requirement", key) if self.store is not None else None
+        if saved is not None:
+            try:
+                return arrays_from_json(Requirement, saved)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise self.store.damaged(self.store.steps / f"requirement-{key}.json", str(exc)) from None
+        req = requirement(self.s, shift_hours=hours)
+        if self.store is not None:
+            self.store.put("requirement", key, arrays_to_json(req))
+        return req
 
     def run(self) -> PlanResult:
         s, o = self.s, self.opts
         self.steps: list[Step] = []
         self.say("stage 1/3: requirement by hour of week (lagged load, priority M/M/c per hour)")
-        req = requirement(s, shift_hours=float(np.mean([c.hours for c in self.cands])))
+        req = self._requirement()
         current = template_of(s)
         self.say(f"  {req.rostered.sum():,.0f} rostered unit-hours a week needed (peak {req.rostered.max()} units); "
                  f"today's rota has {template_hours(current):,.0f}")
@@ -174,38 +240,62 @@ class Planner:
         self.say(f"stage 2/3: shift design (integer program, at most {o.max_starts or 'any'} start times, "
                  f"lengths {', '.join(f'{c:g}' for c in sorted({c.hours for c in self.cands}))} h, "
                  f"at least {o.min_per_shift} a shift)")
-        analytic = self._design(req.rostered, max_starts=o.max_starts)
+        analytic = self._design(req.rostered, max_starts=o.max_starts, stage="analytic")
         self.say(f"  {template_hours(analytic):,.0f} officer-hours a week: " +
                  ", ".join(f"{v['start']} {v['hours']:g}h" for v in analytic.values()))
-        starts = {int(v["start"][:2]) for v in analytic.values()}
-        fixed = [c for c in self.cands if c.start in starts]
+        fixed = _fixed_starts(self.cands, analytic)
+        if not o.units_only:
+            self.handlers = self._design(req.handlers_rostered, max_starts=o.max_starts, stage="analytic",
+                                         pool="handlers")
+            self.say(f"  call handlers: {template_hours(self.handlers):,.0f} handler-hours a week (today "
+                     f"{template_hours(self.handlers_current):,.0f}): " +
+                     ", ".join(f"{v['start']} {v['hours']:g}h" for v in self.handlers.values()))
+            hfixed = _fixed_starts(self.hcands, self.handlers)
         self.say(f"stage 3/3: simulation refinement ({o.search_days:g} days x {o.search_reps} replications "
                  f"per rota while searching, seed {self.seed})")
-        need = req.rostered.copy()
+        need, hneed = req.rostered.copy(), req.handlers_rostered.copy()
+
+        def ok(st: Step) -> bool:
+            return st.meets and (o.units_only or st.answering_ok)
+
         step = self._simulate(analytic, "analytic", "stage 1 + 2 answer")
-        best = step if step.meets else None
+        best = step if ok(step) else None
         for it in range(1, o.max_iterations + 1):
-            if step.meets:
+            if ok(step):
                 break
-            raise_in = self._short_hours(step)
-            if not raise_in.any():
-                raise_in[:] = True           # no hour stands out: raise everywhere a little
-            bump = np.maximum(1, np.ceil(0.05 * need)).astype(int)
-            need = need + np.where(raise_in, bump, 0)
-            step = self._simulate(self._design(need, cands=fixed), f"raise {it}",
-                                  f"raised {int(raise_in.sum())} hours")
-            if step.meets:
+            template, notes = step.template, []
+            if not step.meets:
+                raise_in = self._short_hours(step)
+                if not raise_in.any():
+                    raise_in[:] = True           # no hour stands out: raise everywhere a little
+                need = need + np.where(raise_in, np.maximum(1, np.ceil(0.05 * need)).astype(int), 0)
+                template = self._design(need, cands=fixed, stage=f"raise {it}")
+                notes.append(f"raised {int(raise_in.sum())} hours")
+            if not o.units_only and not step.answering_ok:
+                raise_in = hd.short_hours(step.summary, step.profiles)
+                hneed = hneed + np.where(raise_in, np.maximum(1, np.ceil(0.05 * hneed)).astype(int), 0)
+                self.handlers = self._design(hneed, cands=hfixed, stage=f"raise {it}", pool="handlers")
+                notes.append(f"raised handlers in {int(raise_in.sum())} hours")
+            step = self._simulate(template, f"raise {it}", "; ".join(notes))
+            if ok(step):
                 best = step
+        if best is None and any(st.meets for st in self.steps):
+            best = [st for st in self.steps if st.meets][-1]
+            self.say("  the answering targets were not met within the iterations; trimming the last rota that meets")
+        if best is not None:
+            self.handlers = best.handlers
         if best is None:
             self.say("  the recommendation was not met within the iterations; reporting the closest rota")
             closest = min(self.steps, key=lambda st: (st.summary.set_index("kpi").loc["resource_downgrades_per_week", "mean"],
                                                       st.officer_hours))
             proposed = closest.template
+            self.handlers = closest.handlers
             options = [proposed]
         else:
             options = self._trim(best)
         scale = self._scale_up(current)
-        result = PlanResult(s, req, current, options[-1], analytic, self.steps, scale_up=scale)
+        result = PlanResult(s, req, current, options[-1], analytic, self.steps, scale_up=scale,
+                            handlers_current=self.handlers_current, handlers_proposed=self.handlers)
         return self._final(result, options)
 
     def _short_hours(self, step: Step) -> np.ndarray:
@@ -255,13 +345,13 @@ class Planner:
         def scaled(k):
             return {n: {**v, "units": [math.ceil(u * k) for u in v["units"]]} for n, v in current.items()}
         lo, hi = 1.0, 3.0
-        step = self._simulate(scaled(hi), f"scale x{hi:g}", "uniform scale-up")
+        step = self._simulate(scaled(hi), f"scale x{hi:g}", "uniform scale-up", handlers=None)
         if not step.meets:
             return None
         best = (hi, step)
         for _ in range(5):
             mid = round((lo + hi) / 2, 4)
-            step = self._simulate(scaled(mid), f"scale x{mid:g}", "uniform scale-up")
+            step = self._simulate(scaled(mid), f"scale x{mid:g}", "uniform scale-up", handlers=None)
             if step.meets:
                 hi, best = mid, (mid, step)
             else:
@@ -271,9 +361,7 @@ class Planner:
         factor = best[0]
         for _ in range(4):
             template = scaled(factor)
-            sc = with_template(self.s, template)
-            res = run_experiment(sc, reps=self.opts.final_reps, seed=self.seed, jobs=self.opts.jobs)
-            self.sims += self.opts.final_reps
+            res = self._experiment("scale", {"": with_template(self.s, template)}, self.opts.final_reps)
             met = _meets(res.result.summary)
             self.say(f"  scale x{factor:g} checked over {self.s.run.days:g} days x {self.opts.final_reps} replications: "
                      f"{template_hours(template):,.0f} officer-hours, {'meets' if met else 'does not meet'}")
@@ -294,7 +382,7 @@ class Planner:
         self.say(f"stage 2/3: best spread of {o.officers} officers ({budget:,.0f} officer-hours a week, "
                  f"at most {o.max_starts or 'any'} start times): worst hourly shortfall minimised")
         try:
-            spread = self._design(req.rostered, max_starts=o.max_starts, budget=budget)
+            spread = self._design(req.rostered, max_starts=o.max_starts, budget=budget, stage="spread")
         except ScenarioError:
             raise ScenarioError("plan", "--officers", o.officers,
                                 f"{budget:g} officer-hours a week cannot keep one officer (on a shift of at least "
@@ -303,7 +391,8 @@ class Planner:
         gap = np.maximum(req.rostered - cover, 0)
         self.say(f"  {template_hours(spread):,.0f} officer-hours used; worst shortfall {gap.max()} units "
                  f"({int((gap > 0).sum())} hours short of the requirement)")
-        result = PlanResult(s, req, current, spread, spread, self.steps, officers=o.officers)
+        result = PlanResult(s, req, current, spread, spread, self.steps, officers=o.officers,
+                            handlers_current=self.handlers_current)
         self.say("stage 3/3: simulation check of the spread")
         return self._final(result, [spread])
 
@@ -320,9 +409,8 @@ class Planner:
             self.say(f"  final check of {template_hours(template):,.0f} officer-hours (option {i + 1} of "
                      f"{len(options)}): {s.run.days:g} days x {o.final_reps} replications, paired with today's "
                      f"rota (seed {self.seed})")
-            cmp_ = compare(s, with_template(s, template, f"{s.meta.name}-planned"), reps=o.final_reps,
-                           seed=self.seed, jobs=o.jobs)
-            self.sims += 2 * o.final_reps
+            cmp_ = self._experiment("final", {"a": s, "b": with_template(s, template, f"{s.meta.name}-planned",
+                                                                         handlers=self.handlers)}, o.final_reps)
             met = _meets(cmp_.arms["b"].summary)
             t = cmp_.arms["b"].summary.set_index("kpi")["mean"]
             self.say(f"  {'meets' if met else 'does not meet'}: downgrades/week {t['resource_downgrades_per_week']:.2f}, "
@@ -347,6 +435,7 @@ class Planner:
         cmp_, met = checked[lo]
         result.final, result.proposed, result.meets = cmp_, options[lo], met
         result.simulations = self.sims
+        result.solver = self.solver
         return result
 
 
@@ -354,6 +443,12 @@ def briefing_minutes(s: Scenario) -> float:
     """Minutes at the start of every shift its units are not free for incidents (blocks due
     at once, e.g. the briefing)."""
     return float(sum(b.minutes for b in s.response.non_incident.values() if b.after_hours == 0 and b.spread_hours == 0))
+
+
+def _fixed_starts(cands: list, template: dict) -> list:
+    """The candidates starting when the template's shifts start (raises keep the start times)."""
+    starts = {int(v["start"][:2]) for v in template.values()}
+    return [c for c in cands if c.start in starts]
 
 
 def _named(template: dict, current: dict) -> dict:

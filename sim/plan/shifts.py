@@ -91,11 +91,28 @@ def design(required: np.ndarray, cands: list[Candidate], *, max_starts: int | No
     by_start: dict[int, float] = {}
     for c, units in free.units.items():
         by_start[c.start] = by_start.get(c.start, 0.0) + c.hours * sum(units)
-    keep = sorted(by_start, key=lambda st: -by_start[st])[:max_starts]
+    keep = _covering_starts(required, cands, sorted(by_start, key=lambda st: -by_start[st]), max_starts)
     try:
         return _solve(required, [c for c in cands if c.start in keep], max_starts=None, **kw)
     except _NoSolution:
         raise _NoSolution.error() from None
+
+
+def _covering_starts(required: np.ndarray, cands: list[Candidate], ranked: list[int], k: int) -> list[int]:
+    """At most ``k`` start times, by rank (officer-hours in the unrestricted answer), that still
+    cover every hour needing units: each pick is the start covering most hours not yet covered."""
+    needed = set(np.flatnonzero(np.asarray(required) > 0))
+    reach = {st: {h for c in cands if c.start == st for d in range(7) for h in covered_hours(c, d)}
+             for st in {c.start for c in cands}}
+    order = ranked + [st for st in sorted(reach) if st not in ranked]
+    keep: list[int] = []
+    while needed and len(keep) < k:
+        best = max(order, key=lambda st: (len(reach[st] & needed), -order.index(st)))
+        if not reach[best] & needed:
+            break
+        keep.append(best)
+        needed -= reach[best]
+    return keep + [st for st in ranked if st not in keep][:k - len(keep)]
 
 
 class _NoSolution(Exception):

@@ -1,0 +1,280 @@
+"""Play the controller: the trainee decides, at each unresourced G1/G2 past its review time
+while no unit is free, whether to keep waiting, downgrade, call back and re-assess, borrow
+a neighbourhood officer or divert a unit. The debrief compares the trainee's shift with a
+resource-led and a risk-led controller on the same callers (common random numbers): the
+same scenario, seed and replication, the force's usual policy before the shift, only the
+controller in the window different. Those two are ordinary runs (``run_model`` with a
+``Windowed`` policy); the trainee's is a ``Session`` of the same model.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..log import GRADE_NAMES
+from ..model.core import run_model
+from ..model.interactive import Session
+from ..model.policies import CHOICE_TEXT, CHOICES, Deferred, Replay, Windowed, make_policy
+from ..scenario import Scenario
+from .live import clock, describe, window_minutes, windowed
+
+TAIL_HOURS = 2.0   # the run goes on after the shift so its callers' outcomes are known
+# what the caller says, by true risk: the grade on the screen is the call handler's, the words are the caller's
+SAYS = {
+    1: {"domestic_abuse": "\"He's outside, he's kicking the door in, the kids are here\"",
+        "violence": "\"There's a fight, someone's on the floor, there's a knife\"",
+        "concern_for_welfare": "\"My dad's not answering, he said he'd end it tonight\"",
+        "road_traffic": "\"Car's on its roof, the driver isn't moving\"",
+        "other": "\"Someone's trying to get into my house right now\""},
+    2: {"domestic_abuse": "\"My ex keeps turning up, he's been drinking, I'm scared\"",
+        "violence": "\"Group of lads kicking off outside the pub, getting worse\"",
+        "concern_for_welfare": "\"Elderly neighbour's been on the floor, she says she's fine\"",
+        "burglary": "\"Just got home, back door's smashed, they might still be around\"",
+        "asb": "\"Kids throwing stones at cars, one hit my window\"",
+        "other": "\"Man acting strange outside the school, been there an hour\""},
+    3: {"domestic_abuse": "\"Had a row with my partner last week, want to talk to someone\"",
+        "theft": "\"My bike was nicked from the station this morning\"",
+        "asb": "\"The noise from next door has been going on for weeks\"",
+        "other": "\"I want to report something that happened yesterday\""},
+    4: {"theft": "\"My wallet went missing, I need a crime number for the insurance\"",
+        "asb": "\"Youths hanging around the shops again\"",
+        "other": "\"I'd like some advice about a neighbour dispute\""},
+}
+METRICS = (
+    ("high_risk_downgraded", "True G1/G2 callers downgraded for lack of officers", "callers"),
+    ("g1_in_target", "G1 attended within standard", "share"),
+    ("g2_in_target", "G2 attended within 60 min", "share"),
+    ("longest_true_g1_wait", "Longest wait of a true G1 caller (call to first unit on scene)", "minutes"),
+    ("neighbourhood_hours", "Neighbourhood officer-hours borrowed", "hours"),
+    ("downgrades", "Downgrades for lack of officers (all)", "incidents"),
+)
+
+
+def caller_line(true_risk: int, category: str) -> str:
+    lines = SAYS.get(true_risk) or SAYS[4]
+    return lines.get(category, lines.get("other", next(iter(lines.values()))))
+
+
+@dataclass
+class Decision:
+    time: float
+    call: int
+    grade: int
+    true_risk: int
+    category: str
+    waited: float
+    choice: str
+    neighbourhood_free: int
+    divertible: int
+
+
+@dataclass
+class Shift:
+    """Where the trainee's shift sits: the first ``day`` after two days' warm-up."""
+    day: str = "Fri"
+    start_hour: int = 18
+    hours: float = 4.0
+    seed: int | None = None
+    replication: int = 0
+
+
+def _policies(s: Scenario, start: float, end: float):
+    before = make_policy(s.policy)
+    rl = s.model_copy(update={"policy": s.policy.model_copy(update={"kind": "resource_led"})})
+    rk = s.model_copy(update={"policy": s.policy.model_copy(update={"kind": "risk_led"})})
+    return {"resource-led controller": Windowed(before, make_policy(rl.policy), start, end),
+            "risk-led controller": Windowed(before, make_policy(rk.policy), start, end)}
+
+
+class Game:
+    """One trainee's shift: questions, decisions, and the debrief."""
+
+    def __init__(self, base: Scenario, shift: Shift = Shift(), name: str = "trainee"):
+        self.shift, self.name = shift, name
+        self.start, self.end = window_minutes(shift.day, shift.start_hour, shift.hours)
+        self.scenario = windowed(base, self.start, self.end, TAIL_HOURS)
+        self.seed = self.scenario.run.seed if shift.seed is None else int(shift.seed)
+        self.categories = self.scenario.thrive.category_names()
+        self.session = Session(self.scenario, self.seed, shift.replication, policy=self._policy)
+        self.decisions: list[Decision] = []
+        self.question = self.session.advance()
+        self._debrief: dict | None = None
+
+    def _policy(self, ask):
+        return Windowed(make_policy(self.scenario.policy), Deferred.from_scenario(ask, self.scenario),
+                        self.start, self.end)
+
+    @property
+    def over(self) -> bool:
+        return self.question is None
+
+    def desk(self) -> dict:
+        """What the controller sees for the open question."""
+        q = self.question
+        if q is None:
+            return {}
+        callers = self.session.model.callers
+        cat = self.categories[int(callers.category[q.caller])]
+        areas = list(self.scenario.response.areas)
+        units = self.session.units()
+        pend = [{"grade": GRADE_NAMES[p["grade"]], "what": describe(callers, p["caller"], self.categories),
+                 "area": areas[p["area"]], "waiting (min)": round(p["waited"]),
+                 "this one": "◀" if p["call"] == q.call else ""} for p in self.session.pending()[:12]]
+        return {"clock": clock(q.time), "grade": GRADE_NAMES[q.grade], "category": cat.replace("_", " "),
+                "area": areas[int(callers.area[q.caller])], "says": caller_line(q.true_risk, cat),
+                "waited": q.waited, "units": units, "divertible": self.session.divertible(q.grade),
+                "pending": pend, "number": len(self.decisions) + 1, "left": self.end - q.time}
+
+    def decide(self, choice: str) -> None:
+        if choice not in CHOICES:
+            raise ValueError(f"choice: {choice!r}; expected one of {', '.join(CHOICES)}")
+        q = self.question
+        if q is None:
+            raise RuntimeError("the shift is over: no decision is open")
+        callers = self.session.model.callers
+        self.decisions.append(Decision(q.time, q.call, q.grade, q.true_risk,
+                                       self.categories[int(callers.category[q.caller])], q.waited, choice,
+                                       self.session.units()["neighbourhood_free"], self.session.divertible(q.grade)))
+        self.session.decide(choice)
+        self.question = self.session.advance()
+
+    # ------------------------------------------------------------------ debrief
+    def debrief(self) -> dict:
+        if self._debrief is not None:
+            return self._debrief
+        if not self.over:
+            raise RuntimeError("the shift is not over yet")
+        logs = {"you": self.session.finish()}
+        for label, pol in _policies(self.scenario, self.start, self.end).items():
+            logs[label] = run_model(self.scenario, self.seed, self.shift.replication, policy=pol)
+        same = all(_same_callers(logs["you"], log) for log in logs.values())
+        self._debrief = {
+            "name": self.name, "version": __version__, "seed": self.seed, "replication": self.shift.replication,
+            "shift": f"{clock(self.start)} to {clock(self.end)}", "window": [self.start, self.end],
+            "scenario": self.scenario.meta.name, "same_callers": bool(same),
+            "rows": {label: outcomes(log, self.start, self.end) for label, log in logs.items()},
+            "decisions": [asdict(d) for d in self.decisions],
+            "wrong": wrong_calls(self.decisions),
+        }
+        self._debrief["rows"]["you"]["decisions"] = len(self.decisions)
+        return self._debrief
+
+    def replay_log(self):
+        """A direct library run of the trainee's decisions (what the debrief's 'you' row must equal)."""
+        record = {(d.call, d.time): d.choice for d in self.decisions}
+        pol = Windowed(make_policy(self.scenario.policy), Deferred.from_scenario(Replay(record), self.scenario),
+                       self.start, self.end)
+        return run_model(self.scenario, self.seed, self.shift.replication, policy=pol)
+
+
+def _same_callers(a, b) -> bool:
+    """The callers of a run are drawn before it starts: same arrivals for every caller who called."""
+    ka, kb = a.calls["caller"].to_numpy(), b.calls["caller"].to_numpy()
+    first_a = a.calls.drop_duplicates("caller").set_index("caller")["arrival"]
+    first_b = b.calls.drop_duplicates("caller").set_index("caller")["arrival"]
+    common = np.intersect1d(ka, kb)
+    return bool(len(common)) and bool((first_a.loc[common] == first_b.loc[common]).all())
+
+
+def outcomes(log, start: float, end: float) -> dict:
+    """The debrief's numbers for callers who rang in [start, end), outcomes as at the run's end."""
+    c = log.calls
+    arr = c["arrival"].to_numpy()
+    win = (arr >= start) & (arr < end)
+    out = {}
+    g = log.grade_changes
+    res = g[(g["reason"] == 0) & (g["to"] > g["from"]) & (g["time"] >= start) & (g["time"] < end)]
+    tr = c["true_risk"].to_numpy()
+    out["downgrades"] = int(len(res))
+    out["high_risk_downgraded"] = int(np.isin(tr[res["incident"].to_numpy()], (1, 2)).sum())
+    scene = c["first_on_scene"].to_numpy()
+    ig = c["initial_grade"].to_numpy()
+    horizon = float(log.meta["horizon_minutes"])
+    for grade, key in ((1, "g1_in_target"), (2, "g2_in_target")):
+        m = win & (ig == grade)
+        if grade == 1:
+            std = np.asarray(log.meta["g1_minutes_by_area"], float)[c["area"].to_numpy()[m]]
+        else:
+            std = np.full(m.sum(), float(log.meta["g2_minutes"]))
+        resp = scene[m] - arr[m]
+        known = ~np.isnan(resp) | (horizon - arr[m] > std)
+        out[key] = float((resp <= std)[known].mean()) if known.any() else math.nan
+        out[key.replace("in_target", "incidents")] = int(m.sum())
+    m = win & (tr == 1) & (ig >= 1)
+    waits = np.where(np.isnan(scene[m]), horizon, scene[m]) - arr[m]
+    out["longest_true_g1_wait"] = float(waits.max()) if waits.size else math.nan
+    a = log.activities
+    b = a[a["activity"] == 4]   # borrowed
+    s, e = np.clip(b["start"].to_numpy(), start, horizon), np.clip(b["end"].to_numpy(), start, horizon)
+    out["neighbourhood_hours"] = float(np.maximum(e - s, 0).sum() / 60.0)
+    return out
+
+
+def wrong_calls(decisions: list[Decision]) -> list[dict]:
+    """Decisions a true-risk view calls wrong, each with why."""
+    out = []
+    for d in decisions:
+        true, grade = GRADE_NAMES[d.true_risk], GRADE_NAMES[d.grade]
+        why = None
+        if d.choice == "downgrade" and d.true_risk <= d.grade:
+            why = f"downgraded a caller whose true risk is {true} for lack of a unit"
+        elif d.choice == "keep" and d.true_risk == 1 and (d.neighbourhood_free or d.divertible):
+            spare = ("a neighbourhood officer was free" if d.neighbourhood_free
+                     else "a unit was on its way to a lower-grade job")
+            why = f"left a true G1 waiting while {spare}"
+        elif d.choice in ("borrow", "divert") and d.true_risk >= 3:
+            why = f"took an officer for a caller whose true risk is only {true}"
+        if why:
+            out.append({"time": clock(d.time), "grade": grade, "true_risk": true,
+                        "category": d.category.replace("_", " "), "choice": CHOICE_TEXT[d.choice], "why": why})
+    return out
+
+
+# ---------------------------------------------------------------------------- session folder
+def safe_name(name: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9_-]+", "-", name.strip())[:40].strip("-")
+    return cleaned or "trainee"
+
+
+def save_debrief(folder: Path, debrief: dict) -> Path:
+    """Write ``<name>-<time>.json`` atomically into the session folder; never overwrites."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = f"{safe_name(debrief.get('name', ''))}-{stamp}"
+    path, k = folder / f"{base}.json", 1
+    while path.exists():
+        k += 1
+        path = folder / f"{base}-{k}.json"
+    tmp = folder / f".{path.name}.tmp-{os.getpid()}"
+    tmp.write_text(json.dumps(debrief, indent=1, default=_plain), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def _plain(v):
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating,)):
+        return float(v)
+    raise TypeError(type(v))
+
+
+def debrief_table(d: dict) -> list[dict]:
+    """The debrief's rows as shown (formatted as the page shows them)."""
+    from .ui import fmt
+
+    order = ["you", "resource-led controller", "risk-led controller"]
+    out = []
+    for key, label, unit in METRICS:
+        out.append({"": label, **{("You" if w == "you" else w.capitalize()): fmt(unit, d["rows"][w].get(key))
+                                  for w in order}})
+    return out

@@ -1,0 +1,73 @@
+"""Small helpers the pages share: the base scenario (loaded once), number formats, the
+projector style (large type, high contrast)."""
+from __future__ import annotations
+
+import math
+import os
+
+import streamlit as st
+
+from ..figures import fmt_kpi
+from .serve import ENV_SCENARIO
+from .whatif import DEFAULT_SCENARIO, base_scenario
+
+PROJECTOR_CSS = """
+<style>
+html, body, [class*="css"] { font-size: 19px; }
+div[data-testid="stMetricValue"] { font-size: 2.1rem; }
+div[data-testid="stMetricLabel"] p { font-size: 1.0rem; }
+.ticker { font-family: ui-monospace, monospace; font-size: 1.05rem; line-height: 1.45; }
+.ticker .downgrade { color: #b2182b; font-weight: 700; }
+.ticker .wait { color: #8a4b00; }
+.ticker .reassess, .ticker .upgrade { color: #1a6e3a; }
+.desk { border-left: 8px solid #b2182b; background: #fbeeee; padding: .6em 1em; font-size: 1.15rem; }
+.desk.g2 { border-color: #e69f00; background: #fdf6e6; }
+.clock { font-size: 2.4rem; font-weight: 700; }
+</style>
+"""
+
+
+def page(title: str) -> None:
+    st.markdown(PROJECTOR_CSS, unsafe_allow_html=True)
+    st.title(title)
+
+
+@st.cache_resource(show_spinner=False)
+def _base(path: str):
+    return base_scenario(path)
+
+
+def base():
+    """The scenario the app starts from (``triage-sim app --scenario``, else the default)."""
+    return _base(os.environ.get(ENV_SCENARIO) or str(DEFAULT_SCENARIO))
+
+
+def fmt(unit: str, v) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    if unit == "callers" or unit == "incidents":
+        return f"{int(v)}"
+    if unit == "hours":
+        return f"{v:.1f} h"
+    return fmt_kpi(unit, float(v))
+
+
+def ci(unit: str, lo, hi) -> str:
+    if lo is None or lo != lo:
+        return "no CI"
+    return f"{fmt(unit, lo)} to {fmt(unit, hi)}"
+
+
+def diff(unit: str, v) -> str:
+    """A paired difference: points for shares, the KPI's own unit otherwise."""
+    if v is None or v != v:
+        return "–"
+    if unit in ("share", "0/1"):
+        return f"{v * 100:+.1f} pts"
+    return f"{v:+.1f}"
+
+
+def diff_ci(unit: str, lo, hi) -> str:
+    if lo is None or lo != lo:
+        return "no CI"
+    return f"{diff(unit, lo)} to {diff(unit, hi)}"

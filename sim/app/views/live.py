@@ -1,0 +1,64 @@
+"""Live peak page: one run stepped in accelerated time, as the control-room wall would show it."""
+import html
+import time
+
+import streamlit as st
+
+from sim.app import live as lv
+from sim.app.ui import base, page
+from sim.scenario import DAYS
+
+page("Live peak")
+s = base()
+with st.sidebar:
+    st.markdown("**Window**")
+    day = st.selectbox("Day", DAYS, DAYS.index("Fri"), key="lv_day")
+    start = st.number_input("From hour", 0, 23, 16, key="lv_start")
+    hours = st.number_input("Hours", 1, 24, 12, key="lv_hours")
+    speed = st.slider("Speed: simulated minutes per second", 2, 120, 20, key="lv_speed")
+    if st.button("Start / reset", type="primary", key="lv_reset") or "live" not in st.session_state:
+        try:
+            st.session_state["live"] = lv.LivePeak(s, day, int(start), int(hours))
+            st.session_state["lv_playing"] = False
+        except ValueError as exc:
+            st.error(str(exc))
+
+peak = st.session_state.get("live")
+if peak is not None:
+    a, b, c = st.columns([2, 1, 1])
+    playing = st.session_state.get("lv_playing", False)
+    if b.button("Pause" if playing else "Play", key="lv_play", disabled=peak.done):
+        playing = st.session_state["lv_playing"] = not playing
+    if c.button("Step 15 min", key="lv_step", disabled=peak.done or playing):
+        peak.step(15)
+    a.markdown(f"<div class='clock'>{lv.clock(peak.now)}</div>"
+               f"window {lv.clock(peak.start)} to {lv.clock(peak.end)}"
+               + (" — <b>finished</b>" if peak.done else ""), unsafe_allow_html=True)
+    st.progress(min(1.0, (peak.now - peak.start) / (peak.end - peak.start)))
+    st_ = peak.status()
+    m = st.columns(7)
+    m[0].metric("Units free", st_["free"])
+    m[1].metric("Units busy", st_["busy"])
+    m[2].metric("On a break / briefing", st_["break"])
+    m[3].metric("Neighbourhood free", st_["neighbourhood_free"])
+    m[4].metric("G1 / G2 pending", f"{st_['pending_g1']} / {st_['pending_g2']}")
+    m[5].metric("True G1/G2 callers waiting", st_["true_high_waiting"])
+    m[6].metric("Downgrades so far", st_["downgrades"])
+    left, right = st.columns([1, 1])
+    with left:
+        st.subheader("Pending list (most urgent first)")
+        rows = peak.pending_rows()
+        if rows:
+            st.dataframe(rows, hide_index=True, width="stretch")
+        else:
+            st.write("Nothing waiting.")
+    with right:
+        st.subheader("Ticker")
+        lines = [f"<div class='{t.kind}'>{lv.clock(t.time)[4:]} {html.escape(t.text)}</div>"
+                 for t in reversed(peak.ticker[-18:])]
+        st.markdown("<div class='ticker'>" + ("".join(lines) or "Press Play or Step.") + "</div>",
+                    unsafe_allow_html=True)
+    if playing and not peak.done:
+        time.sleep(1.0)
+        peak.step(speed)
+        st.rerun()

@@ -1,0 +1,86 @@
+"""Play the controller: decide at each unresourced G1/G2 past its review time, then a debrief
+against the resource-led and risk-led controllers on the same callers."""
+import streamlit as st
+
+from sim.app import play as pl
+from sim.app.facilitator import session_folder
+from sim.app.ui import base, fmt, page
+from sim.model.policies import CHOICE_TEXT, CHOICES
+from sim.scenario import DAYS
+
+page("Play the controller")
+s = base()
+game = st.session_state.get("game")
+
+if game is None:
+    st.write("You are the control-room supervisor for a short peak. Each time a G1 or G2 incident has waited past "
+             "its review time with no unit free, you decide what happens to it. Afterwards you see what a "
+             "resource-led and a risk-led controller did with the same callers.")
+    with st.form("start"):
+        name = st.text_input("Your name (for the debrief file)", key="pl_name")
+        a, b, c, d = st.columns(4)
+        day = a.selectbox("Day", DAYS, DAYS.index("Fri"), key="pl_day")
+        start = b.number_input("From hour", 0, 23, 18, key="pl_start")
+        hours = c.number_input("Hours", 1, 8, 4, key="pl_hours")
+        rep = d.number_input("Callers (replication)", 0, 999, 0, key="pl_rep",
+                             help="the same number gives every trainee the same callers")
+        if st.form_submit_button("Start the shift", type="primary"):
+            try:
+                st.session_state["game"] = pl.Game(s, pl.Shift(day, int(start), float(hours), None, int(rep)),
+                                                   name.strip() or "trainee")
+            except ValueError as exc:
+                st.error(f"Cannot start: {exc}")
+            else:
+                st.rerun()
+elif not game.over:
+    desk = game.desk()
+    st.markdown(f"### Decision {desk['number']} — {desk['clock']} — {desk['left']:.0f} min of your shift left")
+    cls = "desk g2" if desk["grade"] == "G2" else "desk"
+    st.markdown(f"<div class='{cls}'><b>{desk['grade']} {desk['category']}</b> ({desk['area']}), unresourced for "
+                f"<b>{desk['waited']:.0f} min</b>, no response unit free.<br>Caller: {desk['says']}</div>",
+                unsafe_allow_html=True)
+    u = desk["units"]
+    m = st.columns(5)
+    m[0].metric("Units free", u["free"])
+    m[1].metric("Units busy", u["busy"])
+    m[2].metric("On a break / briefing", u["break"])
+    m[3].metric("Neighbourhood officers free", u["neighbourhood_free"])
+    m[4].metric("Units en route to lower grades", desk["divertible"])
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown("**Pending list**")
+        st.dataframe(desk["pending"], hide_index=True, width="stretch")
+    with right:
+        with st.form(f"decide{desk['number']}"):
+            choice = st.radio("Your decision", CHOICES, format_func=CHOICE_TEXT.get, key=f"pl_choice{desk['number']}")
+            if st.form_submit_button("Decide", type="primary"):
+                game.decide(choice)
+                st.rerun()
+else:
+    d = game.debrief()
+    if "saved" not in st.session_state.get("pl_saved", {}).get(id(game), {}):
+        try:
+            path = pl.save_debrief(session_folder(), d)
+            st.session_state["pl_saved"] = {id(game): {"saved": str(path)}}
+        except OSError as exc:
+            st.session_state["pl_saved"] = {id(game): {"saved": None, "error": str(exc)}}
+    saved = st.session_state["pl_saved"][id(game)]
+    st.markdown(f"### Debrief: {d['name']}, {d['shift']}, {len(game.decisions)} decisions")
+    st.write(f"Same callers for all three columns (seed {d['seed']}, replication {d['replication']}): the force ran "
+             "as usual up to your shift; only the controller in the shift differs. Outcomes of callers who rang "
+             "during the shift, followed for two hours after it.")
+    rows = pl.debrief_table(d)
+    st.table(rows)
+    st.markdown(f"#### Decisions a true-risk view calls wrong: {len(d['wrong'])} of {len(game.decisions)}")
+    if d["wrong"]:
+        st.table([{"time": w["time"][4:], "incident": f"{w['grade']} {w['category']} (true {w['true_risk']})",
+                   "you chose": w["choice"], "why it is wrong": w["why"]} for w in d["wrong"]])
+    else:
+        st.write("None: every decision fits the caller's true risk.")
+    if saved.get("saved"):
+        st.caption(f"Saved for the facilitator: {saved['saved']}")
+    else:
+        st.warning(f"Could not save the debrief: {saved.get('error')}")
+    if st.button("Play again", key="pl_again"):
+        del st.session_state["game"]
+        st.rerun()

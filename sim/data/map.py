@@ -1,0 +1,188 @@
+"""MAP.toml: how to read one force's CAD extract (columns, timestamps, codes, what is demand).
+
+Validated with pydantic; a map that cannot be used gives one line naming the map file, the
+field and what was expected (``ScenarioError``, exit status 2), like a scenario file.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+import zoneinfo
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ..scenario import _NO_VALUE, CHANNELS, GRADES, ScenarioError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+
+class Extract(_Strict):
+    """The file itself: separator, how times are written, and which cells mean 'missing'."""
+    delimiter: str = Field(default=",", min_length=1, max_length=1)
+    time_format: str = "%Y-%m-%d %H:%M:%S.%f"      # strptime codes, as the export writes times
+    time_zone: str = "UTC"                          # IANA name: the clock the times are written in
+    missing: list[str] = ["", "NULL"]               # cells meaning 'not recorded' (sentinels such as -9999)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, v):
+        try:
+            zoneinfo.ZoneInfo(v)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError("expected an IANA time zone name such as 'America/New_York' or 'Europe/London'") from None
+        return v
+
+    @field_validator("time_format")
+    @classmethod
+    def _format(cls, v):
+        if "%" not in v:
+            raise ValueError("expected strptime codes such as '%Y-%m-%d %H:%M:%S'")
+        return v
+
+
+class Columns(_Strict):
+    """Column names in the extract. Times: created (call created), queued (ready for dispatch),
+    dispatched (first unit assigned), on_scene (first unit arrived), cleared (end of on-scene work)."""
+    created: str
+    dispatched: str
+    priority: str
+    source: str | None = None         # how the call came in (citizen-initiated or officer-initiated)
+    queued: str | None = None
+    on_scene: str | None = None
+    cleared: str | None = None
+    id: str | None = None             # incident number: repeated numbers are duplicates
+    agency: str | None = None
+    reopened: str | None = None
+    incident_type: str | None = None
+    units: str | None = None          # units assigned to the incident
+
+
+class Priorities(_Strict):
+    """The force's priority codes: each to a grade, or listed as not demand (e.g. admin codes)."""
+    grades: dict[str, Literal["G1", "G2", "G3", "G4"]] = Field(min_length=1)
+    exclude: list[str] = []
+
+    @model_validator(mode="after")
+    def _disjoint(self):
+        both = sorted(set(self.grades) & set(self.exclude))
+        if both:
+            raise ValueError(f"codes {both} are both mapped to a grade and excluded")
+        return self
+
+
+class Sources(_Strict):
+    """Call sources (the ``source`` column): which are demand, on which channel, and which are
+    officer-initiated (not demand for dispatch: an officer on the spot created the incident)."""
+    channels: dict[Literal["999", "101"], list[str]] = Field(min_length=1)
+    officer_initiated: list[str] = []
+    exclude: list[str] = []
+
+    @model_validator(mode="after")
+    def _disjoint(self):
+        seen: dict[str, str] = {}
+        for where, values in [*(("channels." + k, v) for k, v in self.channels.items()),
+                              ("officer_initiated", self.officer_initiated), ("exclude", self.exclude)]:
+            for value in values:
+                if value in seen:
+                    raise ValueError(f"source {value!r} is listed twice ({seen[value]} and {where})")
+                seen[value] = where
+        return self
+
+
+class Filter(_Strict):
+    """Rows kept: these agencies; calls created from ``start`` (inclusive) to ``end`` (exclusive)."""
+    agency: list[str] = []
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.start and self.end and self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        return self
+
+
+class Limits(_Strict):
+    """Intervals longer than these are absurd (a clock error or an incident left open)."""
+    max_dispatch_hours: float = Field(default=24.0, gt=0)
+    max_handling_hours: float = Field(default=6.0, gt=0)
+    max_travel_hours: float = Field(default=6.0, gt=0)
+    max_on_scene_hours: float = Field(default=24.0, gt=0)
+
+
+class Reopened(_Strict):
+    values: list[str] = ["1", "true", "True", "Y", "Yes"]   # cells of the reopened column meaning reopened
+
+
+class Fit(_Strict):
+    """Fitting choices: the hour-of-week smoothing kernel and the on-scene fit's tolerance."""
+    smoothing: list[float] = Field(default=[0.25, 0.5, 0.25], min_length=1, max_length=25)
+    lognormal_max_ks: float = Field(default=0.05, gt=0, le=1)   # above this KS distance: empirical
+    empirical_points: int = Field(default=50, ge=5, le=1000)
+    comparison_warmup_hours: float = Field(default=24.0, ge=0)  # back-test: first hours not compared
+
+    @field_validator("smoothing")
+    @classmethod
+    def _kernel(cls, v):
+        if len(v) % 2 == 0 or min(v) < 0 or sum(v) <= 0 or v != v[::-1]:
+            raise ValueError("expected an odd-length symmetric list of weights >= 0, e.g. [0.25, 0.5, 0.25]")
+        return v
+
+
+class Map(_Strict):
+    name: str = Field(default="extract", min_length=1, max_length=200)
+    description: str = ""
+    extract: Extract = Extract()
+    columns: Columns
+    priorities: Priorities
+    sources: Sources | None = None
+    filter: Filter = Filter()
+    limits: Limits = Limits()
+    reopened: Reopened = Reopened()
+    fit: Fit = Fit()
+
+    @model_validator(mode="after")
+    def _sources(self):
+        if (self.sources is None) != (self.columns.source is None):
+            raise ValueError("give both columns.source and a [sources] table, or neither (then every row is "
+                             "999 demand)")
+        return self
+
+    def channel_of(self) -> dict[str, str]:
+        """Source value -> channel name, or 'officer' / 'exclude'."""
+        if self.sources is None:
+            return {}
+        out = {v: ch for ch, values in self.sources.channels.items() for v in values}
+        out.update({v: "officer" for v in self.sources.officer_initiated})
+        out.update({v: "exclude" for v in self.sources.exclude})
+        return out
+
+
+def load_map(path: str | Path) -> Map:
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(path, "", _NO_VALUE, "map file not found" if not path.exists() else "expected a map file, not a folder")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(path, "", _NO_VALUE, f"malformed TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(path, "", _NO_VALUE, "expected a UTF-8 text file") from None
+    try:
+        return Map.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        msg = str(err.get("ctx", {}).get("error", err["msg"])).removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif err["type"] == "missing":
+            raise ScenarioError(path, where, _NO_VALUE, "required key is missing") from None
+        raise ScenarioError(path, where, err.get("input"), msg) from None
+
+
+__all__ = ["Map", "load_map", "CHANNELS", "GRADES"]

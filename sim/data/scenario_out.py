@@ -1,0 +1,152 @@
+"""Write a fitted scenario: a delta of ``--base`` holding only what the extract says (and what the
+extract makes necessary), every value with a ``# [D: fitted from <file>, n=..., <dates>]`` comment.
+
+The file is checked with the project's own scenario validation before it is put in place, so a
+fitted scenario always loads (fitted values stay within the validation's limits: e.g. callers
+who never abandon get a patience of 100,000 minutes, not infinity).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import re
+from pathlib import Path
+
+from ..scenario import CHANNELS, GRADES, ScenarioError, load_scenario
+from .fit import FitResult
+
+NEVER_ABANDON = 100_000.0   # minutes: a patience nobody reaches (validation refuses infinity)
+
+
+def fmt(v) -> str:
+    """A TOML value: numbers, strings, lists and inline tables (what a fitted scenario holds)."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            raise ValueError(f"not a finite number: {v}")
+        return repr(round(v, 6))
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(fmt(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{_key(k)} = {fmt(x)}" for k, x in v.items()) + " }"
+    if hasattr(v, "item"):
+        return fmt(v.item())
+    raise TypeError(type(v))
+
+
+def _key(k: str) -> str:
+    """A (dotted) key, each part bare where TOML allows it, else quoted."""
+    return ".".join(part if re.fullmatch(r"[A-Za-z0-9_-]+", part) else fmt(part) for part in k.split("."))
+
+
+class _Doc:
+    def __init__(self):
+        self.lines: list[str] = []
+
+    def table(self, name: str, note: str = ""):
+        self.lines += ["", f"[{name}]" + (f"   # {note}" if note else "")]
+
+    def set(self, key: str, value, note: str):
+        self.lines.append(f"{_key(key)} = {fmt(value)}   # {note}")
+
+    def comment(self, text: str):
+        self.lines.append(f"# {text}")
+
+
+def monday_on_or_after(day) -> dt.date:
+    d = dt.date.fromisoformat(str(day)[:10])
+    return d + dt.timedelta(days=(7 - d.weekday()) % 7)
+
+
+def scenario_text(fit: FitResult, source: str, base: Path, out_dir: Path, name: str, areas: list[str],
+                  units: dict | None = None, calibration_note: str = "") -> str:
+    D = lambda n=None: f"[D: fitted from {source}, {fit.tag(n)}]"  # noqa: E731
+    doc = _Doc()
+    doc.comment(f"Fitted by `triage-sim fit` from {source} ({fit.tag()}). A delta of its base: what is not")
+    doc.comment("here is the base's (its rota, non-incident time, standards... and their tags).")
+    doc.comment("The extract holds incidents, not calls: calls_per_day counts incidents created, callers never")
+    doc.comment("abandon, every call becomes an incident of its recorded grade, G3 is dispatched (no appointments)")
+    doc.comment("and nothing is downgraded (the extract records no grade change).")
+    doc.lines.append(f"base = {fmt(os.path.relpath(base.resolve(), out_dir.resolve()))}")
+    doc.table("meta")
+    doc.set("name", name, "[D]")
+    doc.set("description", f"fitted from {source} ({fit.tag()})", "[D]")
+    doc.table("run")
+    doc.set("start_date", monday_on_or_after(fit.start), "[D: the first Monday of the fit window]")
+    doc.table("demand")
+    months = [m for m, nd in sorted(fit.month_days.items()) if nd >= 7]
+    doc.set("month", fit.month, f"{D()}; months with a week or more in the window: "
+            f"{', '.join(dt.date(2000, m + 1, 1).strftime('%b') for m in months)}, others 1")
+    doc.set("multiplier", 1.0, "[D]")
+    for ch in CHANNELS:
+        c = fit.channels.get(ch)
+        doc.table(f'demand.channels."{ch}"')
+        if c is None:
+            doc.set("calls_per_day", 0.0, f"[D: no {ch} demand in {source}]")
+            continue
+        doc.set("calls_per_day", round(c["calls_per_day"], 3), D(c["n"]))
+        smoothing = "/".join(f"{w:g}" for w in fit.smoothing)
+        doc.comment(f"hour of week (Mon 00:00 first), mean 1: observed calls per hour smoothed with weights {smoothing} "
+                    "on the circular week")
+        doc.set("hour_of_week", [round(float(x), 4) for x in c["hour_of_week"]], D(c["n"]))
+        doc.set("day_of_week", [1.0] * 7, "[D: in hour_of_week]")
+        doc.set("adjust", [], "[D: in hour_of_week]")
+        doc.set("risk", {"none": 0.0, **{g: c["risk"][g] for g in GRADES}},
+                f"{D(c['n'])}: the mapped grades' shares (every row is an incident)")
+        h = c["handling"]
+        if h is not None:
+            doc.set("handling", h.table, f"{D(h.n)}: created -> ready for dispatch; {h.family}, lognormal KS {h.ks:.3f}")
+        doc.set("graded_at", 1.0, "[D: the incident is ready for dispatch when its handling ends (queue time)]")
+        doc.set("patience", {"family": "fixed", "value": NEVER_ABANDON},
+                "[D: the extract holds only calls that became incidents: nobody abandons]")
+        doc.set("retry", {"probability": 0.0, "to_999": 0.0, "delay": {"family": "fixed", "value": 30.0}},
+                "[D: nobody abandons, nobody calls back]")
+    doc.table("thrive")
+    doc.set("misgrading_enabled", False, "[D: the extract's grade is the only one known; taken as the true risk]")
+    doc.table("response")
+    for g, f in fit.on_scene.items():
+        if f is not None:
+            doc.set(f"on_scene.{g}", f.table, f"{D(f.n)}: first on scene -> clear; {f.family}, lognormal KS {f.ks:.3f}")
+    for g in GRADES:
+        if g in fit.units:
+            doc.set(f"units_needed.{g}", fit.units[g], D())
+    doc.set("arrest_probability", {g: 0.0 for g in GRADES},
+            "[D: on-scene time runs to the incident's clear, so arrests and their paperwork are in it]")
+    doc.set("admin", {"family": "fixed", "value": 0.0}, "[D: as arrests: in the on-scene time]")
+    doc.set("blue_light_grades", ["G1"], "[D: travel fitted for G1 (blue light) and G2-G4 (normal) apart]")
+    if units:
+        doc.comment(calibration_note or "units calibrated by triage-sim fit --calibrate-units")
+        for shift, (n, note) in units.items():
+            doc.set(f"shifts.{shift}.units", n, note)
+    for area in areas if any(f is not None for f in fit.travel.values()) else []:   # an empty table would clear the base's
+        doc.table(f"response.areas.{area}")
+        for kind, f in fit.travel.items():
+            if f is not None:
+                doc.set(kind, f.table, f"{D(f.n)}: first dispatch -> first on scene, grades "
+                        f"{'+'.join(fit.travel_grades[kind])}; {f.family}, lognormal KS {f.ks:.3f}")
+    doc.table("appointments")
+    doc.set("booking", False, "[D: the extract's lowest priorities are dispatched as they come, not booked]")
+    doc.table("policy")
+    doc.set("kind", "none", "[D: the extract records no downgrade]")
+    return "\n".join(doc.lines).lstrip("\n") + "\n"
+
+
+def write_scenario(text: str, path: Path) -> None:
+    """Validate, then put in place atomically; a scenario that would not load is never written."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    try:
+        load_scenario(tmp)
+    except ScenarioError as err:
+        tmp.unlink(missing_ok=True)
+        raise ScenarioError(path, err.path, err.value, f"the fitted scenario does not validate: {err.expected}") from None
+    os.replace(tmp, path)

@@ -1,0 +1,36 @@
+"""fit --calibrate-units finds the units a force had: an extract simulated with 16 units a shift,
+fitted over a base that says 40, comes back near 16, and the scenario says so in [D] comments."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import tomli_w
+
+from cad_export import cad_frame, incidents, map_text
+from sim.cli import main
+from sim.scenario import load_scenario
+from test_data_fit import truth_scenario
+
+
+def test_calibrate_units_recovers_the_rota(tmp_path):
+    s = truth_scenario(days=14, units=16)
+    cad = cad_frame(s, incidents(s, seed=6))
+    (tmp_path / "cad.csv").write_text(cad.to_csv(index=False))
+    (tmp_path / "map.toml").write_text(map_text(s))
+    wrong = s.to_dict()
+    for shift in wrong["response"]["shifts"].values():
+        shift["units"] = 40
+    (tmp_path / "base.toml").write_text(tomli_w.dumps(wrong))
+    out = tmp_path / "out"
+    assert main(["fit", str(tmp_path / "cad.csv"), "--map", str(tmp_path / "map.toml"), "--base",
+                 str(tmp_path / "base.toml"), "--calibrate-units", "--reps", "2", "--out", str(out), "--quiet"]) == 0
+    fitted = load_scenario(out / "scenario.toml")
+    for name in ("day", "night"):
+        assert abs(fitted.response.shifts[name].units[0] - 16) <= 2, fitted.response.shifts[name].units
+    cal = json.loads((out / "fit.json").read_text())["calibration"]
+    for name in ("day", "night"):
+        assert abs(np.log(cal["simulated_median"][name] / cal["observed_median"][name])) < 0.3
+    text = (out / "scenario.toml").read_text()
+    assert "shifts.day.units" in text and "[D: calibrated" in text
+    assert (out / "backtest.csv").is_file() and (out / "calibration.csv").is_file()
