@@ -17,6 +17,9 @@ def _serve(conn, parent: int) -> None:
 
     _die_with_parent(parent)   # ignores Ctrl-C (the parent's to handle), ends with the parent
     from . import report   # the point: matplotlib, pandas, pyarrow loaded while the parent simulates
+    from .figures import warm_up
+
+    warm_up()   # and their font and text caches filled, for the drawing processes forked from here
 
     while True:
         try:
