@@ -25,11 +25,19 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGET_S = 3.0
 
 
+CPU: list[float] = []   # user + system seconds of each repeat (the run and its helper processes)
+
+
 def one_run(folder: Path) -> float:
+    import resource
+
     cmd = [sys.executable, "-m", "sim", "run", "--quiet", "--out", str(folder)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run(cmd, cwd=ROOT, check=True)
     wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     assert (folder / "report.html").exists(), "no report written"
     return wall
 
@@ -43,6 +51,7 @@ def main(argv=None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="triage-e2e-"))
     try:
         one_run(tmp / "warm")   # the first run fills the OS file cache and matplotlib's font cache
+        CPU.clear()
         times = [one_run(tmp / f"r{i}") for i in range(args.repeats)]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -58,7 +67,9 @@ def main(argv=None) -> int:
             f"| {med:.2f} s | {min(times):.2f} s | {max(times):.2f} s | < {TARGET_S:g} s | {verdict} |\n\n"
             f"Commit {commit}; Python {platform.python_version()}; {os.cpu_count()} cores; load average "
             f"{load:.2f} at the start (other work on the machine slows every repeat).\n"
-            f"Repeats: {', '.join(f'{t:.2f}' for t in times)} s.\n\n"
+            f"Load average at the end {os.getloadavg()[0]:.2f}.\n"
+            f"Repeats: {', '.join(f'{t:.2f}' for t in times)} s; CPU (user + system, all processes) per repeat: "
+            f"median {statistics.median(CPU):.2f} s.\n\n"
             f"Re-run with `python benchmarks/end_to_end.py --write benchmarks/end_to_end.md`.\n")
     print(text)
     if args.write:

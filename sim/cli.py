@@ -35,9 +35,31 @@ validation = LazyModule("sim.validation")
 
 
 def write_report(folder, args=None):
-    """The report and figures, in the formats and with the title asked on the command line."""
+    """The report and figures, in the formats and with the title asked on the command line (by
+    the report process started before the simulation, when there is one)."""
+    formats, title = getattr(args, "figures", None) or ("png",), getattr(args, "title", None)
+    drawer = _running.get("drawer")
+    if drawer is not None:
+        return drawer.write(folder, formats, title)
     from .report import write_report as write
-    return write(folder, getattr(args, "figures", None) or ("png",), getattr(args, "title", None))
+    return write(folder, formats, title)
+
+
+def _with_drawer(cmd):
+    """Run a command with a report process warming up beside it (sim.report_process)."""
+    import functools
+
+    @functools.wraps(cmd)
+    def wrapped(args):
+        from .report_process import ReportProcess
+
+        with ReportProcess() as drawer:
+            _running["drawer"] = drawer
+            try:
+                return cmd(args)
+            finally:
+                _running.pop("drawer", None)
+    return wrapped
 
 
 FIGURE_FORMATS = ("png", "svg", "pdf")
@@ -136,7 +158,7 @@ def default_run_dir(root: Path, name: str) -> Path:
     return path
 
 
-_running: dict[str, Path] = {}  # the folder being written, for the message if the run is interrupted
+_running: dict = {}  # the folder being written, for the message if the run is interrupted
 
 
 def _out(args, name: str) -> Path:
@@ -484,7 +506,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-reps", type=_at_least(1), default=100, help="cap on replications with --precision (default 100)")
     run.add_argument("--first-rep", type=_at_least(0), default=0, help="number of the first replication (to rerun one alone)")
     run.add_argument("--resume", metavar="DIR", help="finish an interrupted run in DIR (same final files)")
-    run.set_defaults(func=cmd_run)
+    run.set_defaults(func=_with_drawer(cmd_run))
 
     cmp_ = sub.add_parser("compare", help="paired comparison of two scenarios under common random numbers")
     cmp_.add_argument("a", help="scenario A (baseline)")
@@ -494,7 +516,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--set-b", action="append", metavar="KEY=VALUE", help="override a field of B only (repeatable)")
     execution(cmp_, 10)
     drawing(cmp_)
-    cmp_.set_defaults(func=cmd_compare)
+    cmp_.set_defaults(func=_with_drawer(cmd_compare))
 
     sw = sub.add_parser("sweep", help="run a grid of parameter values, each with R replications")
     sw.add_argument("scenario", nargs="?", help=f"scenario TOML file (default {DEFAULT_SCENARIO})")
@@ -503,7 +525,7 @@ def build_parser() -> argparse.ArgumentParser:
     overrides(sw)
     execution(sw, 5)
     drawing(sw)
-    sw.set_defaults(func=cmd_sweep)
+    sw.set_defaults(func=_with_drawer(cmd_sweep))
 
     wu = sub.add_parser("warmup", help="suggest a warm-up length with Welch's method (plots the running means)")
     wu.add_argument("scenario", nargs="?", help=f"scenario TOML file (default {DEFAULT_SCENARIO})")

@@ -182,11 +182,11 @@ class EventLog:
         return float(self.meta["horizon_minutes"])
 
     def public_tables(self) -> dict[str, pd.DataFrame]:
-        """The event tables a user reads (calls, grade changes, unit shifts, rosters,
-        supervisor reviews, appointment changes), with codes as
-        labels and an ``in_warmup`` column (True: the row is in the discarded warm-up: a call that
-        arrived, a grade change that happened, a shift that started before it ended). Key: a
-        call's ``call_id`` is its incident number (``incident`` in grade_changes)."""
+        """The event tables a user reads (calls, grade changes, unit shifts, rosters, supervisor
+        reviews, appointment changes), with codes as labels and an ``in_warmup`` column (True: the
+        row is in the discarded warm-up: a call that arrived, a change that happened, a shift that
+        started before it ended). Key: a call's ``call_id`` is its incident number (``incident``
+        in grade_changes)."""
         calls = self.calls.copy()
         calls["channel"] = pd.Categorical.from_codes(calls["channel"], CHANNEL_NAMES)
         for c in ("true_risk", "initial_grade", "final_grade"):

@@ -49,3 +49,53 @@ def test_figures_drawn_in_parallel_equal_figures_drawn_serially(tmp_path):
     assert [x.slug for x in serial] == [x.slug for x in parallel]
     assert [x.png for x in serial] == [x.png for x in parallel]
     assert all(x.png for x in serial[:2])
+
+
+def test_the_report_process_ends_with_its_parent_even_by_sigkill(tmp_path):
+    """The report process started beside the simulation (sim.report_process) must not outlive
+    a killed run, and a run it served writes the same figures as `triage-sim report`."""
+    import os
+    import signal
+    import time
+
+    from conftest import ROOT
+
+    def children(pid):
+        try:
+            return [int(c) for c in open(f"/proc/{pid}/task/{pid}/children").read().split()]
+        except OSError:
+            return []
+
+    out = tmp_path / "k"
+    p = subprocess.Popen([sys.executable, "-m", "sim", "run", "--days", "60", "--jobs", "1", "--out", str(out),
+                          "--quiet"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    end = time.monotonic() + 60
+    while time.monotonic() < end and not children(p.pid):
+        time.sleep(0.1)
+    kids = children(p.pid)
+    assert kids, "no report process was started"
+    os.kill(p.pid, signal.SIGKILL)
+    p.wait(timeout=30)
+
+    def alive(pid):
+        try:
+            return "zombie" not in open(f"/proc/{pid}/status").read().lower()
+        except OSError:
+            return False
+    end = time.monotonic() + 15
+    while time.monotonic() < end and any(alive(k) for k in kids):
+        time.sleep(0.2)
+    assert not any(alive(k) for k in kids), "the report process outlived its parent"
+
+
+def test_a_report_drawn_beside_the_run_equals_one_drawn_afterwards(tmp_path):
+    from conftest import ROOT
+
+    out = tmp_path / "r"
+    p = subprocess.run([sys.executable, "-m", "sim", "run", "--days", "1", "--warmup-days", "0", "--jobs", "1",
+                        "--out", str(out), "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    first = {f.name: f.read_bytes() for f in (out / "figures").iterdir()}
+    from sim.report import write_report
+    write_report(out)
+    assert first == {f.name: f.read_bytes() for f in (out / "figures").iterdir()}
