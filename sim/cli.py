@@ -53,6 +53,15 @@ def _formats(text: str) -> tuple[str, ...]:
     return out
 
 
+def _event_formats(text: str):
+    """--events [parquet|csv|parquet,csv]: True stands for Parquet alone (as before CSV existed)."""
+    out = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
+    if not out or any(f not in ("parquet", "csv") for f in out):
+        raise argparse.ArgumentTypeError(f"expected parquet, csv or parquet,csv, got {text!r} "
+                                         "(a scenario file goes before --events)")
+    return True if out == ("parquet",) else ",".join(out)
+
+
 def _title(text: str) -> str:
     if not text.strip() or len(text) > 200 or any(not ch.isprintable() for ch in text):
         raise argparse.ArgumentTypeError(f"expected a printable title of 1-200 characters, got {text!r}")
@@ -205,15 +214,13 @@ def cmd_run(args) -> int:
 
 
 def _complete_without_report(folder: Path) -> bool:
-    import json
+    from .folders import read_json, read_plan
 
     manifest = folder / "manifest.json"
     if not manifest.exists() or (folder / "report.html").exists():
         return False
-    try:
-        return not json.loads(manifest.read_text()).get("failed_replications")
-    except ValueError:
-        return False
+    read_plan(folder)   # a damaged plan.json is said to be damaged, whatever else is missing
+    return not read_json(manifest).get("failed_replications")
 
 
 def _report_failures(result) -> int:
@@ -352,6 +359,7 @@ def cmd_warmup(args) -> int:
     import json
 
     from . import warmup
+    from .folders import json_text
     from .executors import make_executor
 
     path, scenario = _load(args)
@@ -372,7 +380,7 @@ def cmd_warmup(args) -> int:
     warmup.plot(table, suggestions, chosen, out / "warmup.png",
                 f"{scenario.meta.name}: Welch's method over {args.reps} replications")
     experiment.atomic_write(out / "warmup.csv", table.to_csv(index=False))
-    experiment.atomic_write(out / "manifest.json", json.dumps({
+    experiment.atomic_write(out / "manifest.json", json_text({
         "version": __version__, "scenario": scenario.meta.name, "seed": scenario.run.seed,
         "replications": args.reps, "days": scenario.run.days, "suggested_warmup_days": chosen,
         "by_series": suggestions, "command": _command_line()}, indent=2) + "\n")
@@ -443,6 +451,9 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("--days", type=float, help="measured days (overrides run.days)")
         q.add_argument("--warmup-days", type=float, help="warm-up days discarded before measuring")
         q.add_argument("--seed", type=_at_least(0), help="random seed (overrides run.seed)")
+        q.add_argument("--base-root", action="append", metavar="DIR",
+                       help="a folder base files may also come from (by default: the scenario's own folder, the "
+                            "nearest enclosing 'scenarios' folder and the shipped scenarios/) (repeatable)")
 
     def execution(q, reps_default):
         q.add_argument("--reps", type=_at_least(1), default=reps_default, help=f"replications (default {reps_default})")
@@ -464,8 +475,9 @@ def build_parser() -> argparse.ArgumentParser:
     overrides(run)
     execution(run, 1)
     drawing(run)
-    run.add_argument("--events", action="store_true",
-                     help="also write the event log (calls.parquet, grade_changes.parquet; per replication under events/)")
+    run.add_argument("--events", nargs="?", const=True, default=False, type=_event_formats, metavar="FORMAT",
+                     help="also write the event log (calls, grade_changes, unit_shifts, rosters; per replication "
+                          "under events/) as parquet (the default), csv, or parquet,csv")
     run.add_argument("--precision", type=_share_above_zero, metavar="H",
                      help="add replications until the 95%% CI half-width of each --kpi is within H x its mean")
     run.add_argument("--kpi", action="append", metavar="NAME", help="KPI the precision target applies to (repeatable)")
@@ -528,6 +540,8 @@ def main(argv: list[str] | None = None) -> int:
     import signal
 
     args = build_parser().parse_args(argv)
+    from . import scenario as scenario_module
+    scenario_module.BASE_ROOTS[:] = [Path(d) for d in getattr(args, "base_root", None) or []]
     try:
         signal.signal(signal.SIGTERM, _on_sigterm)
     except ValueError:   # pragma: no cover - not the main thread (e.g. called from a test thread)

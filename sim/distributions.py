@@ -15,6 +15,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # z-score of the 90th percentile of a standard normal
 _Z90 = 1.2815515655446004
+# Domain limits: a duration is minutes, and nothing in a control room lasts 19 years; a lognormal
+# spread beyond sigma 5 (p90 over 600 x the median) or a gamma shape below 1e-3 is a typo, and
+# sampling it gives overflowing or degenerate values rather than a scenario.
+MAX_MINUTES = 1e7
+MAX_SIGMA = 5.0
+MIN_GAMMA_SHAPE = 1e-3
 
 
 class _Family(BaseModel):
@@ -31,7 +37,7 @@ class _Family(BaseModel):
 class Fixed(_Family):
     """Always the same value."""
     family: Literal["fixed"]
-    value: float = Field(ge=0)
+    value: float = Field(ge=0, le=MAX_MINUTES)
 
     def sample(self, rng, n):
         return np.full(n, float(self.value))
@@ -44,7 +50,7 @@ class Fixed(_Family):
 class Exponential(_Family):
     """Memoryless; the family queueing theory assumes (used by validation scenarios)."""
     family: Literal["exponential"]
-    mean_: float = Field(alias="mean", gt=0)
+    mean_: float = Field(alias="mean", gt=0, le=MAX_MINUTES)
 
     def sample(self, rng, n):
         return rng.exponential(self.mean_, n)
@@ -58,10 +64,10 @@ class Lognormal(_Family):
     """Right-skewed durations. Give either ``median`` and ``p90`` (how people describe
     call-handling and travel times) or ``mean`` and ``sd``."""
     family: Literal["lognormal"]
-    median: float | None = Field(default=None, gt=0)
-    p90: float | None = Field(default=None, gt=0)
-    mean_: float | None = Field(default=None, alias="mean", gt=0)
-    sd: float | None = Field(default=None, gt=0)
+    median: float | None = Field(default=None, gt=0, le=MAX_MINUTES)
+    p90: float | None = Field(default=None, gt=0, le=MAX_MINUTES)
+    mean_: float | None = Field(default=None, alias="mean", gt=0, le=MAX_MINUTES)
+    sd: float | None = Field(default=None, gt=0, le=MAX_MINUTES)
 
     @model_validator(mode="after")
     def _one_parametrisation(self):
@@ -73,6 +79,10 @@ class Lognormal(_Family):
             raise ValueError("give either median and p90, or mean and sd")
         if by_quantiles and self.p90 <= self.median:
             raise ValueError(f"p90 ({self.p90}) must be greater than median ({self.median})")
+        sigma = self.mu_sigma[1]
+        if sigma > MAX_SIGMA:
+            raise ValueError(f"a spread sigma of at most {MAX_SIGMA:g} (this one is {sigma:.3g}: "
+                             + ("p90 / median" if by_quantiles else "sd / mean") + " is far too large)")
         return self
 
     @property
@@ -95,8 +105,16 @@ class Lognormal(_Family):
 class Gamma(_Family):
     """Gamma by ``mean`` and ``sd`` (shape = (mean/sd)^2)."""
     family: Literal["gamma"]
-    mean_: float = Field(alias="mean", gt=0)
-    sd: float = Field(gt=0)
+    mean_: float = Field(alias="mean", gt=0, le=MAX_MINUTES)
+    sd: float = Field(gt=0, le=MAX_MINUTES)
+
+    @model_validator(mode="after")
+    def _sensible_shape(self):
+        shape = (self.mean_ / self.sd) ** 2
+        if shape < MIN_GAMMA_SHAPE:
+            raise ValueError(f"a shape (mean / sd)^2 of at least {MIN_GAMMA_SHAPE:g} (this one is {shape:.3g}: "
+                             "sd is far larger than the mean)")
+        return self
 
     def sample(self, rng, n):
         shape = (self.mean_ / self.sd) ** 2
@@ -110,7 +128,7 @@ class Gamma(_Family):
 class Empirical(_Family):
     """Resample observed values (optionally weighted), e.g. from a CAD extract."""
     family: Literal["empirical"]
-    values: list[Annotated[float, Field(ge=0)]] = Field(min_length=1)
+    values: list[Annotated[float, Field(ge=0, le=MAX_MINUTES)]] = Field(min_length=1)
     weights: list[Annotated[float, Field(ge=0)]] | None = None
 
     @model_validator(mode="after")

@@ -29,6 +29,7 @@ import pandas as pd
 
 from . import __version__
 from .errors import FolderError  # noqa: F401 - re-exported (sim.experiment.FolderError)
+from .folders import json_text, read_json, read_plan
 from .audit import COLUMNS as AUDIT_COLUMNS, downgrade_audit
 from .executors import SerialExecutor, make_executor
 from .kpis import KPIS, compute_kpis
@@ -51,6 +52,7 @@ class Task:
     seed: int
     replication: int
     events_dir: str | None = None
+    events_formats: tuple = ("parquet",)
 
 
 def run_task(task: Task) -> dict:
@@ -65,17 +67,24 @@ def run_task(task: Task) -> dict:
         profiles = compute_profiles(log)
         downgrades = downgrade_audit(log)
         if task.events_dir:
-            _write_events(log, Path(task.events_dir))
+            _write_events(log, Path(task.events_dir), task.events_formats)
         return {**base, "ok": True, "kpis": kpis, "profiles": profiles, "downgrades": downgrades,
                 "calls": int(len(log.calls)), "wall_s": time.perf_counter() - t0}
     except Exception:  # noqa: BLE001 - reported to the user with what is needed to rerun it
         return {**base, "ok": False, "error": traceback.format_exc()}
 
 
-def _write_events(log, folder: Path) -> None:
+def event_formats(events) -> tuple[str, ...]:
+    """Plan.events as formats: True (or "parquet") Parquet, "csv" CSV, "parquet,csv" both."""
+    if not events:
+        return ()
+    return ("parquet",) if events is True else tuple(str(events).split(","))
+
+
+def _write_events(log, folder: Path, formats=("parquet",)) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     suffix = f".tmp-{os.getpid()}"
-    for tmp in log.write_parquet(folder, temp_suffix=suffix):
+    for tmp in log.write_events(folder, formats, temp_suffix=suffix):
         os.replace(tmp, tmp.with_name(tmp.name.removesuffix(suffix)))
 
 
@@ -115,17 +124,30 @@ class Store:
         atomic_write(self._rep_path(arm, rep, ".downgrades.csv"), result["downgrades"].to_csv(index=False))
         meta = {k: result[k] for k in ("arm", "replication", "seed", "scenario", "calls", "wall_s")}
         # the JSON is written last: its presence marks the replication as finished
-        atomic_write(self._rep_path(arm, rep, ".json"), json.dumps({**meta, "kpis": result["kpis"]}, indent=1))
+        atomic_write(self._rep_path(arm, rep, ".json"), json_text({**meta, "kpis": result["kpis"]}, indent=1))
 
     def load(self, arm: str, rep: int) -> dict | None:
         path = self._rep_path(arm, rep, ".json")
         if not path.exists():
             return None
-        data = json.loads(path.read_text())
-        data["kpis"] = {k: (math.nan if v is None else float(v)) for k, v in data["kpis"].items()}
-        data["profiles"] = pd.read_parquet(self._rep_path(arm, rep, ".profiles.parquet"))
+        hint = f"delete {path.parent / f'rep-{rep:04d}'}.* to run that replication again with --resume"
+        data = read_json(path, hint)
+        try:
+            data["kpis"] = {str(k): (math.nan if v is None else float(v)) for k, v in dict(data["kpis"]).items()}
+            data["replication"], data["seed"] = int(data["replication"]), int(data["seed"])
+        except (KeyError, TypeError, ValueError):
+            raise FolderError(f"{path}: damaged (not a replication's results); {hint}") from None
+        if data["replication"] != rep:
+            raise FolderError(f"{path}: damaged (it holds replication {data['replication']}); {hint}")
+        parquet = self._rep_path(arm, rep, ".profiles.parquet")
         audit = self._rep_path(arm, rep, ".downgrades.csv")
-        data["downgrades"] = pd.read_csv(audit) if audit.exists() else pd.DataFrame(columns=AUDIT_COLUMNS)
+        try:
+            data["profiles"] = pd.read_parquet(parquet)
+            data["downgrades"] = pd.read_csv(audit) if audit.exists() else pd.DataFrame(columns=AUDIT_COLUMNS)
+        except Exception as exc:  # noqa: BLE001 - pyarrow and pandas raise many kinds for a damaged file
+            raise FolderError(f"{parquet.parent}: rep-{rep:04d} damaged ({type(exc).__name__}); {hint}") from None
+        data.setdefault("arm", arm)
+        data.setdefault("calls", 0)
         data["ok"] = True
         return data
 
@@ -200,7 +222,7 @@ class Plan:
     seed: int
     first_rep: int = 0
     reps: int = 1
-    events: bool = False
+    events: bool | str = False      # True or "parquet", "csv", "parquet,csv": the event log's formats
     precision: float | None = None
     precision_kpis: list[str] = field(default_factory=list)
     max_reps: int = 100
@@ -239,7 +261,8 @@ class Runner:
                 if saved is not None:
                     self.results[(arm, rep)] = saved
                 else:
-                    todo.append(Task(arm, self.scenarios[arm], self.plan.seed, rep, self._events_dir(arm, rep)))
+                    todo.append(Task(arm, self.scenarios[arm], self.plan.seed, rep, self._events_dir(arm, rep),
+                                     event_formats(self.plan.events)))
         if not todo:
             return
         t0 = time.perf_counter()
@@ -434,14 +457,14 @@ def _start_folder(root: Path, plan: Plan, scenarios: dict[str, Scenario],
         for i, src in enumerate((sources or {}).get(name, [])):
             (store.arm_dir(name) / "sources").mkdir(exist_ok=True)
             atomic_write(store.arm_dir(name) / "sources" / f"{i}-{Path(src).name}", Path(src).read_bytes())
-    atomic_write(root / "plan.json", json.dumps(plan.__dict__, indent=2, default=str))
+    atomic_write(root / "plan.json", json_text(plan.__dict__))
 
 
 def load_plan(root: Path) -> tuple[Plan, dict[str, Scenario]]:
     path = Path(root) / "plan.json"
     if not path.exists():
         raise FolderError(f"{root}: not a resumable results folder (no plan.json)")
-    plan = Plan(**json.loads(path.read_text()))
+    plan = Plan(**read_plan(root))
     store = Store(Path(root))
     scenarios = {a["name"]: load_scenario(store.arm_dir(a["name"]) / "scenario.toml") for a in plan.arms}
     return plan, scenarios
@@ -451,7 +474,7 @@ def resume(root: Path, jobs: int | None = None, dask: str | None = None, progres
     """Finish an interrupted experiment: run only the replications it does not have yet
     (and any that failed). A complete folder is left exactly as it is."""
     manifest = Path(root) / "manifest.json"
-    if manifest.exists() and not json.loads(manifest.read_text()).get("failed_replications"):
+    if manifest.exists() and not read_json(manifest).get("failed_replications"):
         raise FolderError(f"{root}: already complete, nothing to resume (its files are left as they are)")
     plan, scenarios = load_plan(root)
     return execute(plan, scenarios, out=Path(root), jobs=jobs, dask=dask, progress=progress, resume=True)
@@ -501,7 +524,7 @@ def _finish_folder(result: ExperimentResult, reps: list[int]) -> None:
         atomic_write(root / "comparison.csv", result.comparison().to_csv(index=False))
     if result.plan.kind == "sweep":
         atomic_write(root / "sweep.csv", result.sweep_table().to_csv(index=False))
-    atomic_write(root / "manifest.json", json.dumps(_manifest(result, reps), indent=2, default=str) + "\n")
+    atomic_write(root / "manifest.json", json_text(_manifest(result, reps)) + "\n")
 
 
 # ---------------------------------------------------------------------------- parsing --vary

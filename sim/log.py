@@ -181,9 +181,12 @@ class EventLog:
     def horizon(self) -> float:
         return float(self.meta["horizon_minutes"])
 
-    def write_parquet(self, folder: Path, temp_suffix: str = "") -> list[Path]:
-        """Write the public event tables (calls, grade changes, unit shifts, rosters, supervisor
-        reviews, appointment changes); returns the paths written."""
+    def public_tables(self) -> dict[str, pd.DataFrame]:
+        """The event tables a user reads (calls, grade changes, unit shifts, rosters,
+        supervisor reviews, appointment changes), with codes as
+        labels and an ``in_warmup`` column (True: the row is in the discarded warm-up: a call that
+        arrived, a grade change that happened, a shift that started before it ended). Key: a
+        call's ``call_id`` is its incident number (``incident`` in grade_changes)."""
         calls = self.calls.copy()
         calls["channel"] = pd.Categorical.from_codes(calls["channel"], CHANNEL_NAMES)
         for c in ("true_risk", "initial_grade", "final_grade"):
@@ -191,26 +194,44 @@ class EventLog:
         calls["outcome"] = pd.Categorical.from_codes(calls["outcome"], OUTCOMES)
         calls["area"] = _labels(calls["area"], self.meta["areas"])
         calls["category"] = _labels(calls["category"], self.meta["categories"])
+        calls["in_warmup"] = calls["arrival"].to_numpy() < self.warmup
         gc = self.grade_changes.copy()
         for c in ("from", "to"):
             gc[c] = _grade_labels(gc[c])
         gc["reason"] = pd.Categorical.from_codes(gc["reason"], REASONS)
+        gc["in_warmup"] = gc["time"].to_numpy() < self.warmup
         shifts = self.unit_shifts.copy()
         shifts["pool"] = pd.Categorical.from_codes(shifts["pool"], POOLS)
+        shifts["in_warmup"] = shifts["start"].to_numpy() < self.warmup
         rosters = self.rosters.copy()
         rosters["pool"] = pd.Categorical.from_codes(rosters["pool"], POOLS)
+        rosters["in_warmup"] = rosters["start"].to_numpy() < self.warmup
         changes = self.appointment_changes.copy()
         changes["kind"] = pd.Categorical.from_codes(changes["kind"], APPOINTMENT_CHANGES)
+        changes["in_warmup"] = changes["time"].to_numpy() < self.warmup
         reviews = self.reviews.copy()
         for c in ("before", "after"):
             reviews[c] = _grade_labels(reviews[c])
+        reviews["in_warmup"] = reviews["requested"].to_numpy() < self.warmup
+        return {"calls": calls, "grade_changes": gc, "unit_shifts": shifts, "rosters": rosters,
+                "reviews": reviews, "appointment_changes": changes}
+
+    def write_events(self, folder: Path, formats=("parquet",), temp_suffix: str = "") -> list[Path]:
+        """Write the public event tables as Parquet and/or CSV (``formats``); returns the paths
+        written (each with ``temp_suffix``, for the caller to rename)."""
         out = []
-        for name, df in (("calls", calls), ("grade_changes", gc), ("unit_shifts", shifts), ("rosters", rosters),
-                         ("reviews", reviews), ("appointment_changes", changes)):
-            path = folder / f"{name}.parquet{temp_suffix}"
-            df.to_parquet(path, index=False)
-            out.append(path)
+        for name, df in self.public_tables().items():
+            for fmt in formats:
+                path = folder / f"{name}.{fmt}{temp_suffix}"
+                if fmt == "csv":
+                    df.to_csv(path, index=False, float_format="%.10g")   # minutes to ~1e-4 over a year
+                else:
+                    df.to_parquet(path, index=False)
+                out.append(path)
         return out
+
+    def write_parquet(self, folder: Path, temp_suffix: str = "") -> list[Path]:
+        return self.write_events(folder, ("parquet",), temp_suffix)
 
 
 def _grade_labels(codes: pd.Series) -> pd.Categorical:

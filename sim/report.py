@@ -33,6 +33,7 @@ from .experiment import FEW_REPS, FolderError
 from . import figures as F
 from . import figures_assessment as FA
 from .figures import ArmView, Fig, fmt_kpi, plural
+from .folders import read_json, read_plan
 from .labels import scenario_label
 
 # ---------------------------------------------------------------------------- KPIs shown
@@ -117,8 +118,8 @@ def load_folder(folder: Path) -> Folder:
     root = Path(folder)
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: not a results folder")
-    plan = json.loads((root / "plan.json").read_text()) if (root / "plan.json").exists() else {}
-    manifest = json.loads((root / "manifest.json").read_text()) if (root / "manifest.json").exists() else {}
+    plan = read_plan(root) if (root / "plan.json").exists() else {}   # damaged or edited: a FolderError
+    manifest = read_json(root / "manifest.json") if (root / "manifest.json").exists() else {}
     kind = plan.get("kind") or manifest.get("kind")
     specs = plan.get("arms")
     if not kind or specs is None:   # no plan.json: recognise the layout

@@ -20,7 +20,7 @@ import tomllib
 import types
 import typing
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -104,7 +104,7 @@ class Adjust(_Strict):
     days: list[Day] = list(DAYS)
     start_hour: int = Field(ge=0, le=23)
     end_hour: int = Field(ge=1, le=24)
-    factor: float = Field(ge=0)
+    factor: float = Field(ge=0, le=1000)
 
     @model_validator(mode="after")
     def _order(self):
@@ -181,7 +181,7 @@ class Surge(_Strict):
     """A window of extra (or less) demand, e.g. a bank holiday or a heatwave."""
     start: dt.datetime
     end: dt.datetime
-    factor: float = Field(ge=0)
+    factor: float = Field(ge=0, le=1000)
     channels: list[Literal["999", "101"]] = list(CHANNELS)
 
     @field_validator("start", "end", mode="before")
@@ -209,9 +209,12 @@ class Surge(_Strict):
         return self
 
 
+MAX_FACTOR = 1000.0   # a demand multiplier or surge beyond x1000 is a typo, not a scenario
+
+
 class Demand(_Strict):
-    multiplier: float = Field(default=1.0, ge=0)
-    month: list[float] = Field(default=[1.0] * 12, min_length=12, max_length=12)
+    multiplier: float = Field(default=1.0, ge=0, le=MAX_FACTOR)
+    month: list[Annotated[float, Field(ge=0, le=100)]] = Field(default=[1.0] * 12, min_length=12, max_length=12)
     channels: Channels
     surges: list[Surge] = []
     # a trace of observed calls (sim/data/trace.py) replayed instead of sampled arrivals; the path
@@ -742,13 +745,34 @@ class Scenario(_Strict):
 
 
 # ---------------------------------------------------------------------------- loading
-def read_layers(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
-    """Read a scenario file and merge it over the ``base`` file it names (recursively)."""
+MAX_FILE_BYTES = 10 * 10**6   # a scenario is a few kB; a bigger file is not one (and would fill memory)
+MAX_BASE_CHAIN = 32        # files in one base chain: deeper is a mistake (or an attack), not a scenario
+SHIPPED_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+# folders a base file may also come from, named by the user on the command line (--base-root DIR)
+BASE_ROOTS: list[Path] = []
+
+
+def base_roots(top: Path) -> list[Path]:
+    """Where a scenario's ``base`` files may come from: the folder of the file given, the nearest
+    enclosing folder called ``scenarios``, the shipped scenarios/, and any --base-root. A scenario
+    file from someone else cannot make the tool read /etc/passwd or a home folder."""
+    here = top.resolve().parent
+    roots = [here]
+    roots += [p for p in here.parents if p.name == "scenarios"][:1]
+    return roots + [SHIPPED_SCENARIOS] + [Path(r).resolve() for r in BASE_ROOTS]
+
+
+def read_layers(path: str | Path, _seen: tuple[Path, ...] = (), _roots: list[Path] | None = None) -> dict:
+    """Read a scenario file and merge it over the ``base`` file it names (recursively); base
+    files are confined to ``base_roots`` of the file given, and a chain to ``MAX_BASE_CHAIN``."""
     path = Path(path)
     if not path.exists():
         raise ScenarioError(path, "", _NO_VALUE, "file not found")
     if not path.is_file():
         raise ScenarioError(path, "", _NO_VALUE, "expected a scenario file, not a folder")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ScenarioError(path, "", _NO_VALUE, f"a scenario file of at most {MAX_FILE_BYTES // 10**6} MB "
+                            f"(this one is {path.stat().st_size / 1e6:,.0f} MB)")
     resolved = path.resolve()
     if resolved in _seen:
         raise ScenarioError(path, "base", str(path), "a base chain must not loop back to a file it came from")
@@ -764,11 +788,21 @@ def read_layers(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
         return data
     if not isinstance(base, str):
         raise ScenarioError(path, "base", base, "expected a file name (a string)")
+    if "\x00" in base or len(base) > 4096:
+        raise ScenarioError(path, "base", base[:80], "expected a file name (no NUL byte, at most 4096 characters)")
+    roots = _roots if _roots is not None else base_roots(path)
+    if len(_seen) + 1 >= MAX_BASE_CHAIN:
+        raise ScenarioError(path, "base", base, f"a base chain of at most {MAX_BASE_CHAIN} files")
     base_path = (path.parent / base)
+    where = base_path.resolve()
+    if not any(where.is_relative_to(r) for r in roots):
+        raise ScenarioError(path, "base", base, "a file in the scenario's own folder, the nearest enclosing "
+                            "'scenarios' folder or the shipped scenarios/ (it resolves to "
+                            f"{where}); to use another folder, name it with --base-root DIR")
     if not base_path.is_file():
         what = "is a folder, not a scenario file" if base_path.is_dir() else "base file not found"
-        raise ScenarioError(path, "base", base, f"{what} (looked for {base_path.resolve()})")
-    return deep_merge(read_layers(base_path, _seen + (resolved,)), data)
+        raise ScenarioError(path, "base", base, f"{what} (looked for {where})")
+    return deep_merge(read_layers(base_path, _seen + (resolved,), roots), data)
 
 
 def _resolve_trace(data: dict, path: Path) -> None:

@@ -55,7 +55,7 @@ def test_each_preset_runs_and_shows_verdict_and_kpis(app, name):
     assert result.controls.days == 2 and result.controls.reps == 2
     shown = {m.label: m.value for m in app.metric}
     dg = result.variant.kpi("resource_downgrades_per_week")["mean"]
-    assert shown["Downgrades for lack of officers, per week"] == f"{dg:.1f}"
+    assert shown["Downgrades / week"] == f"{dg:.1f}"
     # the change the preset names really reached the variant and not the baseline
     v, b = result.variant.scenario, result.baseline.scenario
     if name == "Friday-night surge":
@@ -188,3 +188,25 @@ def test_bad_choice_refused():
     g = pl.Game(w.base_scenario(), pl.Shift(hours=4), "x")
     with pytest.raises(ValueError, match="choice: 'panic'"):
         g.decide("panic")
+
+
+def test_app_command_bad_input_one_line(capsys, tmp_path):
+    from sim.cli import main
+
+    assert main(["app", "--port", "70000"]) == 2
+    err = capsys.readouterr().err
+    assert "--port: 70000" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert main(["app", "--scenario", str(tmp_path / "nope.toml")]) == 2
+    err = capsys.readouterr().err
+    assert "nope.toml" in err and "Traceback" not in err
+
+
+def test_what_if_puts_the_force_on_a_team_pattern(app):
+    app.selectbox(key="wi_preset").set_value("Custom").run()
+    app.selectbox(key="wi_Custom_rota").set_value("4-on-4-off")
+    app.number_input(key="wi_Custom_days").set_value(2)
+    app.number_input(key="wi_Custom_reps").set_value(2)
+    app.button[0].click().run()
+    _ok(app)
+    r = app.session_state["wi_result"]
+    assert r.variant.scenario.response.pattern is not None and r.baseline.scenario.response.pattern is None

@@ -29,7 +29,7 @@ def test_friday_preset_in_chromium(tmp_path):
     with served(tmp_path / "session") as url, browser_page() as page:
         verdict = run_what_if(page, url, "Friday-night surge", days=2, reps=2)
         assert "Friday-night surge" in verdict and "HMIC's recommendation" in verdict
-        metric = page.get_by_test_id("stMetric").filter(has_text="Downgrades for lack of officers")
+        metric = page.get_by_test_id("stMetric").filter(has_text="Downgrades / week")
         value = metric.get_by_test_id("stMetricValue").inner_text()
         assert value.replace(".", "", 1).isdigit(), value
         assert page.get_by_text("What changed:").count() >= 1

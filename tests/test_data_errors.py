@@ -34,7 +34,11 @@ def _run(tmp_path, capsys, extract=GOOD, map_text=MAP, extra=()):
 def test_good_minimal_extract_fits(tmp_path, capsys):
     rc, err = _run(tmp_path, capsys)
     assert rc == 0, err
-    assert (tmp_path / "out" / "scenario.toml").is_file()
+    from sim.scenario import load_scenario
+    fs = load_scenario(tmp_path / "out" / "scenario.toml")   # a delta of the shipped default
+    a = fs.assessment   # the default re-grades under pressure, for vulnerability, by supervisors: not an extract's grades
+    assert not (a.workload.enabled or a.vulnerability.enabled or a.supervision.enabled)
+    assert not fs.thrive.misgrading_enabled and fs.policy.kind == "none"
 
 
 @pytest.mark.parametrize("extract, words", [

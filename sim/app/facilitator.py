@@ -42,7 +42,13 @@ def side_by_side(debriefs: list[dict]) -> pd.DataFrame:
     cols: dict[str, dict] = {}
     refs: dict[tuple, dict] = {}
     for d in debriefs:
-        label = f"{d.get('name', '?')} ({d['file'].removesuffix('.json')[-6:]})"
+        stamp = d["file"].removesuffix(".json").split("-")
+        at = next((x for x in reversed(stamp) if len(x) == 6 and x.isdigit()), "")
+        label = base = f"{d.get('name', '?')}" + (f" · {at[:2]}:{at[2:4]}" if at else "")
+        k = 1
+        while label in cols:   # the same name twice in a minute: both shown
+            k += 1
+            label = f"{base} ({k})"
         you = d["rows"]["you"]
         cols[label] = {**{name: you.get(key) for key, name, _ in METRICS},
                        "Decisions": you.get("decisions"), "Decisions a true-risk view calls wrong": len(d.get("wrong", []))}
@@ -55,3 +61,7 @@ def side_by_side(debriefs: list[dict]) -> pd.DataFrame:
             cols[f"{who}{tag}"] = {**{name: row.get(key) for key, name, _ in METRICS},
                                    "Decisions": None, "Decisions a true-risk view calls wrong": None}
     return pd.DataFrame(cols)
+
+
+UNITS = {name: unit for _, name, unit in METRICS} | {"Decisions": "callers",
+                                                     "Decisions a true-risk view calls wrong": "callers"}

@@ -25,7 +25,8 @@ def free_port(host: str = "127.0.0.1") -> int:
 def command(port: int, host: str = "127.0.0.1") -> list[str]:
     return [sys.executable, "-m", "streamlit", "run", str(MAIN), "--server.address", host,
             "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-            "--server.fileWatcherType", "none", "--global.developmentMode", "false"]
+            "--server.fileWatcherType", "none", "--global.developmentMode", "false",
+            "--client.toolbarMode", "minimal"]   # no "Deploy" button on the projector
 
 
 def serve(port: int | None = None, session_dir: str | None = None, scenario: str | None = None) -> int:

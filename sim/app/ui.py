@@ -7,13 +7,15 @@ import os
 
 import streamlit as st
 
-from ..figures import fmt_kpi
+from ..figures import fmt_kpi, unsigned_zero
 from .serve import ENV_SCENARIO
 from .whatif import DEFAULT_SCENARIO, base_scenario
 
 PROJECTOR_CSS = """
 <style>
 html, body, [class*="css"] { font-size: 19px; }
+.block-container { padding-top: 2.2rem; }
+h1 { font-size: 2.1rem !important; padding-bottom: .3rem !important; }
 div[data-testid="stMetricValue"] { font-size: 2.1rem; }
 div[data-testid="stMetricLabel"] p { font-size: 1.0rem; }
 .ticker { font-family: ui-monospace, monospace; font-size: 1.05rem; line-height: 1.45; }
@@ -45,8 +47,10 @@ def base():
 def fmt(unit: str, v) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "–"
-    if unit == "callers" or unit == "incidents":
+    if unit in ("callers", "incidents"):
         return f"{int(v)}"
+    if unit == "":
+        return str(v)
     if unit == "hours":
         return f"{v:.1f} h"
     return fmt_kpi(unit, float(v))
@@ -64,7 +68,7 @@ def diff(unit: str, v) -> str:
         return "–"
     if unit in ("share", "0/1"):
         return f"{v * 100:+.1f} pts"
-    return f"{v:+.1f}"
+    return unsigned_zero(fmt_kpi(unit, float(v), signed=True))
 
 
 def diff_ci(unit: str, lo, hi) -> str:

@@ -13,15 +13,15 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..executors import SerialExecutor, make_executor
 from ..experiment import Task, paired_differences, run_task, summarise, with_overrides
 from ..figures import ArmView, Fig, fig_downgrades, fig_pending, fmt_kpi, render
 from ..report import Folder, verdict
 from ..scenario import DAYS, Scenario, ScenarioError, load_scenario
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "nottinghamshire-2016.toml"
-POLICIES = {"resource_led": "resource-led (downgrade when no unit is free)",
-            "risk_led": "risk-led (re-assess; never downgrade for lack of officers)",
-            "none": "none (grades never change)"}
+PATTERNS = DEFAULT_SCENARIO.parent / "patterns"   # team patterns a trainer can put the response officers on
+POLICIES = {"resource_led": "resource-led", "risk_led": "risk-led", "none": "none (grades never change)"}
 HEADLINE = ("resource_downgrades_per_week", "high_risk_resource_downgrades_per_week", "g1_in_target", "g2_in_target",
             "g1_response_p90", "max_pending", "neighbourhood_hours_lost_per_week", "overtime_hours_per_week",
             "unit_utilisation")
@@ -35,6 +35,12 @@ LABELS = {
     "neighbourhood_hours_lost_per_week": "Neighbourhood hours borrowed, per week",
     "overtime_hours_per_week": "Overtime hours, per week",
     "unit_utilisation": "Response officers' time on incidents",
+}
+SHORT = {   # the four big numbers: labels that fit a quarter of a projector's width
+    "resource_downgrades_per_week": "Downgrades / week",
+    "high_risk_resource_downgrades_per_week": "True G1/G2 downgraded / week",
+    "g1_in_target": "G1 within standard",
+    "g2_in_target": "G2 within 60 min",
 }
 PHRASES = {
     "resource_downgrades_per_week": "downgrades for lack of officers a week",
@@ -67,6 +73,7 @@ class Controls:
     units: dict[str, int] = field(default_factory=dict)      # response shift -> units (empty: unchanged)
     handlers: dict[str, int] = field(default_factory=dict)   # call-handler shift -> staff
     late_start: str | None = None                             # "HH:MM": move the late response shift
+    pattern: str | None = None                                # a team pattern from scenarios/patterns/ instead
     policy: str = "resource_led"
     borrow: bool = True                                       # risk-led: borrow neighbourhood officers
     demand: float = 1.0
@@ -94,6 +101,10 @@ PRESETS: dict[str, tuple[str, Controls]] = {
         "their risk deserves, with nobody borrowed - who waits longer?",
         Controls(policy="risk_led", borrow=False)),
 }
+
+
+def patterns() -> list[str]:
+    return sorted(p.stem for p in PATTERNS.glob("*.toml"))
 
 
 def base_scenario(path: str | Path | None = None) -> Scenario:
@@ -144,6 +155,15 @@ def build(c: Controls, base: Scenario) -> tuple[Scenario, Scenario]:
     run = [f"run.days={int(c.days)}"] + ([f"run.seed={int(c.seed)}"] if c.seed is not None else [])
     baseline = with_overrides(base, run)
     sets = list(run)
+    start = base
+    if c.pattern is not None:
+        if c.units or c.late_start is not None:
+            raise ControlError(f"pattern: {c.pattern!r} replaces the response shifts; leave units per shift and the "
+                               "late shift's start as they are")
+        if c.pattern not in patterns():
+            raise ControlError(f"pattern: {c.pattern!r}; expected one of {', '.join(patterns()) or 'none found'}")
+        # the pattern's response rota on this force (whatever scenario the app started from)
+        start = base.model_copy(update={"response": load_scenario(PATTERNS / f"{c.pattern}.toml").response})
     for name, n in c.units.items():
         if name not in base.response.shifts:
             raise ControlError(f"units: no response shift named {name!r}; expected one of {', '.join(base.response.shifts)}")
@@ -164,7 +184,7 @@ def build(c: Controls, base: Scenario) -> tuple[Scenario, Scenario]:
         sets.append(f"policy.risk_led.escalation.enabled={'true' if c.borrow else 'false'}")
     if c.demand != 1.0:
         sets.append(f"demand.multiplier={float(c.demand)!r}")
-    variant = with_overrides(base, sets)
+    variant = with_overrides(start, sets)
     if c.surge is not None:
         data = variant.to_dict()
         data["demand"]["surges"] = list(data["demand"].get("surges", [])) + surges(variant, c.surge)
@@ -184,7 +204,7 @@ class WhatIf:
 
     def folder(self) -> Folder:
         reps, days = self.controls.reps, self.controls.days
-        arms = [_view("a", "baseline (default force)", self.baseline), _view("b", self.label, self.variant)]
+        arms = [_view("a", "the default force", self.baseline), _view("b", self.label, self.variant)]
         return Folder(Path("."), "compare", {"reps": reps}, {"replications": reps, "days": days}, arms,
                       self.comparison)
 
@@ -229,17 +249,23 @@ def _view(name: str, label: str, arm) -> ArmView:
     return ArmView(name, label, arm.profiles, kpis, arm.scenario.to_dict())
 
 
-def run(c: Controls, base: Scenario | None = None, progress=None, label: str = "what-if") -> WhatIf:
-    """Both arms, replication by replication; ``progress(done, total)`` after each."""
+def run(c: Controls, base: Scenario | None = None, progress=None, label: str = "what-if",
+        jobs: int = 1) -> WhatIf:
+    """Both arms, replication by replication; ``progress(done, total)`` after each. ``jobs``
+    > 1 runs them on a process pool (results identical: each replication has its own seed)."""
     baseline, variant = build(c, base or base_scenario())
     seed = baseline.run.seed
     tasks = [Task(arm, sc, seed, r) for r in range(int(c.reps)) for arm, sc in (("a", baseline), ("b", variant))]
     t0 = time.perf_counter()
     results = []
-    for i, task in enumerate(tasks):
-        results.append(run_task(task))
-        if progress:
-            progress(i + 1, len(tasks))
+    executor = make_executor(jobs, None) if jobs > 1 else SerialExecutor()
+    try:
+        for i, result in enumerate(executor.run(run_task, tasks)):
+            results.append(result)
+            if progress:
+                progress(i + 1, len(tasks))
+    finally:
+        executor.close()
     failed = [r for r in results if not r["ok"]]
     if failed:
         last = failed[0]["error"].strip().splitlines()[-1]

@@ -111,6 +111,14 @@ def scenario_text(fit: FitResult, source: str, base: Path, out_dir: Path, name: 
                 "[D: nobody abandons, nobody calls back]")
     doc.table("thrive")
     doc.set("misgrading_enabled", False, "[D: the extract's grade is the only one known; taken as the true risk]")
+    # the grade recorded is the extract's: nothing in the model may re-grade it (base's issue-15 mechanisms off)
+    keep = "[D: the extract's grade is the one recorded: not re-graded"
+    doc.table("assessment.workload")
+    doc.set("rushed", {}, f"{keep} under pressure]")
+    doc.table("assessment.vulnerability")
+    doc.set("share", {}, f"{keep} for vulnerability]")
+    doc.table("assessment.supervision")
+    doc.set("share", 0.0, f"{keep} by a supervisor]")
     doc.table("response")
     for g, f in fit.on_scene.items():
         if f is not None:

@@ -195,8 +195,8 @@ def _after_peak_sentence(result: PlanResult) -> str:
     return (f"<p>After the peaks (the four hours after each day's busiest hour of arrivals) the simulation "
             f"had {sim_:.1f} units busy on average; the lagged load said {lag:.1f} ({lag - sim_:+.1f}), SIPP's "
             f"unlagged load (each hour's arrivals x their mean work) {sipp:.1f} ({sipp - sim_:+.1f}). "
-            f"{'The lagged approximation is short after the peaks' if lag < sim_ - 0.5 else 'The lagged approximation is not short after the peaks'}"
-            f"{'; SIPP is' if sipp < sim_ - 0.5 else '; SIPP is not'}. Staffed on SIPP's load, stage 1 would ask "
+            f"The lagged approximation is {'' if lag < sim_ - 0.5 else 'not '}short after the peaks (by more than half "
+            f"a unit); SIPP is{'' if sipp < sim_ - 0.5 else ' not'}. Staffed on SIPP's load, stage 1 would ask "
             f"for {r.rostered_sipp.sum():,} rostered unit-hours a week against {r.rostered.sum():,} on the lagged "
             f"load, fewer in {int((r.rostered_sipp < r.rostered).sum())} hours of the week "
             f"(units_required_sipp in requirement.csv).</p>")
@@ -253,7 +253,9 @@ def report_html(result: PlanResult, command: str, wall_s: float, pattern_note: s
         how = (f"meets it over {s.run.days:g} days x {o_reps(result)} replications (found by bisection on short runs, "
                "then confirmed at full length)" if su.get("confirmed") else "meets it in the short search runs "
                "(not confirmed at full length)")
-        parts.append(f"<p>The cheapest uniform scale-up of today's shifts (every shift's units x k, rounded up) that "
+        with_h = "" if result.handlers_proposed is None else \
+            "; with the plan's call handlers, so that the response rotas alone are compared"
+        parts.append(f"<p>The cheapest uniform scale-up of today's shifts (every shift's units x k, rounded up{with_h}) that "
                      f"{how} is x{su['factor']:g}: {su['officer_hours']:,.0f} officer-hours a week. The plan needs "
                      f"{abs(su['officer_hours'] - new_h):,.0f} {cheaper} ({new_h / su['officer_hours'] - 1:+.1%}).</p>")
     parts.append(f"<h2>Requirement and rotas by hour of week</h2><img src=\"data:image/png;base64,{_figure(result)}\">"

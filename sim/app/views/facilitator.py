@@ -1,8 +1,8 @@
 """Facilitator page: every trainee's debrief in the session folder, side by side."""
 import streamlit as st
 
-from sim.app.facilitator import load_debriefs, session_folder, side_by_side
-from sim.app.ui import page
+from sim.app.facilitator import UNITS, load_debriefs, session_folder, side_by_side
+from sim.app.ui import fmt, page
 
 page("Facilitator: the room's debriefs")
 folder = session_folder()
@@ -15,9 +15,10 @@ if not debriefs:
     st.info("No debriefs yet: trainees finish a shift on the Play the controller page.")
 else:
     table = side_by_side(debriefs)
-    st.dataframe(table.map(lambda v: "–" if v is None or v != v else (f"{v:.0%}" if isinstance(v, float) and v <= 1
-                           and v >= 0 and not float(v).is_integer() else (f"{v:.1f}" if isinstance(v, float) else v))),
-                 width="stretch")
+    shown = table.copy().astype(object)
+    for row in shown.index:
+        shown.loc[row] = [fmt(UNITS.get(row, ""), v) for v in table.loc[row]]
+    st.dataframe(shown, width="stretch")
     for d in debriefs:
         with st.expander(f"{d.get('name')} — {d.get('shift')} — {len(d.get('wrong', []))} decisions a true-risk view "
                          "calls wrong"):

@@ -36,20 +36,22 @@ if peak is not None:
                + (" — <b>finished</b>" if peak.done else ""), unsafe_allow_html=True)
     st.progress(min(1.0, (peak.now - peak.start) / (peak.end - peak.start)))
     st_ = peak.status()
-    m = st.columns(7)
+    m = st.columns(4)
     m[0].metric("Units free", st_["free"])
     m[1].metric("Units busy", st_["busy"])
     m[2].metric("On a break / briefing", st_["break"])
     m[3].metric("Neighbourhood free", st_["neighbourhood_free"])
-    m[4].metric("G1 / G2 pending", f"{st_['pending_g1']} / {st_['pending_g2']}")
-    m[5].metric("True G1/G2 callers waiting", st_["true_high_waiting"])
-    m[6].metric("Downgrades so far", st_["downgrades"])
+    m = st.columns(4)
+    m[0].metric("G1 / G2 pending", f"{st_['pending_g1']} / {st_['pending_g2']}")
+    m[1].metric("True G1/G2 waiting", st_["true_high_waiting"], help="callers whose true risk is G1 or G2 with no unit")
+    m[2].metric("Downgrades so far", st_["downgrades"])
+    m[3].metric("All pending", st_["pending"])
     left, right = st.columns([1, 1])
     with left:
         st.subheader("Pending list (most urgent first)")
         rows = peak.pending_rows()
         if rows:
-            st.dataframe(rows, hide_index=True, width="stretch")
+            st.table(rows)
         else:
             st.write("Nothing waiting.")
     with right:

@@ -44,12 +44,12 @@ elif not game.over:
     m[0].metric("Units free", u["free"])
     m[1].metric("Units busy", u["busy"])
     m[2].metric("On a break / briefing", u["break"])
-    m[3].metric("Neighbourhood officers free", u["neighbourhood_free"])
-    m[4].metric("Units en route to lower grades", desk["divertible"])
+    m[3].metric("Neighbourhood free", u["neighbourhood_free"])
+    m[4].metric("Divertible units", desk["divertible"], help="response units on their way to a lower-grade job")
     left, right = st.columns([3, 2])
     with left:
         st.markdown("**Pending list**")
-        st.dataframe(desk["pending"], hide_index=True, width="stretch")
+        st.table(desk["pending"])
     with right:
         with st.form(f"decide{desk['number']}"):
             choice = st.radio("Your decision", CHOICES, format_func=CHOICE_TEXT.get, key=f"pl_choice{desk['number']}")
