@@ -758,6 +758,8 @@ def base_roots(top: Path) -> list[Path]:
     file from someone else cannot make the tool read /etc/passwd or a home folder."""
     here = top.resolve().parent
     roots = [here]
+    if (here / "manifest.json").is_file():   # a folder this tool wrote (a plan, a fit) refers to its input beside it
+        roots.append(here.parent)
     roots += [p for p in here.parents if p.name == "scenarios"][:1]
     return roots + [SHIPPED_SCENARIOS] + [Path(r).resolve() for r in BASE_ROOTS]
 

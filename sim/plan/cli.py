@@ -71,6 +71,8 @@ def cmd_plan(args) -> int:
                                 f"options saved in the plan folder are used), not {', '.join(given)}")
         return _resume(Path(args.resume), args)
     path = Path(args.scenario) if args.scenario else default_scenario_path()
+    from ..scenario import BASE_ROOTS
+    BASE_ROOTS.append(Path(path).resolve().parent)   # the plan's files take the scenario named here as base
     s = load_scenario(path, [f"run.days={args.days}"] if args.days is not None else [])
     for name in ("reps", "search_reps", "max_starts", "min_per_shift"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
@@ -105,6 +107,8 @@ def _resume(out: Path, args) -> int:
     saved = read_saved(out)
     path = Path(saved["scenario"])
     try:
+        from ..scenario import BASE_ROOTS
+        BASE_ROOTS.append(Path(path).resolve().parent)
         s = load_scenario(path, [f"run.days={saved['days']}"] if saved["days"] is not None else [])
     except ScenarioError as exc:
         raise FolderError(f"{out}: the plan's scenario {path} no longer loads ({exc})") from None

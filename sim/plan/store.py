@@ -65,8 +65,10 @@ class PlanStore:
         done = (folder / "manifest.json").exists()
         try:
             return execute(plan, scenarios, out=folder, jobs=1 if done else jobs, resume=True)
-        except FolderError as exc:               # a saved replication that is not one (its own hint)
-            raise FolderError(f"{self.root}: damaged plan folder: {exc}") from None
+        except FolderError as exc:
+            if str(folder) in str(exc):   # a damaged file of this step, named by sim.folders
+                raise self.damaged(folder, str(exc).replace(f"{folder}/", "")) from None
+            raise
         except Exception as exc:  # noqa: BLE001 - a saved replication that cannot be read back
             raise self.damaged(folder, f"{type(exc).__name__}: {exc}") from None
 
