@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
 
 
 def _serve(conn, parent: int) -> None:
@@ -46,7 +47,14 @@ class ReportProcess:
             ctx = mp.get_context("fork")
             self.conn, child = ctx.Pipe()
             self.proc = ctx.Process(target=_serve, args=(child, os.getpid()), name="triage-sim-report")
-            self.proc.start()
+            # the child is forked with the default SIGTERM action, not the CLI's handler: a
+            # terminate() that lands before _serve has started (bad input found at once) then ends
+            # it quietly instead of printing "Exception ignored in _after_fork" with a traceback
+            old = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            try:
+                self.proc.start()
+            finally:
+                signal.signal(signal.SIGTERM, old)
             child.close()
 
     def __enter__(self) -> "ReportProcess":
