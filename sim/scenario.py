@@ -764,6 +764,20 @@ def base_roots(top: Path) -> list[Path]:
     return roots + [SHIPPED_SCENARIOS] + [Path(r).resolve() for r in BASE_ROOTS]
 
 
+def read_toml(path: Path, what: str = "scenario") -> dict:
+    """A TOML file the user gave (a scenario layer, a CAD map): size-capped, UTF-8, and a parse
+    error as the usual one-line ScenarioError naming the file."""
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ScenarioError(path, "", _NO_VALUE, f"a {what} file of at most {MAX_FILE_BYTES // 10**6} MB "
+                            f"(this one is {path.stat().st_size / 1e6:,.0f} MB)")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(path, "", _NO_VALUE, f"malformed TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(path, "", _NO_VALUE, "expected a UTF-8 text file") from None
+
+
 def read_layers(path: str | Path, _seen: tuple[Path, ...] = (), _roots: list[Path] | None = None) -> dict:
     """Read a scenario file and merge it over the ``base`` file it names (recursively); base
     files are confined to ``base_roots`` of the file given, and a chain to ``MAX_BASE_CHAIN``."""
@@ -772,18 +786,10 @@ def read_layers(path: str | Path, _seen: tuple[Path, ...] = (), _roots: list[Pat
         raise ScenarioError(path, "", _NO_VALUE, "file not found")
     if not path.is_file():
         raise ScenarioError(path, "", _NO_VALUE, "expected a scenario file, not a folder")
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise ScenarioError(path, "", _NO_VALUE, f"a scenario file of at most {MAX_FILE_BYTES // 10**6} MB "
-                            f"(this one is {path.stat().st_size / 1e6:,.0f} MB)")
     resolved = path.resolve()
     if resolved in _seen:
         raise ScenarioError(path, "base", str(path), "a base chain must not loop back to a file it came from")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(path, "", _NO_VALUE, f"malformed TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(path, "", _NO_VALUE, "expected a UTF-8 text file") from None
+    data = read_toml(path)
     roots = _roots if _roots is not None else base_roots(path)
     _resolve_trace(data, path, roots)
     base = data.pop("base", None)

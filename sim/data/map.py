@@ -6,14 +6,13 @@ field and what was expected (``ScenarioError``, exit status 2), like a scenario 
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 import zoneinfo
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ..scenario import _NO_VALUE, CHANNELS, GRADES, ScenarioError
+from ..scenario import _NO_VALUE, CHANNELS, GRADES, ScenarioError, read_toml
 
 
 class _Strict(BaseModel):
@@ -166,12 +165,7 @@ def load_map(path: str | Path) -> Map:
     path = Path(path)
     if not path.is_file():
         raise ScenarioError(path, "", _NO_VALUE, "map file not found" if not path.exists() else "expected a map file, not a folder")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(path, "", _NO_VALUE, f"malformed TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(path, "", _NO_VALUE, "expected a UTF-8 text file") from None
+    data = read_toml(path, "map")
     try:
         return Map.model_validate(data)
     except ValidationError as exc:
