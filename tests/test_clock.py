@@ -1,0 +1,56 @@
+"""The clock: timed calls on SimPy's queue sort, step and run exactly as SimPy events would."""
+from __future__ import annotations
+
+from sim.model.clock import Clock
+
+
+def _schedule(env: Clock, seen: list) -> None:
+    """Timed calls and a SimPy process interleaved, with ties in time."""
+    for delay, name in ((3.0, "a"), (1.0, "b"), (3.0, "c"), (5.0, "d"), (2.0, "e")):
+        env.call_in(delay, lambda n: seen.append((env.now, n)), name)
+
+    def proc():
+        yield env.timeout(3.0)
+        seen.append((env.now, "process"))
+        env.call_in(0.0, lambda: seen.append((env.now, "from process")))
+
+    env.process(proc())
+
+
+def test_timed_calls_keep_time_then_insertion_order_among_simpy_events():
+    env, seen = Clock(), []
+    _schedule(env, seen)
+    env.run(until=4.0)
+    assert seen == [(1.0, "b"), (2.0, "e"), (3.0, "a"), (3.0, "c"), (3.0, "process"), (3.0, "from process")]
+    assert env.now == 4.0
+    env.run()
+    assert seen[-1] == (5.0, "d")
+
+
+def test_run_calls_is_run_until_for_timed_calls_only():
+    """Same order, same clock at the end; a call due exactly at ``stop`` waits, as with ``run``."""
+    results = []
+    for runner in ("run", "run_calls"):
+        env, seen = Clock(), []
+        for delay in (2.0, 0.5, 4.0, 2.0, 4.0, 7.5):
+            env.call_in(delay, lambda d, k: seen.append((env.now, d, k)), delay, len(seen))
+        env.call_in(1.0, lambda: env.call_in(1.0, lambda: seen.append((env.now, "chained"))))
+        if runner == "run":
+            env.run(until=4.0)
+        else:
+            env.run_calls(4.0)
+        results.append((seen, env.now, env.peek()))
+    assert results[0] == results[1]
+    seen, now, nxt = results[0]
+    assert now == 4.0 and nxt == 4.0 and all(t < 4.0 for t, *_ in seen)
+
+
+def test_step_and_peek_walk_timed_calls_one_by_one():
+    env, seen = Clock(), []
+    env.call_in(2.0, seen.append, "x")
+    env.call_in(1.0, seen.append, "y")
+    assert env.peek() == 1.0
+    env.step()
+    assert (env.now, seen) == (1.0, ["y"])
+    env.step()
+    assert (env.now, seen, env.peek()) == (2.0, ["y", "x"], float("inf"))
