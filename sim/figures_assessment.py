@@ -74,8 +74,8 @@ def fig_first_recommendation(arms: list, slug: str = SLUG):
             lo.append(m - float(d.get("ci_low", m)) if d.get("ci_low") == d.get("ci_low") else 0.0)
             hi.append(float(d.get("ci_high", m)) - m if d.get("ci_high") == d.get("ci_high") else 0.0)
         xs = np.arange(len(specs)) + (i - (len(arms) - 1) / 2) * width
-        ax_share.bar(xs, means, width, color=F.ARM_COLOURS[i], yerr=[np.nan_to_num(lo), np.nan_to_num(hi)],
-                     capsize=4, label=F._short(a.label))
+        err = [np.nan_to_num(lo), np.nan_to_num(hi)] if a.reps >= 2 else None  # one replication: no CI to draw
+        ax_share.bar(xs, means, width, color=F.ARM_COLOURS[i], yerr=err, capsize=4, label=F._short(a.label))
         if i == 0 and means[0] == means[0]:
             caption.append(f"{F._short(a.label)} identifies {means[0]:.0%} of vulnerable callers at first contact")
         elif means[0] == means[0]:
@@ -93,8 +93,8 @@ def fig_first_recommendation(arms: list, slug: str = SLUG):
             continue
         mean, lo, hi = F.mean_band(p[1])
         xs = bins + (i - (len(arms) - 1) / 2) * width
-        ax_after.bar(xs, mean, width, color=F.ARM_COLOURS[i], label=F._short(a.label),
-                     yerr=[np.nan_to_num(mean - lo), np.nan_to_num(hi - mean)], capsize=3)
+        err = [np.nan_to_num(mean - lo), np.nan_to_num(hi - mean)] if a.reps >= 2 else None
+        ax_after.bar(xs, mean, width, color=F.ARM_COLOURS[i], label=F._short(a.label), yerr=err, capsize=3)
         late = float(np.nansum(mean[2:5]))
         caption.append(f"{F._short(a.label)}: {late:.1f} downgraded incidents a week attended more than two days "
                        f"after the call")

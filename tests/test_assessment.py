@@ -298,3 +298,29 @@ def test_default_undergrading_rises_when_calls_queue():
     busy = extra[[10, 11, 12, 13, 17, 18, 19, 20]].sum()
     quiet = extra[[2, 3, 4, 5, 6, 7]].sum()
     assert busy > 10 and busy > 5 * max(quiet, 1)
+
+
+@pytest.mark.parametrize("reps", [1, 2])
+def test_first_recommendation_figure_draws_error_bars_only_with_a_ci(tmp_path, monkeypatch, reps):
+    """Figure 8's bars carry a 95% CI from two replications on; one replication has none to draw
+    (zero-length bars with caps would read as a very precise estimate)."""
+    import matplotlib.axes
+
+    from sim.experiment import run_experiment
+    from sim.figures_assessment import fig_first_recommendation
+    from sim.report import load_folder
+
+    s = load_scenario(ROOT / "scenarios" / "nottinghamshire-2016.toml", ["run.days=2", "run.warmup_days=0"])
+    folder = run_experiment(s, reps=reps, jobs=1, out=tmp_path / "run").folder
+    arms = load_folder(folder).arms
+    errs = []
+    real_bar = matplotlib.axes.Axes.bar
+
+    def bar(self, *args, **kwargs):
+        errs.append(kwargs.get("yerr"))
+        return real_bar(self, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.axes.Axes, "bar", bar)
+    fig = fig_first_recommendation(arms)
+    assert fig.png is not None and len(errs) == 2
+    assert all((e is None) == (reps == 1) for e in errs)
