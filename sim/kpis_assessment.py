@@ -2,8 +2,10 @@
 supervision, and how long downgraded incidents wait for the appointment diary.
 
 Pure functions of the event log, like ``sim.kpis`` (which lists them with the others). Calls
-are those arriving in the measured window; "vulnerable callers" are vulnerable or repeat
-victims whose call was graded as an incident (G1-G4) at first contact.
+are those arriving in the measured window, except in the KPIs of downgrades: those count the
+incidents downgraded in the window, as ``resource_downgrades`` does, whenever the call came.
+"Vulnerable callers" are vulnerable or repeat victims whose call was graded as an incident
+(G1-G4) at first contact.
 """
 from __future__ import annotations
 

@@ -548,8 +548,8 @@ class Appointments(_Strict):
     @field_validator("day_of_week")
     @classmethod
     def _days(cls, v):
-        if min(v) < 0:
-            raise ValueError("expected multipliers >= 0")
+        if min(v) < 0 or max(v) > MAX_FACTOR:
+            raise ValueError(f"expected multipliers between 0 and {MAX_FACTOR:g}")
         return v
 
     @field_validator("slots_per_hour")
@@ -629,7 +629,8 @@ class Workload(_Strict):
     measure: Literal["calls_waiting", "occupancy"] = "calls_waiting"
     blend: Literal["linear", "step"] = "linear"
     start: float = Field(default=0.0, ge=0)
-    full: float = Field(default=20.0, gt=0)
+    # checked even when left at its default: start = 30 alone would make the weight negative
+    full: float = Field(default=20.0, gt=0, validate_default=True)
     steps: list[BlendStep] = []
 
     @field_validator("rushed")

@@ -273,6 +273,7 @@ ROOT = TESTS.parent
     ("appointments.cancel_probability=1.5", "appointments.cancel_probability = 1.5: expected a number <= 1.0"),
     ("assessment.supervision.supervisors.shifts={}", "supervision.share > 0 needs supervisors"),
     ('assessment.supervision.flagged_categories=["nope"]', "flagged_categories = 'nope': expected an incident category"),
+    ("appointments.day_of_week=[1,1,1,1,1,1,1e18]", "expected multipliers between 0 and 1000"),
 ])
 def test_bad_assessment_settings_are_one_line_exit_2(override, words):
     import subprocess
@@ -324,3 +325,19 @@ def test_first_recommendation_figure_draws_error_bars_only_with_a_ci(tmp_path, m
     fig = fig_first_recommendation(arms)
     assert fig.png is not None and len(errs) == 2
     assert all((e is None) == (reps == 1) for e in errs)
+
+
+@pytest.mark.parametrize("workload, words", [
+    ({"start": 30}, "full = 20.0: expected full above start (30)"),          # full left at its default
+    ({"measure": "occupancy", "start": 0.5}, "full = 20.0: expected a share of handlers <= 1"),
+])
+def test_workload_full_is_checked_at_its_default(workload, words):
+    """A weight that could go negative (start above the default full) or that could never reach
+    1 (occupancy with full left at 20 calls' worth) is refused, not run."""
+    from sim.scenario import ScenarioError
+
+    from conftest import small
+
+    rushed = {"rushed": {"G2": {"G2": 0.5, "G3": 0.5}}}
+    with pytest.raises(ScenarioError, match=words.replace("(", r"\(").replace(")", r"\)")):
+        small(assessment={"workload": {**rushed, **workload}})
