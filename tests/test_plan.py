@@ -130,7 +130,7 @@ def test_diary_steady_state_matches_the_appointment_book():
     fluid = req.diary_starts(booked, slots, lead_hours=4)
     assert fluid.sum() == pytest.approx(booked.sum())
     monday = slice(0, 24)
-    assert fluid[monday].sum() > 2 * fluid[24:48].sum() > 0          # the weekend's bookings on Monday
+    assert fluid[monday].sum() > 1.5 * fluid[24:48].sum() > 0        # Sunday's bookings on Monday
     assert np.abs(fluid.reshape(7, 24).sum(axis=1) - sim.reshape(7, 24).sum(axis=1)).max() < 1.0
     assert req.diary_starts(np.full(req.HOURS, 5.0), slots, 4) == pytest.approx(slots)
 
