@@ -72,15 +72,17 @@ class Callers:
     retry_to_999: np.ndarray
     retry_delay: np.ndarray
     retry_patience: np.ndarray
-    u_assess: np.ndarray      # the uniform the grade was drawn with (re-used when grading is rushed)
-    u_appointment: np.ndarray  # the first cancellation draw of this caller's appointment
-    # issue 15, drawn only when the scenario's [assessment] uses them (None otherwise)
+    # issue 15, kept only when the scenario uses them (None otherwise). A year is ~550k callers,
+    # so a decision whose threshold the scenario fixes is kept as a bool (1 byte, not an 8-byte
+    # uniform), and supervision's durations as float32: the run's peak memory is these arrays.
+    u_assess: np.ndarray | None = None        # the uniform the grade was drawn with (re-read when grading is rushed)
+    cancel_first: np.ndarray | None = None    # the appointment is cancelled the first time no unit is free for it
     vulnerable: np.ndarray | None = None      # vulnerable or repeat victim (incidents only)
     u_identify: np.ndarray | None = None      # identified at first contact when below the probability
-    u_supervise: np.ndarray | None = None     # sent for supervisor review when below the share
-    u_sup_accuracy: np.ndarray | None = None  # the review finds the true risk when below the accuracy
-    sup_delay: np.ndarray | None = None       # grading to review request, minutes
-    sup_minutes: np.ndarray | None = None     # the review's length, minutes
+    supervise: np.ndarray | None = None       # the grading is sent for review (before any flagged-category rule)
+    sup_accurate: np.ndarray | None = None    # a review of it finds the true risk
+    sup_delay: np.ndarray | None = None       # grading to review request, minutes (float32)
+    sup_minutes: np.ndarray | None = None     # the review's length, minutes (float32)
 
     def __len__(self) -> int:
         return int(self.arrival.size)
@@ -205,27 +207,31 @@ def _needs(s: Scenario, name: str, code: int, ch, times: np.ndarray, streams: St
         retry_to_999=ur[1] < ch.retry.to_999,
         retry_delay=ch.retry.delay.sample(rs("retry.delay"), n),
         retry_patience=retry_patience,
-        u_assess=u_assess,
-        u_appointment=rs("appointment.cancel").random(n),
-        **_assessment_needs(s, rs, true_risk, category, n),
+        **_assessment_needs(s, rs, true_risk, category, n, u_assess),
     )
 
 
-def _assessment_needs(s: Scenario, rs, true_risk: np.ndarray, category: np.ndarray, n: int) -> dict:
+def _assessment_needs(s: Scenario, rs, true_risk: np.ndarray, category: np.ndarray, n: int,
+                      u_assess: np.ndarray) -> dict:
     """Per-caller draws of issue 15's mechanisms, each from its own stream (so callers are the
     same whichever mechanisms a scenario turns on), only for the mechanisms in use."""
     a = s.assessment
     out: dict[str, np.ndarray] = {}
+    if a.workload.enabled:
+        out["u_assess"] = u_assess
+    if s.appointments.cancel_probability > 0:
+        out["cancel_first"] = rs("appointment.cancel").random(n) < s.appointments.cancel_probability
     if a.vulnerability.enabled:
         cats = s.thrive.category_names()
         share = np.array([a.vulnerability.share.get(c, 0.0) for c in cats])
         out["vulnerable"] = (rs("vulnerable").random(n) < share[category]) & (true_risk > 0)
         out["u_identify"] = rs("identify").random(n)
     if a.supervision.enabled:
-        out["u_supervise"] = rs("supervise").random(n)
-        out["u_sup_accuracy"] = rs("supervise.accuracy").random(n)
-        out["sup_delay"] = a.supervision.delay.sample(rs("supervise.delay"), n)
-        out["sup_minutes"] = a.supervision.review_minutes.sample(rs("supervise.minutes"), n)
+        sup = a.supervision
+        out["supervise"] = rs("supervise").random(n) < sup.share
+        out["sup_accurate"] = rs("supervise.accuracy").random(n) < sup.accuracy
+        out["sup_delay"] = sup.delay.sample(rs("supervise.delay"), n).astype(np.float32)
+        out["sup_minutes"] = sup.review_minutes.sample(rs("supervise.minutes"), n).astype(np.float32)
     return out
 
 

@@ -55,9 +55,10 @@ class Rebooking:
     probability: float   # cancelled (and re-booked) with this probability
     cap: int             # re-bookings allowed; the next cancellation escalates instead
 
-    def decide(self, rebooked: int, u: float) -> int:
+    def decide(self, rebooked: int, cancelled: bool) -> int:
         """KEEP (it waits in the pending list), REBOOK or ESCALATE, for an appointment already
-        re-booked ``rebooked`` times and this appointment's uniform ``u``."""
-        if u >= self.probability:
+        re-booked ``rebooked`` times and ``cancelled`` this time (its draw fell below
+        ``probability``)."""
+        if not cancelled:
             return KEEP
         return REBOOK if rebooked < self.cap else ESCALATE

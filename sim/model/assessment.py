@@ -42,7 +42,7 @@ class Assessor:
         self.calls = model.rec.calls
         self._assessed = memoryview(c.assessed)
         self._true = memoryview(c.true_risk)
-        self._u = memoryview(c.u_assess)
+        self._u = memoryview(c.u_assess) if c.u_assess is not None else None   # only with a workload
         w = a.workload
         self.workload = w.enabled
         self.occupancy = w.measure == "occupancy"

@@ -208,9 +208,9 @@ class Dispatcher:
         """No unit is free at the appointment time: cancel and re-book it, or escalate it, or
         keep it (it then waits in the pending list). True when it was cancelled."""
         k = self.rebooked.get(inc.id, 0)
-        u = self.m.callers.u_appointment[inc.caller] if k == 0 else \
-            self.m.streams.hashed("appointment.cancel", inc.caller, k)
-        what = self.rebooking.decide(k, float(u))
+        cancel = bool(self.m.callers.cancel_first[inc.caller]) if k == 0 else \
+            self.m.streams.hashed("appointment.cancel", inc.caller, k) < self.rebooking.probability
+        what = self.rebooking.decide(k, cancel)
         if what == KEEP:
             return False
         now = self._env._now

@@ -35,8 +35,7 @@ class Supervision:
         c = model.callers
         self.calls = model.rec.calls
         self.reviews = model.rec.reviews
-        self._u = memoryview(c.u_supervise)
-        self._u_acc = memoryview(c.u_sup_accuracy)
+        self._accurate = memoryview(c.sup_accurate)
         self._delay = memoryview(c.sup_delay)
         self._minutes = memoryview(c.sup_minutes)
         self._true = memoryview(c.true_risk)
@@ -46,7 +45,7 @@ class Supervision:
         self.flagged = {cats.index(x) for x in sup.flagged_categories} if sup.reviews == "flagged" else None
         self._category = memoryview(c.category)
         # callers whose grading is sent for review, decided once (the control room asks only these)
-        pick = c.u_supervise < self.share
+        pick = c.supervise.copy()
         if self.flagged is not None:
             pick &= np.isin(c.category, sorted(self.flagged))
         self.selected = memoryview(pick)
@@ -120,7 +119,7 @@ class Supervision:
         calls = self.calls
         caller = calls.caller[c]
         before = calls.final_grade[c]
-        after = self._true[caller] if self._u_acc[caller] < self.accuracy else before
+        after = self._true[caller] if self._accurate[caller] else before
         applied = 0
         if after != before:
             applied = self._correct(c, before, after)
