@@ -101,40 +101,6 @@ def test_lagged_load_peaks_after_the_arrival_peak():
     assert total.sum() == pytest.approx(r.arrivals.sum() * 120 / 60, rel=1e-6)
 
 
-def test_diary_keeps_every_booking_when_it_has_room():
-    """Ample slots every hour: each hour's bookings are kept lead + 1 hours later, none lost."""
-    booked = np.random.default_rng(1).uniform(0, 5, req.HOURS)
-    kept = req.diary_starts(booked, np.full(req.HOURS, 50), lead_hours=4)
-    assert kept == pytest.approx(np.roll(booked, 5))
-
-
-def test_diary_steady_state_matches_the_appointment_book():
-    """Fewer slots at weekends: the fluid diary's appointments by hour of week agree with the
-    simulation's AppointmentBook fed the same bookings for many weeks (weekend bookings land on
-    Monday), and a diary too small is full every hour."""
-    from sim.model.appointments import AppointmentBook
-
-    day = np.array([0] * 8 + [3] * 12 + [0] * 4)
-    slots = (day[None, :] * np.array([2, 2, 2, 2, 2, 1, 0])[:, None]).ravel()
-    booked = np.full(req.HOURS, 0.5)                       # 84 a week, for 150 slots
-    book, weeks = AppointmentBook(slots, min_lead_hours=4), 60
-    for h in range(weeks * req.HOURS):                     # two bookings every 4 hours, mid-hour
-        if h % 4 == 0:
-            book.book(h * 60.0 + 30.0)
-            book.book(h * 60.0 + 31.0)
-    sim = np.zeros(req.HOURS)
-    for hour, n in book.used.items():
-        if hour >= 2 * req.HOURS and hour < weeks * req.HOURS:   # steady weeks only
-            sim[hour % req.HOURS] += n
-    sim /= weeks - 2
-    fluid = req.diary_starts(booked, slots, lead_hours=4)
-    assert fluid.sum() == pytest.approx(booked.sum())
-    monday = slice(0, 24)
-    assert fluid[monday].sum() > 1.5 * fluid[24:48].sum() > 0        # Sunday's bookings on Monday
-    assert np.abs(fluid.reshape(7, 24).sum(axis=1) - sim.reshape(7, 24).sum(axis=1)).max() < 1.0
-    assert req.diary_starts(np.full(req.HOURS, 5.0), slots, 4) == pytest.approx(slots)
-
-
 # ---------------------------------------------------------------------------- stage 2: shifts
 from sim.plan import shifts as sh  # noqa: E402
 from sim.rota import average_week  # noqa: E402

@@ -82,30 +82,6 @@ def hourly_calls(s: Scenario, channel: str) -> np.ndarray:
     return ch.week_shape() * ch.calls_per_day / 24.0 * s.demand.multiplier * month
 
 
-def diary_starts(booked: np.ndarray, slots: np.ndarray, lead_hours: float) -> np.ndarray:
-    """Appointments kept in each hour of the week, in the diary's periodic steady state, when
-    ``booked`` an hour are booked into the first free slot at least ``lead_hours`` ahead (as
-    ``AppointmentBook.book``): a fluid first-come-first-served queue served by the slots. With
-    fewer slots at weekends, weekend bookings pile onto Monday's; spreading each day's bookings
-    over that day's own slots would miss that peak. A diary too small for the week's bookings is
-    full every hour."""
-    booked, slots = np.asarray(booked, float), np.asarray(slots, float)
-    if slots.sum() <= booked.sum():
-        return slots.copy()
-    eligible = np.roll(booked, int(math.floor(lead_hours)) + 1)   # booked during hour h: slots from h + lead + 1
-    backlog, start_backlog = 0.0, -1.0
-    kept = np.zeros(HOURS)
-    for _ in range(100):   # weeks, until the backlog at the week's start repeats
-        start_backlog = backlog
-        for h in range(HOURS):
-            waiting = backlog + eligible[h]
-            kept[h] = min(slots[h], waiting)
-            backlog = waiting - kept[h]
-        if abs(backlog - start_backlog) < 1e-9:
-            break
-    return kept
-
-
 def _by_bin(per_hour: np.ndarray) -> np.ndarray:
     """Per-hour counts -> rate per minute in each 5-minute bin."""
     return np.repeat(per_hour / 60.0, BINS_PER_HOUR)
@@ -160,8 +136,12 @@ def job_kinds(s: Scenario, seed: int = 0) -> list[JobKind]:
         total = sum(by_risk.values())
         if g == 3:
             if g3_booked and slots.sum() > 0:
-                # booked into the diary: done at the slots, weekend bookings waiting for weekday ones
-                total = diary_starts(total, slots, s.appointments.min_lead_hours)
+                # booked into the diary: done at the slots, in proportion to their capacity per day
+                per_day = total.reshape(7, 24).sum(axis=1).mean()
+                day_slots = slots.reshape(7, 24)
+                shape = day_slots / np.where(day_slots.sum(axis=1, keepdims=True) > 0,
+                                             day_slots.sum(axis=1, keepdims=True), 1.0)
+                total = (shape * per_day).ravel()
             elif not g3_queued:
                 continue
         # sample durations: pick the true risk of each sampled job in proportion to its volume
