@@ -26,7 +26,7 @@ ACTIVITIES = ("incident", "custody", "admin", "non_incident", "borrowed")
 POOLS = ("response", "neighbourhood", "call_handling")
 REASONS = ("resource", "reassessment", "supervision", "escalation")
 # appointment_changes.kind: re-booked after a cancellation, or escalated (re-booking cap reached)
-APPOINTMENT_CHANGES = ("rebooked", "escalated")
+APPOINTMENT_CHANGES = ("rebooked", "escalated", "regraded")
 
 _FLOAT_COLS = ("arrival", "answered", "abandoned", "graded", "handled", "first_dispatch", "first_on_scene",
                "cleared", "appointment")
@@ -130,8 +130,10 @@ def _reviews() -> Columns:
 
 
 def _appointment_changes() -> Columns:
-    """Appointments cancelled at their time because no unit was free: ``new`` is the re-booked
-    slot (NaN when escalated instead), ``kind`` indexes APPOINTMENT_CHANGES."""
+    """Appointments cancelled: at their time because no unit was free (``new`` is the re-booked
+    slot, NaN when escalated instead), or before it because the incident was re-graded away from
+    G3 (a supervisor's review; ``new`` NaN, the slot given back). ``kind`` indexes
+    APPOINTMENT_CHANGES."""
     return Columns({"incident": "i", "time": "d", "old": "d", "new": "d", "kind": "b"})
 
 

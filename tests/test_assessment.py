@@ -341,3 +341,26 @@ def test_workload_full_is_checked_at_its_default(workload, words):
     rushed = {"rushed": {"G2": {"G2": 0.5, "G3": 0.5}}}
     with pytest.raises(ScenarioError, match=words.replace("(", r"\(").replace(")", r"\)")):
         small(assessment={"workload": {**rushed, **workload}})
+
+
+def test_a_review_that_raises_a_booked_g3_gives_its_slot_back():
+    """A supervisor raising a G3 before its appointment: the slot goes back to the diary, the
+    call keeps no stale appointment time, and the change is recorded as 'regraded'."""
+    from sim.log import APPOINTMENT_CHANGES, REASONS
+
+    s = small(**BUSY, assessment={"workload": {"rushed": RUSHED, "start": 0, "full": 1}, "supervision": SUP},
+              appointments={"slots_per_hour": [2] * 24, "min_lead_hours": 2})
+    log = run_model(s, seed=5)
+    ch = log.appointment_changes
+    regraded = ch[ch["kind"] == APPOINTMENT_CHANGES.index("regraded")]
+    assert len(regraded) > 0 and regraded["new"].isna().all() and (regraded["old"] > regraded["time"]).all()
+    gc = log.grade_changes.set_index(["incident", "time"])
+    for inc, t in zip(regraded["incident"], regraded["time"]):
+        row = gc.loc[(inc, t)]
+        assert row["reason"] == REASONS.index("supervision") and row["from"] == 3 and row["to"] in (1, 2)
+    calls = log.calls.set_index("call_id").loc[regraded["incident"]]
+    assert calls.loc[calls["final_grade"] != 3, "appointment"].isna().all()
+    check_log_invariants(log, len(Model(s, seed=5).callers))
+    from sim.kpis import compute_kpis
+    k = compute_kpis(log)
+    assert k["appointments_cancelled"] == k["appointments_rebooked"] + k["appointments_escalated"] == 0

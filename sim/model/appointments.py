@@ -46,6 +46,14 @@ class AppointmentBook:
         return hour * 60.0 + taken * 60.0 / cap
 
 
+    def release(self, slot: float) -> None:
+        """Give back a booked slot (its appointment was cancelled before its time); later
+        bookings may take it if it is still far enough ahead."""
+        hour = int(slot // 60.0)
+        self.used[hour] -= 1
+        self._full_until = min(self._full_until, hour)
+
+
 KEEP, REBOOK, ESCALATE = range(3)
 
 

@@ -16,7 +16,8 @@ import math
 
 import numpy as np
 
-from ..log import (ATTENDED, APPOINTMENT_KEPT, NO_INCIDENT, OPEN, RESOLVED, ACTIVITIES, POOLS, REASONS)
+from ..log import (ATTENDED, APPOINTMENT_CHANGES, APPOINTMENT_KEPT, NO_INCIDENT, OPEN, RESOLVED, ACTIVITIES, POOLS,
+                   REASONS)
 from ..rota import present, shift_instances, shift_names, team_names
 from ..scenario import GRADES
 from .appointments import ESCALATE, KEEP, AppointmentBook, Rebooking
@@ -27,6 +28,7 @@ FREE, TRAVEL, SCENE, AFTER, BLOCK, OFF = range(6)
 RESPONSE, NEIGHBOURHOOD = POOLS.index("response"), POOLS.index("neighbourhood")
 A_INCIDENT, A_CUSTODY, A_ADMIN, A_NON_INCIDENT, A_BORROWED = (ACTIVITIES.index(a) for a in ACTIVITIES)
 ESCALATION = REASONS.index("escalation")
+REGRADED = APPOINTMENT_CHANGES.index("regraded")
 
 
 class Unit:
@@ -375,6 +377,8 @@ class Dispatcher:
         calls = self.calls
         self.rec.grade_changes.append((inc.id, now, inc.grade, to, reason))
         calls.final_grade[inc.id] = to
+        if inc.grade == 3 and calls.appointment[inc.id] > now:
+            self._unbook(inc, now)   # re-graded before its appointment: the slot is not kept
         self.pending.remove(inc)
         self._close_unresourced(inc)
         inc.grade = to
@@ -386,6 +390,14 @@ class Dispatcher:
             self._book(inc)
         else:
             self._enter_pending(inc)
+
+    def _unbook(self, inc: Incident, now: float) -> None:
+        """Give a booked G3's slot back to the diary and record it (only a supervisor's review
+        re-grades an incident between booking and appointment): a later G3 grade books again."""
+        old = self.calls.appointment[inc.id]
+        self.book.release(old)
+        self.calls.appointment[inc.id] = math.nan
+        self.rec.appointment_changes.append((inc.id, now, old, math.nan, REGRADED))
 
     def _borrow(self, inc: Incident) -> None:
         if inc.units or not self.neighbourhood:
