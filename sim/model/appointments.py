@@ -5,8 +5,8 @@ slot; within an hour, appointments are spread evenly over its slots. A G2 lowere
 lands here too, which is how "a slower response, in some cases many days later" arises:
 the diary has fewer slots at weekends (``day_of_week``), and an appointment whose time comes
 when no unit is free is cancelled and re-booked with a probability (the attending officers
-were pulled to G1/G2 work), each re-booking into the first free slot after the minimum lead, until a cap on
-re-bookings escalates it (``Rebooking``).
+were pulled to G1/G2 work), each time into the first free slot after the minimum lead, until
+a cap on re-bookings escalates it (``Rebooking``).
 """
 from __future__ import annotations
 
