@@ -847,7 +847,10 @@ def fig_response(series: list[tuple[str, ArmView, str, str, str]], slug: str, ti
         if not any(has_kpi):
             put("no KPI is defined by true risk", "0.3", 10)
     handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=len(series), fontsize=12, frameon=False)
+    labels = [_short(x, 90) for x in labels]
+    side_by_side = sum(len(x) for x in labels) <= 90   # long scenario names: one per row, not off the edge
+    fig.legend(handles, labels, loc="outside lower center", ncol=len(series) if side_by_side else 1,
+               fontsize=12, frameon=False)
     fig.suptitle(f"{title.split(':')[0]} ({_reps_text([s[1] for s in series])})", fontsize=14)
     return Fig(slug, title, _png(fig), _response_caption(series, grades, readings, what, tags, has_kpi))
 

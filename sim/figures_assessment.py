@@ -55,6 +55,7 @@ def fig_first_recommendation(arms: list, slug: str = SLUG):
         F.week_axis(ax_week, step=f"{BLOCK}-hour blocks")
         ax_week.set_ylabel(f"callers per week, per {BLOCK} h")
         ax_week.set_ylim(bottom=0)
+        ax_week.set_ylim(0, ax_week.get_ylim()[1] * (1.25 + 0.1 * len(arms)))   # room for the legend above the lines
         ax_week.legend(fontsize=9, ncol=2, loc="upper left")
         ax_week.set_title(f"Vulnerable and repeat victims by {BLOCK}-hour block of the week (mean per week)", loc="left")
     else:
@@ -83,8 +84,6 @@ def fig_first_recommendation(arms: list, slug: str = SLUG):
     ax_share.set_xticks(np.arange(len(specs)), [s for _, s in specs])
     F._pct_axis(ax_share, 1.05)
     ax_share.set_title("Vulnerable callers: identified, and attended in time", loc="left")
-    if len(arms) > 1:
-        ax_share.legend(fontsize=9.5, loc="lower right")
 
     # (c) downgraded incidents: days from the call to the first unit on scene
     bins = np.arange(len(ATTENDED_AFTER_BINS))
@@ -102,7 +101,9 @@ def fig_first_recommendation(arms: list, slug: str = SLUG):
     ax_after.set_xlabel("call to first unit on scene")
     ax_after.set_ylabel("incidents per week")
     ax_after.set_title("Downgraded for lack of a unit: attended after", loc="left")
-    if len(arms) > 1:
-        ax_after.legend(fontsize=9.5)
-    fig.suptitle(f"Initial assessment and the wait after a downgrade ({F._reps_text(arms)})")
+    if len(arms) > 1:   # one key for both lower panels, below them (inside, it covered bars)
+        handles, labels = ax_share.get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncol=len(arms), fontsize=10, frameon=False)
+    fig.suptitle("Initial assessment and the wait after a downgrade ("
+                 + F._reps_text(arms).replace("CI shaded", "CI bars") + ")")
     return F.Fig(slug, TITLE, F._png(fig), "; ".join(caption) + ".")

@@ -210,10 +210,10 @@ def figure_subtitle(f: Folder) -> str:
     """The line under every figure's heading naming what was simulated (a sweep's points are
     named in its panels)."""
     if f.kind == "run":
-        return F._short(human_labels(f)[0], 90)
+        return F._short(human_labels(f)[0], 84)
     if f.kind == "compare":
         la, lb = human_labels(f)[:2]
-        return f"A: {F._short(la, 42)}   B: {F._short(lb, 42)}"
+        return f"A: {F._short(la, 80)}\nB: {F._short(lb, 80)}"   # one line each: two on one line ran off the figure
     return ""
 
 
