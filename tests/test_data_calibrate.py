@@ -34,3 +34,23 @@ def test_calibrate_units_recovers_the_rota(tmp_path):
     text = (out / "scenario.toml").read_text()
     assert "shifts.day.units" in text and "[D: calibrated" in text
     assert (out / "backtest.csv").is_file() and (out / "calibration.csv").is_file()
+
+
+def test_a_fit_over_a_base_outside_its_roots_runs_in_a_new_process(tmp_path):
+    """--base from a folder a scenario may not name: the fitted scenario names a resolved copy
+    (base.toml) beside it, so a later `triage-sim check` in a fresh process loads it unaided."""
+    import subprocess
+    import sys
+
+    s = truth_scenario(days=7, units=16)
+    (tmp_path / "cad.csv").write_text(cad_frame(s, incidents(s, seed=6)).to_csv(index=False))
+    (tmp_path / "map.toml").write_text(map_text(s))
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "force.toml").write_text(tomli_w.dumps(s.to_dict()))
+    out = tmp_path / "out"
+    assert main(["fit", str(tmp_path / "cad.csv"), "--map", str(tmp_path / "map.toml"), "--base",
+                 str(tmp_path / "elsewhere" / "force.toml"), "--out", str(out), "--quiet"]) == 0
+    assert (out / "base.toml").is_file()
+    p = subprocess.run([sys.executable, "-m", "sim", "check", str(out / "scenario.toml")], capture_output=True,
+                       text=True, timeout=120)
+    assert p.returncode == 0, p.stderr

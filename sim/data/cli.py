@@ -107,8 +107,6 @@ def cmd_fit(args) -> int:
     _positive("--jobs", args.jobs)
     m = load_map(args.map)
     base = Path(args.base) if args.base else default_scenario_path()
-    from ..scenario import BASE_ROOTS
-    BASE_ROOTS.append(base.resolve().parent)   # the fitted scenario's base: named on the command line
     base_s = load_scenario(base)
     rec = read_extract(args.extract, m)
     source = Path(args.extract).name
