@@ -12,10 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .log import APPOINTMENT_CHANGES, REASONS, EventLog
+from .log import ESCALATED, REASONS, REBOOKED, EventLog
 
 RESOURCE = REASONS.index("resource")
-REBOOKED, ESCALATED = APPOINTMENT_CHANGES.index("rebooked"), APPOINTMENT_CHANGES.index("escalated")
 DAY = 1440.0
 
 

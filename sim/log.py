@@ -27,6 +27,7 @@ POOLS = ("response", "neighbourhood", "call_handling")
 REASONS = ("resource", "reassessment", "supervision", "escalation")
 # appointment_changes.kind: re-booked after a cancellation, or escalated (re-booking cap reached)
 APPOINTMENT_CHANGES = ("rebooked", "escalated", "regraded")
+REBOOKED, ESCALATED, REGRADED = range(len(APPOINTMENT_CHANGES))
 
 _FLOAT_COLS = ("arrival", "answered", "abandoned", "graded", "handled", "first_dispatch", "first_on_scene",
                "cleared", "appointment")

@@ -917,23 +917,6 @@ def _drop_alternative(node: dict, key: str, dropped: list[str] | None = None, no
                 dropped.append(note.replace("{gone}", gone))
 
 
-def written_base_root(path: str | Path, base: str | Path) -> Path | None:
-    """The folder a scenario the tool writes (a plan's rota.toml, a fitted scenario) must name
-    with --base-root to be run later: its ``base`` is the file the user gave, which may lie outside
-    the written file's own roots. None when no option is needed."""
-    where = Path(base).resolve()
-    own = base_roots(Path(path))[: -len(BASE_ROOTS) or None]
-    return None if any(where.is_relative_to(r) for r in own) else where.parent
-
-
-def run_hint(path: str | Path, base: str | Path, extra: str = "") -> str:
-    """``triage-sim run FILE [--base-root DIR] extra``: how to run a scenario the tool wrote."""
-    import shlex
-    root = written_base_root(path, base)
-    opt = f" --base-root {shlex.quote(str(root))}" if root is not None else ""
-    return f"triage-sim run {shlex.quote(str(path))}{opt}{extra}"
-
-
 def load_written(path: str | Path, overrides: list[str] | None = None) -> Scenario:
     """Load a scenario the tool itself wrote: its ``base`` names the file the user gave on the
     command line, so that file's folder is trusted for this load only."""

@@ -7,7 +7,7 @@ import os
 
 import streamlit as st
 
-from ..figures import fmt_kpi, unsigned_zero
+from ..figures import fmt_kpi
 from .serve import ENV_SCENARIO
 from .whatif import DEFAULT_SCENARIO, base_scenario
 
@@ -68,7 +68,7 @@ def diff(unit: str, v) -> str:
         return "–"
     if unit in ("share", "0/1"):
         return f"{v * 100:+.1f} pts"
-    return unsigned_zero(fmt_kpi(unit, float(v), signed=True))
+    return fmt_kpi(unit, float(v), signed=True)
 
 
 def diff_ci(unit: str, lo, hi) -> str:

@@ -16,8 +16,8 @@ import math
 
 import numpy as np
 
-from ..log import (ATTENDED, APPOINTMENT_CHANGES, APPOINTMENT_KEPT, NO_INCIDENT, OPEN, RESOLVED, ACTIVITIES, POOLS,
-                   REASONS)
+from ..log import (ACTIVITIES, APPOINTMENT_KEPT, ATTENDED, ESCALATED, NO_INCIDENT, OPEN, POOLS, REASONS,
+                   REBOOKED, REGRADED, RESOLVED)
 from ..rota import present, shift_instances, shift_names, team_names
 from ..scenario import GRADES
 from .appointments import ESCALATE, KEEP, AppointmentBook, Rebooking
@@ -28,7 +28,6 @@ FREE, TRAVEL, SCENE, AFTER, BLOCK, OFF = range(6)
 RESPONSE, NEIGHBOURHOOD = POOLS.index("response"), POOLS.index("neighbourhood")
 A_INCIDENT, A_CUSTODY, A_ADMIN, A_NON_INCIDENT, A_BORROWED = (ACTIVITIES.index(a) for a in ACTIVITIES)
 ESCALATION = REASONS.index("escalation")
-REGRADED = APPOINTMENT_CHANGES.index("regraded")
 
 
 class Unit:
@@ -218,12 +217,12 @@ class Dispatcher:
         now = self._env._now
         old = self.calls.appointment[inc.id]
         if what == ESCALATE:
-            self.rec.appointment_changes.append((inc.id, now, old, math.nan, 1))
+            self.rec.appointment_changes.append((inc.id, now, old, math.nan, ESCALATED))
             self.regrade(inc, self.escalate_to, ESCALATION)
         else:
             self.rebooked[inc.id] = k + 1
             self._book(inc)
-            self.rec.appointment_changes.append((inc.id, now, old, self.calls.appointment[inc.id], 0))
+            self.rec.appointment_changes.append((inc.id, now, old, self.calls.appointment[inc.id], REBOOKED))
         return True
 
     # ------------------------------------------------------------------ pending list

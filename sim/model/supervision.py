@@ -39,15 +39,14 @@ class Supervision:
         self._delay = memoryview(c.sup_delay)
         self._minutes = memoryview(c.sup_minutes)
         self._true = memoryview(c.true_risk)
-        self.share, self.accuracy, self.within = sup.share, sup.accuracy, sup.within
+        self.within = sup.within
         cats = model.s.thrive.category_names()
         self.only_999 = sup.reviews == "999"
-        self.flagged = {cats.index(x) for x in sup.flagged_categories} if sup.reviews == "flagged" else None
-        self._category = memoryview(c.category)
+        flagged = {cats.index(x) for x in sup.flagged_categories} if sup.reviews == "flagged" else None
         # callers whose grading is sent for review, decided once (the control room asks only these)
         pick = c.supervise.copy()
-        if self.flagged is not None:
-            pick &= np.isin(c.category, sorted(self.flagged))
+        if flagged is not None:
+            pick &= np.isin(c.category, sorted(flagged))
         self.selected = memoryview(pick)
         self.free = 0
         self.leaving = 0          # supervisors whose shift is over, still on a review
