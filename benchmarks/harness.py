@@ -73,11 +73,11 @@ sys.path.insert(0, str(HERE))
 import pandas as pd  # noqa: E402
 
 import reference  # noqa: E402
-from sim.experiment import run_experiment  # noqa: E402
-from sim.kpis import compute_kpis  # noqa: E402
+from sim.experiment.replications import run_experiment  # noqa: E402
+from sim.measures.kpis import compute_kpis  # noqa: E402
 from sim.model.core import run_model  # noqa: E402
-from sim.profiles import compute_profiles  # noqa: E402
-from sim.scenario import load_scenario  # noqa: E402
+from sim.measures.profiles import compute_profiles  # noqa: E402
+from sim.scenario.schema import load_scenario  # noqa: E402
 
 DEFAULT = TREE / "scenarios" / "nottinghamshire-2016.toml"
 
@@ -338,7 +338,7 @@ def section_parallel(size: dict) -> dict:
     favours neither, and is shown rather than hidden. The same is done, as a same-run
     comparison, for 8 runs of the bare SimPy reference: the speed-up this machine gives a
     plain pure-Python simulation just then."""
-    from sim.executors import PoolExecutor, local_cluster_config
+    from sim.util.executors import PoolExecutor, local_cluster_config
 
     load = Load()
     logging.getLogger("distributed").setLevel(logging.ERROR)
@@ -387,7 +387,7 @@ def section_parallel(size: dict) -> dict:
                 cluster = LocalCluster(n_workers=j, threads_per_worker=1, processes=True, host="127.0.0.1",
                                        dashboard_address=":0")
             with Client(cluster) as c:
-                where = c.run(lambda: __import__("sim.experiment").__file__)
+                where = c.run(lambda: __import__("sim.experiment.replications").__file__)
             # workers are forked from this process, so they run the same (snapshot) code
             assert all(Path(f).is_relative_to(TREE) for f in where.values()), where
             timed_experiment(prestarted_name, dask=cluster.scheduler_address)

@@ -19,10 +19,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import DEFAULT  # noqa: E402
-from sim.kpis import compute_kpis  # noqa: E402
+from sim.measures.kpis import compute_kpis  # noqa: E402
 from sim.model.core import run_model  # noqa: E402
-from sim.profiles import compute_profiles  # noqa: E402
-from sim.scenario import load_scenario  # noqa: E402
+from sim.measures.profiles import compute_profiles  # noqa: E402
+from sim.scenario.schema import load_scenario  # noqa: E402
 
 
 def main() -> None:

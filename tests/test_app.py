@@ -191,7 +191,7 @@ def test_bad_choice_refused():
 
 
 def test_app_command_bad_input_one_line(capsys, tmp_path):
-    from sim.cli import main
+    from sim.cli.main import main
 
     assert main(["app", "--port", "70000"]) == 2
     err = capsys.readouterr().err

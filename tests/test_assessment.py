@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sim.model.core import run_model
-from sim.scenario import load_scenario
+from sim.scenario.schema import load_scenario
 
 from logdigest import CASES, HERE as TESTS, case_digests
 
@@ -37,7 +37,7 @@ def test_neutral_scenario_gives_the_same_event_log_bit_for_bit(name, file, overr
 from conftest import small  # noqa: E402
 from test_model import check_log_invariants  # noqa: E402
 
-from sim.kpis import compute_kpis  # noqa: E402
+from sim.measures.kpis import compute_kpis  # noqa: E402
 from sim.model.core import Model  # noqa: E402
 
 RUSHED = {"G1": {"G1": 0.5, "G2": 0.5}, "G2": {"G2": 0.5, "G3": 0.5}, "G3": {"G3": 0.5, "G4": 0.5}}
@@ -307,9 +307,9 @@ def test_first_recommendation_figure_draws_error_bars_only_with_a_ci(tmp_path, m
     (zero-length bars with caps would read as a very precise estimate)."""
     import matplotlib.axes
 
-    from sim.experiment import run_experiment
-    from sim.figures_assessment import fig_first_recommendation
-    from sim.report import load_folder
+    from sim.experiment.replications import run_experiment
+    from sim.report.figures_assessment import fig_first_recommendation
+    from sim.report.html import load_folder
 
     s = load_scenario(ROOT / "scenarios" / "nottinghamshire-2016.toml", ["run.days=2", "run.warmup_days=0"])
     folder = run_experiment(s, reps=reps, jobs=1, out=tmp_path / "run").folder
@@ -334,7 +334,7 @@ def test_first_recommendation_figure_draws_error_bars_only_with_a_ci(tmp_path, m
 def test_workload_full_is_checked_at_its_default(workload, words):
     """A weight that could go negative (start above the default full) or that could never reach
     1 (occupancy with full left at 20 calls' worth) is refused, not run."""
-    from sim.scenario import ScenarioError
+    from sim.scenario.schema import ScenarioError
 
     from conftest import small
 
@@ -346,7 +346,7 @@ def test_workload_full_is_checked_at_its_default(workload, words):
 def test_a_review_that_raises_a_booked_g3_gives_its_slot_back():
     """A supervisor raising a G3 before its appointment: the slot goes back to the diary, the
     call keeps no stale appointment time, and the change is recorded as 'regraded'."""
-    from sim.log import APPOINTMENT_CHANGES, REASONS
+    from sim.model.log import APPOINTMENT_CHANGES, REASONS
 
     s = small(**BUSY, assessment={"workload": {"rushed": RUSHED, "start": 0, "full": 1}, "supervision": SUP},
               appointments={"slots_per_hour": [2] * 24, "min_lead_hours": 2})
@@ -361,6 +361,6 @@ def test_a_review_that_raises_a_booked_g3_gives_its_slot_back():
     calls = log.calls.set_index("call_id").loc[regraded["incident"]]
     assert calls.loc[calls["final_grade"] != 3, "appointment"].isna().all()
     check_log_invariants(log, len(Model(s, seed=5).callers))
-    from sim.kpis import compute_kpis
+    from sim.measures.kpis import compute_kpis
     k = compute_kpis(log)
     assert k["appointments_cancelled"] == k["appointments_rebooked"] + k["appointments_escalated"] == 0

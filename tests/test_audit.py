@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from sim import load_scenario, run_experiment
-from sim.audit import COLUMNS, downgrade_audit
-from sim.kpis import compute_kpis
+from sim.measures.audit import COLUMNS, downgrade_audit
+from sim.measures.kpis import compute_kpis
 from sim.model.core import run_model
 
 from conftest import DEFAULT, small
@@ -48,7 +48,7 @@ def test_every_run_writes_the_audit_and_its_rows_equal_the_kpi(tmp_path):
 
 
 def test_resume_rebuilds_the_audit(tmp_path):
-    from sim.experiment import resume
+    from sim.experiment.replications import resume
 
     s = load_scenario(DEFAULT, ["run.days=3", "run.warmup_days=1"])
     run_experiment(s, reps=2, jobs=1, out=tmp_path / "r")
@@ -60,7 +60,7 @@ def test_resume_rebuilds_the_audit(tmp_path):
 
 
 def test_every_count_kpi_has_a_per_week_twin():
-    from sim.kpis import COUNTS, KPIS
+    from sim.measures.kpis import COUNTS, KPIS
 
     log = run_model(small(run={"days": 10, "warmup_days": 3}), 2)
     k = compute_kpis(log)

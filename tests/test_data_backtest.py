@@ -8,10 +8,10 @@ import pytest
 import tomli_w
 
 from cad_export import incidents
-from sim.cli import main
+from sim.cli.main import main
 from sim.data.backtest import replay, replay_scenario
 from sim.data.trace import read_trace, trace_order
-from sim.scenario import ScenarioError, load_scenario
+from sim.scenario.schema import ScenarioError, load_scenario
 from test_data_fit import truth_scenario
 
 
@@ -112,8 +112,8 @@ def test_missing_trace_is_a_clear_error(tmp_path, capsys):
 def test_trace_is_confined_like_base_files(loaded, tmp_path, capsys, monkeypatch):
     """A trace outside the scenario's folder (and 'scenarios' folders) is refused like a base
     file would be, unless its folder is named with --base-root."""
-    import sim.scenario
-    monkeypatch.setattr(sim.scenario, "BASE_ROOTS", [])   # main() fills it in place: not for later tests
+    import sim.scenario.schema
+    monkeypatch.setattr(sim.scenario.schema, "BASE_ROOTS", [])   # main() fills it in place: not for later tests
     s, inc = loaded
     (tmp_path / "data").mkdir()
     (tmp_path / "scen").mkdir()

@@ -8,8 +8,8 @@ import numpy as np
 import tomli_w
 
 from cad_export import cad_frame, incidents, map_text
-from sim.cli import main
-from sim.scenario import load_scenario, load_written
+from sim.cli.main import main
+from sim.scenario.schema import load_scenario, load_written
 from test_data_fit import truth_scenario
 
 

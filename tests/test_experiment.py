@@ -15,10 +15,10 @@ import pytest
 import tomli_w
 from scipy import stats
 
-from sim import experiment
-from sim.experiment import Store, compare, run_experiment, sweep
+from sim.experiment import replications as experiment
+from sim.experiment.replications import Store, compare, run_experiment, sweep
 from sim.model.core import Model
-from sim.stats import mean_ci, welch_half_width
+from sim.util.stats import mean_ci, welch_half_width
 
 from conftest import BASE, ROOT, small
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from sim.labels import change_phrase, key_phrase, unsigned_zero
+from sim.report.labels import change_phrase, key_phrase, unsigned_zero
 
 from conftest import DEFAULT, ROOT
 

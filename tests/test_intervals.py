@@ -7,9 +7,9 @@ import sys
 import numpy as np
 import pandas as pd
 
-from sim.experiment import upper_bound
-from sim.figures import mean_band
-from sim.stats import clip_ci, mean_ci
+from sim.experiment.replications import upper_bound
+from sim.report.figures import mean_band
+from sim.util.stats import clip_ci, mean_ci
 
 from conftest import DEFAULT, ROOT
 

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from sim.kpis import compute_kpis
-from sim.log import ABANDONED, ACTIVITIES, APPOINTMENT_KEPT, ATTENDED, NO_INCIDENT, OPEN, OUTCOMES, RESOLVED
+from sim.measures.kpis import compute_kpis
+from sim.model.log import ABANDONED, ACTIVITIES, APPOINTMENT_KEPT, ATTENDED, NO_INCIDENT, OPEN, OUTCOMES, RESOLVED
 from sim.model.core import Model, run_model
 from sim.model.dispatch import FREE, NEIGHBOURHOOD
 from sim.model.pending import Incident, PendingList
@@ -104,7 +104,7 @@ def test_conservation_on_default_scenario(default_log):
 
 @pytest.fixture(scope="module")
 def default_log():
-    from sim.scenario import load_scenario
+    from sim.scenario.schema import load_scenario
     from conftest import DEFAULT
 
     model = Model(load_scenario(DEFAULT, ["run.days=7", "run.warmup_days=1"]), seed=3)
@@ -293,7 +293,7 @@ def test_resource_downgrades_only_when_no_unit_free():
 
 
 def test_call_columns_grow_and_keep_their_values():
-    from sim.log import CallColumns
+    from sim.model.log import CallColumns
 
     cols = CallColumns(16)
     for i in range(100):
@@ -341,7 +341,7 @@ def test_risk_led_reassessment_moves_grades_to_the_true_risk():
 
 def test_recheck_decisions_follow_the_incident_not_the_event_order():
     """A recheck's uniform is keyed by caller and attempt: the same in any scenario."""
-    from sim.random import Streams
+    from sim.util.random import Streams
 
     a, b = Streams(5, 1), Streams(5, 1)
     b("policy.recheck").random(1000)            # other draws happened first in b
@@ -479,8 +479,8 @@ def test_protected_jobs_get_fresh_units_and_g1s_get_late_ones_first(policy):
     ("response.end_of_shift_minutes=-5", "response.end_of_shift_minutes"),
 ])
 def test_end_of_shift_settings_are_checked(setting, message):
-    from sim.experiment import with_overrides
-    from sim.scenario import ScenarioError
+    from sim.experiment.replications import with_overrides
+    from sim.scenario.schema import ScenarioError
 
     with pytest.raises(ScenarioError) as err:
         with_overrides(small(), [setting])

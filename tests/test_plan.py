@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from sim.plan import requirement as req
-from sim.scenario import validate, load_written
-from sim.theory import erlang_c_wait_probability
+from sim.scenario.schema import validate, load_written
+from sim.theory.queueing import erlang_c_wait_probability
 
 
 def _fixed(v):
@@ -103,8 +103,8 @@ def test_lagged_load_peaks_after_the_arrival_peak():
 
 # ---------------------------------------------------------------------------- stage 2: shifts
 from sim.plan import shifts as sh  # noqa: E402
-from sim.rota import average_week  # noqa: E402
-from sim.scenario import ScenarioError, UnitShift  # noqa: E402
+from sim.scenario.rota import average_week  # noqa: E402
+from sim.scenario.schema import ScenarioError, UnitShift  # noqa: E402
 import datetime as dt  # noqa: E402
 
 
@@ -164,8 +164,8 @@ def test_bad_shift_inputs_are_refused_clearly():
 import tomli_w  # noqa: E402
 import tomllib  # noqa: E402
 
-from sim.cli import main  # noqa: E402
-from sim.scenario import load_scenario  # noqa: E402
+from sim.cli.main import main  # noqa: E402
+from sim.scenario.schema import load_scenario  # noqa: E402
 
 
 def _small_file(tmp_path):
@@ -227,7 +227,7 @@ def test_plan_officers_reports_the_best_spread(tmp_path, capsys):
     html_ = (out / "report.html").read_text()
     assert "best spread of 12 officers" in html_
     s = load_written(out / "rota.toml")
-    from sim.rota import hours_per_week
+    from sim.scenario.rota import hours_per_week
     assert hours_per_week(s.response) <= 12 * 40
 
 
@@ -277,7 +277,7 @@ def test_default_plan_meets_and_beats_the_uniform_scale_up(tmp_path):
     """The issue's acceptance on the default scenario (a few minutes on 2 cores)."""
     from pathlib import Path
 
-    from sim.experiment import run_experiment
+    from sim.experiment.replications import run_experiment
     default = Path(__file__).resolve().parents[1] / "scenarios" / "nottinghamshire-2016.toml"
     out = tmp_path / "plan"
     assert main(["plan", str(default), "--out", str(out), "--quiet"]) == 0

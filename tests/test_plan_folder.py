@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.cli import main
-from sim.scenario import load_scenario, load_written
+from sim.cli.main import main
+from sim.scenario.schema import load_scenario, load_written
 
 from test_plan import FAST, _coverage_by_rota, _small_file
 
@@ -174,7 +174,7 @@ def test_impossible_requests_exit_2_and_leave_no_folder(tmp_path, capsys, extra,
 
 # ---------------------------------------------------------------------------- --pattern
 def test_pattern_covers_the_plan_within_the_fatigue_limits(tmp_path, capsys):
-    from sim.rota import average_week, fatigue_problem
+    from sim.scenario.rota import average_week, fatigue_problem
     from sim.plan.shifts import coverage_of
 
     path = _small_file(tmp_path)

@@ -13,8 +13,8 @@ import matplotlib.image
 import pandas as pd
 import pytest
 
-from sim.experiment import compare, run_experiment, sweep
-from sim.report import load_folder, parse_settings, write_report
+from sim.experiment.replications import compare, run_experiment, sweep
+from sim.report.html import load_folder, parse_settings, write_report
 
 from conftest import small
 
@@ -320,8 +320,8 @@ def test_report_states_version_and_citation(folders, reports):
     ("incidents", -0.04, False, "0.0"), ("incidents", -5.0, True, "-5.0"), ("hours", 0.3, True, "0 h"),
 ])
 def test_values_that_round_to_zero_have_no_sign(unit, v, signed, want):
-    from sim.cli import _fmt
-    from sim.figures import fmt_kpi
+    from sim.cli.main import _fmt
+    from sim.report.figures import fmt_kpi
 
     assert fmt_kpi(unit, v, signed) == want
     assert _fmt("pending_at_0700_mean", -0.02, True) == "0.0" and _fmt("g1_in_target", -0.0004) == "0.0%"

@@ -46,11 +46,11 @@ import datetime as dt  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 
-from sim.kpis import compute_kpis, open_counts  # noqa: E402
-from sim.log import EventLog, POOLS  # noqa: E402
+from sim.measures.kpis import compute_kpis, open_counts  # noqa: E402
+from sim.model.log import EventLog, POOLS  # noqa: E402
 from sim.model.core import run_model  # noqa: E402
-from sim.rota import REST, establishment, hours_per_week, shift_instances  # noqa: E402
-from sim.scenario import ScenarioError, load_scenario  # noqa: E402
+from sim.scenario.rota import REST, establishment, hours_per_week, shift_instances  # noqa: E402
+from sim.scenario.schema import ScenarioError, load_scenario  # noqa: E402
 
 from conftest import DEFAULT, ROOT  # noqa: E402
 
@@ -335,7 +335,7 @@ def test_handlers_and_neighbourhood_officers_on_patterns():
 def test_figures_draw_a_pattern_as_its_average_week():
     import tomllib
 
-    from sim.figures import ArmView
+    from sim.report.figures import ArmView
 
     def arm(path, *overrides):
         s = load_scenario(path, list(overrides))

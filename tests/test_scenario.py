@@ -1,9 +1,9 @@
-"""Tests for scenario loading (sim.scenario) and how bad input is reported.
+"""Tests for scenario loading (sim.scenario.schema) and how bad input is reported.
 
 Every bad input must give ONE clear message naming the file, the field's dotted path, the
 value and what was expected; on the command line that is one line on stderr, exit status 2
 and no traceback. Each bad case in ``BAD`` is checked through ``load_scenario`` and through
-``sim.cli.main`` in-process; the cases the issue names are also run as a real
+``sim.cli.main.main`` in-process; the cases the issue names are also run as a real
 ``python -m sim check`` subprocess. No simulation is run (``check`` does not simulate).
 """
 from __future__ import annotations
@@ -23,17 +23,8 @@ import tomli_w
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.cli import main
-from sim.scenario import (
-    Scenario,
-    ScenarioError,
-    apply_overrides,
-    deep_merge,
-    load_scenario,
-    parse_override,
-    read_layers,
-    validate,
-)
+from sim.cli.main import main
+from sim.scenario.schema import (Scenario, ScenarioError, apply_overrides, deep_merge, load_scenario, parse_override, read_layers, validate)
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -284,7 +275,7 @@ BAD = [
 
 
 # the cases the issue names are also run as a real subprocess; the rest go through
-# ``sim.cli.main`` in-process (same code, no interpreter start-up), to keep the file fast
+# ``sim.cli.main.main`` in-process (same code, no interpreter start-up), to keep the file fast
 ISSUE_CASES = {
     "unknown-key-typo", "wrong-type-headcount", "out-of-range-calls-per-day", "out-of-range-probability",
     "risk-mix-not-summing-to-1", "misgrading-row-not-summing-to-1", "units-needed-not-summing-to-1",

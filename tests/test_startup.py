@@ -10,7 +10,7 @@ HEAVY = ("pandas", "pyarrow", "matplotlib", "dask", "distributed", "scipy")
 
 PROBE = """
 import sys
-from sim.cli import main
+from sim.cli.main import main
 try:
     code = main(sys.argv[1:])
 except SystemExit as exc:
@@ -36,10 +36,10 @@ def test_import_sim_is_light_and_public_names_still_work():
 
 
 def test_figures_drawn_in_parallel_equal_figures_drawn_serially(tmp_path):
-    from sim import figures as F
-    from sim.experiment import run_experiment
-    from sim.report import figure_jobs, load_folder
-    from sim.scenario import load_scenario
+    from sim.report import figures as F
+    from sim.experiment.replications import run_experiment
+    from sim.report.html import figure_jobs, load_folder
+    from sim.scenario.schema import load_scenario
 
     s = load_scenario("scenarios/nottinghamshire-2016.toml", ["run.days=2", "run.warmup_days=1"])
     run_experiment(s, reps=2, jobs=1, out=tmp_path / "r", progress=False)
@@ -52,7 +52,7 @@ def test_figures_drawn_in_parallel_equal_figures_drawn_serially(tmp_path):
 
 
 def test_the_report_process_ends_with_its_parent_even_by_sigkill(tmp_path):
-    """The report process started beside the simulation (sim.report_process) must not outlive
+    """The report process started beside the simulation (sim.report.process) must not outlive
     a killed run, and a run it served writes the same figures as `triage-sim report`."""
     import os
     import signal
@@ -96,6 +96,6 @@ def test_a_report_drawn_beside_the_run_equals_one_drawn_afterwards(tmp_path):
                         "--out", str(out), "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr
     first = {f.name: f.read_bytes() for f in (out / "figures").iterdir()}
-    from sim.report import write_report
+    from sim.report.html import write_report
     write_report(out)
     assert first == {f.name: f.read_bytes() for f in (out / "figures").iterdir()}

@@ -1,4 +1,4 @@
-"""Tests for sim.theory: textbook values, independent re-derivations, Monte Carlo."""
+"""Tests for sim.theory.queueing: textbook values, independent re-derivations, Monte Carlo."""
 
 import heapq
 import math
@@ -7,20 +7,7 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from sim.theory import (
-    ErlangAResult,
-    erlang_a,
-    erlang_a_state_probabilities,
-    erlang_b,
-    erlang_c_mean_wait,
-    erlang_c_service_level,
-    erlang_c_wait_probability,
-    littles_law_L,
-    mm_inf_mean_busy,
-    priority_mmc_mean_waits,
-    rota_conditional_waits,
-    rota_mean_waits,
-)
+from sim.theory.queueing import (ErlangAResult, erlang_a, erlang_a_state_probabilities, erlang_b, erlang_c_mean_wait, erlang_c_service_level, erlang_c_wait_probability, littles_law_L, mm_inf_mean_busy, priority_mmc_mean_waits, rota_conditional_waits, rota_mean_waits)
 
 
 # ---------------------------------------------------------------- helpers

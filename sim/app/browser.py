@@ -23,7 +23,7 @@ def chromium() -> str | None:
 @contextlib.contextmanager
 def served(session_dir: Path, port: int | None = None, timeout: float = 60.0):
     """``triage-sim app`` in a child process; yields its address once it answers."""
-    from .serve import free_port
+    from sim.app.serve import free_port
 
     port = port or free_port()
     log = open(Path(session_dir).parent / f"app-{port}.log", "w")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .play import METRICS
+from sim.app.play import METRICS
 
 ENV_FOLDER = "TRIAGE_SIM_SESSION_DIR"
 

@@ -18,13 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import __version__
-from ..log import GRADE_NAMES
-from ..model.core import run_model
-from ..model.interactive import Session
-from ..model.policies import CHOICE_TEXT, CHOICES, Deferred, Replay, Windowed, make_policy
-from ..scenario import Scenario
-from .live import clock, describe, window_minutes, windowed
+from sim import __version__
+from sim.model.log import GRADE_NAMES
+from sim.model.core import run_model
+from sim.model.interactive import Session
+from sim.model.policies import CHOICE_TEXT, CHOICES, Deferred, Replay, Windowed, make_policy
+from sim.scenario.schema import Scenario
+from sim.app.live import clock, describe, window_minutes, windowed
 
 TAIL_HOURS = 2.0   # the run goes on after the shift so its callers' outcomes are known
 # what the caller says, by true risk: the grade on the screen is the call handler's, the words are the caller's
@@ -272,7 +272,7 @@ def _plain(v):
 
 def debrief_table(d: dict) -> list[dict]:
     """The debrief's rows as shown (formatted as the page shows them)."""
-    from .ui import fmt
+    from sim.app.text import fmt
 
     order = ["you", "resource-led controller", "risk-led controller"]
     out = []

@@ -36,7 +36,7 @@ def serve(port: int | None = None, session_dir: str | None = None, scenario: str
         print("triage-sim app: Streamlit is not installed; install the app extra: pip install -e '.[app]' "
               "(make run and make test do)", file=sys.stderr)
         return 2
-    from .facilitator import ENV_FOLDER, session_folder
+    from sim.app.facilitator import ENV_FOLDER, session_folder
 
     if port is not None and not 1 <= port <= 65535:
         print(f"triage-sim app: --port: {port}; expected a port number from 1 to 65535", file=sys.stderr)

@@ -1,15 +1,14 @@
-"""Small helpers the pages share: the base scenario (loaded once), number formats, the
-projector style (large type, high contrast)."""
+"""Small helpers the pages share: the base scenario (loaded once), the projector style (large
+type, high contrast); number formats come from ``text`` (no Streamlit there)."""
 from __future__ import annotations
 
-import math
 import os
 
 import streamlit as st
 
-from ..figures import fmt_kpi
-from .serve import ENV_SCENARIO
-from .whatif import DEFAULT_SCENARIO, base_scenario
+from sim.app.serve import ENV_SCENARIO
+from sim.app.whatif import DEFAULT_SCENARIO, base_scenario
+from sim.app.text import ci, diff, diff_ci, fmt  # noqa: F401  (the pages import them from here)
 
 PROJECTOR_CSS = """
 <style>
@@ -42,36 +41,3 @@ def _base(path: str):
 def base():
     """The scenario the app starts from (``triage-sim app --scenario``, else the default)."""
     return _base(os.environ.get(ENV_SCENARIO) or str(DEFAULT_SCENARIO))
-
-
-def fmt(unit: str, v) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "–"
-    if unit in ("callers", "incidents"):
-        return f"{int(v)}"
-    if unit == "":
-        return str(v)
-    if unit == "hours":
-        return f"{v:.1f} h"
-    return fmt_kpi(unit, float(v))
-
-
-def ci(unit: str, lo, hi) -> str:
-    if lo is None or lo != lo:
-        return "no CI"
-    return f"{fmt(unit, lo)} to {fmt(unit, hi)}"
-
-
-def diff(unit: str, v) -> str:
-    """A paired difference: points for shares, the KPI's own unit otherwise."""
-    if v is None or v != v:
-        return "–"
-    if unit in ("share", "0/1"):
-        return f"{v * 100:+.1f} pts"
-    return fmt_kpi(unit, float(v), signed=True)
-
-
-def diff_ci(unit: str, lo, hi) -> str:
-    if lo is None or lo != lo:
-        return "no CI"
-    return f"{diff(unit, lo)} to {diff(unit, hi)}"

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..scenario import GRADES, Scenario, validate
-from .trace import read_trace, trace_minutes, trace_order
+from sim.scenario.schema import GRADES, Scenario, validate
+from sim.data.trace import read_trace, trace_minutes, trace_order
 
 MEASURES = {"dispatch": ("dispatch_min", "first_dispatch", "call -> first dispatch"),
             "scene": ("scene_min", "first_on_scene", "call -> first on scene")}
@@ -52,7 +52,7 @@ class Replay:
 
 
 def _one(args):
-    from ..model.core import run_model
+    from sim.model.core import run_model
 
     s, seed, rep, n = args
     calls = run_model(s, seed, rep).calls

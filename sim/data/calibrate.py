@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..rota import shift_instances
-from ..scenario import _NO_VALUE, Scenario, ScenarioError, validate
-from .backtest import replay
+from sim.scenario.rota import shift_instances
+from sim.scenario.schema import _NO_VALUE, Scenario, ScenarioError, validate
+from sim.data.backtest import replay
 
 
 @dataclass

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..scenario import _NO_VALUE, GRADES, ScenarioError
-from .map import Map
+from sim.scenario.schema import _NO_VALUE, GRADES, ScenarioError
+from sim.data.map import Map
 
 # Reasons a row is not demand, in the order they are tested (the first that applies is counted)
 OTHER_AGENCY = "other agency (map filter.agency)"

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..scenario import CHANNELS, GRADES
-from .extract import Records
+from sim.scenario.schema import CHANNELS, GRADES
+from sim.data.extract import Records
 
 Z90 = 1.2815515655446004
 MIN_FIT = 1.0 / 60.0   # a duration recorded as 0 (same second) is taken as one second for the log

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ..scenario import _NO_VALUE, CHANNELS, GRADES, ScenarioError, read_toml
+from sim.scenario.schema import _NO_VALUE, CHANNELS, GRADES, ScenarioError, read_toml
 
 
 class _Strict(BaseModel):

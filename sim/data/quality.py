@@ -3,7 +3,7 @@ excluded, per priority code; and for the demand rows, why a duration was left ou
 Written as data-quality.csv (long: section, reason, priority, rows) and data-quality.md."""
 from __future__ import annotations
 
-from .extract import MEASURES, ROW_REASONS, USED, Records
+from sim.data.extract import MEASURES, ROW_REASONS, USED, Records
 
 SECTION_ROWS = "rows"
 MEASURE_TITLES = {"handling": "call handling (created -> ready for dispatch)",

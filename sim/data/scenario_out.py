@@ -13,8 +13,8 @@ import os
 import re
 from pathlib import Path
 
-from ..scenario import CHANNELS, GRADES, ScenarioError, load_written
-from .fit import FitResult
+from sim.scenario.schema import CHANNELS, GRADES, ScenarioError, load_written
+from sim.data.fit import FitResult
 
 NEVER_ABANDON = 100_000.0   # minutes: a patience nobody reaches (validation refuses infinity)
 

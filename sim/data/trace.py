@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..scenario import _NO_VALUE, CHANNELS, GRADES, ScenarioError, horizon_minutes
+from sim.scenario.schema import _NO_VALUE, CHANNELS, GRADES, ScenarioError, horizon_minutes
 
 OPTIONAL = ("handling_min", "travel_min", "on_scene_min", "units", "dispatch_min", "scene_min")
 
@@ -113,8 +113,8 @@ def trace_order(s, trace: Trace) -> np.ndarray:
 
 def trace_callers(s, streams):
     """The run's callers from the trace: arrivals, grades and observed durations; every other
-    need drawn as for sampled demand (``sim.demand._needs``)."""
-    from ..demand import Callers, _empty, _needs
+    need drawn as for sampled demand (``sim.model.demand._needs``)."""
+    from sim.model.demand import Callers, _empty, _needs
 
     trace = read_trace(s.demand.trace)
     order = trace_order(s, trace)

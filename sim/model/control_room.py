@@ -13,10 +13,10 @@ from __future__ import annotations
 import math
 from collections import deque
 
-from ..log import ABANDONED, POOLS
-from ..rota import present, shift_instances
-from .assessment import Assessor
-from .supervision import Supervision
+from sim.model.log import ABANDONED, POOLS
+from sim.scenario.rota import present, shift_instances
+from sim.model.assessment import Assessor
+from sim.model.supervision import Supervision
 
 CH_999, CH_101 = 0, 1
 

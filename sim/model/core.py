@@ -12,19 +12,19 @@ from heapq import heappush
 
 from simpy.core import NORMAL
 
-from ..demand import Callers, draw_callers
-from ..log import CallColumns, EventLog, Recorder, finish
-from ..random import Streams
-from ..scenario import Scenario, horizon_minutes
-from .clock import Clock
+from sim.model.demand import Callers, draw_callers
+from sim.model.log import CallColumns, EventLog, Recorder, finish
+from sim.util.random import Streams
+from sim.scenario.schema import Scenario, horizon_minutes
+from sim.model.clock import Clock
 
 
 class Model:
     """Shared state of one run; the parts (control room, dispatcher) hold a reference to it."""
 
     def __init__(self, scenario: Scenario, seed: int, replication: int = 0, policy=None):
-        from .control_room import ControlRoom
-        from .dispatch import Dispatcher
+        from sim.model.control_room import ControlRoom
+        from sim.model.dispatch import Dispatcher
 
         self.s = scenario
         self.env = Clock()

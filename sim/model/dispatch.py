@@ -16,13 +16,12 @@ import math
 
 import numpy as np
 
-from ..log import (ACTIVITIES, APPOINTMENT_KEPT, ATTENDED, ESCALATED, NO_INCIDENT, OPEN, POOLS, REASONS,
-                   REBOOKED, REGRADED, RESOLVED)
-from ..rota import present, shift_instances, shift_names, team_names
-from ..scenario import GRADES
-from .appointments import ESCALATE, KEEP, AppointmentBook, Rebooking
-from .pending import Incident, PendingList
-from .policies import Borrow, Divert, IncidentView, Recheck, Regrade, make_policy
+from sim.model.log import (ACTIVITIES, APPOINTMENT_KEPT, ATTENDED, ESCALATED, NO_INCIDENT, OPEN, POOLS, REASONS, REBOOKED, REGRADED, RESOLVED)
+from sim.scenario.rota import present, shift_instances, shift_names, team_names
+from sim.scenario.schema import GRADES
+from sim.model.appointments import ESCALATE, KEEP, AppointmentBook, Rebooking
+from sim.model.pending import Incident, PendingList
+from sim.model.policies import Borrow, Divert, IncidentView, Recheck, Regrade, make_policy
 
 FREE, TRAVEL, SCENE, AFTER, BLOCK, OFF = range(6)
 RESPONSE, NEIGHBOURHOOD = POOLS.index("response"), POOLS.index("neighbourhood")

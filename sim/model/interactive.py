@@ -14,10 +14,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..log import EventLog
-from ..scenario import Scenario
-from .core import Model
-from .dispatch import BLOCK, FREE, NEIGHBOURHOOD, OFF, RESPONSE
+from sim.model.log import EventLog
+from sim.scenario.schema import Scenario
+from sim.model.core import Model
+from sim.model.dispatch import BLOCK, FREE, NEIGHBOURHOOD, OFF, RESPONSE
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ from collections import deque
 
 import numpy as np
 
-from ..log import REASONS, RESOLVED
-from ..rota import present, shift_instances
+from sim.model.log import REASONS, RESOLVED
+from sim.scenario.rota import present, shift_instances
 
 SUPERVISION = REASONS.index("supervision")
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import __version__
-from ..experiment import FolderError, atomic_write
-from ..scenario import DAYS
-from .refine import PlanResult, template_hours
-from .shifts import coverage_of
+from sim import __version__
+from sim.experiment.replications import FolderError, atomic_write
+from sim.scenario.schema import DAYS
+from sim.plan.refine import PlanResult, template_hours
+from sim.plan.shifts import coverage_of
 
 KPI_ROWS = (("meets_recommendation", "{:.0%}"), ("resource_downgrades_per_week", "{:.2f}"),
             ("high_risk_resource_downgrades", "{:.1f}"), ("g1_in_target", "{:.1%}"), ("g2_in_target", "{:.1%}"),

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..scenario import DAYS
-from .requirement import HANDLER_TARGETS, HOURS
+from sim.scenario.schema import DAYS
+from sim.plan.requirement import HANDLER_TARGETS, HOURS
 
 MIN_PER_SHIFT = 2      # never a lone handler on a shift
 
@@ -16,7 +16,7 @@ MIN_PER_SHIFT = 2      # never a lone handler on a shift
 def pool_template(pool, start_date) -> dict:
     """A pool's rota as a weekly template ``{name: {start, hours, units[7], days}}`` (a team
     pattern: its average week, rounded)."""
-    from ..rota import weekly_shifts
+    from sim.scenario.rota import weekly_shifts
     out = {}
     for w in weekly_shifts(pool, start_date):
         h = int(w["start_h"])

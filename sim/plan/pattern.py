@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import __version__
-from ..rota import NIGHT_MINUTES, _night_minutes, fatigue_problem
-from ..scenario import DAYS, REST, Pattern, ScenarioError, load_scenario
+from sim import __version__
+from sim.scenario.rota import NIGHT_MINUTES, _night_minutes, fatigue_problem
+from sim.scenario.schema import DAYS, REST, Pattern, ScenarioError, load_scenario
 
 MAX_WEEKS = 12          # teams (and weeks in the cycle): longer cycles are not a rota a force runs
 MAX_EXTRA = 0.05        # rounding head-counts up to whole teams may add at most 5% officer-hours
@@ -134,7 +134,7 @@ def _fatigue_ok(cycle: list[str], types: dict) -> bool:
 
 def _text(result, scenario_path: Path, out: Path, types: dict, cycle: list[str], m: int, weeks: int,
           extra: float, plan_hours: float) -> str:
-    from .folder import INPUT, handler_lines
+    from sim.plan.folder import INPUT, handler_lines
 
     s = result.scenario
     anchor = s.run.start_date - dt.timedelta(days=s.run.start_date.weekday())
@@ -156,8 +156,8 @@ def _text(result, scenario_path: Path, out: Path, types: dict, cycle: list[str],
 def _check(text: str, out: Path, result) -> str | None:
     """Load the pattern as a scenario (validation and fatigue checks) and confirm that it has at
     least the plan's officers on duty every quarter-hour of the average week."""
-    from ..rota import average_week
-    from .shifts import coverage_of
+    from sim.scenario.rota import average_week
+    from sim.plan.shifts import coverage_of
 
     tmp = out / f".pattern.toml.check-{os.getpid()}"
     try:

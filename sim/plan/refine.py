@@ -17,12 +17,12 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from ..experiment import ExperimentResult, Plan, execute, with_overrides
-from ..scenario import Scenario, ScenarioError, validate
-from . import handlers as hd
-from . import shifts as sh
-from .requirement import HOURS, Requirement, requirement
-from .store import PlanStore, arrays_from_json, arrays_to_json, digest
+from sim.experiment.replications import ExperimentResult, Plan, execute, with_overrides
+from sim.scenario.schema import Scenario, ScenarioError, validate
+from sim.plan import handlers as hd
+from sim.plan import shifts as sh
+from sim.plan.requirement import HOURS, Requirement, requirement
+from sim.plan.store import PlanStore, arrays_from_json, arrays_to_json, digest
 
 HEADLINE = ("meets_recommendation", "resource_downgrades_per_week", "high_risk_resource_downgrades",
             "g1_in_target", "g2_in_target", "g1_response_p90", "g2_response_p90", "pending_at_0700_mean",

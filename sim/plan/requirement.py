@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..rota import mean_share_absent
-from ..scenario import CHANNELS, GRADES, Scenario
-from ..theory import erlang_c_wait_probability, priority_mmc_mean_waits
+from sim.scenario.rota import mean_share_absent
+from sim.scenario.schema import CHANNELS, GRADES, Scenario
+from sim.theory.queueing import erlang_c_wait_probability, priority_mmc_mean_waits
 
 HOURS = 168
 STEP = 5.0                       # minutes per bin of the load computation

@@ -4,7 +4,7 @@ Every step of a plan is a pure function of its inputs: stage 1 of the scenario, 
 program of its requirement and options, each simulation of its scenarios, seed and
 replications. So each is stored under a hash of those inputs (``steps/<kind>-<hash>``) and
 looked up before it is computed again. A simulation step is an ordinary run folder
-(``sim.experiment``): its finished replications are kept one by one, so a plan stopped in the
+(``sim.experiment.replications``): its finished replications are kept one by one, so a plan stopped in the
 middle of a simulation loses at most the replications in flight, and a resumed plan takes the
 same decisions and writes the same ``rota.toml``. Files are written atomically; a file that
 cannot be read (the folder damaged from outside) is reported, never silently recomputed.
@@ -16,9 +16,9 @@ import json
 import shutil
 from pathlib import Path
 
-from .. import __version__
-from ..experiment import ExperimentResult, FolderError, Plan, atomic_write, execute
-from ..scenario import Scenario
+from sim import __version__
+from sim.experiment.replications import ExperimentResult, FolderError, Plan, atomic_write, execute
+from sim.scenario.schema import Scenario
 
 
 def digest(*parts) -> str:
@@ -66,7 +66,7 @@ class PlanStore:
         try:
             return execute(plan, scenarios, out=folder, jobs=1 if done else jobs, resume=True)
         except FolderError as exc:
-            if str(folder) in str(exc):   # a damaged file of this step, named by sim.folders
+            if str(folder) in str(exc):   # a damaged file of this step, named by sim.experiment.folders
                 raise self.damaged(folder, str(exc).replace(f"{folder}/", "")) from None
             raise
         except Exception as exc:  # noqa: BLE001 - a saved replication that cannot be read back

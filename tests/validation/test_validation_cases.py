@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import validation as v
-from sim.demand import hourly_rates
-from sim.scenario import ScenarioError, load_scenario
+from sim.validation import cases as v
+from sim.model.demand import hourly_rates
+from sim.scenario.schema import ScenarioError, load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 CASE_DIR = ROOT / "scenarios" / "validation"
@@ -118,7 +118,7 @@ def test_validation_detects_a_model_that_disagrees_with_theory():
 
 
 def test_independent_demand_profile_agrees_with_the_generator_rates():
-    """validation.expected_hourly is written from the documented semantics, apart from sim.demand."""
+    """validation.expected_hourly is written from the documented semantics, apart from sim.model.demand."""
     s = load_scenario(by_name("arrivals-shaped").path)
     n = 24 * 7 * 6
     for ch in ("999", "101"):
@@ -246,8 +246,8 @@ def test_rota_crews_from_the_shift_table():
 
 @pytest.mark.parametrize("name", [c.name for c in v.cases(ROOT) if c.kind == "rota"])
 def test_rota_crews_agree_with_the_model_rota(name):
-    """validation derives the crews from the shift table apart from sim.rota; both agree."""
-    from sim.rota import shift_instances
+    """validation derives the crews from the shift table apart from sim.scenario.rota; both agree."""
+    from sim.scenario.rota import shift_instances
 
     s = load_scenario(by_name(name).path)
     horizon = (s.run.days + s.run.warmup_days) * 1440.0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim import validation as v
+from sim.validation import cases as v
 
 SLOW = [c for c in v.cases() if not c.fast]
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim import validation as v
+from sim.validation import cases as v
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT = ROOT / "docs" / "validation.md"

@@ -1,0 +1,343 @@
+"""``triage-sim fit`` and ``triage-sim backtest``: the command line of sim/data (registered by
+``sim.cli.main`` through ``register``). Heavy imports happen inside the commands."""
+from __future__ import annotations
+
+import shlex
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from sim.scenario.schema import _NO_VALUE, ScenarioError
+
+
+BASE_ROOT_HELP = ("a folder base files (and traces) may also come from (by default: the scenario's own folder, the "
+                  "nearest enclosing 'scenarios' folder and the shipped scenarios/) (repeatable)")
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "fit", help="fit a scenario from a force's CAD extract (data quality, demand, durations, arrival test)",
+        description="Reads EXTRACT through MAP.toml, counts every row (data-quality.md/.csv), fits demand and "
+                    "durations into a scenario that is a delta of --base (each value tagged [D: fitted from ...]), "
+                    "tests the Poisson assumption per hour-of-week block (Kim & Whitt 2014) and writes report.html. "
+                    "With --calibrate-units, also finds the units per shift with which a back-test's dispatch delays "
+                    "match the observed ones.")
+    p.add_argument("extract", help="CAD extract (CSV, may be .gz)")
+    p.add_argument("--map", required=True, help="MAP.toml saying how to read the extract")
+    p.add_argument("--base", help="scenario the fit is a delta of (default the shipped default)")
+    p.add_argument("--out", help="output folder (default results/fit-<map name>-<timestamp>/); never overwritten")
+    p.add_argument("--calibrate-units", action="store_true",
+                   help="search the units per shift (one scale per shift) to match observed dispatch-delay medians")
+    p.add_argument("--reps", type=int, default=3, help="replications per evaluation with --calibrate-units (default 3)")
+    p.add_argument("--seed", type=int, help="random seed (default the base's run.seed)")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes for the replications (default 1)")
+    p.add_argument("--quiet", action="store_true", help="print nothing unless something fails")
+    p.add_argument("--base-root", action="append", metavar="DIR", help=BASE_ROOT_HELP)
+    p.set_defaults(func=cmd_fit)
+
+    b = subparsers.add_parser(
+        "backtest", help="replay observed calls through a scenario and compare dispatch and attendance times",
+        description="A trace-driven replay: the observed arrivals, grades and durations run through SCENARIO's "
+                    "response model; observed and simulated call -> first dispatch and call -> first on scene are "
+                    "compared per grade and per priority (p50, p90 with intervals, KS distance, QQ figure).")
+    b.add_argument("extract", help="CAD extract read with --map, or (without --map) a trace CSV (see sim/data/trace.py)")
+    b.add_argument("scenario", help="scenario TOML whose response model is tested")
+    b.add_argument("--map", help="MAP.toml for a CAD extract")
+    b.add_argument("--out", help="output folder (default results/backtest-<scenario>-<timestamp>/); never overwritten")
+    b.add_argument("--reps", type=int, default=10, help="replications (default 10)")
+    b.add_argument("--seed", type=int, help="random seed (default the scenario's run.seed)")
+    b.add_argument("--warmup-hours", type=float, help="first hours of the trace not compared (default: the map's, else 24)")
+    b.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    b.add_argument("--quiet", action="store_true", help="print nothing unless something fails")
+    b.add_argument("--base-root", action="append", metavar="DIR", help=BASE_ROOT_HELP)
+    b.set_defaults(func=cmd_backtest)
+
+
+def _positive(name: str, value, what="a whole number >= 1") -> None:
+    if value is not None and value < 1:
+        raise ScenarioError(name, "", value, f"expected {what}")
+
+
+def _new_folder(out: Path | None, prefix: str) -> tuple[Path, Path]:
+    """(final folder, temporary sibling to write into); the final one must not exist yet."""
+    from sim.cli.main import default_run_dir
+
+    final = Path(out) if out else default_run_dir(Path("results"), prefix)
+    if final.exists():
+        raise ScenarioError(final, "", _NO_VALUE, "already exists: an output folder is never overwritten; choose another --out")
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ScenarioError(final, "", _NO_VALUE, f"cannot create the output folder ({exc.strerror})") from None
+    tmp = final.with_name(f".{final.name}.tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    return final, tmp
+
+
+def _say(args, t0):
+    def say(msg: str) -> None:
+        if not args.quiet:
+            print(f"[{time.perf_counter() - t0:5.1f} s] {msg}", flush=True)
+    return say
+
+
+def cmd_fit(args) -> int:
+    import json
+
+    from sim import __version__
+    from sim.cli.main import default_scenario_path
+    from sim.experiment.replications import atomic_write
+    from sim.scenario.schema import load_scenario, load_written
+    from sim.data.backtest import compare, replay, replay_scenario
+    from sim.data.calibrate import calibrate_units
+    from sim.data.extract import read_extract
+    from sim.data.fit import fit_records
+    from sim.data.map import load_map
+    from sim.data.quality import quality_markdown, quality_table
+    from sim.data.report import backtest_figure, fit_figures, html_page
+    from sim.data.scenario_out import scenario_text, write_scenario
+    from sim.data.trace import records_trace
+
+    t0 = time.perf_counter()
+    say = _say(args, t0)
+    _positive("--reps", args.reps)
+    _positive("--jobs", args.jobs)
+    m = load_map(args.map)
+    base = Path(args.base) if args.base else default_scenario_path()
+    base_s = load_scenario(base)
+    rec = read_extract(args.extract, m)
+    source = Path(args.extract).name
+    say(f"read {rec.rows_read:,} rows of {source}; {len(rec.demand):,} are demand")
+    final, tmp = _new_folder(args.out, f"fit-{m.name}")
+    try:
+        table = quality_table(rec)
+        atomic_write(tmp / "data-quality.csv", table.to_csv(index=False))
+        atomic_write(tmp / "data-quality.md", quality_markdown(rec, table, source))
+        fit = fit_records(rec)
+        say(f"fitted {fit.n:,} calls over {fit.days:g} days ({fit.tag()})")
+        trace = records_trace(rec)
+        atomic_write(tmp / "trace.csv", trace.to_csv(index=False))
+        fit.arrivals.to_csv(tmp / "arrivals.csv", index=False)
+        name = f"{m.name}-fitted"
+        areas = list(base_s.response.areas)
+        base = _reachable_base(base, base_s, final, tmp)
+        text = scenario_text(fit, source, base, final, name, areas)
+        write_scenario(text, tmp / "scenario.toml")
+        seed = base_s.run.seed if args.seed is None else args.seed
+        tables, figures, intro = [], fit_figures(fit), []
+        cal = None
+        if args.calibrate_units:
+            s = replay_scenario(load_written(tmp / "scenario.toml"), str((tmp / "trace.csv").resolve()))
+            say(f"calibrating units per shift: {args.reps} replications per evaluation, seed {seed}")
+            cal = calibrate_units(s, args.reps, seed, m.fit.comparison_warmup_hours, say, jobs=args.jobs)
+            note = (f"[D: calibrated by triage-sim fit --calibrate-units on {source} ({fit.tag()}): units per shift "
+                    f"with which the replayed calls' median call -> first dispatch matches the observed, {args.reps} "
+                    f"replications, seed {seed}]")
+            units = {k: (v, f"[D: calibrated, x{cal.scales[k]:.3f} of the base's; its calls' observed median dispatch "
+                         f"{cal.observed.get(k, float('nan')):.1f} min, simulated {cal.simulated.get(k, float('nan')):.1f} min]")
+                     for k, v in cal.units.items()}
+            text = scenario_text(fit, source, base, final, name, areas, units, calibration_note=note)
+            write_scenario(text, tmp / "scenario.toml")
+            import pandas as pd
+            hist = pd.DataFrame([{"step": st, **{f"units_{k}": str(v) for k, v in u.items()},
+                                  **{f"median_{k}": v for k, v in med.items()}, "median_all": allm}
+                                 for st, u, med, allm in cal.history])
+            atomic_write(tmp / "calibration.csv", hist.to_csv(index=False))
+            s = replay_scenario(load_written(tmp / "scenario.toml"), str((tmp / "trace.csv").resolve()))
+            rp = replay(s, max(args.reps, 10), seed, m.fit.comparison_warmup_hours, jobs=args.jobs)
+            bt = compare(rp)
+            atomic_write(tmp / "backtest.csv", bt.to_csv(index=False))
+            figures.append(backtest_figure(rp, bt))
+            tables.append(("Calibrated units per shift", _calibration_html(cal)))
+            tables.append(("Back-test of the calibrated scenario (remaining distance)", _backtest_html(bt)))
+            say(f"calibrated units {cal.units} after {cal.evaluations} evaluations")
+        figs = tmp / "figures"
+        figs.mkdir()
+        for fname, _, png in figures:
+            atomic_write(figs / fname, png)
+        summary = _fit_summary(fit, cal)
+        atomic_write(tmp / "fit.json", json.dumps(summary, indent=1, default=str) + "\n")
+        command = "triage-sim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["fit"] else "triage-sim fit"
+        intro = [f"Fitted from <code>{source}</code> with map <code>{m.name}</code>: {fit.tag()} "
+                 f"({fit.days:g} days). Data quality: see <code>data-quality.md</code> (every row counted).",
+                 "The scenario (<code>scenario.toml</code>) is a delta of "
+                 f"<code>{base}</code>; every fitted value carries a [D: fitted from ...] comment."]
+        tables = [("Fitted values", _fit_html(fit)), ("Arrival assumption (Kim & Whitt 2014)", _arrivals_html(fit))] + tables
+        footer = [f"triage-sim {__version__}; command: <code>{command}</code>; seed {seed}."]
+        atomic_write(tmp / "report.html", html_page(f"Fit: {m.name}", intro, tables, figures, footer))
+        tmp.rename(final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if not args.quiet:
+        print(f"fit: {final} (scenario.toml, data-quality.md, report.html) in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def _reachable_base(base: Path, base_s, final: Path, tmp: Path) -> Path:
+    """The base the fitted scenario names: --base itself when a scenario in the output folder may
+    name it (``sim.scenario.schema.base_roots``), else its resolved copy written beside it as base.toml."""
+    import tomli_w
+
+    from sim.experiment.replications import atomic_write
+    from sim.scenario.schema import base_roots
+
+    if any(base.resolve().is_relative_to(r) for r in base_roots(final / "scenario.toml")):
+        return base
+    atomic_write(tmp / "base.toml", f"# {base} resolved (its base files merged), copied here: a scenario may only "
+                 "name a base in its own folder, an enclosing 'scenarios' folder or the shipped scenarios/\n"
+                 + tomli_w.dumps(base_s.to_dict()))
+    return final / "base.toml"
+
+
+def cmd_backtest(args) -> int:
+    import json
+
+    from sim import __version__
+    from sim.experiment.replications import atomic_write
+    from sim.scenario.schema import load_scenario
+    from sim.data.backtest import compare, replay, replay_scenario
+    from sim.data.report import backtest_figure, html_page
+
+    t0 = time.perf_counter()
+    say = _say(args, t0)
+    _positive("--reps", args.reps)
+    _positive("--jobs", args.jobs)
+    s = load_scenario(args.scenario)
+    seed = s.run.seed if args.seed is None else args.seed
+    warmup = args.warmup_hours
+    final, tmp = _new_folder(args.out, f"backtest-{s.meta.name}")
+    try:
+        if args.map:
+            from sim.data.extract import read_extract
+            from sim.data.map import load_map
+            from sim.data.trace import records_trace
+
+            m = load_map(args.map)
+            rec = read_extract(args.extract, m)
+            trace_path = tmp / "trace.csv"
+            atomic_write(trace_path, records_trace(rec).to_csv(index=False))
+            warmup = m.fit.comparison_warmup_hours if warmup is None else warmup
+            say(f"read {rec.rows_read:,} rows of {Path(args.extract).name}; {len(rec.demand):,} are demand")
+        else:
+            from sim.data.trace import read_trace
+            trace_path = Path(args.extract)
+            if not trace_path.is_file():
+                raise ScenarioError(trace_path, "", _NO_VALUE, "trace file not found (without --map, EXTRACT is a trace CSV)")
+            read_trace(trace_path)
+        warmup = 24.0 if warmup is None else warmup
+        if warmup < 0:
+            raise ScenarioError("--warmup-hours", "", warmup, "expected a number of hours >= 0")
+        rs = replay_scenario(s, str(trace_path.resolve()))
+        say(f"replaying {args.reps} replications of {rs.run.days:g} days, seed {seed}")
+        rp = replay(rs, args.reps, seed, warmup, jobs=args.jobs)
+        bt = compare(rp)
+        atomic_write(tmp / "backtest.csv", bt.to_csv(index=False))
+        fig = backtest_figure(rp, bt)
+        (tmp / "figures").mkdir()
+        atomic_write(tmp / "figures" / fig[0], fig[2])
+        command = "triage-sim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["backtest"] else "triage-sim backtest"
+        atomic_write(tmp / "manifest.json", json.dumps({
+            "version": __version__, "seed": seed, "replications": args.reps, "warmup_hours_not_compared": warmup,
+            "scenario": str(args.scenario), "extract": str(args.extract), "map": args.map, "command": command,
+            "days": rs.run.days, "start_date": str(rs.run.start_date)}, indent=1) + "\n")
+        intro = [f"Scenario <code>{s.meta.name}</code> replaying the observed calls of <code>{Path(args.extract).name}</code>; "
+                 f"{args.reps} replications, seed {seed}; the first {warmup:g} h of the trace are not compared."]
+        atomic_write(tmp / "report.html", html_page(f"Back-test: {s.meta.name}", intro,
+                                                    [("Observed vs simulated", _backtest_html(bt))], [fig],
+                                                    [f"triage-sim {__version__}; command: <code>{command}</code>."]))
+        tmp.rename(final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if not args.quiet:
+        print(_backtest_text(bt))
+        print(f"backtest: {final} (backtest.csv, report.html) in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+# ---------------------------------------------------------------------------- small renderings
+def _backtest_text(bt) -> str:
+    lines = [f"{'measure':9} {'group':>9} {'n':>6}  {'obs p50':>8} {'sim p50 (95% CI)':>22}  {'obs p90':>8} "
+             f"{'sim p90 (95% CI)':>22}  {'KS':>5}"]
+    for _, r in bt.iterrows():
+        g = r["value"] if r["group"] != "priority" else f"P{r['value']}"
+        lines.append(f"{r['measure']:9} {g:>9} {r['n_observed']:6d}  {r['obs_p50']:8.1f} "
+                     f"{r['sim_p50']:8.1f} ({r['sim_p50_lo']:5.1f}-{r['sim_p50_hi']:5.1f})  {r['obs_p90']:8.1f} "
+                     f"{r['sim_p90']:8.1f} ({r['sim_p90_lo']:5.1f}-{r['sim_p90_hi']:5.1f})  {r['ks_distance']:5.2f}")
+    return "\n".join(lines)
+
+
+def _backtest_html(bt) -> str:
+    cols = ["what", "group", "value", "n_observed", "obs_p50", "obs_p50_lo", "obs_p50_hi", "sim_p50", "sim_p50_lo",
+            "sim_p50_hi", "sim_p50_pi_lo", "sim_p50_pi_hi", "ratio_p50", "obs_p90", "obs_p90_lo", "obs_p90_hi",
+            "sim_p90", "sim_p90_lo", "sim_p90_hi", "sim_p90_pi_lo", "sim_p90_pi_hi", "ratio_p90", "ks_distance"]
+    return bt[cols].to_html(index=False, float_format=lambda v: f"{v:.2f}")
+
+
+def _calibration_html(cal) -> str:
+    rows = "".join(f"<tr><td>{k}</td><td>{v}</td><td>{cal.scales[k]:.3f}</td><td>{cal.n_calls.get(k, 0):,}</td>"
+                   f"<td>{cal.observed.get(k, float('nan')):.1f}</td><td>{cal.simulated.get(k, float('nan')):.1f}</td></tr>"
+                   for k, v in cal.units.items())
+    return ("<table><tr><th>shift</th><th>units rostered</th><th>scale of base</th><th>calls</th>"
+            "<th>observed median dispatch, min</th><th>simulated</th></tr>" + rows + "</table>"
+            f"<p>{cal.evaluations} evaluations (calibration.csv).</p>")
+
+
+def _fit_html(fit) -> str:
+    rows = []
+    for name, c in fit.channels.items():
+        rows.append(f"<tr><td>channel {name}</td><td>{c['calls_per_day']:.2f} calls/day (n={c['n']:,}); grade mix "
+                    + ", ".join(f"{g} {v:.3f}" for g, v in c["risk"].items() if v) + "</td></tr>")
+        h = c["handling"]
+        if h is not None:
+            rows.append(f"<tr><td>handling {name}</td><td>{_dur(h)}</td></tr>")
+    rows.append("<tr><td>month multipliers</td><td>" + ", ".join(f"{v:g}" for v in fit.month) + "</td></tr>")
+    for k, f in fit.travel.items():
+        if f is not None:
+            rows.append(f"<tr><td>travel {k} ({'+'.join(fit.travel_grades[k])})</td><td>{_dur(f)}</td></tr>")
+    for g, f in fit.on_scene.items():
+        if f is not None:
+            rows.append(f"<tr><td>on scene {g}</td><td>{_dur(f)}</td></tr>")
+    for g, mix in fit.units.items():
+        rows.append(f"<tr><td>units {g}</td><td>{mix}</td></tr>")
+    return "<table>" + "".join(rows) + "</table>"
+
+
+def _dur(f) -> str:
+    return (f"n={f.n:,}; observed median {f.median:.2f}, p90 {f.p90:.2f} min; lognormal MLE KS distance {f.ks:.3f}"
+            f" -> <b>{f.family}</b>")
+
+
+def _arrivals_html(fit) -> str:
+    p = fit.arrival_pooled
+    return (f"<p>Per hour-of-week block, the conditional-uniform transform (positions within the hour, pooled over "
+            f"weeks) against U(0,1): {p['blocks_rejected_5pct']} of {p['blocks_tested']} blocks rejected at 5% "
+            f"(about {0.05 * p['blocks_tested']:.0f} expected by chance). All blocks pooled: n={p['n']:,}, KS "
+            f"D={p['ks_d']:.4f}, p={p['p_value']:.3g}. Index of dispersion of hourly counts across weeks (Poisson = 1; "
+            f"above 1 means more variable than Poisson, e.g. from day-to-day rate changes): mean "
+            f"{p['dispersion_mean']:.2f}. Per block: arrivals.csv.</p>")
+
+
+def _fit_summary(fit, cal) -> dict:
+    out = {"n": fit.n, "start": str(fit.start), "end_exclusive": str(fit.end), "days": fit.days,
+           "channels": {k: {"n": c["n"], "calls_per_day": c["calls_per_day"], "risk": c["risk"],
+                            "hour_of_week": [float(x) for x in c["hour_of_week"]],
+                            "handling": _dsum(c["handling"])} for k, c in fit.channels.items()},
+           "month": fit.month, "grade_counts": fit.grade_counts, "priority_counts": fit.priority_counts,
+           "travel": {k: _dsum(f) for k, f in fit.travel.items()},
+           "on_scene": {k: _dsum(f) for k, f in fit.on_scene.items()}, "units": fit.units,
+           "arrivals": fit.arrival_pooled, "smoothing": fit.smoothing}
+    if cal is not None:
+        out["calibration"] = {"units": cal.units, "scales": cal.scales, "observed_median": cal.observed,
+                              "simulated_median": cal.simulated, "calls": cal.n_calls, "evaluations": cal.evaluations}
+    return out
+
+
+def _dsum(f):
+    if f is None:
+        return None
+    return {"n": f.n, "family": f.family, "ks_lognormal": f.ks, "median": f.median, "p90": f.p90, "table": f.table}

@@ -1,0 +1,167 @@
+"""``triage-sim plan``: the command line of the staffing planner (one subparser, registered by
+``sim.cli.main`` through ``register``)."""
+from __future__ import annotations
+
+import argparse
+import shlex
+import shutil
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from sim.util.errors import FolderError
+from sim.scenario.schema import ScenarioError, load_scenario
+
+
+def _numbers(kind):
+    def parse(text: str) -> list:
+        try:
+            return [kind(x) for x in text.split(",") if x.strip()]
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
+    return parse
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    """Add ``plan`` to the ``triage-sim`` command line."""
+    p = subparsers.add_parser(
+        "plan", help="the cheapest response rota that meets HMIC's recommendation (or the best spread of N officers)",
+        description="Stage 1: units needed per hour of week (queueing theory on the lagged load); stage 2: shifts "
+                    "covering it at least officer-hours (integer program); stage 3: simulate, raise where it falls "
+                    "short, trim while it meets, and check with the scenario's run length. Writes a plan folder.")
+    p.add_argument("scenario", nargs="?", help="scenario TOML file (default scenarios/nottinghamshire-2016.toml)")
+    p.add_argument("--out", help="plan folder (default results/plan-<name>-<timestamp>/); never overwritten")
+    p.add_argument("--reps", type=int, default=10, help="replications of the final check (default 10)")
+    p.add_argument("--days", type=float, help="measured days of the final check (default: the scenario's)")
+    p.add_argument("--search-reps", type=int, default=10, help="replications per rota while searching (default 10)")
+    p.add_argument("--search-days", type=float, default=14, help="days per rota while searching (default 14)")
+    p.add_argument("--officers", type=int, help="spread this establishment instead (worst shortfall minimised)")
+    p.add_argument("--lengths", type=_numbers(float), help="shift lengths in hours, e.g. 8,10 (default: the scenario's)")
+    p.add_argument("--starts", type=_numbers(int), help="candidate start hours, e.g. 6,7,14,22 (default: every hour)")
+    p.add_argument("--max-starts", type=int, default=4, help="at most this many distinct start times (default 4)")
+    p.add_argument("--min-per-shift", type=int, default=5, help="units on any shift that runs (default 5)")
+    p.add_argument("--seed", type=int, help="random seed (default: the scenario's run.seed)")
+    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--units-only", action="store_true", help="plan response units only; keep today's call handlers")
+    p.add_argument("--pattern", action="store_true",
+                   help="also write the answer as a team pattern (pattern.toml) where one fits, or say why none does")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.add_argument("--resume", metavar="DIR", help="finish a stopped plan in DIR (only --jobs and --quiet apply)")
+    p.set_defaults(func=cmd_plan)
+    _DEFAULTS.update({a.dest: a.default for a in p._actions if a.dest != "help"})
+    return p
+
+
+_DEFAULTS: dict = {}
+_RESUME_ONLY = ("resume", "jobs", "quiet")
+
+
+def cmd_plan(args) -> int:
+    from sim.cli.main import default_run_dir, default_scenario_path
+    from sim.plan.folder import start_folder
+    from sim.plan.refine import Options, Planner
+    from sim.plan.store import digest
+
+    if args.resume:
+        given = [f"--{k.replace('_', '-')}" for k, v in vars(args).items()
+                 if k in _DEFAULTS and k not in _RESUME_ONLY and v != _DEFAULTS[k]]
+        if given:
+            raise ScenarioError("plan", "--resume", args.resume, "only --jobs and --quiet apply beside it (the "
+                                f"options saved in the plan folder are used), not {', '.join(given)}")
+        return _resume(Path(args.resume), args)
+    path = Path(args.scenario) if args.scenario else default_scenario_path()
+    from sim.scenario.schema import BASE_ROOTS
+    BASE_ROOTS.append(Path(path).resolve().parent)   # the plan's files take the scenario named here as base
+    s = load_scenario(path, [f"run.days={args.days}"] if args.days is not None else [])
+    for name in ("reps", "search_reps", "max_starts", "min_per_shift"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            raise ScenarioError("plan", f"--{name.replace('_', '-')}", getattr(args, name), "expected a whole number >= 1")
+    if args.search_days <= 0:
+        raise ScenarioError("plan", "--search-days", args.search_days, "expected a number of days > 0")
+    if args.officers is not None and args.officers < 1:
+        raise ScenarioError("plan", "--officers", args.officers, "expected a whole number of officers >= 1")
+    out = Path(args.out) if args.out else default_run_dir(Path("results"), f"plan-{s.meta.name}")
+    opts = Options(search_days=args.search_days, search_reps=args.search_reps, final_reps=args.reps,
+                   lengths=args.lengths, starts=args.starts, max_starts=args.max_starts,
+                   min_per_shift=args.min_per_shift, officers=args.officers, jobs=args.jobs, seed=args.seed,
+                   units_only=args.units_only)
+    Planner(s, opts)                    # candidate shifts checked before any folder is made
+    command = "triage-sim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["plan"] \
+        else "triage-sim plan " + str(path)
+    saved = {"scenario": str(path), "days": args.days, "options": {**asdict(opts), "jobs": None},
+             "pattern": args.pattern, "command": command, "scenario_digest": digest(s.to_dict())}
+    start_folder(out, saved, s)
+    try:
+        return _plan(out, path, s, opts, saved, args)
+    except ScenarioError:
+        shutil.rmtree(out, ignore_errors=True)   # a request the planner cannot meet leaves no folder
+        raise
+
+
+def _resume(out: Path, args) -> int:
+    from sim.plan.folder import read_saved
+    from sim.plan.refine import Options
+    from sim.plan.store import digest
+
+    saved = read_saved(out)
+    path = Path(saved["scenario"])
+    try:
+        from sim.scenario.schema import BASE_ROOTS
+        BASE_ROOTS.append(Path(path).resolve().parent)
+        s = load_scenario(path, [f"run.days={saved['days']}"] if saved["days"] is not None else [])
+    except ScenarioError as exc:
+        raise FolderError(f"{out}: the plan's scenario {path} no longer loads ({exc})") from None
+    if digest(s.to_dict()) != saved["scenario_digest"]:
+        raise FolderError(f"{out}: the scenario {path} has changed since the plan started; "
+                          "start a new plan (its rota.toml is a delta of that file)")
+    try:
+        opts = Options(**{**saved["options"], "jobs": args.jobs})
+    except TypeError as exc:
+        raise FolderError(f"{out}: damaged plan folder (planner.json options: {exc})") from None
+    return _plan(out, path, s, opts, saved, args)
+
+
+def _plan(out: Path, path: Path, s, opts, saved: dict, args) -> int:
+    from tqdm import tqdm
+
+    from sim.cli.main import Terminated
+    from sim.plan.folder import write_plan
+    from sim.plan.pattern import team_pattern
+    from sim.plan.refine import Planner
+    from sim.plan.store import PlanStore
+
+    t0 = time.perf_counter()
+    planner = Planner(s, opts, store=PlanStore(out))
+    total = planner.simulations_up_front()
+    bar = tqdm(total=total, unit="sim", desc="plan", file=sys.stderr, leave=False,
+               disable=args.quiet or not sys.stderr.isatty())
+
+    def say(msg: str) -> None:
+        if not args.quiet:
+            (print if bar.disable else tqdm.write)(f"[{time.perf_counter() - t0:5.0f} s] {msg}")
+            sys.stdout.flush()
+
+    planner.say, planner.progress = say, bar.update
+    say(f"plan for {s.meta.name} in {out}: at most {total} simulations (replications): {opts.search_days:g} days x "
+        f"{opts.search_reps} per rota while searching, {s.run.days:g} days x {opts.final_reps} for the final check")
+    try:
+        result = planner.run()
+    except KeyboardInterrupt as exc:
+        bar.close()
+        what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        print(f"triage-sim: {what}; the finished steps are saved: finish with triage-sim plan --resume {out}",
+              file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
+    bar.total = bar.n
+    bar.close()
+    pattern_text, note = team_pattern(result, path, out) if saved["pattern"] else (None, "")
+    write_plan(result, path, out, saved["command"], time.perf_counter() - t0, pattern_text, note)
+    if not args.quiet:
+        if note:
+            print(note)
+        print(f"{'MEETS' if result.meets else 'does NOT meet'} the recommendation; "
+              f"{result.simulations} simulations in {time.perf_counter() - t0:.0f} s")
+        print(f"plan: {out} (rota.toml, requirement.csv, iterations.csv, report.html"
+              f"{', pattern.toml' if pattern_text else ''})")
+    return 0

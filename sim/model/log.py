@@ -1,0 +1,259 @@
+"""The event log: what happened, in columns, and nothing else.
+
+The model writes into preallocated numpy columns (one row per call) and appends short
+tuples for the rarer records (grade changes, pending intervals, unit shifts and
+activities). ``EventLog`` is the frozen result: pandas frames that KPIs, reports and
+Parquet files read. KPIs never see the model, only this log.
+"""
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from sim.util.lazy import LazyModule
+
+pd = LazyModule("pandas")   # loaded when a log is framed, not when the CLI imports the model
+
+CHANNEL_NAMES = ("999", "101")
+GRADE_NAMES = ("none", "G1", "G2", "G3", "G4")
+OUTCOMES = ("abandoned", "no_incident", "resolved_without_deployment", "attended", "appointment_kept", "open")
+ABANDONED, NO_INCIDENT, RESOLVED, ATTENDED, APPOINTMENT_KEPT, OPEN = range(6)
+ACTIVITIES = ("incident", "custody", "admin", "non_incident", "borrowed")
+POOLS = ("response", "neighbourhood", "call_handling")
+REASONS = ("resource", "reassessment", "supervision", "escalation")
+# appointment_changes.kind: re-booked after a cancellation, or escalated (re-booking cap reached)
+APPOINTMENT_CHANGES = ("rebooked", "escalated", "regraded")
+REBOOKED, ESCALATED, REGRADED = range(len(APPOINTMENT_CHANGES))
+
+_FLOAT_COLS = ("arrival", "answered", "abandoned", "graded", "handled", "first_dispatch", "first_on_scene",
+               "cleared", "appointment")
+_INT_COLS = {"caller": np.int32, "channel": np.int8, "retry_of": np.int32, "true_risk": np.int8,
+             "initial_grade": np.int8, "final_grade": np.int8, "category": np.int16, "area": np.int8,
+             "units_needed": np.int8, "units_sent": np.int16, "diverted": np.int16, "outcome": np.int8,
+             # issue 15: -1 where not modelled; vulnerable is a fact of the caller, identified of the
+             # grading (1 identified at first contact, 0 missed)
+             "vulnerable": np.int8, "identified": np.int8}
+
+
+class CallColumns:
+    """Columns with one row per call (a call is also its incident, if it becomes one).
+
+    Storage is numpy (compact, vectorised at the end); the model reads and writes through
+    ``memoryview`` attributes of the same memory, which is twice as fast per item as
+    indexing numpy from Python and needs no copy. Start with room for every caller plus a
+    few retries; grow by a quarter when full (the model always goes through these
+    attributes, so it sees the new columns).
+    """
+
+    def __init__(self, capacity: int):
+        self.n = 0
+        self.capacity = max(int(capacity), 16)
+        self.cols: dict[str, np.ndarray] = {}
+        for c in _FLOAT_COLS:
+            self.cols[c] = np.full(self.capacity, np.nan)
+        for c, t in _INT_COLS.items():
+            self.cols[c] = np.full(self.capacity, _fill(c), dtype=t)
+        self._views()
+
+    def _views(self) -> None:
+        for c, col in self.cols.items():
+            setattr(self, c, memoryview(col))
+
+    def new_row(self) -> int:
+        if self.n == self.capacity:
+            self._grow()
+        self.n += 1
+        return self.n - 1
+
+    def _grow(self) -> None:
+        extra = max(self.capacity // 4, 16)
+        for c, col in self.cols.items():
+            fill = np.nan if col.dtype.kind == "f" else _fill(c)
+            self.cols[c] = np.concatenate([col, np.full(extra, fill, col.dtype)])
+        self.capacity += extra
+        self._views()
+
+    def frame(self) -> pd.DataFrame:
+        cols = {"call_id": np.arange(self.n, dtype=np.int32)}
+        cols.update({c: col[: self.n] for c, col in self.cols.items()})
+        return pd.DataFrame(cols, copy=False)
+
+
+def _fill(column: str) -> int:
+    return 0 if column in ("units_sent", "diverted") else -1
+
+
+class Columns:
+    """Append-only typed columns (``array.array``): ~25 bytes a row instead of a tuple's ~100."""
+
+    def __init__(self, spec: dict[str, str]):
+        self.spec = spec
+        self.data = {name: array(code) for name, code in spec.items()}
+        self.append = self._make_append()
+
+    def _make_append(self):
+        """``append(row)`` unrolled for 4 or 5 columns: this is on the hot path."""
+        adds = [col.append for col in self.data.values()]
+        if len(adds) == 4:
+            a0, a1, a2, a3 = adds
+
+            def append(row) -> None:
+                a0(row[0]); a1(row[1]); a2(row[2]); a3(row[3])  # noqa: E702
+        elif len(adds) == 5:
+            a0, a1, a2, a3, a4 = adds
+
+            def append(row) -> None:
+                a0(row[0]); a1(row[1]); a2(row[2]); a3(row[3]); a4(row[4])  # noqa: E702
+        else:
+            def append(row) -> None:
+                for add, value in zip(adds, row):
+                    add(value)
+        return append
+
+    def __len__(self) -> int:
+        return len(next(iter(self.data.values())))
+
+    def frame(self) -> pd.DataFrame:
+        dtypes = {"d": np.float64, "i": np.int32, "b": np.int8}
+        return pd.DataFrame({k: np.frombuffer(v, dtype=dtypes[self.spec[k]]) if len(v) else
+                             np.zeros(0, dtypes[self.spec[k]]) for k, v in self.data.items()}, copy=False)
+
+
+def _reviews() -> Columns:
+    """Supervisor reviews (issue 15): asked for at ``requested``; ``reviewed`` NaN when no
+    supervisor took it in time; the grade held before and the grade the supervisor recorded;
+    ``applied`` 1 when the response changed (an incident not yet attended was re-graded)."""
+    return Columns({"incident": "i", "requested": "d", "reviewed": "d", "before": "b", "after": "b", "applied": "b"})
+
+
+def _appointment_changes() -> Columns:
+    """Appointments cancelled: at their time because no unit was free (``new`` is the re-booked
+    slot, NaN when escalated instead), or before it because the incident was re-graded away from
+    G3 (a supervisor's review; ``new`` NaN, the slot given back). ``kind`` indexes
+    APPOINTMENT_CHANGES."""
+    return Columns({"incident": "i", "time": "d", "old": "d", "new": "d", "kind": "b"})
+
+
+@dataclass
+class Recorder:
+    """Mutable log the model writes to during a run."""
+    calls: CallColumns
+    grade_changes: list = field(default_factory=list)   # (incident, time, from, to, reason): rare
+    pending: Columns = field(default_factory=lambda: Columns(
+        {"incident": "i", "grade": "b", "start": "d", "end": "d"}))
+    unit_shifts: Columns = field(default_factory=lambda: Columns(
+        {"unit": "i", "pool": "b", "shift": "i", "team": "i", "start": "d", "end": "d", "end_actual": "d"}))
+    activities: Columns = field(default_factory=lambda: Columns(
+        {"unit": "i", "activity": "b", "start": "d", "end": "d", "incident": "i"}))
+    # one row per rostered shift instance: how many were rostered and how many were on duty
+    rosters: Columns = field(default_factory=lambda: Columns(
+        {"pool": "b", "start": "d", "end": "d", "rostered": "i", "on_duty": "i"}))
+    reviews: Columns = field(default_factory=_reviews)
+    appointment_changes: Columns = field(default_factory=_appointment_changes)
+
+
+@dataclass(frozen=True)
+class EventLog:
+    """A finished run: frames plus the few facts KPIs need to interpret them."""
+    calls: pd.DataFrame
+    grade_changes: pd.DataFrame
+    pending: pd.DataFrame
+    unit_shifts: pd.DataFrame
+    activities: pd.DataFrame
+    meta: dict
+    rosters: pd.DataFrame = field(default_factory=lambda: Columns(
+        {"pool": "b", "start": "d", "end": "d", "rostered": "i", "on_duty": "i"}).frame())
+    reviews: pd.DataFrame = field(default_factory=lambda: _reviews().frame())
+    appointment_changes: pd.DataFrame = field(default_factory=lambda: _appointment_changes().frame())
+
+    @cached_property
+    def in_window(self) -> np.ndarray:
+        """Calls arriving in the measured window [warm-up, horizon): every KPI starts from this."""
+        arrival = self.calls["arrival"].to_numpy()
+        return (arrival >= self.warmup) & (arrival < self.horizon)
+
+    @property
+    def warmup(self) -> float:
+        return float(self.meta["warmup_minutes"])
+
+    @property
+    def horizon(self) -> float:
+        return float(self.meta["horizon_minutes"])
+
+    def public_tables(self) -> dict[str, pd.DataFrame]:
+        """The event tables a user reads (calls, grade changes, unit shifts, rosters, supervisor
+        reviews, appointment changes), with codes as labels and an ``in_warmup`` column (True: the
+        row is in the discarded warm-up: a call that arrived, a change that happened, a shift that
+        started before it ended). Key: a call's ``call_id`` is its incident number (``incident``
+        in grade_changes)."""
+        calls = self.calls.copy()
+        calls["channel"] = pd.Categorical.from_codes(calls["channel"], CHANNEL_NAMES)
+        for c in ("true_risk", "initial_grade", "final_grade"):
+            calls[c] = _grade_labels(calls[c])
+        calls["outcome"] = pd.Categorical.from_codes(calls["outcome"], OUTCOMES)
+        calls["area"] = _labels(calls["area"], self.meta["areas"])
+        calls["category"] = _labels(calls["category"], self.meta["categories"])
+        calls["in_warmup"] = calls["arrival"].to_numpy() < self.warmup
+        gc = self.grade_changes.copy()
+        for c in ("from", "to"):
+            gc[c] = _grade_labels(gc[c])
+        gc["reason"] = pd.Categorical.from_codes(gc["reason"], REASONS)
+        gc["in_warmup"] = gc["time"].to_numpy() < self.warmup
+        shifts = self.unit_shifts.copy()
+        shifts["pool"] = pd.Categorical.from_codes(shifts["pool"], POOLS)
+        shifts["in_warmup"] = shifts["start"].to_numpy() < self.warmup
+        rosters = self.rosters.copy()
+        rosters["pool"] = pd.Categorical.from_codes(rosters["pool"], POOLS)
+        rosters["in_warmup"] = rosters["start"].to_numpy() < self.warmup
+        changes = self.appointment_changes.copy()
+        changes["kind"] = pd.Categorical.from_codes(changes["kind"], APPOINTMENT_CHANGES)
+        changes["in_warmup"] = changes["time"].to_numpy() < self.warmup
+        reviews = self.reviews.copy()
+        for c in ("before", "after"):
+            reviews[c] = _grade_labels(reviews[c])
+        reviews["in_warmup"] = reviews["requested"].to_numpy() < self.warmup
+        return {"calls": calls, "grade_changes": gc, "unit_shifts": shifts, "rosters": rosters,
+                "reviews": reviews, "appointment_changes": changes}
+
+    def write_events(self, folder: Path, formats=("parquet",), temp_suffix: str = "") -> list[Path]:
+        """Write the public event tables as Parquet and/or CSV (``formats``); returns the paths
+        written (each with ``temp_suffix``, for the caller to rename)."""
+        out = []
+        for name, df in self.public_tables().items():
+            for fmt in formats:
+                path = folder / f"{name}.{fmt}{temp_suffix}"
+                if fmt == "csv":
+                    df.to_csv(path, index=False, float_format="%.10g")   # minutes to ~1e-4 over a year
+                else:
+                    df.to_parquet(path, index=False)
+                out.append(path)
+        return out
+
+    def write_parquet(self, folder: Path, temp_suffix: str = "") -> list[Path]:
+        return self.write_events(folder, ("parquet",), temp_suffix)
+
+
+def _grade_labels(codes: pd.Series) -> pd.Categorical:
+    c = codes.to_numpy().astype(np.int64)
+    return pd.Categorical.from_codes(np.where(c < 0, -1, c), GRADE_NAMES)
+
+
+def _labels(codes: pd.Series, names: list[str]) -> pd.Categorical:
+    c = codes.to_numpy().astype(np.int64)
+    return pd.Categorical.from_codes(np.where((c < 0) | (c >= len(names)), -1, c), list(names))
+
+
+def finish(rec: Recorder, meta: dict) -> EventLog:
+    gc = pd.DataFrame(rec.grade_changes, columns=["incident", "time", "from", "to", "reason"])
+    for c in ("incident", "from", "to", "reason"):
+        gc[c] = gc[c].astype(np.int32)
+    gc["time"] = gc["time"].astype(np.float64)
+    shifts = rec.unit_shifts.frame()
+    shifts["shift"] = pd.Categorical.from_codes(shifts["shift"].to_numpy(), meta["shift_names"])
+    shifts["team"] = pd.Categorical.from_codes(shifts["team"].to_numpy(), meta["team_names"])  # -1: a weekly template
+    return EventLog(rec.calls.frame(), gc, rec.pending.frame(), shifts, rec.activities.frame(), meta,
+                    rec.rosters.frame(), rec.reviews.frame(), rec.appointment_changes.frame())
