@@ -41,7 +41,7 @@ def register(subparsers) -> None:
         description="A trace-driven replay: the observed arrivals, grades and durations run through SCENARIO's "
                     "response model; observed and simulated call -> first dispatch and call -> first on scene are "
                     "compared per grade and per priority (p50, p90 with intervals, KS distance, QQ figure).")
-    b.add_argument("extract", help="CAD extract read with --map, or (without --map) a trace CSV (see sim/data/trace.py)")
+    b.add_argument("extract", help="CAD extract read with --map, or (without --map) a trace CSV (see sim/scenario/trace.py)")
     b.add_argument("scenario", help="scenario TOML whose response model is tested")
     b.add_argument("--map", help="MAP.toml for a CAD extract")
     b.add_argument("--out", help="output folder (default results/backtest-<scenario>-<timestamp>/); never overwritten")
@@ -223,7 +223,7 @@ def cmd_backtest(args) -> int:
             warmup = m.fit.comparison_warmup_hours if warmup is None else warmup
             say(f"read {rec.rows_read:,} rows of {Path(args.extract).name}; {len(rec.demand):,} are demand")
         else:
-            from sim.data.trace import read_trace
+            from sim.scenario.trace import read_trace
             trace_path = Path(args.extract)
             if not trace_path.is_file():
                 raise ScenarioError(trace_path, "", _NO_VALUE, "trace file not found (without --map, EXTRACT is a trace CSV)")

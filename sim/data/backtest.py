@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.scenario.schema import GRADES, Scenario, validate
-from sim.data.trace import read_trace, trace_minutes, trace_order
+from sim.scenario.trace import read_trace, trace_minutes, trace_order
 
 MEASURES = {"dispatch": ("dispatch_min", "first_dispatch", "call -> first dispatch"),
             "scene": ("scene_min", "first_on_scene", "call -> first on scene")}

@@ -12,9 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.model.log import ESCALATED, REASONS, REBOOKED, EventLog
+from sim.model.log import ESCALATED, REBOOKED, RESOURCE, EventLog
 
-RESOURCE = REASONS.index("resource")
 DAY = 1440.0
 
 

@@ -16,10 +16,8 @@ import numpy as np
 import pandas as pd
 
 from sim.measures.assessment import ASSESSMENT_KPIS
-from sim.model.log import ABANDONED, ACTIVITIES, POOLS, REASONS, EventLog
+from sim.model.log import ABANDONED, ACTIVITIES, POOLS, REASSESSMENT, RESOURCE, EventLog
 
-RESOURCE = REASONS.index("resource")
-REASSESSMENT = REASONS.index("reassessment")
 
 
 @dataclass(frozen=True)
@@ -308,8 +306,3 @@ def compute_kpis(log: EventLog) -> dict[str, float]:
         else:
             out[k.name] = k.fn(log)
     return out
-
-
-def summary_frame(values: dict[str, float]) -> pd.DataFrame:
-    rows = [(k.name, values[k.name], k.unit, k.description) for k in KPIS]
-    return pd.DataFrame(rows, columns=["kpi", "value", "unit", "description"])

@@ -15,9 +15,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from sim.util.random import Streams
-from sim.scenario.schema import CHANNELS, GRADES, Scenario, horizon_minutes
-
-RISK_NONE = 0  # risk / grade codes: 0 = no incident, 1..4 = G1..G4
+from sim.scenario.schema import CHANNELS, GRADES, Scenario, ScenarioError, horizon_minutes
+from sim.scenario.trace import read_trace, trace_minutes, trace_order
 
 
 def hourly_rates(s: Scenario, channel: str, n_hours: int) -> np.ndarray:
@@ -99,8 +98,7 @@ def draw_callers(s: Scenario, streams: Streams) -> Callers:
     """All callers of the run in arrival order. Each channel's needs are drawn in one batch
     and scattered into place, so only one channel's temporaries exist at a time."""
     if s.demand.trace is not None:
-        from sim.data.trace import trace_callers   # observed arrivals replayed (the back-test's demand)
-        return trace_callers(s, streams)
+        return trace_callers(s, streams)   # observed arrivals replayed (the back-test's demand)
     horizon = horizon_minutes(s)
     n_hours = int(np.ceil(horizon / 60.0))
     times = {}
@@ -239,3 +237,40 @@ def _empty() -> Callers:
     kinds = {"channel": np.int8, "true_risk": np.int8, "assessed": np.int8, "category": np.int16,
              "area": np.int8, "units_needed": np.int8, "arrest": bool, "retries": bool, "retry_to_999": bool}
     return Callers(**{f.name: np.zeros(0, dtype=kinds.get(f.name, float)) for f in fields(Callers) if f.default is not None})
+
+
+def trace_callers(s, streams):
+    """The run's callers from the trace: arrivals, grades and observed durations; every other
+    need drawn as for sampled demand (``_needs``), from the same named streams."""
+    trace = read_trace(s.demand.trace)
+    order = trace_order(s, trace)
+    if order.size == 0:
+        return _empty()
+    times = trace_minutes(trace, s.run.start_date)[order]
+    channel = trace.channel[order]
+    out: dict[str, np.ndarray] = {}
+    for code, name in enumerate(CHANNELS):
+        where = np.flatnonzero(channel == code)
+        if where.size == 0:
+            continue
+        ch = s.demand.channels.get(name)
+        if ch is None:
+            raise ScenarioError(s.demand.trace, "channel", name,
+                                f"the trace has {name} calls but the scenario has no demand.channels.{name} table "
+                                "(its handling, patience and graded_at apply to them)")
+        needs = _needs(s, name, code, ch, times[where], streams, grades=trace.grade[order[where]])
+        rows = order[where]
+        for col, need in (("handling_min", ("handling",)), ("travel_min", ("travel_blue", "travel_normal")),
+                          ("on_scene_min", ("on_scene",))):
+            seen = trace.cols[col][rows]
+            m = ~np.isnan(seen)
+            for k in need:
+                needs[k][m] = seen[m]
+        units = trace.cols["units"][rows]
+        m = ~np.isnan(units)
+        needs["units_needed"][m] = np.clip(units[m], 1, 100).astype(np.int8)
+        for k, v in needs.items():
+            if k not in out:
+                out[k] = np.empty(order.size, dtype=v.dtype)
+            out[k][where] = v
+    return Callers(**out)

@@ -16,7 +16,8 @@ import math
 
 import numpy as np
 
-from sim.model.log import (ACTIVITIES, APPOINTMENT_KEPT, ATTENDED, ESCALATED, NO_INCIDENT, OPEN, POOLS, REASONS, REBOOKED, REGRADED, RESOLVED)
+from sim.model.log import (ACTIVITIES, APPOINTMENT_KEPT, ATTENDED, ESCALATED, ESCALATION, NO_INCIDENT, OPEN, POOLS, REBOOKED,
+                           REGRADED, RESOLVED)
 from sim.scenario.rota import present, shift_instances, shift_names, team_names
 from sim.scenario.schema import GRADES
 from sim.model.appointments import ESCALATE, KEEP, AppointmentBook, Rebooking
@@ -26,7 +27,6 @@ from sim.model.policies import Borrow, Divert, IncidentView, Recheck, Regrade, m
 FREE, TRAVEL, SCENE, AFTER, BLOCK, OFF = range(6)
 RESPONSE, NEIGHBOURHOOD = POOLS.index("response"), POOLS.index("neighbourhood")
 A_INCIDENT, A_CUSTODY, A_ADMIN, A_NON_INCIDENT, A_BORROWED = (ACTIVITIES.index(a) for a in ACTIVITIES)
-ESCALATION = REASONS.index("escalation")
 
 
 class Unit:

@@ -24,7 +24,10 @@ OUTCOMES = ("abandoned", "no_incident", "resolved_without_deployment", "attended
 ABANDONED, NO_INCIDENT, RESOLVED, ATTENDED, APPOINTMENT_KEPT, OPEN = range(6)
 ACTIVITIES = ("incident", "custody", "admin", "non_incident", "borrowed")
 POOLS = ("response", "neighbourhood", "call_handling")
+# grade_changes.reason, the one spelling of each: resource-driven (no officer free), a re-assessment
+# of the caller, a supervisor's review, an appointment escalated
 REASONS = ("resource", "reassessment", "supervision", "escalation")
+RESOURCE, REASSESSMENT, SUPERVISION, ESCALATION = range(len(REASONS))
 # appointment_changes.kind: re-booked after a cancellation, or escalated (re-booking cap reached)
 APPOINTMENT_CHANGES = ("rebooked", "escalated", "regraded")
 REBOOKED, ESCALATED, REGRADED = range(len(APPOINTMENT_CHANGES))

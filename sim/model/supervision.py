@@ -22,10 +22,9 @@ from collections import deque
 
 import numpy as np
 
-from sim.model.log import REASONS, RESOLVED
+from sim.model.log import RESOLVED, SUPERVISION
 from sim.scenario.rota import present, shift_instances
 
-SUPERVISION = REASONS.index("supervision")
 
 
 class Supervision:

@@ -217,7 +217,7 @@ class Demand(_Strict):
     month: list[Annotated[float, Field(ge=0, le=100)]] = Field(default=[1.0] * 12, min_length=12, max_length=12)
     channels: Channels
     surges: list[Surge] = []
-    # a trace of observed calls (sim/data/trace.py) replayed instead of sampled arrivals; the path
+    # a trace of observed calls (sim/scenario/trace.py) replayed instead of sampled arrivals; the path
     # is resolved against the folder of the file that names it, as ``base`` is (see read_layers)
     trace: str | None = None
 
