@@ -67,6 +67,21 @@ def test_process_pool_gives_identical_results(serial_run, tmp_path):
     _same_files(serial_run.folder, pooled.folder)
 
 
+def _late_square(x):
+    import time
+
+    time.sleep(0.05 * (3 - x))   # the first tasks finish last
+    return x * x
+
+
+def test_map_ordered_returns_results_in_task_order():
+    from sim.util.executors import map_ordered
+
+    assert map_ordered(_late_square, range(4), 2) == [0, 1, 4, 9]
+    assert map_ordered(_late_square, range(4), 1) == [0, 1, 4, 9]
+    assert map_ordered(_late_square, [], 2) == []
+
+
 def test_dask_local_cluster_gives_identical_results(serial_run, tmp_path):
     pytest.importorskip("dask.distributed")
     res = run_experiment(small(), reps=4, seed=21, jobs=2, dask="local", out=tmp_path / "dask")

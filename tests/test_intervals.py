@@ -46,3 +46,20 @@ def test_two_replications_warn_and_no_interval_leaves_its_range(tmp_path):
     quiet = subprocess.run([sys.executable, "-m", "sim", "report", str(tmp_path / "r")], capture_output=True,
                            text=True, cwd=ROOT)
     assert quiet.returncode == 0
+
+
+def test_t_half_widths_are_scipy_students_t_to_the_bit():
+    """The validation verdicts and the back-test's intervals go through sim.util.stats: its factor
+    must be exactly what scipy.stats.t.ppf gives (the committed reports were made with that)."""
+    from scipy import stats
+
+    from sim.util.stats import prediction_half_width, t_half_width, t_quantiles
+
+    for n in (2, 3, 10, 100):
+        for level in (0.8, 0.95, 0.99):
+            t = stats.t.ppf(0.5 + level / 2, n - 1)
+            assert t_half_width(1.7, n, level) == t * 1.7 / np.sqrt(n)
+            assert prediction_half_width(1.7, n, level) == t * 1.7 * np.sqrt(1 + 1 / n)
+    q = t_quantiles([1, 2, 5, np.nan])
+    assert np.isnan(q[0]) and np.isnan(q[3]) and q[1] == stats.t.ppf(0.975, 1) and q[2] == stats.t.ppf(0.975, 4)
+    assert np.isnan(t_half_width(1.0, 1)) and np.isnan(prediction_half_width(1.0, 1))

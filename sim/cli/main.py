@@ -26,12 +26,12 @@ from sim.util.lazy import LazyModule
 from sim.report.verdicts import FIRST, compare_lines, run_lines
 from sim.experiment.limits import check_size
 from sim.cli.plan import register as register_plan
+from sim.cli.validate import register as register_validate
 from sim.scenario.rota_text import rota_summary
 from sim.scenario.schema import _NO_VALUE, CHANNELS, DAYS, ScenarioError, Scenario, layer_files, load_scenario
 
 # imported on first use: --help and check need none of pandas, pyarrow, scipy, matplotlib, dask
 experiment = LazyModule("sim.experiment.replications")
-validation = LazyModule("sim.validation.cases")
 
 
 def write_report(folder, args=None):
@@ -543,7 +543,7 @@ def build_parser() -> argparse.ArgumentParser:
     overrides(check)
     check.set_defaults(func=cmd_check)
 
-    validation.register(sub)
+    register_validate(sub)
     register_plan(sub)
     register_data(sub)
     register_app(sub)

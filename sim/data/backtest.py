@@ -21,6 +21,8 @@ import numpy as np
 
 from sim.scenario.schema import GRADES, Scenario, validate
 from sim.scenario.trace import read_trace, trace_minutes, trace_order
+from sim.util.executors import map_ordered
+from sim.util.stats import prediction_half_width, t_half_width
 
 MEASURES = {"dispatch": ("dispatch_min", "first_dispatch", "call -> first dispatch"),
             "scene": ("scene_min", "first_on_scene", "call -> first on scene")}
@@ -72,12 +74,7 @@ def replay(s: Scenario, reps: int, seed: int, warmup_hours: float, jobs: int = 1
     order = trace_order(s, trace)
     n = order.size
     tasks = [(s, seed, r, n) for r in range(reps)]
-    if jobs > 1 and reps > 1:
-        from concurrent.futures import ProcessPoolExecutor
-        with ProcessPoolExecutor(min(jobs, reps)) as pool:
-            results = list(pool.map(_one, tasks))
-    else:
-        results = [_one(t) for t in tasks]
+    results = map_ordered(_one, tasks, max(jobs, 1))
     t = trace_minutes(trace, s.run.start_date)[order]
     return Replay(
         observed={m: trace.cols[c][order] for m, (c, _, _) in MEASURES.items()},
@@ -102,16 +99,14 @@ def _order_ci(x: np.ndarray, q: float) -> tuple[float, float]:
 def _t_ci(v: np.ndarray) -> tuple[float, float, float, float, float]:
     """Mean over replications, its 95% confidence interval, and the 95% prediction interval for
     one more replication (the observed period is one realisation: it should lie inside that)."""
-    from scipy import stats
-
     v = v[~np.isnan(v)]
     if v.size == 0:
         return (math.nan,) * 5
     m = float(v.mean())
     if v.size < 2:
         return m, math.nan, math.nan, math.nan, math.nan
-    t, sd = float(stats.t.ppf(0.975, v.size - 1)), float(v.std(ddof=1))
-    h, p = t * sd / math.sqrt(v.size), t * sd * math.sqrt(1 + 1 / v.size)
+    sd = float(v.std(ddof=1))
+    h, p = t_half_width(sd, v.size), prediction_half_width(sd, v.size)
     return m, m - h, m + h, max(m - p, 0.0), m + p
 
 

@@ -160,3 +160,28 @@ def make_executor(jobs: int | None = None, dask: str | None = None):
     if jobs == 1:
         return SerialExecutor()
     return PoolExecutor(jobs)
+
+
+class _Numbered:
+    """``fn`` applied to an (index, task) pair, returning (index, result): picklable when ``fn`` is."""
+
+    def __init__(self, fn: Callable):
+        self.fn = fn
+
+    def __call__(self, item):
+        i, task = item
+        return i, self.fn(task)
+
+
+def map_ordered(fn: Callable, tasks: Iterable, jobs: int | None = None) -> list:
+    """``fn`` over ``tasks`` in a local process pool of up to ``jobs`` workers (default one per
+    core; never more than there are tasks, and in this process when that is one), results in
+    the tasks' order: for callers that zip results with their tasks."""
+    tasks = list(tasks)
+    workers = min(jobs or _cores(), len(tasks))
+    executor = SerialExecutor() if workers <= 1 else PoolExecutor(workers)
+    try:
+        done = dict(executor.run(_Numbered(fn), enumerate(tasks)))
+    finally:
+        executor.close()
+    return [done[i] for i in range(len(tasks))]

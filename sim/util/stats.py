@@ -1,4 +1,5 @@
-"""Confidence intervals over replications (95%, Student t), paired and unpaired."""
+"""Confidence intervals over replications (95%, Student t), paired and unpaired: the one place
+the project computes a t-interval, so every table, figure and verdict uses the same numbers."""
 from __future__ import annotations
 
 import math
@@ -14,6 +15,34 @@ def _t_quantile(q: float, dof: float) -> float:
     return float(stdtrit(dof, q))
 
 
+def t_quantiles(n, level: float = 0.95) -> np.ndarray:
+    """The two-sided Student-t factor for a mean of ``n`` values, per element of an array of
+    counts (NaN where n < 2): for intervals drawn column by column."""
+    from scipy.special import stdtrit
+
+    n = np.asarray(n, float)
+    out = np.full(n.shape, np.nan)
+    ok = n >= 2
+    out[ok] = stdtrit(n[ok] - 1, 0.5 + level / 2)
+    return out
+
+
+def t_half_width(sd: float, n: int, level: float = 0.95) -> float:
+    """Half-width of the two-sided Student-t interval for the mean of ``n`` values whose sample
+    standard deviation is ``sd`` (NaN for n < 2; a NaN or infinite ``sd`` gives NaN)."""
+    if n < 2:
+        return math.nan
+    return _t_quantile(0.5 + level / 2, n - 1) * sd / math.sqrt(n)
+
+
+def prediction_half_width(sd: float, n: int, level: float = 0.95) -> float:
+    """Half-width of the Student-t prediction interval for one more value, around the mean of
+    ``n`` values whose sample standard deviation is ``sd`` (NaN for n < 2)."""
+    if n < 2:
+        return math.nan
+    return _t_quantile(0.5 + level / 2, n - 1) * sd * math.sqrt(1 + 1 / n)
+
+
 def mean_ci(values, level: float = 0.95) -> dict[str, float]:
     """Mean and t-interval of the non-missing values. One value: no interval (NaN half-width);
     identical values: a zero-width interval."""
@@ -27,7 +56,7 @@ def mean_ci(values, level: float = 0.95) -> dict[str, float]:
         hw = math.nan
     else:
         sd = float(x.std(ddof=1))
-        hw = 0.0 if sd == 0 else _t_quantile(0.5 + level / 2, n - 1) * sd / math.sqrt(n)
+        hw = 0.0 if sd == 0 else t_half_width(sd, n, level)
     return {"mean": mean, "ci_low": mean - hw, "ci_high": mean + hw, "half_width": hw, "reps": n}
 
 

@@ -13,7 +13,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sim.cli.validate import register
+from sim.theory import queueing as theory
 from sim.validation import cases as v
+from sim.validation.arrivals import expected_hourly
+from sim.validation.compare import summarise
+from sim.validation.conditions import Need
+from sim.validation.estimators import Quantity
+from sim.validation.handling import kind_mmc
+from sim.validation.markdown import fmt_number
+from sim.validation.measure import run_cases, simulate
 from sim.model.demand import hourly_rates
 from sim.scenario.schema import ScenarioError, load_scenario
 
@@ -75,7 +84,7 @@ def test_kind_comes_from_the_file_name():
 @pytest.fixture(scope="module")
 def fast_results():
     specs = [(c.name, c.path, c.kind, c.reps) for c in FAST]
-    return {r.case: r for r in v.run_cases(specs)}
+    return {r.case: r for r in run_cases(specs)}
 
 
 @pytest.mark.parametrize("case", FAST, ids=lambda c: c.name)
@@ -92,18 +101,18 @@ def test_fast_subset_covers_every_kind():
 
 # ---------------------------------------------------------------- statistics
 def test_summary_uses_a_student_t_interval():
-    q = v.Quantity("x", 1.0, lambda log: 0.0)
-    mean, hw, rel, ok = v.summarise(q, [0.9, 1.1, 1.0, 1.2])
+    q = Quantity("x", 1.0, lambda log: 0.0)
+    mean, hw, rel, ok = summarise(q, [0.9, 1.1, 1.0, 1.2])
     assert mean == pytest.approx(1.05)
     assert hw == pytest.approx(3.182446305284263 * np.std([0.9, 1.1, 1.0, 1.2], ddof=1) / 2)
     assert rel == pytest.approx(0.05) and ok
-    assert not v.summarise(q, [1.1, 1.11, 1.12])[3]
+    assert not summarise(q, [1.1, 1.11, 1.12])[3]
 
 
 def test_exact_quantities_need_every_replication_equal():
-    q = v.Quantity("x", 8.0, lambda log: 0.0, exact=True)
-    assert v.summarise(q, [8.0, 8.0 + 1e-12])[3]
-    assert not v.summarise(q, [8.0, 8.001])[3]
+    q = Quantity("x", 8.0, lambda log: 0.0, exact=True)
+    assert summarise(q, [8.0, 8.0 + 1e-12])[3]
+    assert not summarise(q, [8.0, 8.001])[3]
 
 
 def test_validation_detects_a_model_that_disagrees_with_theory():
@@ -111,8 +120,8 @@ def test_validation_detects_a_model_that_disagrees_with_theory():
     case = by_name("mmc-rho050-c5")
     s = load_scenario(case.path)
     qs, _ = v.quantities(s, "mmc", case.path)
-    x = v.simulate(case.path, "mmc", reps=5, overrides=["call_handling.shifts.all.staff=4"], jobs=1)
-    verdicts = {q.name: v.summarise(q, x[:, j])[3] for j, q in enumerate(qs)}
+    x = simulate(case.path, "mmc", reps=5, overrides=["call_handling.shifts.all.staff=4"], jobs=1)
+    verdicts = {q.name: summarise(q, x[:, j])[3] for j, q in enumerate(qs)}
     assert not verdicts["mean wait to answer, min"]
     assert not verdicts["P(wait > 0) [Erlang C]"]
 
@@ -122,7 +131,7 @@ def test_independent_demand_profile_agrees_with_the_generator_rates():
     s = load_scenario(by_name("arrivals-shaped").path)
     n = 24 * 7 * 6
     for ch in ("999", "101"):
-        np.testing.assert_allclose(v.expected_hourly(s, ch, n), hourly_rates(s, ch, n), rtol=1e-12)
+        np.testing.assert_allclose(expected_hourly(s, ch, n), hourly_rates(s, ch, n), rtol=1e-12)
 
 
 # ---------------------------------------------------------------- conditions
@@ -161,7 +170,7 @@ def test_dispatch_conditions(overrides, path):
 # ---------------------------------------------------------------- command line
 def parser():
     p = argparse.ArgumentParser(prog="triage-sim")
-    v.register(p.add_subparsers(dest="command", required=True))
+    register(p.add_subparsers(dest="command", required=True))
     return p
 
 
@@ -184,7 +193,7 @@ def test_command_reads_overrides_and_refuses_a_wrong_kind(tmp_path, capsys):
                                 "--reps", "2", "--jobs", "1"])
     args.func(args)
     # the analytic values are read from the scenario as overridden
-    expected = v._num(v.theory.erlang_c_wait_probability(5, 700 / 1440, 1 / 6))
+    expected = fmt_number(theory.erlang_c_wait_probability(5, 700 / 1440, 1 / 6))
     assert f"| mmc-rho050-c5 | P(wait > 0) [Erlang C] | {expected} |" in capsys.readouterr().out
     # a kind the file does not reduce to is refused, naming the field that does not fit
     args = parser().parse_args(["validate-model", "--scenario", path, "--kind", "erlang_a", "--reps", "2"])
@@ -193,11 +202,11 @@ def test_command_reads_overrides_and_refuses_a_wrong_kind(tmp_path, capsys):
 
 
 def test_command_fails_on_a_disagreeing_case(tmp_path, monkeypatch, capsys):
-    real = v._kind_mmc
+    real = kind_mmc
 
     def off_by_ten_percent(s, need):
         qs, info = real(s, need)
-        return [v.Quantity(q.name, q.analytic * 1.1, q.estimate) for q in qs], info
+        return [Quantity(q.name, q.analytic * 1.1, q.estimate) for q in qs], info
 
     monkeypatch.setitem(v._BUILDERS, "mmc", off_by_ten_percent)
     args = parser().parse_args(["validate-model", "--scenario", str(by_name("mmc-rho050-c5").path),
@@ -231,7 +240,7 @@ def test_rota_crews_from_the_shift_table():
     """Head-counts by the day a shift starts on; Sunday's night crew is on duty at time 0."""
     case = by_name("rota-2shifts-weekly")
     s = load_scenario(case.path)
-    changes, staff = v._Need(s, case.path, "rota").rota_crews(8 * 1440.0)
+    changes, staff = Need(s, case.path, "rota").rota_crews(8 * 1440.0)
     day, night = 420.0, 1140.0  # 07:00, 19:00
     assert changes[:4].tolist() == [day, night, 1440 + day, 1440 + night]
     assert staff[:5].tolist() == [25, 25, 24, 24, 23]  # Sun night, Mon day, Mon night, Tue day, Tue night
@@ -240,7 +249,7 @@ def test_rota_crews_from_the_shift_table():
     assert staff[-1] == 24  # the next Monday's night crew, on until past the end
     # a 24-hour post every day is one crew: the same people carry on, no hand-over
     mmc = load_scenario(by_name("mmc-rho050-c5").path)
-    changes, staff = v._Need(mmc, "", "rota").rota_crews(29 * 1440.0)
+    changes, staff = Need(mmc, "", "rota").rota_crews(29 * 1440.0)
     assert changes.size == 0 and staff.tolist() == [5]
 
 
@@ -252,7 +261,7 @@ def test_rota_crews_agree_with_the_model_rota(name):
     s = load_scenario(by_name(name).path)
     horizon = (s.run.days + s.run.warmup_days) * 1440.0
     inst = shift_instances(s.call_handling, horizon, s.run.start_date)
-    changes, staff = v._Need(s, name, "rota").rota_crews(horizon)
+    changes, staff = Need(s, name, "rota").rota_crews(horizon)
     assert all(a.end == b.start for a, b in zip(inst, inst[1:]))
     assert changes.tolist() == [i.start for i in inst[1:]]
     assert staff.tolist() == [i.staff for i in inst]
@@ -264,7 +273,7 @@ def test_rota_kind_on_a_constant_post_is_erlang_c():
     s = load_scenario(case.path)
     qs, info = v.quantities(s, "rota", case.path)
     assert len(qs) == 12 and info["not compared"] == []  # 2-hour blocks, no hand-overs
-    wq = v.theory.erlang_c_mean_wait(5, 600 / 1440, 1 / 6)
+    wq = theory.erlang_c_mean_wait(5, 600 / 1440, 1 / 6)
     assert [q.analytic for q in qs] == pytest.approx([wq] * 12, rel=1e-6)
 
 
@@ -274,7 +283,7 @@ def test_rota_validation_detects_a_model_that_disagrees_with_theory():
     finish any call left, failed them too: see the case file)."""
     case = by_name(ROTA)
     qs, _ = v.quantities(load_scenario(case.path), "rota", case.path)
-    x = v.simulate(case.path, "rota", reps=10, overrides=["call_handling.shifts.night.staff=5"], jobs=1)
-    verdicts = {q.name: v.summarise(q, x[:, j])[3] for j, q in enumerate(qs)}
+    x = simulate(case.path, "rota", reps=10, overrides=["call_handling.shifts.night.staff=5"], jobs=1)
+    verdicts = {q.name: summarise(q, x[:, j])[3] for j, q in enumerate(qs)}
     assert not verdicts["mean wait, calls arriving first hour after the 22:00 hand-over, min"]
     assert not verdicts["mean wait, calls arriving 22:00-24:00, min"]

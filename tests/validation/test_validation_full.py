@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from sim.validation import cases as v
+from sim.validation.measure import run_cases
 
 SLOW = [c for c in v.cases() if not c.fast]
 
@@ -11,7 +12,7 @@ SLOW = [c for c in v.cases() if not c.fast]
 @pytest.fixture(scope="module")
 def slow_results():
     specs = [(c.name, c.path, c.kind, c.reps) for c in SLOW]
-    return {r.case: r for r in v.run_cases(specs)}
+    return {r.case: r for r in run_cases(specs)}
 
 
 @pytest.mark.slow

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.validation import cases as v
+from sim.validation.markdown import cases_hash, expected_rows, parse_report
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT = ROOT / "docs" / "validation.md"
@@ -17,13 +17,13 @@ def test_report_exists_and_is_the_full_set():
 
 
 def test_report_matches_the_case_files_and_registry():
-    parsed = v.parse_report(REPORT.read_text(encoding="utf-8"))
-    assert parsed["hash"] == v.cases_hash(ROOT), f"scenarios/validation or the registry changed: {HOW}"
+    parsed = parse_report(REPORT.read_text(encoding="utf-8"))
+    assert parsed["hash"] == cases_hash(ROOT), f"scenarios/validation or the registry changed: {HOW}"
     rows = [(r["case"], r["quantity"], r["analytic"]) for r in parsed["rows"]]
-    assert rows == v.expected_rows(ROOT), HOW
+    assert rows == expected_rows(ROOT), HOW
 
 
 def test_every_quantity_in_the_report_passes():
-    parsed = v.parse_report(REPORT.read_text(encoding="utf-8"))
+    parsed = parse_report(REPORT.read_text(encoding="utf-8"))
     failed = [(r["case"], r["quantity"]) for r in parsed["rows"] if not r["pass"]]
     assert parsed["rows"] and not failed

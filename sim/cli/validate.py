@@ -1,0 +1,102 @@
+"""``triage-sim validate-model``: the simulator checked against queueing theory (sim.validation),
+the registered cases or given files, printed or written as ``docs/validation.md``.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from sim.scenario.schema import _NO_VALUE, ScenarioError
+from sim.validation.cases import DEFAULT_REPS, KINDS, cases, kind_of
+from sim.validation.compare import LEVEL
+from sim.validation.markdown import REPORT, cases_hash, report_markdown
+from sim.validation.measure import CaseResult, run_cases
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    """Add ``validate-model`` to the ``triage-sim`` command line."""
+    p = subparsers.add_parser(
+        "validate-model", help="check the simulator against queueing theory and write docs/validation.md",
+        description="Run the validation cases (scenarios/validation/) and compare each simulated quantity "
+                    "with its analytic value (95% t-interval over replications). Without --full: the fast "
+                    "subset, printed only. With --full: every case, report written to --out. With --scenario: "
+                    "the given files (kind from the file name prefix or --kind).")
+    p.add_argument("--full", action="store_true", help="run every registered case and write the report")
+    p.add_argument("--scenario", action="append", metavar="FILE",
+                   help="validate this scenario file instead of the registered cases (repeatable)")
+    p.add_argument("--kind", choices=KINDS, help="validation kind for --scenario (default: from the file name prefix)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a field of the --scenario files")
+    p.add_argument("--reps", type=int, help=f"replications per case (default: the registry's, also for a registered "
+                                            f"file given with --scenario; {DEFAULT_REPS} for any other file)")
+    p.add_argument("--seed", type=int, help="random seed for every case (default: each file's run.seed)")
+    p.add_argument("--level", type=float, default=LEVEL, help="confidence level of the intervals (default 0.95)")
+    p.add_argument("--jobs", type=int, default=0, help="worker processes (default: one per core)")
+    p.add_argument("--out", help=f"write the Markdown report here (default with --full: {REPORT})")
+    p.set_defaults(func=cmd_validate)
+    return p
+
+
+def _command(args) -> str:
+    """The command that reproduces a report (without --out and --jobs, which change no number)."""
+    parts = ["triage-sim", "validate-model"]
+    if args.full:
+        parts.append("--full")
+    for f in args.scenario or []:
+        parts += ["--scenario", str(f)]
+    if args.kind:
+        parts += ["--kind", args.kind]
+    for kv in args.set or []:
+        parts += ["--set", kv]
+    if args.reps is not None:
+        parts += ["--reps", str(args.reps)]
+    if args.seed is not None:
+        parts += ["--seed", str(args.seed)]
+    if args.level != LEVEL:
+        parts += ["--level", f"{args.level:g}"]
+    return " ".join(parts)
+
+
+def cmd_validate(args) -> int:
+    t0 = time.perf_counter()
+    if args.reps is not None and args.reps < 2:
+        raise ScenarioError("--reps", "", args.reps, "expected at least 2 replications")
+    if not 0 < args.level < 1:
+        raise ScenarioError("--level", "", args.level, "expected a confidence level between 0 and 1")
+    if args.scenario:
+        # a registered case file keeps its registered replications unless --reps says otherwise
+        registered = {c.path.resolve(): c.reps for c in cases()}
+        specs = [(Path(f).stem, Path(f), args.kind or kind_of(f),
+                  args.reps or registered.get(Path(f).resolve(), DEFAULT_REPS)) for f in args.scenario]
+    else:
+        if args.kind or args.set:
+            raise ScenarioError("--kind/--set", "", _NO_VALUE, "only with --scenario")
+        specs = [(c.name, c.path, c.kind, args.reps or c.reps) for c in cases() if args.full or c.fast]
+
+    def progress(res: CaseResult) -> None:
+        bad = sum(not r.passed for r in res.rows)
+        print(f"  {res.case:32s} {len(res.rows):2d} quantities  "
+              f"{'all pass' if not bad else f'{bad} FAIL'}  ({res.seconds:.0f} s cpu)", file=sys.stderr)
+
+    print(f"validate-model: {len(specs)} case(s)", file=sys.stderr)
+    results = run_cases(specs, args.seed, args.jobs or None, args.set, args.level, progress)
+    seconds = time.perf_counter() - t0
+    registry_run = not args.scenario and args.full and args.reps is None and args.seed is None \
+        and args.level == LEVEL
+    out = args.out or (str(REPORT) if args.full and not args.scenario else None)
+    text = report_markdown(results, seed=args.seed, level=args.level, full=args.full and not args.scenario,
+                           digest=cases_hash() if registry_run else None, command=_command(args), seconds=seconds)
+    if out:
+        path = Path(out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+        print(f"report: {path}", file=sys.stderr)
+    else:
+        print(text)
+    rows = [r for res in results for r in res.rows]
+    failed = [r for r in rows if not r.passed]
+    print(f"{len(rows) - len(failed)} of {len(rows)} quantities pass ({seconds:.0f} s)", file=sys.stderr)
+    return 1 if failed else 0
