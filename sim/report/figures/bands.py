@@ -1,6 +1,6 @@
 """Summaries over replications, as the figures draw them: the mean with its 95% t-interval
 (the shaded band), kept inside the quantity's range, and NaN-quiet means and medians for
-hours a run never reached. Separate from the drawing so a test can check the intervals.
+hours a run never reached. One definition of "the band" for every figure.
 """
 from __future__ import annotations
 

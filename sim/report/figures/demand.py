@@ -9,7 +9,8 @@ import numpy as np
 from sim.report.figures.arms import ArmView, _partial_week, _reps_text
 from sim.report.figures.bands import mean_band
 from sim.report.figures.drawing import Drawn, _missing
-from sim.report.figures.style import ARM_COLOURS, STANDARD_COLOUR, _figure, _short, _step, _step_band, how_label, week_axis
+from sim.report.figures.style import (ARM_COLOURS, STANDARD_COLOUR, _figure, _short, _step, _step_band, how_label,
+                                      week_axis)
 
 SATURATED = 0.97   # busy / effective units above which no officer is, in practice, free
 

@@ -1,7 +1,8 @@
 """The report's look, shared by every figure: sized and lettered to be read when projected
 (11 x 5.5 in at 110 dpi, text of 11 pt or more), colours that stay apart for colour-blind
-readers, standards in one red, and the axes the figures have in common (a week with its day
-names, hourly steps, percentages). One place, so that every figure reads the same way.
+readers, standards in one red (dashed, labelled), and the axes the figures have in common (a
+week with its day names, hourly steps, percentages). One place, so that every figure reads the
+same way.
 """
 from __future__ import annotations
 

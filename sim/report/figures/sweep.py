@@ -13,7 +13,8 @@ from sim.report.figures.arms import ArmView, _reps_text, _with_profile
 from sim.report.figures.bands import _quiet
 from sim.report.figures.downgrades import _downgrade_matrix, _per_week
 from sim.report.figures.drawing import Drawn, _missing
-from sim.report.figures.style import _HEAT, ARM_COLOURS, OK_COLOUR, STANDARD_COLOUR, _cell_grid, _figure, _short, week_axis
+from sim.report.figures.style import (_HEAT, ARM_COLOURS, OK_COLOUR, STANDARD_COLOUR, _cell_grid, _figure, _short,
+                                      week_axis)
 from sim.report.labels import key_phrase
 
 def _sweep_x(points: list[ArmView], keys: list[str]) -> tuple[list, bool]:

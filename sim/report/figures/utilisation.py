@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.report.figures.arms import ArmView, _measured_days, _partial_week, _reps_text, _tag, _unique_shifts, _with_profile
+from sim.report.figures.arms import (ArmView, _measured_days, _partial_week, _reps_text, _tag, _unique_shifts,
+                                     _with_profile)
 from sim.report.figures.bands import _nanmean0, mean_band
 from sim.report.figures.drawing import Drawn, _missing
-from sim.report.figures.style import ARM_COLOURS, SHIFT_COLOURS, _figure, _hhmm, _pct_axis, _short, _step, _step_band, how_label, week_axis
+from sim.report.figures.style import (ARM_COLOURS, SHIFT_COLOURS, _figure, _hhmm, _pct_axis, _short, _step, _step_band,
+                                      how_label, week_axis)
 from sim.report.labels import plural
 
 def _hours_profiles(arms: list[ArmView], name: str) -> tuple[list, bool]:
