@@ -308,7 +308,8 @@ def test_first_recommendation_figure_draws_error_bars_only_with_a_ci(tmp_path, m
     import matplotlib.axes
 
     from sim.experiment.replications import run_experiment
-    from sim.report.figures_assessment import fig_first_recommendation
+    from sim.report.figures.assessment import fig_first_recommendation
+    from sim.report.figures.drawing import render
     from sim.report.html import load_folder
 
     s = load_scenario(ROOT / "scenarios" / "nottinghamshire-2016.toml", ["run.days=2", "run.warmup_days=0"])
@@ -322,7 +323,7 @@ def test_first_recommendation_figure_draws_error_bars_only_with_a_ci(tmp_path, m
         return real_bar(self, *args, **kwargs)
 
     monkeypatch.setattr(matplotlib.axes.Axes, "bar", bar)
-    fig = fig_first_recommendation(arms)
+    fig = render(fig_first_recommendation, arms)
     assert fig.png is not None and len(errs) == 2
     assert all((e is None) == (reps == 1) for e in errs)
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiment.replications import upper_bound
-from sim.report.figures import mean_band
+from sim.report.figures.bands import mean_band
 from sim.util.stats import clip_ci, mean_ci
 
 from conftest import DEFAULT, ROOT

@@ -321,7 +321,7 @@ def test_report_states_version_and_citation(folders, reports):
 ])
 def test_values_that_round_to_zero_have_no_sign(unit, v, signed, want):
     from sim.cli.main import _fmt
-    from sim.report.figures import fmt_kpi
+    from sim.report.labels import fmt_kpi
 
     assert fmt_kpi(unit, v, signed) == want
     assert _fmt("pending_at_0700_mean", -0.02, True) == "0.0" and _fmt("g1_in_target", -0.0004) == "0.0%"

@@ -335,7 +335,7 @@ def test_handlers_and_neighbourhood_officers_on_patterns():
 def test_figures_draw_a_pattern_as_its_average_week():
     import tomllib
 
-    from sim.report.figures import ArmView
+    from sim.report.figures.arms import ArmView
 
     def arm(path, *overrides):
         s = load_scenario(path, list(overrides))

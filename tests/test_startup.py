@@ -36,16 +36,16 @@ def test_import_sim_is_light_and_public_names_still_work():
 
 
 def test_figures_drawn_in_parallel_equal_figures_drawn_serially(tmp_path):
-    from sim.report import figures as F
     from sim.experiment.replications import run_experiment
+    from sim.report.figures.drawing import draw_all
     from sim.report.html import figure_jobs, load_folder
     from sim.scenario.schema import load_scenario
 
     s = load_scenario("scenarios/nottinghamshire-2016.toml", ["run.days=2", "run.warmup_days=1"])
     run_experiment(s, reps=2, jobs=1, out=tmp_path / "r", progress=False)
     f = load_folder(tmp_path / "r")
-    serial = F.draw_all(figure_jobs(f), workers=1)
-    parallel = F.draw_all(figure_jobs(f), workers=2)
+    serial = draw_all(figure_jobs(f), workers=1)
+    parallel = draw_all(figure_jobs(f), workers=2)
     assert [x.slug for x in serial] == [x.slug for x in parallel]
     assert [x.png for x in serial] == [x.png for x in parallel]
     assert all(x.png for x in serial[:2])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from sim.report.figures import fmt_kpi
+from sim.report.labels import fmt_kpi
 
 
 def fmt(unit: str, v) -> str:

@@ -15,8 +15,12 @@ from pathlib import Path
 
 from sim.util.executors import SerialExecutor, make_executor
 from sim.experiment.replications import Task, paired_differences, run_task, summarise, with_overrides
-from sim.report.figures import ArmView, Fig, fig_downgrades, fig_pending, fmt_kpi, render
+from sim.report.figures.arms import ArmView
+from sim.report.figures.downgrades import fig_downgrades
+from sim.report.figures.drawing import Fig, render
+from sim.report.figures.pending import fig_pending
 from sim.report.html import Folder, verdict
+from sim.report.labels import fmt_kpi
 from sim.scenario.schema import DAYS, Scenario, ScenarioError, load_scenario
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "nottinghamshire-2016.toml"

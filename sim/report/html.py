@@ -30,11 +30,20 @@ import pandas as pd
 
 from sim import CITATION, __version__
 from sim.experiment.replications import FEW_REPS, FolderError
-from sim.report import figures as F
-from sim.report import figures_assessment as FA
-from sim.report.figures import ArmView, Fig, fmt_kpi, plural
 from sim.experiment.folders import read_json, read_plan
-from sim.report.labels import scenario_label
+from sim.report.figures.arms import ArmView
+from sim.report.figures.assessment import fig_first_recommendation
+from sim.report.figures.call_handling import SL_999_TARGET, fig_call_handling
+from sim.report.figures.demand import fig_demand_capacity
+from sim.report.figures.downgrades import fig_downgrades
+from sim.report.figures.drawing import Fig, Job, draw_all
+from sim.report.figures.forest import fig_forest
+from sim.report.figures.pending import fig_pending
+from sim.report.figures.response import fig_response
+from sim.report.figures.style import ARM_COLOURS, _short
+from sim.report.figures.sweep import fig_sweep_downgrades, fig_sweep_panels, fig_sweep_pending, key_label
+from sim.report.figures.utilisation import fig_utilisation
+from sim.report.labels import fmt_kpi, plural, scenario_label
 
 # ---------------------------------------------------------------------------- KPIs shown
 # (kpi, name a reader uses, what it means)
@@ -192,7 +201,7 @@ def cheapest_point(f: Folder) -> int | None:
 
 def build_figures(f: Folder, formats=("png",), title: str | None = None) -> list[Fig]:
     """Every figure of the folder, drawn (in parallel processes where cores allow)."""
-    return F.draw_all(figure_jobs(f), formats, title, subtitle=figure_subtitle(f))
+    return draw_all(figure_jobs(f), formats, title, subtitle=figure_subtitle(f))
 
 
 def human_labels(f: Folder) -> list[str]:
@@ -210,48 +219,48 @@ def figure_subtitle(f: Folder) -> str:
     """The line under every figure's heading naming what was simulated (a sweep's points are
     named in its panels)."""
     if f.kind == "run":
-        return F._short(human_labels(f)[0], 84)
+        return _short(human_labels(f)[0], 84)
     if f.kind == "compare":
         la, lb = human_labels(f)[:2]
-        return f"A: {F._short(la, 80)}\nB: {F._short(lb, 80)}"   # one line each: two on one line ran off the figure
+        return f"A: {_short(la, 80)}\nB: {_short(lb, 80)}"   # one line each: two on one line ran off the figure
     return ""
 
 
-def figure_jobs(f: Folder) -> list[F.Job]:
+def figure_jobs(f: Folder) -> list[Job]:
     arms = f.arms
     if f.kind == "run":
         a = arms[0]
         return [
-            F.Job(F.fig_demand_capacity, arms),
-            F.Job(F.fig_downgrades, arms),
-            F.Job(F.fig_response, [("by initial grade", a, "response_by_initial_grade", F.ARM_COLOURS[0], "-"),
-                                      ("by true risk", a, "response_by_true_risk", F.ARM_COLOURS[1], "--")],
-                     "3-response-standards", "Response against standards: by initial grade and by true risk",
-                     "both"),
-            F.Job(F.fig_pending, arms),
-            F.Job(F.fig_utilisation, arms),
-            F.Job(F.fig_call_handling, arms),
-            F.Job(FA.fig_first_recommendation, arms),
+            Job(fig_demand_capacity, arms),
+            Job(fig_downgrades, arms),
+            Job(fig_response, [("by initial grade", a, "response_by_initial_grade", ARM_COLOURS[0], "-"),
+                               ("by true risk", a, "response_by_true_risk", ARM_COLOURS[1], "--")],
+                "3-response-standards", "Response against standards: by initial grade and by true risk",
+                "both"),
+            Job(fig_pending, arms),
+            Job(fig_utilisation, arms),
+            Job(fig_call_handling, arms),
+            Job(fig_first_recommendation, arms),
         ]
     if f.kind == "compare":
         a, b = arms[0], arms[1]
         la, lb = (f"{ab}: {text}" for ab, text in zip("AB", human_labels(f)))
         named = [ArmView(x.name, lab, x.profiles, x.kpis, x.scenario, x.values) for x, lab in ((a, la), (b, lb))]
         return [
-            F.Job(F.fig_demand_capacity, named),
-            F.Job(F.fig_downgrades, named),
-            F.Job(F.fig_response, [(la, a, "response_by_initial_grade", F.ARM_COLOURS[0], "-"),
-                                      (lb, b, "response_by_initial_grade", F.ARM_COLOURS[1], "-")],
-                     "3a-response-by-initial-grade", "Response against standards, by initial grade: A against B",
-                     "initial"),
-            F.Job(F.fig_response, [(la, a, "response_by_true_risk", F.ARM_COLOURS[0], "-"),
-                                      (lb, b, "response_by_true_risk", F.ARM_COLOURS[1], "-")],
-                     "3b-response-by-true-risk", "Response against standards, by true risk: A against B", "true"),
-            F.Job(F.fig_pending, named),
-            F.Job(F.fig_utilisation, named),
-            F.Job(F.fig_call_handling, named),
-            F.Job(F.fig_forest, f.comparison, la[3:], lb[3:], _forest_names(), own_heading=True),
-            F.Job(FA.fig_first_recommendation, named),
+            Job(fig_demand_capacity, named),
+            Job(fig_downgrades, named),
+            Job(fig_response, [(la, a, "response_by_initial_grade", ARM_COLOURS[0], "-"),
+                               (lb, b, "response_by_initial_grade", ARM_COLOURS[1], "-")],
+                "3a-response-by-initial-grade", "Response against standards, by initial grade: A against B",
+                "initial"),
+            Job(fig_response, [(la, a, "response_by_true_risk", ARM_COLOURS[0], "-"),
+                               (lb, b, "response_by_true_risk", ARM_COLOURS[1], "-")],
+                "3b-response-by-true-risk", "Response against standards, by true risk: A against B", "true"),
+            Job(fig_pending, named),
+            Job(fig_utilisation, named),
+            Job(fig_call_handling, named),
+            Job(fig_forest, f.comparison, la[3:], lb[3:], _forest_names(), own_heading=True),
+            Job(fig_first_recommendation, named),
         ]
     # sweep
     points = [ArmView(p.name, _point_label(p, f.keys), p.profiles, p.kpis, p.scenario, p.values) for p in arms]
@@ -299,14 +308,14 @@ def figure_jobs(f: Folder) -> list[F.Job]:
     cap_rec = _sweep_caption(f, points, cheap, rec)
     key_text = ", ".join(f.keys)
     figs = [
-        F.Job(F.fig_sweep_panels, points, f.keys, rec_panels, cheap, "1-sweep-recommendation",
-                 f"HMIC's recommendation against {key_text}", cap_rec),
-        F.Job(F.fig_sweep_panels, points, f.keys, keep, cheap, "2-sweep-kpis",
-                 f"Other headline KPIs against {key_text}",
-                 "Each panel is one KPI at each sweep point with its 95% CI band; a flat line means the varied "
-                 "setting does not move that KPI."),
-        F.Job(F.fig_sweep_downgrades, points),
-        F.Job(F.fig_sweep_pending, points),
+        Job(fig_sweep_panels, points, f.keys, rec_panels, cheap, "1-sweep-recommendation",
+            f"HMIC's recommendation against {key_text}", cap_rec),
+        Job(fig_sweep_panels, points, f.keys, keep, cheap, "2-sweep-kpis",
+            f"Other headline KPIs against {key_text}",
+            "Each panel is one KPI at each sweep point with its 95% CI band; a flat line means the varied "
+            "setting does not move that KPI."),
+        Job(fig_sweep_downgrades, points),
+        Job(fig_sweep_pending, points),
     ]
     if notes:
         figs[1].note = "; ".join(notes)
@@ -316,7 +325,7 @@ def figure_jobs(f: Folder) -> list[F.Job]:
 def _point_label(p: ArmView, keys: list[str]) -> str:
     if not p.values:
         return p.label
-    return ", ".join(f"{F.key_label(k)} = {_val(p.values[k])}" for k in keys if k in p.values)
+    return ", ".join(f"{key_label(k)} = {_val(p.values[k])}" for k in keys if k in p.values)
 
 
 def _val(v) -> str:
@@ -517,7 +526,7 @@ def _aim(k: str, a: ArmView) -> str:
     st = a.standards()
     return {"resource_downgrades_per_week": f"tolerance ≤ {rec['tolerance']:g}",
             "g1_in_target": f"aim ≥ {rec['g1_aim']:.0%}", "g2_in_target": f"aim ≥ {rec['g2_aim']:.0%}",
-            "sl_999_10s": f"target ≥ {F.SL_999_TARGET:.0%}", "meets_recommendation": "aim 100%",
+            "sl_999_10s": f"target ≥ {SL_999_TARGET:.0%}", "meets_recommendation": "aim 100%",
             "g1_response_p90": f"standard {min(st['g1'].values()):g} min (urban)" if st["g1"] else "",
             "g2_response_p90": f"standard {st['g2']:g} min"}.get(k, "")
 
@@ -595,7 +604,7 @@ def kpi_table(f: Folder) -> str:
                         f"<td>{_e(_aim(k, a))}</td><td>{_e(_meaning(k, meaning, a))}</td></tr>")
     else:
         cheap = cheapest_point(f)
-        head = "".join(f"<th>{_e(F.key_label(k))}</th>" for k in f.keys)
+        head = "".join(f"<th>{_e(key_label(k))}</th>" for k in f.keys)
         head += "".join(f"<th>{_e(NAMES.get(k, k))}<br><span class=\"unit\">{_e(_unit_text(k, _unit(f, k), days))}"
                         f"{(' · ' + _e(_aim(k, f.arms[0]))) if _aim(k, f.arms[0]) else ''}</span></th>"
                         for k in SWEEP_COLUMNS)

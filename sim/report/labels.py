@@ -1,6 +1,7 @@
-"""Words a reader sees in printouts and figures: values without a stray sign, scenario keys
-as phrases ("units on the late shift", not ``response.shifts.late.units``). No heavy imports:
-the command line uses these before anything is simulated."""
+"""Words a reader sees in printouts and figures: values without a stray sign, KPI values in
+their units ("75.6%", "23.0 min"), counts with their noun, scenario keys as phrases ("units on
+the late shift", not ``response.shifts.late.units``). No heavy imports: the command line and the
+app use these before anything is simulated or drawn."""
 from __future__ import annotations
 
 
@@ -55,3 +56,40 @@ def scenario_label(scenario: dict, fallback: str = "") -> str:
     """What a reader calls a scenario: its description, else its name."""
     meta = scenario.get("meta", {}) if isinstance(scenario, dict) else {}
     return str(meta.get("description") or meta.get("name") or fallback)
+
+
+def plural(n, word: str, many: str | None = None) -> str:
+    """'1 replication', '3 replications', '14 days', '1 day' ('?' when unknown)."""
+    try:
+        x = float(n)
+    except (TypeError, ValueError):
+        return f"{n} {many or word + 's'}"
+    text = f"{x:g}" if x != int(x) else f"{int(x)}"
+    return f"{text} {word if x == 1 else (many or word + 's')}"
+
+
+def fmt_kpi(unit: str, v: float, signed: bool = False, digits: int | None = None) -> str:
+    """A KPI value in its unit, as a reader would write it ('75.6%', '23.0 min', '1,526 h');
+    one that rounds to zero is written without a sign."""
+    if v is None or v != v:
+        return "n/a"
+    return unsigned_zero(_fmt_kpi(unit, v, signed, digits))
+
+
+def _fmt_kpi(unit: str, v: float, signed: bool, digits: int | None) -> str:
+    sign = "+" if signed and v > 0 else ""
+    if unit == "share":
+        return f"{sign}{v * 100:.{1 if digits is None else digits}f}%"
+    if unit == "0/1":
+        return f"{sign}{v * 100:.0f}%"
+    if unit == "minutes":
+        return f"{sign}{v:.1f} min"
+    if unit == "seconds":
+        return f"{sign}{v:.1f} s"
+    if unit == "hours":
+        return f"{sign}{v:,.0f} h"
+    if unit == "days":
+        return f"{sign}{v:.2f} days"
+    if unit == "calls" or abs(v) >= 1000:
+        return f"{sign}{v:,.0f}"
+    return f"{sign}{v:.{1 if digits is None else digits}f}"

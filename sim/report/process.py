@@ -18,7 +18,7 @@ def _serve(conn, parent: int) -> None:
 
     _die_with_parent(parent)   # ignores Ctrl-C (the parent's to handle), ends with the parent
     from sim.report import html as report   # the point: matplotlib, pandas, pyarrow loaded while the parent simulates
-    from sim.report.figures import warm_up
+    from sim.report.figures.drawing import warm_up
 
     warm_up()   # and their font and text caches filled, for the drawing processes forked from here
 

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.report import figures as F
 from sim.measures.assessment import ATTENDED_AFTER_BINS
+from sim.report.figures.arms import _reps_text
+from sim.report.figures.bands import _nanmean0, mean_band
+from sim.report.figures.drawing import Drawn, _missing
+from sim.report.figures.style import ARM_COLOURS, _figure, _pct_axis, _short, _step, week_axis
 
 SLUG = "8-first-recommendation"
 BLOCK = 4   # hours per bar of the week panel
@@ -16,17 +19,17 @@ BLOCK = 4   # hours per bar of the week panel
 
 def _blocks(m: np.ndarray) -> np.ndarray:
     """Mean over replications of hourly values summed into BLOCK-hour blocks (NaN: never seen)."""
-    mean = F._nanmean0(m)
+    mean = _nanmean0(m)
     return mean.reshape(-1, BLOCK).sum(axis=1) if mean.size % BLOCK == 0 else mean
 TITLE = "HMIC's first recommendation: vulnerable callers at first contact, and when downgraded incidents are attended"
 
 
-def fig_first_recommendation(arms: list, slug: str = SLUG):
+def fig_first_recommendation(arms: list, slug: str = SLUG) -> Drawn:
     have = [(a, a.profile("vulnerable", "all")) for a in arms]
     after = [(a, a.profile("downgraded_attended_after")) for a in arms]
     if all(p is None for _, p in have) and all(p is None for _, p in after):
-        return F._missing(slug, TITLE, "left out: the scenario models no vulnerable callers and no downgrades")
-    fig = F._figure(9.0)
+        return _missing(slug, TITLE, "left out: the scenario models no vulnerable callers and no downgrades")
+    fig = _figure(9.0)
     grid = fig.add_gridspec(2, 2, height_ratios=[1.15, 1])
     ax_week = fig.add_subplot(grid[0, :])
     ax_share = fig.add_subplot(grid[1, 0])
@@ -39,20 +42,20 @@ def fig_first_recommendation(arms: list, slug: str = SLUG):
     for i, (a, p) in enumerate(have):
         if p is None:
             continue
-        c = F.ARM_COLOURS[i]
-        name = F._short(a.label) if len(arms) > 1 else ""
+        c = ARM_COLOURS[i]
+        name = _short(a.label) if len(arms) > 1 else ""
         x = p[0][::BLOCK]
         if i == 0:
-            F._step(ax_week, x, _blocks(p[1]), color="0.6", lw=1.2, label="vulnerable callers (all)")
+            _step(ax_week, x, _blocks(p[1]), color="0.6", lw=1.2, label="vulnerable callers (all)")
         for key, ls, what in (("missed", "-", "missed at first contact"), ("undergraded", "--", "under-graded"),
                               ("downgraded", ":", "downgraded for lack of a unit")):
             q = a.profile("vulnerable", key)
             if q is not None:
-                F._step(ax_week, x, _blocks(q[1]), color=c, ls=ls, lw=2,
+                _step(ax_week, x, _blocks(q[1]), color=c, ls=ls, lw=2,
                         label=f"{name}: {what}" if name else what)
                 drawn = True
     if drawn:
-        F.week_axis(ax_week, step=f"{BLOCK}-hour blocks")
+        week_axis(ax_week, step=f"{BLOCK}-hour blocks")
         ax_week.set_ylabel(f"callers per week, per {BLOCK} h")
         ax_week.set_ylim(bottom=0)
         ax_week.set_ylim(0, ax_week.get_ylim()[1] * (1.25 + 0.1 * len(arms)))   # room for the legend above the lines
@@ -76,13 +79,13 @@ def fig_first_recommendation(arms: list, slug: str = SLUG):
             hi.append(float(d.get("ci_high", m)) - m if d.get("ci_high") == d.get("ci_high") else 0.0)
         xs = np.arange(len(specs)) + (i - (len(arms) - 1) / 2) * width
         err = [np.nan_to_num(lo), np.nan_to_num(hi)] if a.reps >= 2 else None  # one replication: no CI to draw
-        ax_share.bar(xs, means, width, color=F.ARM_COLOURS[i], yerr=err, capsize=4, label=F._short(a.label))
+        ax_share.bar(xs, means, width, color=ARM_COLOURS[i], yerr=err, capsize=4, label=_short(a.label))
         if i == 0 and means[0] == means[0]:
-            caption.append(f"{F._short(a.label)} identifies {means[0]:.0%} of vulnerable callers at first contact")
+            caption.append(f"{_short(a.label)} identifies {means[0]:.0%} of vulnerable callers at first contact")
         elif means[0] == means[0]:
-            caption.append(f"{F._short(a.label)} {means[0]:.0%}")
+            caption.append(f"{_short(a.label)} {means[0]:.0%}")
     ax_share.set_xticks(np.arange(len(specs)), [s for _, s in specs])
-    F._pct_axis(ax_share, 1.05)
+    _pct_axis(ax_share, 1.05)
     ax_share.set_title("Vulnerable callers: identified, and attended in time", loc="left")
 
     # (c) downgraded incidents: days from the call to the first unit on scene
@@ -90,12 +93,12 @@ def fig_first_recommendation(arms: list, slug: str = SLUG):
     for i, (a, p) in enumerate(after):
         if p is None:
             continue
-        mean, lo, hi = F.mean_band(p[1])
+        mean, lo, hi = mean_band(p[1])
         xs = bins + (i - (len(arms) - 1) / 2) * width
         err = [np.nan_to_num(mean - lo), np.nan_to_num(hi - mean)] if a.reps >= 2 else None
-        ax_after.bar(xs, mean, width, color=F.ARM_COLOURS[i], label=F._short(a.label), yerr=err, capsize=3)
+        ax_after.bar(xs, mean, width, color=ARM_COLOURS[i], label=_short(a.label), yerr=err, capsize=3)
         late = float(np.nansum(mean[2:5]))
-        caption.append(f"{F._short(a.label)}: {late:.1f} downgraded incidents a week attended more than two days "
+        caption.append(f"{_short(a.label)}: {late:.1f} downgraded incidents a week attended more than two days "
                        f"after the call")
     ax_after.set_xticks(bins, ATTENDED_AFTER_BINS)
     ax_after.set_xlabel("call to first unit on scene")
@@ -105,5 +108,5 @@ def fig_first_recommendation(arms: list, slug: str = SLUG):
         handles, labels = ax_share.get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside lower center", ncol=len(arms), fontsize=10, frameon=False)
     fig.suptitle("Initial assessment and the wait after a downgrade ("
-                 + F._reps_text(arms).replace("CI shaded", "CI bars") + ")")
-    return F.Fig(slug, TITLE, F._png(fig), "; ".join(caption) + ".")
+                 + _reps_text(arms).replace("CI shaded", "CI bars") + ")")
+    return Drawn(slug, TITLE, fig, "; ".join(caption) + ".")
