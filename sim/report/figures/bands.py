@@ -6,15 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-def _t(n: np.ndarray) -> np.ndarray:
-    from scipy.special import stdtrit   # = scipy.stats.t.ppf, without importing scipy.stats
-
-    n = np.asarray(n, float)
-    out = np.full(n.shape, np.nan)
-    ok = n >= 2
-    out[ok] = stdtrit(n[ok] - 1, 0.975)
-    return out
-
+from sim.util.stats import t_quantiles
 
 MIN_PERCENTILE_REPS = 5   # a 5th-95th percentile band from fewer replications would be their min and max
 
@@ -30,7 +22,7 @@ def mean_band(m: np.ndarray, upper: float = np.inf) -> tuple[np.ndarray, np.ndar
         warnings.simplefilter("ignore", RuntimeWarning)   # all-NaN columns (e.g. hours with no 999 call)
         mean = np.nanmean(m, axis=0) if m.shape[0] else np.full(m.shape[1], np.nan)
         sd = np.nanstd(m, axis=0, ddof=1) if m.shape[0] > 1 else np.full(m.shape[1], np.nan)
-        hw = _t(n) * sd / np.sqrt(np.maximum(n, 1))
+        hw = t_quantiles(n) * sd / np.sqrt(np.maximum(n, 1))
     return mean, np.maximum(mean - hw, 0.0), np.minimum(mean + hw, upper)
 
 
