@@ -135,27 +135,21 @@ def warm_up() -> None:
         save(fig)
 
 
-def _draw_numbered(task: tuple[int, Job, Output]) -> tuple[int, Fig]:
-    i, job, output = task
-    return i, draw(job, output)
+def _draw_task(task: tuple[Job, Output]) -> Fig:
+    job, output = task
+    return draw(job, output)
 
 
 def draw_all(jobs: list[Job], formats=("png",), title: str | None = None, workers: int | None = None,
              subtitle: str = "") -> list[Fig]:
-    """Draw every figure, in forked processes when there are cores to spare (a report's six
+    """Draw every figure, in worker processes when there are cores to spare (a report's six
     figures take ~2.4 s one after another, a large part of a short run's wall time). The jobs
     travel to the workers pickled: a few MB, milliseconds against ~0.3 s of drawing a figure."""
     import multiprocessing as mp
 
-    from sim.util.executors import PoolExecutor, _cores
+    from sim.util.executors import map_ordered
 
     output = Output(tuple(formats), title, subtitle)
-    workers = min(workers or _cores(), len(jobs))
-    if workers <= 1 or "fork" not in mp.get_all_start_methods() or mp.current_process().daemon:
-        return [draw(j, output) for j in jobs]
-    pool = PoolExecutor(workers)
-    try:
-        done = dict(pool.run(_draw_numbered, [(i, j, output) for i, j in enumerate(jobs)]))
-    finally:
-        pool.close()
-    return [done[i] for i in range(len(jobs))]
+    if "fork" not in mp.get_all_start_methods() or mp.current_process().daemon:
+        workers = 1   # no forking from a daemon (the report process) or where fork is missing
+    return map_ordered(_draw_task, [(j, output) for j in jobs], workers)
