@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> dict:
     import pyarrow.parquet  # noqa: F401
     from sim.measures.kpis import compute_kpis
     from sim.model.core import run_model
-    from sim.scenario.schema import load_scenario
+    from sim.scenario import load_scenario
     try:
         from sim.measures.profiles import compute_profiles
     except ImportError:  # the skeleton commit has no profiles

@@ -11,7 +11,7 @@ from cad_export import incidents
 from sim.cli.main import main
 from sim.data.backtest import replay, replay_scenario
 from sim.data.trace import read_trace, trace_order
-from sim.scenario.schema import ScenarioError, load_scenario
+from sim.scenario import ScenarioError, load_scenario
 from test_data_fit import truth_scenario
 
 

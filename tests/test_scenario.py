@@ -24,7 +24,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.cli.main import main
-from sim.scenario.schema import (Scenario, ScenarioError, apply_overrides, deep_merge, load_scenario, parse_override, read_layers, validate)
+from sim.scenario import Scenario, ScenarioError, apply_overrides, deep_merge, load_scenario, parse_override, read_layers, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

@@ -17,7 +17,7 @@ from sim.util.executors import SerialExecutor, make_executor
 from sim.experiment.replications import Task, paired_differences, run_task, summarise, with_overrides
 from sim.report.figures import ArmView, Fig, fig_downgrades, fig_pending, fmt_kpi, render
 from sim.report.html import Folder, verdict
-from sim.scenario.schema import DAYS, Scenario, ScenarioError, load_scenario
+from sim.scenario import DAYS, Scenario, ScenarioError, load_scenario
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "nottinghamshire-2016.toml"
 PATTERNS = DEFAULT_SCENARIO.parent / "patterns"   # team patterns a trainer can put the response officers on
@@ -188,7 +188,7 @@ def build(c: Controls, base: Scenario) -> tuple[Scenario, Scenario]:
     if c.surge is not None:
         data = variant.to_dict()
         data["demand"]["surges"] = list(data["demand"].get("surges", [])) + surges(variant, c.surge)
-        from sim.scenario.schema import validate
+        from sim.scenario import validate
         variant = validate(data, source="what-if (surge)")
     return baseline, variant
 

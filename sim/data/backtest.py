@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.scenario.schema import GRADES, Scenario, validate
+from sim.scenario import GRADES, Scenario, validate
 from sim.data.trace import read_trace, trace_minutes, trace_order
 
 MEASURES = {"dispatch": ("dispatch_min", "first_dispatch", "call -> first dispatch"),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from sim.util.random import Streams
-from sim.scenario.schema import CHANNELS, GRADES, Scenario, horizon_minutes
+from sim.scenario import CHANNELS, GRADES, Scenario, horizon_minutes
 
 RISK_NONE = 0  # risk / grade codes: 0 = no incident, 1..4 = G1..G4
 

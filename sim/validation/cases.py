@@ -72,7 +72,8 @@ from sim import __version__
 from sim.util.lazy import LazyModule
 from sim.util.distributions import Exponential, Fixed
 from sim.model.log import ABANDONED, ACTIVITIES, EventLog
-from sim.scenario.schema import (_NO_VALUE, CHANNELS, DAYS, GRADES, Scenario, ScenarioError, horizon_minutes, load_scenario)
+from sim.scenario import CHANNELS, DAYS, GRADES, Scenario, ScenarioError, horizon_minutes, load_scenario
+from sim.scenario.base import _NO_VALUE
 
 stats = LazyModule("scipy.stats")     # scipy is loaded when a case is checked, not by `triage-sim --help`
 theory = LazyModule("sim.theory.queueing")

@@ -15,7 +15,7 @@ import pytest
 
 from sim.validation import cases as v
 from sim.model.demand import hourly_rates
-from sim.scenario.schema import ScenarioError, load_scenario
+from sim.scenario import ScenarioError, load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 CASE_DIR = ROOT / "scenarios" / "validation"
