@@ -1,4 +1,4 @@
-"""Tests for scenario loading (sim.scenario.schema) and how bad input is reported.
+"""Tests for scenario loading (sim.scenario) and how bad input is reported.
 
 Every bad input must give ONE clear message naming the file, the field's dotted path, the
 value and what was expected; on the command line that is one line on stderr, exit status 2

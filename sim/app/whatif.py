@@ -17,9 +17,9 @@ from sim.util.executors import SerialExecutor, make_executor
 from sim.experiment.replications import Task, paired_differences, run_task, summarise, with_overrides
 from sim.report.figures import ArmView, Fig, fig_downgrades, fig_pending, fmt_kpi, render
 from sim.report.html import Folder, verdict
-from sim.scenario import DAYS, Scenario, ScenarioError, load_scenario
+from sim.scenario import DAYS, Scenario, ScenarioError, default_scenario, load_scenario
 
-DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "nottinghamshire-2016.toml"
+DEFAULT_SCENARIO = default_scenario()
 PATTERNS = DEFAULT_SCENARIO.parent / "patterns"   # team patterns a trainer can put the response officers on
 POLICIES = {"resource_led": "resource-led", "risk_led": "risk-led", "none": "none (grades never change)"}
 HEADLINE = ("resource_downgrades_per_week", "high_risk_resource_downgrades_per_week", "g1_in_target", "g2_in_target",

@@ -35,6 +35,7 @@ from sim.report import figures_assessment as FA
 from sim.report.figures import ArmView, Fig, fmt_kpi, plural
 from sim.experiment.folders import read_json, read_plan
 from sim.report.labels import scenario_label
+from sim.scenario import deep_merge
 
 # ---------------------------------------------------------------------------- KPIs shown
 # (kpi, name a reader uses, what it means)
@@ -825,16 +826,6 @@ def _same(file_v, run_v) -> bool:
     return isinstance(a, float) and isinstance(b, tuple) and len(b) == 7 and all(x == a for x in b)
 
 
-def _merge(base: dict, top: dict) -> dict:
-    out = dict(base)
-    for k, v in top.items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict) and v and "family" not in v:
-            out[k] = _merge(out[k], v)
-        else:
-            out[k] = v
-    return out
-
-
 def _fmt_value(v) -> str:
     if isinstance(v, (list, tuple)) and len(v) == 7 and len({_norm(x) for x in v}) == 1 \
             and isinstance(v[0], (int, float)):
@@ -878,7 +869,7 @@ def read_sources(f: Folder) -> Sources:
             except tomllib.TOMLDecodeError:
                 data = {}
             data.pop("base", None)
-            layered = _merge(layered, data)
+            layered = deep_merge(layered, data)   # as the loader merges them
             names.insert(0, files[h][0])
         arm_files[a.name] = names
         if not layered:
