@@ -4,7 +4,7 @@ Used by ``harness.py`` (peak memory must be measured in a process that has alloc
 nothing else yet) and by ``compare_commits.py`` (a source tree per process, so an older
 commit's ``sim`` package can be measured against the current one). Only the standard
 library is imported before the tree's own ``sim`` package, so this works on any commit
-that has ``sim.model.core.run_model`` and ``sim.scenario.schema.load_scenario``.
+that has ``sim.model.core.run_model`` and ``sim.scenario.load_scenario``.
 
     python benchmarks/_child.py memory --days 365 [--events] [--no-trace] [--tree DIR]
     python benchmarks/_child.py speed  --days 28 [--repeats 1] [--tree DIR]
@@ -64,7 +64,10 @@ def main(argv: list[str] | None = None) -> dict:
     import pyarrow.parquet  # noqa: F401
     from sim.measures.kpis import compute_kpis
     from sim.model.core import run_model
-    from sim.scenario.schema import load_scenario
+    try:
+        from sim.scenario import load_scenario
+    except ImportError:  # the commit that moved modules into layers kept it in sim/scenario/schema.py
+        from sim.scenario.schema import load_scenario
     try:
         from sim.measures.profiles import compute_profiles
     except ImportError:  # the skeleton commit has no profiles

@@ -77,7 +77,7 @@ from sim.experiment.replications import run_experiment  # noqa: E402
 from sim.measures.kpis import compute_kpis  # noqa: E402
 from sim.model.core import run_model  # noqa: E402
 from sim.measures.profiles import compute_profiles  # noqa: E402
-from sim.scenario.schema import load_scenario  # noqa: E402
+from sim.scenario import load_scenario  # noqa: E402
 
 DEFAULT = TREE / "scenarios" / "nottinghamshire-2016.toml"
 

@@ -22,7 +22,7 @@ from harness import DEFAULT  # noqa: E402
 from sim.measures.kpis import compute_kpis  # noqa: E402
 from sim.model.core import run_model  # noqa: E402
 from sim.measures.profiles import compute_profiles  # noqa: E402
-from sim.scenario.schema import load_scenario  # noqa: E402
+from sim.scenario import load_scenario  # noqa: E402
 
 
 def main() -> None:

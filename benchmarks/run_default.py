@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import DEFAULT, time_model  # noqa: E402
-from sim.scenario.schema import load_scenario  # noqa: E402
+from sim.scenario import load_scenario  # noqa: E402
 
 
 def main() -> None:

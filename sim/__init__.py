@@ -12,7 +12,7 @@ CITATION = (f"the triage-sim authors (2026). triage-sim: a discrete-event simula
 
 # The public names are imported on first use (PEP 562), so `import sim` (and with it the command
 # line's --help and check) does not load pandas, scipy or matplotlib.
-_PUBLIC = {"Scenario": "scenario.schema", "ScenarioError": "scenario.schema", "load_scenario": "scenario.schema",
+_PUBLIC = {"Scenario": "scenario", "ScenarioError": "scenario", "load_scenario": "scenario",
            "single_run": "experiment.runner", "run_experiment": "experiment.replications",
            "compare": "experiment.replications", "sweep": "experiment.replications",
            "resume": "experiment.replications", "with_overrides": "experiment.replications"}

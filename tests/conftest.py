@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.scenario.schema import deep_merge, validate
+from sim.scenario import deep_merge, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "scenarios" / "nottinghamshire-2016.toml"

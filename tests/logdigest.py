@@ -47,7 +47,7 @@ def log_digests(log) -> dict[str, dict[str, str]]:
 
 def case_digests(name: str, file: str, overrides: list[str]) -> dict:
     from sim.model.core import run_model
-    from sim.scenario.schema import load_scenario
+    from sim.scenario import load_scenario
 
     s = load_scenario(HERE / "fixtures" / file, overrides)
     return log_digests(run_model(s))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sim.model.core import run_model
-from sim.scenario.schema import load_scenario
+from sim.scenario import load_scenario
 
 from logdigest import CASES, HERE as TESTS, case_digests
 
@@ -335,7 +335,7 @@ def test_first_recommendation_figure_draws_error_bars_only_with_a_ci(tmp_path, m
 def test_workload_full_is_checked_at_its_default(workload, words):
     """A weight that could go negative (start above the default full) or that could never reach
     1 (occupancy with full left at 20 calls' worth) is refused, not run."""
-    from sim.scenario.schema import ScenarioError
+    from sim.scenario import ScenarioError
 
     from conftest import small
 

@@ -11,7 +11,7 @@ from cad_export import incidents
 from sim.cli.main import main
 from sim.data.backtest import replay, replay_scenario
 from sim.scenario.trace import read_trace, trace_order
-from sim.scenario.schema import ScenarioError, load_scenario
+from sim.scenario import ScenarioError, load_scenario
 from test_data_fit import truth_scenario
 
 
@@ -111,9 +111,7 @@ def test_missing_trace_is_a_clear_error(tmp_path, capsys):
 
 def test_trace_is_confined_like_base_files(loaded, tmp_path, capsys, monkeypatch):
     """A trace outside the scenario's folder (and 'scenarios' folders) is refused like a base
-    file would be, unless its folder is named with --base-root."""
-    import sim.scenario.schema
-    monkeypatch.setattr(sim.scenario.schema, "BASE_ROOTS", [])   # main() fills it in place: not for later tests
+    file would be, unless its folder is named with --base-root (for that command only)."""
     s, inc = loaded
     (tmp_path / "data").mkdir()
     (tmp_path / "scen").mkdir()
@@ -127,3 +125,6 @@ def test_trace_is_confined_like_base_files(loaded, tmp_path, capsys, monkeypatch
     assert main(["check", str(top)]) == 2
     assert "demand.trace" in capsys.readouterr().err
     assert main(["check", str(top), "--base-root", str(tmp_path / "data")]) == 0
+    assert load_scenario(top, roots=[tmp_path / "data"]).demand.trace is not None
+    with pytest.raises(ScenarioError):   # no process-wide state: the command's --base-root is gone after it
+        load_scenario(top)

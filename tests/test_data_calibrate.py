@@ -9,7 +9,7 @@ import tomli_w
 
 from cad_export import cad_frame, incidents, map_text
 from sim.cli.main import main
-from sim.scenario.schema import load_scenario, load_written
+from sim.scenario import load_scenario, load_written
 from test_data_fit import truth_scenario
 
 

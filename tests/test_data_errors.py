@@ -34,7 +34,7 @@ def _run(tmp_path, capsys, extract=GOOD, map_text=MAP, extra=()):
 def test_good_minimal_extract_fits(tmp_path, capsys):
     rc, err = _run(tmp_path, capsys)
     assert rc == 0, err
-    from sim.scenario.schema import load_scenario, load_written
+    from sim.scenario import load_scenario, load_written
     fs = load_written(tmp_path / "out" / "scenario.toml")   # a delta of the shipped default
     a = fs.assessment   # the default re-grades under pressure, for vulnerability, by supervisors: not an extract's grades
     assert not (a.workload.enabled or a.vulnerability.enabled or a.supervision.enabled)

@@ -11,7 +11,7 @@ import tomli_w
 
 from cad_export import cad_frame, incidents, inject, map_text
 from sim.cli.main import main
-from sim.scenario.schema import load_scenario, validate, load_written
+from sim.scenario import load_scenario, validate, load_written
 
 Z90 = 1.2815515655446004
 HOUR_OF_DAY = [0.5, 0.4, 0.3, 0.3, 0.3, 0.4, 0.6, 0.9, 1.2, 1.4, 1.5, 1.5,

@@ -104,7 +104,7 @@ def test_conservation_on_default_scenario(default_log):
 
 @pytest.fixture(scope="module")
 def default_log():
-    from sim.scenario.schema import load_scenario
+    from sim.scenario import load_scenario
     from conftest import DEFAULT
 
     model = Model(load_scenario(DEFAULT, ["run.days=7", "run.warmup_days=1"]), seed=3)
@@ -480,7 +480,7 @@ def test_protected_jobs_get_fresh_units_and_g1s_get_late_ones_first(policy):
 ])
 def test_end_of_shift_settings_are_checked(setting, message):
     from sim.experiment.replications import with_overrides
-    from sim.scenario.schema import ScenarioError
+    from sim.scenario import ScenarioError
 
     with pytest.raises(ScenarioError) as err:
         with_overrides(small(), [setting])

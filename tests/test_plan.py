@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sim.plan import requirement as req
-from sim.scenario.schema import validate, load_written
+from sim.scenario import validate, load_written
 from sim.theory.queueing import erlang_c_wait_probability
 
 
@@ -104,7 +104,7 @@ def test_lagged_load_peaks_after_the_arrival_peak():
 # ---------------------------------------------------------------------------- stage 2: shifts
 from sim.plan import shifts as sh  # noqa: E402
 from sim.scenario.rota import average_week  # noqa: E402
-from sim.scenario.schema import ScenarioError, UnitShift  # noqa: E402
+from sim.scenario import ScenarioError, UnitShift  # noqa: E402
 import datetime as dt  # noqa: E402
 
 
@@ -165,7 +165,7 @@ import tomli_w  # noqa: E402
 import tomllib  # noqa: E402
 
 from sim.cli.main import main  # noqa: E402
-from sim.scenario.schema import load_scenario  # noqa: E402
+from sim.scenario import load_scenario  # noqa: E402
 
 
 def _small_file(tmp_path):

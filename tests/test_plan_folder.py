@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from sim.cli.main import main
-from sim.scenario.schema import load_scenario, load_written
+from sim.scenario import load_scenario, load_written
 
 from test_plan import FAST, _coverage_by_rota, _small_file
 

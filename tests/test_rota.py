@@ -50,7 +50,7 @@ from sim.measures.kpis import compute_kpis, open_counts  # noqa: E402
 from sim.model.log import EventLog, POOLS  # noqa: E402
 from sim.model.core import run_model  # noqa: E402
 from sim.scenario.rota import REST, establishment, hours_per_week, shift_instances  # noqa: E402
-from sim.scenario.schema import ScenarioError, load_scenario  # noqa: E402
+from sim.scenario import ScenarioError, load_scenario  # noqa: E402
 
 from conftest import DEFAULT, ROOT  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""Tests for scenario loading (sim.scenario.schema) and how bad input is reported.
+"""Tests for scenario loading (sim.scenario) and how bad input is reported.
 
 Every bad input must give ONE clear message naming the file, the field's dotted path, the
 value and what was expected; on the command line that is one line on stderr, exit status 2
@@ -24,7 +24,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.cli.main import main
-from sim.scenario.schema import (Scenario, ScenarioError, apply_overrides, deep_merge, load_scenario, parse_override, read_layers, validate)
+from sim.scenario import Scenario, ScenarioError, apply_overrides, deep_merge, load_scenario, parse_override, read_layers, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -627,3 +627,18 @@ def test_a_byte_order_mark_is_accepted(tmp_path):
     f = tmp_path / "bom.toml"
     f.write_bytes(b"\xef\xbb\xbf" + f'base = "{DEFAULT.as_posix()}"\n[run]\ndays = 7\n'.encode())
     assert load_scenario(f).run.days == 7
+
+
+def test_the_shipped_scenarios_are_package_data():
+    """sim/_scenarios (the link a wheel ships) is the checkout's scenarios/, the default is in it,
+    and pyproject's package-data patterns take every file there (a deeper folder would be missed)."""
+    import fnmatch
+    import tomllib
+
+    from sim.scenario import SHIPPED_SCENARIOS, default_scenario
+
+    assert SHIPPED_SCENARIOS == SCENARIOS.resolve() and default_scenario() == (SCENARIOS / "nottinghamshire-2016.toml").resolve()
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["sim"]
+    files = [f"_scenarios/{p.relative_to(SCENARIOS).as_posix()}" for p in SCENARIOS.rglob("*") if p.is_file()]
+    missed = [f for f in files if not any(fnmatch.fnmatch(f, pat) and f.count("/") == pat.count("/") for pat in patterns)]
+    assert files and not missed

@@ -39,7 +39,7 @@ def test_figures_drawn_in_parallel_equal_figures_drawn_serially(tmp_path):
     from sim.experiment.replications import run_experiment
     from sim.report.figures.drawing import draw_all
     from sim.report.html import figure_jobs, load_folder
-    from sim.scenario.schema import load_scenario
+    from sim.scenario import load_scenario
 
     s = load_scenario("scenarios/nottinghamshire-2016.toml", ["run.days=2", "run.warmup_days=1"])
     run_experiment(s, reps=2, jobs=1, out=tmp_path / "r", progress=False)

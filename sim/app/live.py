@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sim.experiment.replications import with_overrides
 from sim.model.log import GRADE_NAMES
 from sim.model.interactive import Session
-from sim.scenario.schema import DAYS, Scenario
+from sim.scenario import DAYS, Scenario
 
 WAIT_NOTE = {1: 10.0, 2: 30.0}   # a waiting G1 / G2 gets a ticker line once it has waited this long
 

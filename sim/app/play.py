@@ -23,7 +23,7 @@ from sim.model.log import GRADE_NAMES
 from sim.model.core import run_model
 from sim.model.interactive import Session
 from sim.model.policies import CHOICE_TEXT, CHOICES, Deferred, Replay, Windowed, make_policy
-from sim.scenario.schema import Scenario
+from sim.scenario import Scenario
 from sim.app.live import clock, describe, window_minutes, windowed
 
 TAIL_HOURS = 2.0   # the run goes on after the shift so its callers' outcomes are known

@@ -21,9 +21,9 @@ from sim.report.figures.drawing import Fig, render
 from sim.report.figures.pending import fig_pending
 from sim.report.html import Folder, verdict
 from sim.report.labels import fmt_kpi
-from sim.scenario.schema import DAYS, Scenario, ScenarioError, load_scenario
+from sim.scenario import DAYS, Scenario, ScenarioError, default_scenario, load_scenario
 
-DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "nottinghamshire-2016.toml"
+DEFAULT_SCENARIO = default_scenario()
 PATTERNS = DEFAULT_SCENARIO.parent / "patterns"   # team patterns a trainer can put the response officers on
 POLICIES = {"resource_led": "resource-led", "risk_led": "risk-led", "none": "none (grades never change)"}
 HEADLINE = ("resource_downgrades_per_week", "high_risk_resource_downgrades_per_week", "g1_in_target", "g2_in_target",
@@ -192,7 +192,7 @@ def build(c: Controls, base: Scenario) -> tuple[Scenario, Scenario]:
     if c.surge is not None:
         data = variant.to_dict()
         data["demand"]["surges"] = list(data["demand"].get("surges", [])) + surges(variant, c.surge)
-        from sim.scenario.schema import validate
+        from sim.scenario import validate
         variant = validate(data, source="what-if (surge)")
     return baseline, variant
 

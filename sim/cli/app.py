@@ -18,6 +18,6 @@ def cmd_app(args) -> int:
     from sim.app.serve import serve
 
     if args.scenario:
-        from sim.scenario.schema import load_scenario
+        from sim.scenario import load_scenario
         load_scenario(args.scenario)   # a bad file: the usual one-line error before anything starts
     return serve(args.port, args.session_dir, args.scenario)

@@ -8,7 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from sim.scenario.schema import _NO_VALUE, ScenarioError
+from sim.scenario import ScenarioError
+from sim.scenario.base import _NO_VALUE
 
 
 BASE_ROOT_HELP = ("a folder base files (and traces) may also come from (by default: the scenario's own folder, the "
@@ -90,7 +91,7 @@ def cmd_fit(args) -> int:
     from sim import __version__
     from sim.cli.main import default_scenario_path
     from sim.experiment.replications import atomic_write
-    from sim.scenario.schema import load_scenario, load_written
+    from sim.scenario import load_scenario, load_written
     from sim.data.backtest import compare, replay, replay_scenario
     from sim.data.calibrate import calibrate_units
     from sim.data.extract import read_extract
@@ -107,7 +108,7 @@ def cmd_fit(args) -> int:
     _positive("--jobs", args.jobs)
     m = load_map(args.map)
     base = Path(args.base) if args.base else default_scenario_path()
-    base_s = load_scenario(base)
+    base_s = load_scenario(base, roots=args.base_root)
     rec = read_extract(args.extract, m)
     source = Path(args.extract).name
     say(f"read {rec.rows_read:,} rows of {source}; {len(rec.demand):,} are demand")
@@ -123,14 +124,14 @@ def cmd_fit(args) -> int:
         fit.arrivals.to_csv(tmp / "arrivals.csv", index=False)
         name = f"{m.name}-fitted"
         areas = list(base_s.response.areas)
-        base = _reachable_base(base, base_s, final, tmp)
+        base = _reachable_base(base, base_s, final, tmp, args.base_root)
         text = scenario_text(fit, source, base, final, name, areas)
-        write_scenario(text, tmp / "scenario.toml")
+        write_scenario(text, tmp / "scenario.toml", args.base_root)
         seed = base_s.run.seed if args.seed is None else args.seed
         tables, figures, intro = [], fit_figures(fit), []
         cal = None
         if args.calibrate_units:
-            s = replay_scenario(load_written(tmp / "scenario.toml"), str((tmp / "trace.csv").resolve()))
+            s = replay_scenario(load_written(tmp / "scenario.toml", roots=args.base_root), str((tmp / "trace.csv").resolve()))
             say(f"calibrating units per shift: {args.reps} replications per evaluation, seed {seed}")
             cal = calibrate_units(s, args.reps, seed, m.fit.comparison_warmup_hours, say, jobs=args.jobs)
             note = (f"[D: calibrated by triage-sim fit --calibrate-units on {source} ({fit.tag()}): units per shift "
@@ -140,13 +141,13 @@ def cmd_fit(args) -> int:
                          f"{cal.observed.get(k, float('nan')):.1f} min, simulated {cal.simulated.get(k, float('nan')):.1f} min]")
                      for k, v in cal.units.items()}
             text = scenario_text(fit, source, base, final, name, areas, units, calibration_note=note)
-            write_scenario(text, tmp / "scenario.toml")
+            write_scenario(text, tmp / "scenario.toml", args.base_root)
             import pandas as pd
             hist = pd.DataFrame([{"step": st, **{f"units_{k}": str(v) for k, v in u.items()},
                                   **{f"median_{k}": v for k, v in med.items()}, "median_all": allm}
                                  for st, u, med, allm in cal.history])
             atomic_write(tmp / "calibration.csv", hist.to_csv(index=False))
-            s = replay_scenario(load_written(tmp / "scenario.toml"), str((tmp / "trace.csv").resolve()))
+            s = replay_scenario(load_written(tmp / "scenario.toml", roots=args.base_root), str((tmp / "trace.csv").resolve()))
             rp = replay(s, max(args.reps, 10), seed, m.fit.comparison_warmup_hours, jobs=args.jobs)
             bt = compare(rp)
             atomic_write(tmp / "backtest.csv", bt.to_csv(index=False))
@@ -177,15 +178,16 @@ def cmd_fit(args) -> int:
     return 0
 
 
-def _reachable_base(base: Path, base_s, final: Path, tmp: Path) -> Path:
+def _reachable_base(base: Path, base_s, final: Path, tmp: Path, roots=None) -> Path:
     """The base the fitted scenario names: --base itself when a scenario in the output folder may
-    name it (``sim.scenario.schema.base_roots``), else its resolved copy written beside it as base.toml."""
+    name it (``sim.scenario.base_roots``, with the --base-root ``roots``), else its resolved copy
+    written beside it as base.toml."""
     import tomli_w
 
     from sim.experiment.replications import atomic_write
-    from sim.scenario.schema import base_roots
+    from sim.scenario import base_roots
 
-    if any(base.resolve().is_relative_to(r) for r in base_roots(final / "scenario.toml")):
+    if any(base.resolve().is_relative_to(r) for r in base_roots(final / "scenario.toml", roots)):
         return base
     atomic_write(tmp / "base.toml", f"# {base} resolved (its base files merged), copied here: a scenario may only "
                  "name a base in its own folder, an enclosing 'scenarios' folder or the shipped scenarios/\n"
@@ -198,7 +200,7 @@ def cmd_backtest(args) -> int:
 
     from sim import __version__
     from sim.experiment.replications import atomic_write
-    from sim.scenario.schema import load_scenario
+    from sim.scenario import load_scenario
     from sim.data.backtest import compare, replay, replay_scenario
     from sim.data.report import backtest_figure, html_page
 
@@ -206,7 +208,7 @@ def cmd_backtest(args) -> int:
     say = _say(args, t0)
     _positive("--reps", args.reps)
     _positive("--jobs", args.jobs)
-    s = load_scenario(args.scenario)
+    s = load_scenario(args.scenario, roots=args.base_root)
     seed = s.run.seed if args.seed is None else args.seed
     warmup = args.warmup_hours
     final, tmp = _new_folder(args.out, f"backtest-{s.meta.name}")

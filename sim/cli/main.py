@@ -28,7 +28,8 @@ from sim.experiment.limits import check_size
 from sim.cli.plan import register as register_plan
 from sim.cli.validate import register as register_validate
 from sim.scenario.rota_text import rota_summary
-from sim.scenario.schema import _NO_VALUE, CHANNELS, DAYS, ScenarioError, Scenario, layer_files, load_scenario
+from sim.scenario import CHANNELS, DAYS, ScenarioError, Scenario, default_scenario, layer_files, load_scenario
+from sim.scenario.base import _NO_VALUE
 
 # imported on first use: --help and check need none of pandas, pyarrow, scipy, matplotlib, dask
 experiment = LazyModule("sim.experiment.replications")
@@ -112,11 +113,11 @@ _WIDTH = max(len(name) for name, _ in HEADLINES)
 
 
 def default_scenario_path() -> Path:
-    """The shipped default: ./scenarios/... if run from a checkout, else beside the package."""
+    """The shipped default: ./scenarios/... if run from a checkout, else the installed package's."""
     here = Path(DEFAULT_SCENARIO)
     if here.exists():
         return here
-    return Path(__file__).resolve().parents[2] / DEFAULT_SCENARIO
+    return default_scenario()
 
 
 def _overrides(args) -> list[str]:
@@ -133,7 +134,7 @@ def _overrides(args) -> list[str]:
 
 def _load(args) -> tuple[Path, Scenario]:
     path = Path(args.scenario) if args.scenario else default_scenario_path()
-    return path, load_scenario(path, _overrides(args))
+    return path, load_scenario(path, _overrides(args), roots=getattr(args, "base_root", None))
 
 
 def _command_line() -> str:
@@ -298,8 +299,8 @@ def cmd_compare(args) -> int:
     if args.b is None and not args.set_b and not args.set_a:
         raise ScenarioError("compare", "", _NO_VALUE, "give a second scenario B, or change A with --set-b KEY=VALUE")
     path_b = args.b or args.a
-    a = load_scenario(args.a, _overrides(args) + list(args.set_a or []))
-    b = load_scenario(path_b, _overrides(args) + list(args.set_b or []))
+    a = load_scenario(args.a, _overrides(args) + list(args.set_a or []), roots=args.base_root)
+    b = load_scenario(path_b, _overrides(args) + list(args.set_b or []), roots=args.base_root)
     if a.meta.name == b.meta.name:   # one file, changed: say how in B's (and A's) name
         a = _renamed(a, args.set_a)
         b = _renamed(b, args.set_b)
@@ -562,8 +563,6 @@ def main(argv: list[str] | None = None) -> int:
     import signal
 
     args = build_parser().parse_args(argv)
-    from sim.scenario import schema as scenario_module
-    scenario_module.BASE_ROOTS[:] = [Path(d) for d in getattr(args, "base_root", None) or []]
     try:
         signal.signal(signal.SIGTERM, _on_sigterm)
     except ValueError:   # pragma: no cover - not the main thread (e.g. called from a test thread)

@@ -11,7 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from sim.util.errors import FolderError
-from sim.scenario.schema import ScenarioError, load_scenario
+from sim.scenario import ScenarioError, load_scenario
 
 
 def _numbers(kind):
@@ -71,8 +71,6 @@ def cmd_plan(args) -> int:
                                 f"options saved in the plan folder are used), not {', '.join(given)}")
         return _resume(Path(args.resume), args)
     path = Path(args.scenario) if args.scenario else default_scenario_path()
-    from sim.scenario.schema import BASE_ROOTS
-    BASE_ROOTS.append(Path(path).resolve().parent)   # the plan's files take the scenario named here as base
     s = load_scenario(path, [f"run.days={args.days}"] if args.days is not None else [])
     for name in ("reps", "search_reps", "max_starts", "min_per_shift"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
@@ -107,8 +105,6 @@ def _resume(out: Path, args) -> int:
     saved = read_saved(out)
     path = Path(saved["scenario"])
     try:
-        from sim.scenario.schema import BASE_ROOTS
-        BASE_ROOTS.append(Path(path).resolve().parent)
         s = load_scenario(path, [f"run.days={saved['days']}"] if saved["days"] is not None else [])
     except ScenarioError as exc:
         raise FolderError(f"{out}: the plan's scenario {path} no longer loads ({exc})") from None
@@ -155,7 +151,10 @@ def _plan(out: Path, path: Path, s, opts, saved: dict, args) -> int:
         return 143 if isinstance(exc, Terminated) else 130
     bar.total = bar.n
     bar.close()
-    pattern_text, note = team_pattern(result, path, out) if saved["pattern"] else (None, "")
+    # a pattern is checked by loading it over the plan's copy of the scenario, whose demand trace (an
+    # absolute path) may lie beside the scenario named here: that folder is trusted for the check
+    roots = [Path(path).resolve().parent]
+    pattern_text, note = team_pattern(result, path, out, roots) if saved["pattern"] else (None, "")
     write_plan(result, path, out, saved["command"], time.perf_counter() - t0, pattern_text, note)
     if not args.quiet:
         if note:

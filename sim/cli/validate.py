@@ -8,7 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from sim.scenario.schema import _NO_VALUE, ScenarioError
+from sim.scenario import ScenarioError
+from sim.scenario.base import _NO_VALUE
 from sim.validation.cases import DEFAULT_REPS, KINDS, cases, kind_of
 from sim.validation.compare import LEVEL
 from sim.validation.markdown import REPORT, cases_hash, report_markdown

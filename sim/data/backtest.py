@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.scenario.schema import GRADES, Scenario, validate
+from sim.scenario import GRADES, Scenario, validate
 from sim.scenario.trace import read_trace, trace_minutes, trace_order
 from sim.util.executors import map_ordered
 from sim.util.stats import prediction_half_width, t_half_width

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.scenario.rota import shift_instances
-from sim.scenario.schema import _NO_VALUE, Scenario, ScenarioError, validate
+from sim.scenario import Scenario, ScenarioError, validate
+from sim.scenario.base import _NO_VALUE
 from sim.data.backtest import replay
 
 

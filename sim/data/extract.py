@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.scenario.schema import _NO_VALUE, GRADES, ScenarioError
+from sim.scenario import GRADES, ScenarioError
+from sim.scenario.base import _NO_VALUE
 from sim.data.map import Map
 
 # Reasons a row is not demand, in the order they are tested (the first that applies is counted)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.scenario.schema import CHANNELS, GRADES
+from sim.scenario import CHANNELS, GRADES
 from sim.data.extract import Records
 
 Z90 = 1.2815515655446004

@@ -12,7 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from sim.scenario.schema import _NO_VALUE, CHANNELS, GRADES, ScenarioError, read_toml
+from sim.scenario import CHANNELS, GRADES, ScenarioError, read_toml
+from sim.scenario.base import _NO_VALUE
 
 
 class _Strict(BaseModel):

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from sim.scenario.schema import GRADES
+from sim.scenario import GRADES
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 

@@ -13,7 +13,7 @@ import os
 import re
 from pathlib import Path
 
-from sim.scenario.schema import CHANNELS, GRADES, ScenarioError, load_written
+from sim.scenario import CHANNELS, GRADES, ScenarioError, load_written
 from sim.data.fit import FitResult
 
 NEVER_ABANDON = 100_000.0   # minutes: a patience nobody reaches (validation refuses infinity)
@@ -147,13 +147,14 @@ def scenario_text(fit: FitResult, source: str, base: Path, out_dir: Path, name: 
     return "\n".join(doc.lines).lstrip("\n") + "\n"
 
 
-def write_scenario(text: str, path: Path) -> None:
-    """Validate, then put in place atomically; a scenario that would not load is never written."""
+def write_scenario(text: str, path: Path, roots=None) -> None:
+    """Validate, then put in place atomically; a scenario that would not load is never written
+    (``roots``: the folders given with --base-root, where its base may also come from)."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     tmp.write_text(text, encoding="utf-8")
     try:
-        load_written(tmp)
+        load_written(tmp, roots=roots)
     except ScenarioError as err:
         tmp.unlink(missing_ok=True)
         raise ScenarioError(path, err.path, err.value, f"the fitted scenario does not validate: {err.expected}") from None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from sim.scenario.schema import CHANNELS, Scenario, ScenarioError, horizon_minutes
+from sim.scenario import CHANNELS, Scenario, ScenarioError, horizon_minutes
 
 BYTES_PER_CALL = 450          # event log columns, callers' needs and profiles (measured: ~380 B a call in a year)
 BASE_BYTES = 150e6            # interpreter, numpy, pandas, pyarrow in each worker

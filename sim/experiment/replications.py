@@ -35,7 +35,7 @@ from sim.util.executors import SerialExecutor, make_executor
 from sim.measures.kpis import KPIS, compute_kpis
 from sim.model.core import run_model
 from sim.measures.profiles import compute_profiles
-from sim.scenario.schema import Scenario, ScenarioError, apply_overrides, load_scenario, parse_override, validate
+from sim.scenario import Scenario, ScenarioError, apply_overrides, load_scenario, parse_override, validate
 from sim.util.stats import clip_ci, mean_ci, relative_half_width, welch_half_width
 
 KPI_NAMES = [k.name for k in KPIS]

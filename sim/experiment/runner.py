@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sim.measures.kpis import compute_kpis
 from sim.model.log import EventLog
 from sim.model.core import run_model
-from sim.scenario.schema import Scenario
+from sim.scenario import Scenario
 
 
 @dataclass(frozen=True)

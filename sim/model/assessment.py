@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.scenario.schema import GRADES
+from sim.scenario import GRADES
 
 
 def _cdf_rows(matrix: np.ndarray) -> list[tuple[float, float, float]]:

@@ -15,7 +15,7 @@ from simpy.core import NORMAL
 from sim.model.demand import Callers, draw_callers
 from sim.model.log import CallColumns, EventLog, Recorder, finish
 from sim.util.random import Streams
-from sim.scenario.schema import Scenario, horizon_minutes
+from sim.scenario import Scenario, horizon_minutes
 from sim.model.clock import Clock
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from sim.util.random import Streams
-from sim.scenario.schema import CHANNELS, GRADES, Scenario, ScenarioError, horizon_minutes
+from sim.scenario import CHANNELS, GRADES, Scenario, ScenarioError, horizon_minutes
 from sim.scenario.trace import read_trace, trace_minutes, trace_order
 
 

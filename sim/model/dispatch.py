@@ -19,7 +19,7 @@ import numpy as np
 from sim.model.log import (ACTIVITIES, APPOINTMENT_KEPT, ATTENDED, ESCALATED, ESCALATION, NO_INCIDENT, OPEN, POOLS, REBOOKED,
                            REGRADED, RESOLVED)
 from sim.scenario.rota import present, shift_instances, shift_names, team_names
-from sim.scenario.schema import GRADES
+from sim.scenario import GRADES
 from sim.model.appointments import ESCALATE, KEEP, AppointmentBook, Rebooking
 from sim.model.pending import Incident, PendingList
 from sim.model.policies import Borrow, Divert, IncidentView, Recheck, Regrade, make_policy

@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 
 from sim.model.log import EventLog
-from sim.scenario.schema import Scenario
+from sim.scenario import Scenario
 from sim.model.core import Model
 from sim.model.dispatch import BLOCK, FREE, NEIGHBOURHOOD, OFF, RESPONSE
 

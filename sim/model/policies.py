@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from sim.scenario.schema import GRADES, Policy as PolicyConfig
+from sim.scenario import GRADES, Policy as PolicyConfig
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from sim import __version__
 from sim.experiment.replications import FolderError, atomic_write
-from sim.scenario.schema import DAYS
+from sim.scenario import DAYS
 from sim.plan.refine import PlanResult, template_hours
 from sim.plan.shifts import coverage_of
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.scenario.schema import DAYS
+from sim.scenario import DAYS
 from sim.plan.requirement import HANDLER_TARGETS, HOURS
 
 MIN_PER_SHIFT = 2      # never a lone handler on a shift

@@ -21,7 +21,7 @@ import numpy as np
 
 from sim import __version__
 from sim.scenario.rota import NIGHT_MINUTES, _night_minutes, fatigue_problem
-from sim.scenario.schema import DAYS, REST, Pattern, ScenarioError, load_scenario
+from sim.scenario import DAYS, REST, Pattern, ScenarioError, load_scenario
 
 MAX_WEEKS = 12          # teams (and weeks in the cycle): longer cycles are not a rota a force runs
 MAX_EXTRA = 0.05        # rounding head-counts up to whole teams may add at most 5% officer-hours
@@ -30,8 +30,9 @@ ATTEMPTS = 400
 CODES = [c for c in "ABCDEFGHIJKLMNOPQSTUVWXYZ"]   # R is the rest day
 
 
-def team_pattern(result, scenario_path: Path, out: Path) -> tuple[str | None, str]:
-    """``(pattern.toml text, note)``, or ``(None, why none fits)``."""
+def team_pattern(result, scenario_path: Path, out: Path, roots=None) -> tuple[str | None, str]:
+    """``(pattern.toml text, note)``, or ``(None, why none fits)``; ``roots``: folders the
+    pattern's base chain (and trace) may also come from when it is loaded to be checked."""
     s = result.scenario
     template = result.proposed
     if len(template) > len(CODES):
@@ -55,7 +56,7 @@ def team_pattern(result, scenario_path: Path, out: Path) -> tuple[str | None, st
         if cycle is None:
             continue
         text = _text(result, scenario_path, out, types, cycle, m, weeks, extra, plan_hours)
-        problem = _check(text, out, result)
+        problem = _check(text, out, result, roots)
         if problem is None:
             return text, (f"team pattern (pattern.toml): {weeks} teams of {m}, a {7 * weeks}-day cycle, "
                           f"+{extra:,.0f} officer-hours a week over rota.toml ({extra / plan_hours:+.1%}) to cover "
@@ -153,7 +154,7 @@ def _text(result, scenario_path: Path, out: Path, types: dict, cycle: list[str],
     return "\n".join(lines + handler_lines(result)) + "\n"
 
 
-def _check(text: str, out: Path, result) -> str | None:
+def _check(text: str, out: Path, result, roots=None) -> str | None:
     """Load the pattern as a scenario (validation and fatigue checks) and confirm that it has at
     least the plan's officers on duty every quarter-hour of the average week."""
     from sim.scenario.rota import average_week
@@ -162,7 +163,7 @@ def _check(text: str, out: Path, result) -> str | None:
     tmp = out / f".pattern.toml.check-{os.getpid()}"
     try:
         tmp.write_text(text)
-        s = load_scenario(tmp)
+        s = load_scenario(tmp, roots=roots)
     except ScenarioError as exc:
         return str(exc)
     finally:

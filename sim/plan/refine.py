@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiment.replications import ExperimentResult, Plan, execute, with_overrides
-from sim.scenario.schema import Scenario, ScenarioError, validate
+from sim.scenario import Scenario, ScenarioError, validate
 from sim.plan import handlers as hd
 from sim.plan import shifts as sh
 from sim.plan.requirement import HOURS, Requirement, requirement

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.scenario.rota import mean_share_absent
-from sim.scenario.schema import CHANNELS, GRADES, Scenario
+from sim.scenario import CHANNELS, GRADES, Scenario
 from sim.theory.queueing import erlang_c_wait_probability, priority_mmc_mean_waits
 
 HOURS = 168

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from sim.scenario.schema import DAYS, ScenarioError
+from sim.scenario import DAYS, ScenarioError
 
 HOURS = 168
 MAX_TOUR_HOURS = 10.0

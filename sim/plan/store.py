@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sim import __version__
 from sim.experiment.replications import ExperimentResult, FolderError, Plan, atomic_write, execute
-from sim.scenario.schema import Scenario
+from sim.scenario import Scenario
 
 
 def digest(*parts) -> str:

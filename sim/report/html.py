@@ -44,6 +44,7 @@ from sim.report.figures.style import ARM_COLOURS, _short
 from sim.report.figures.sweep import fig_sweep_downgrades, fig_sweep_panels, fig_sweep_pending, key_label
 from sim.report.figures.utilisation import fig_utilisation
 from sim.report.labels import fmt_kpi, plural, scenario_label
+from sim.scenario import deep_merge
 
 # ---------------------------------------------------------------------------- KPIs shown
 # (kpi, name a reader uses, what it means)
@@ -834,16 +835,6 @@ def _same(file_v, run_v) -> bool:
     return isinstance(a, float) and isinstance(b, tuple) and len(b) == 7 and all(x == a for x in b)
 
 
-def _merge(base: dict, top: dict) -> dict:
-    out = dict(base)
-    for k, v in top.items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict) and v and "family" not in v:
-            out[k] = _merge(out[k], v)
-        else:
-            out[k] = v
-    return out
-
-
 def _fmt_value(v) -> str:
     if isinstance(v, (list, tuple)) and len(v) == 7 and len({_norm(x) for x in v}) == 1 \
             and isinstance(v[0], (int, float)):
@@ -887,7 +878,7 @@ def read_sources(f: Folder) -> Sources:
             except tomllib.TOMLDecodeError:
                 data = {}
             data.pop("base", None)
-            layered = _merge(layered, data)
+            layered = deep_merge(layered, data)   # as the loader merges them
             names.insert(0, files[h][0])
         arm_files[a.name] = names
         if not layered:

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.scenario.schema import DAYS, REST, Pattern
+from sim.scenario.base import DAYS
+from sim.scenario.pools import REST, Pattern
 
 DAY = 1440.0
 NIGHT = (23 * 60.0, 30 * 60.0)   # 23:00-06:00: a tour with 3 h or more in it is a night tour

@@ -12,7 +12,7 @@ import datetime as dt
 import numpy as np
 
 from sim.scenario.rota import (average_week, cycle_day, establishment, hours_per_week, mean_share_absent, period_days, weeks_alike)
-from sim.scenario.schema import DAYS
+from sim.scenario.base import DAYS
 
 
 def rota_summary(label: str, pool, start_date: dt.date) -> list[str]:

@@ -30,7 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.scenario.schema import _NO_VALUE, CHANNELS, GRADES, ScenarioError, horizon_minutes
+from sim.scenario.base import _NO_VALUE, CHANNELS, GRADES, ScenarioError
+from sim.scenario.document import horizon_minutes
 
 OPTIONAL = ("handling_min", "travel_min", "on_scene_min", "units", "dispatch_min", "scene_min")
 

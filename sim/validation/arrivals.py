@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from sim.scenario.schema import CHANNELS, DAYS, Scenario, horizon_minutes
+from sim.scenario import CHANNELS, DAYS, Scenario, horizon_minutes
 from sim.validation.conditions import Need
 from sim.validation.estimators import Quantity, Window
 

@@ -61,7 +61,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.scenario.schema import _NO_VALUE, Scenario, ScenarioError
+from sim.scenario import Scenario, ScenarioError
+from sim.scenario.base import _NO_VALUE
 from sim.validation.arrivals import kind_arrivals
 from sim.validation.conditions import Need
 from sim.validation.deterministic import kind_deterministic

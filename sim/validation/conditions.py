@@ -12,7 +12,7 @@ import numpy as np
 
 from sim.util.distributions import Exponential, Fixed
 from sim.util.lazy import LazyModule
-from sim.scenario.schema import CHANNELS, DAYS, GRADES, Scenario, ScenarioError
+from sim.scenario import CHANNELS, DAYS, GRADES, Scenario, ScenarioError
 
 theory = LazyModule("sim.theory.queueing")   # scipy is loaded when a case is checked, not by `triage-sim --help`
 

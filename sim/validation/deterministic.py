@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.scenario.schema import CHANNELS, GRADES, Scenario
+from sim.scenario import CHANNELS, GRADES, Scenario
 from sim.validation.conditions import Need
 from sim.validation.estimators import Quantity, answer_wait, col, dispatch_wait, in_window, measured_window
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sim.util.lazy import LazyModule
 from sim.model.log import ACTIVITIES
-from sim.scenario.schema import Scenario
+from sim.scenario import Scenario
 from sim.validation.conditions import Need
 from sim.validation.estimators import (Quantity, Window, answer_wait, col, dispatch_wait, drain_minutes,
                                        handler_queue_quantities, in_window, mean_of, measured_window, span)

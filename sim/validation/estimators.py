@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 
 from sim.model.log import EventLog
-from sim.scenario.schema import Scenario, horizon_minutes
+from sim.scenario import Scenario, horizon_minutes
 
 
 @dataclass(frozen=True)

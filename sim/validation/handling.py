@@ -10,7 +10,7 @@ import numpy as np
 
 from sim.util.lazy import LazyModule
 from sim.model.log import ABANDONED
-from sim.scenario.schema import Scenario
+from sim.scenario import Scenario
 from sim.validation.conditions import Need
 from sim.validation.estimators import (Quantity, answer_wait, col, drain_minutes, handler_queue_quantities,
                                        handler_utilisation, in_window, mean_of, measured_window)

@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 
 from sim import __version__
-from sim.scenario.schema import load_scenario
+from sim.scenario import load_scenario
 from sim.validation.cases import KIND_DOCS, KINDS, ROOT, cases, quantities
 from sim.validation.compare import EXACT_TOL, LEVEL
 from sim.validation.measure import CaseResult

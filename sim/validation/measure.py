@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.util.executors import map_ordered
-from sim.scenario.schema import CHANNELS, load_scenario
+from sim.scenario import CHANNELS, load_scenario
 from sim.validation.cases import ROOT, quantities
 from sim.validation.compare import LEVEL, Row, summarise
 

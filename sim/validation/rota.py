@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.util.lazy import LazyModule
-from sim.scenario.schema import Scenario, horizon_minutes
+from sim.scenario import Scenario, horizon_minutes
 from sim.validation.arrivals import expected_hourly
 from sim.validation.conditions import Need
 from sim.validation.estimators import Quantity, Window, answer_wait, col, drain_minutes, in_window, mean_of

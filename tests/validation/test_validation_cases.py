@@ -24,7 +24,7 @@ from sim.validation.handling import kind_mmc
 from sim.validation.markdown import fmt_number
 from sim.validation.measure import run_cases, simulate
 from sim.model.demand import hourly_rates
-from sim.scenario.schema import ScenarioError, load_scenario
+from sim.scenario import ScenarioError, load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 CASE_DIR = ROOT / "scenarios" / "validation"

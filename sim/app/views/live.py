@@ -6,7 +6,7 @@ import streamlit as st
 
 from sim.app import live as lv
 from sim.app.ui import base, page
-from sim.scenario.schema import DAYS
+from sim.scenario import DAYS
 
 page("Live peak")
 s = base()

@@ -6,7 +6,7 @@ from sim.app import play as pl
 from sim.app.facilitator import session_folder
 from sim.app.ui import base, fmt, page
 from sim.model.policies import CHOICE_TEXT, CHOICES
-from sim.scenario.schema import DAYS
+from sim.scenario import DAYS
 
 page("Play the controller")
 s = base()

@@ -3,7 +3,7 @@ import streamlit as st
 
 from sim.app import whatif as w
 from sim.app.ui import base, ci, diff, diff_ci, fmt, page
-from sim.scenario.schema import DAYS, ScenarioError
+from sim.scenario import DAYS, ScenarioError
 
 
 

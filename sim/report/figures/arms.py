@@ -93,7 +93,7 @@ class ArmView:
             return None
         from pydantic import ValidationError
 
-        from sim.scenario.schema import Pattern
+        from sim.scenario import Pattern
         try:
             return Pattern.model_validate(table)
         except ValidationError:
