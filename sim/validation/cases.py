@@ -63,6 +63,7 @@ from pathlib import Path
 
 from sim.scenario import Scenario, ScenarioError
 from sim.scenario.base import _NO_VALUE
+from sim.scenario.shipped import shipped_scenarios
 from sim.validation.arrivals import kind_arrivals
 from sim.validation.conditions import Need
 from sim.validation.deterministic import kind_deterministic
@@ -72,8 +73,10 @@ from sim.validation.handling import kind_erlang_a, kind_mmc, kind_priority
 from sim.validation.rota import kind_rota
 
 
-ROOT = Path(__file__).resolve().parents[2]
-CASE_DIR = Path("scenarios") / "validation"
+# the folder holding the shipped scenarios: the checkout (its scenarios/) or, installed from a
+# wheel, the package (its _scenarios/); the cases are read from there either way
+ROOT = shipped_scenarios().parent
+CASE_DIR = Path(shipped_scenarios().name) / "validation"
 KINDS = ("mmc", "priority", "erlang_a", "dispatch", "arrivals", "little", "deterministic", "rota")
 DEFAULT_REPS = 20
 
