@@ -16,7 +16,8 @@ from pathlib import Path
 from sim.util.executors import SerialExecutor, make_executor
 from sim.experiment.replications import Task, paired_differences, run_task, summarise, with_overrides
 from sim.report.figures import ArmView, Fig, fig_downgrades, fig_pending, fmt_kpi, render
-from sim.report.html import Folder, verdict
+from sim.report.folder import Folder
+from sim.report.verdict_sentence import verdict
 from sim.scenario.schema import DAYS, Scenario, ScenarioError, load_scenario
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "nottinghamshire-2016.toml"

@@ -3,7 +3,7 @@ comparison.csv, sweep.csv and the resolved scenario.toml), so an old results fol
 drawn again without re-running anything.
 
 Every figure function takes ``ArmView`` objects (one per scenario arm, built by
-``sim.report.html``) and returns a ``Fig``: the PNG bytes and a one-sentence caption saying what
+``sim.report.page``) and returns a ``Fig``: the PNG bytes and a one-sentence caption saying what
 to read from it, or no PNG and a note saying why the figure was left out (a profile the run
 did not produce, or one that is all zero, e.g. no downgrades under a risk-led policy).
 
