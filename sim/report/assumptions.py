@@ -6,13 +6,15 @@ changes from its base; and the settings a run used other than as the files say (
 from __future__ import annotations
 
 import hashlib
-import html
 import re
 import tomllib
 from dataclasses import dataclass, field
 
+from markupsafe import Markup
+
 from sim.report.folder import Folder
 from sim.report.sweep_points import value_text
+from sim.report.templating import render
 
 TAG = re.compile(r"\[([SDA])(?=[\]\s:;,])")
 CLASSES = (("S", "Sourced [S]", "numbers taken from a named public source"),
@@ -272,9 +274,9 @@ def read_sources(f: Folder) -> Sources:
     return Sources(list(files.values()), arm_files, changed)
 
 
-def assumptions_html(f: Folder) -> str:
+def assumptions_html(f: Folder) -> Markup:
+    """The section: what the scenario says it is, its sources, and its settings by class."""
     src = read_sources(f)
-    out = []
     # the sources the scenario names
     meta_sources, descr = [], []
     for a in f.arms:
@@ -293,22 +295,9 @@ def assumptions_html(f: Folder) -> str:
         for s in m.get("sources", []) or []:
             if isinstance(s, str) and s not in meta_sources:
                 meta_sources.append(s)
-    if descr:
-        out.append("<ul class=\"plain\">" + "".join(f"<li>{_e(x)}</li>" for x in descr[:3]) +
-                   (f"<li>… and {len(descr) - 3} more</li>" if len(descr) > 3 else "") + "</ul>")
-    if meta_sources:
-        out.append("<h3>Sources named by the scenario</h3><ol>" + "".join(f"<li>{_e(s)}</li>" for s in meta_sources)
-                   + "</ol>")
     if not src.files:
-        out.append("<p class=\"note\">The original scenario files (with their [S]/[D]/[A] comments) were not saved "
-                   "with this run (no <code>sources/</code> folder), so only the sources listed in the resolved "
-                   "scenario's metadata can be shown.</p>")
-        return "\n".join(out)
+        return render("assumptions.html.j2", descriptions=descr, sources=meta_sources, files_saved=False)
     chains = sorted({" → ".join(v) for v in src.arm_files.values() if v})
-    out.append("<p>Scenario files as written (top file first, each over its base): "
-               + "; ".join(f"<code>{_e(c)}</code>" for c in chains) + ". Each number in them is tagged "
-               "<b>[S]</b> sourced, <b>[D]</b> derived from sourced figures or <b>[A]</b> assumed; a setting "
-               "whose note mixes tags is listed under its weakest (an [S] shape with [A] values is assumed).</p>")
     settings: list[Setting] = []
     changes: list[tuple[str, list[Setting]]] = []
     for name, text, _ in src.files:
@@ -317,40 +306,28 @@ def assumptions_html(f: Folder) -> str:
             changes.append((name, [s for s in items if not s.path.startswith("meta") and s.kind == "key"]))
         settings.extend(s for s in items if s.cls and not s.path.startswith("meta"))
     changed_paths = set(src.changed) | (set(f.keys) if f.kind == "sweep" else set())
-    if changes:
-        for name, items in changes:
-            if not items:
-                continue
-            out.append(f"<h3>What <code>{_e(name)}</code> changes from its base</h3><ul>")
-            for s in items:
-                out.append(f"<li><code>{_e(s.path)} = {_e(s.value)}</code>"
-                           + (f" — {_e(s.comment)}" if s.comment else "") + "</li>")
-            out.append("</ul>")
-    if f.kind == "sweep" and f.keys:
-        out.append("<h3>Varied by the sweep</h3><ul>")
-        for k in f.keys:
-            vals = []
-            for a in f.arms:
-                v = value_text(a.values.get(k, ""))
-                if v not in vals:
-                    vals.append(v)
-            out.append(f"<li><code>{_e(k)}</code>: {_e(', '.join(vals))}</li>")
-        out.append("</ul>")
+    varied = []
+    for k in (f.keys if f.kind == "sweep" else []):
+        vals = []
+        for a in f.arms:
+            v = value_text(a.values.get(k, ""))
+            if v not in vals:
+                vals.append(v)
+        varied.append((k, ", ".join(vals)))
     changed = {p: e for p, e in src.changed.items() if not (f.kind == "sweep" and p in f.keys)}
-    if changed:
-        out.append("<h3>Changed for this run (not as the files say)</h3><ul>")
-        for path, e in sorted(changed.items()):
-            used = {}
-            for arm, v in e["arms"]:
-                used.setdefault(_fmt_value(v), []).append(arm)
-            if f.kind == "sweep" and len(used) > 1:
-                run_text = f"varied: {', '.join(used)}"
-            elif f.kind == "compare":
-                run_text = "; ".join(f"{'/'.join(x.name.upper() for x in arms)}: {v}" for v, arms in used.items())
-            else:
-                run_text = f"this run: {', '.join(used)}"
-            out.append(f"<li><code>{_e(path)}</code>: {_e(_fmt_value(e['file']))} in the file; {_e(run_text)}</li>")
-        out.append("</ul>")
+    changed_rows = []
+    for path, e in sorted(changed.items()):
+        used = {}
+        for arm, v in e["arms"]:
+            used.setdefault(_fmt_value(v), []).append(arm)
+        if f.kind == "sweep" and len(used) > 1:
+            run_text = f"varied: {', '.join(used)}"
+        elif f.kind == "compare":
+            run_text = "; ".join(f"{'/'.join(x.name.upper() for x in arms)}: {v}" for v, arms in used.items())
+        else:
+            run_text = f"this run: {', '.join(used)}"
+        changed_rows.append((path, _fmt_value(e["file"]), run_text))
+    groups = []
     seen = set()
     for code, title, meaning in CLASSES:
         group = []
@@ -359,19 +336,10 @@ def assumptions_html(f: Folder) -> str:
             if s.cls == code and key not in seen:
                 seen.add(key)
                 group.append(s)
-        if not group:
-            continue
-        out.append(f"<h3>{_e(title)}: {_e(meaning)} ({len(group)})</h3><table class=\"settings\">"
-                   "<tr><th>setting</th><th>as written</th><th>note in the scenario file</th></tr>")
-        for s in group:
-            flag = any(p == s.path or p.startswith(s.path + ".") for p in changed_paths)
-            val = s.value if len(s.value) <= 160 else s.value[:157] + "…"
-            out.append(f"<tr><td><code>{_e(s.path)}</code>" + (" <span class=\"flag\">changed for this run</span>"
-                                                               if flag else "")
-                       + f"</td><td><code>{_e(val)}</code></td><td>{_e(s.comment)}</td></tr>")
-        out.append("</table>")
-    return "\n".join(out)
-
-
-def _e(x) -> str:
-    return html.escape(str(x), quote=True)
+        if group:
+            groups.append((title, meaning, [
+                (s.path, any(p == s.path or p.startswith(s.path + ".") for p in changed_paths),
+                 s.value if len(s.value) <= 160 else s.value[:157] + "…", s.comment) for s in group]))
+    return render("assumptions.html.j2", descriptions=descr, sources=meta_sources, files_saved=True, chains=chains,
+                  changes=[(name, items) for name, items in changes if items], varied=varied, changed=changed_rows,
+                  groups=groups)

@@ -4,16 +4,17 @@ a sweep: one row per point, the cheapest point meeting the recommendation highli
 """
 from __future__ import annotations
 
-import html
 import math
 
 import pandas as pd
+from markupsafe import Markup
 
 from sim.experiment.replications import FEW_REPS
 from sim.report import figures as F
 from sim.report.figures import ArmView, fmt_kpi, plural
 from sim.report.folder import Folder, run_days
 from sim.report.sweep_points import cheapest_point, value_text
+from sim.report.templating import render
 
 # (kpi, name a reader uses, what it means)
 HEADLINES = (
@@ -57,19 +58,6 @@ def clip(unit: str, lo: float, hi: float) -> tuple[float, float]:
         return max(lo, 0.0), min(hi, 1.0)
     return max(lo, 0.0), hi
 
-
-def few_reps_note(f: Folder) -> str:
-    """A warning when the intervals rest on fewer than FEW_REPS replications."""
-    n = max((a.reps for a in f.arms), default=0)
-    if n >= FEW_REPS or n < 2:
-        return ""
-    return (f"<p class=\"note\">Only {n} replications: the 95% intervals are wide (Student t with {n - 1} degree"
-            f"{'s' if n > 2 else ''} of freedom) and are kept within each quantity's range (no share above 100%, "
-            f"no count below 0). Run {FEW_REPS} or more replications (--reps) before drawing conclusions.</p>")
-
-
-def _e(x) -> str:
-    return html.escape(str(x), quote=True)
 
 
 def _unit_text(k: str, unit: str, days) -> str:
@@ -119,34 +107,33 @@ def _meaning(k: str, meaning: str, a: ArmView) -> str:
     return meaning
 
 
-def kpi_table(f: Folder) -> str:
+def kpi_table(f: Folder) -> Markup:
+    """The KPI section: a warning when the intervals rest on fewer than FEW_REPS replications,
+    the table (run, compare or sweep) and a line on how to read it."""
     days = run_days(f)
     rows = []
+    labels, keys, columns, cheap = [], [], [], None
     if f.kind == "run":
         a = f.arms[0]
-        rows.append("<tr><th>KPI</th><th>mean</th><th>95% CI</th><th>unit</th><th>aim or standard</th>"
-                    "<th>what it means</th></tr>")
         for k, name, meaning in HEADLINES:
             d = a.kpis.get(k)
             if not d or d.get("mean") != d.get("mean"):
-                rows.append(f"<tr><td>{_e(name)}</td><td colspan=\"5\" class=\"na\">{_e(_na_text(k, d))}</td></tr>")
+                rows.append(_row(name, na=_na_text(k, d), span=5))
                 continue
             unit = str(d.get("unit", ""))
             ci = (f"{fmt_kpi(unit, clip(unit, d['ci_low'], d['ci_high'])[0])} – "
                   f"{fmt_kpi(unit, clip(unit, d['ci_low'], d['ci_high'])[1])}"
                   if d.get("reps", 0) >= 2 and d.get("ci_low") == d.get("ci_low") else "n/a (1 replication)")
-            rows.append(f"<tr><td>{_e(name)}</td><td class=\"num\">{_e(fmt_kpi(unit, d['mean']))}</td>"
-                        f"<td class=\"num\">{_e(ci)}</td><td>{_e(_unit_text(k, unit, days))}</td>"
-                        f"<td>{_e(_aim(k, a))}</td><td>{_e(_meaning(k, meaning, a))}</td></tr>")
+            rows.append(_row(name, [(fmt_kpi(unit, d["mean"]), True), (ci, True), (_unit_text(k, unit, days), False),
+                                    (_aim(k, a), False), (_meaning(k, meaning, a), False)]))
     elif f.kind == "compare":
         a, b = f.arms[0], f.arms[1]
+        labels = [a.label, b.label]
         t = f.comparison.set_index("kpi") if f.comparison is not None and not f.comparison.empty else pd.DataFrame()
-        rows.append(f"<tr><th>KPI</th><th>A: {_e(a.label)}</th><th>B: {_e(b.label)}</th>"
-                    "<th>B − A</th><th>paired 95% CI</th><th>unit</th><th>aim or standard</th><th>what it means</th></tr>")
         for k, name, meaning in HEADLINES:
             da, db = a.kpis.get(k), b.kpis.get(k)
             if not da or not db or k not in t.index:
-                rows.append(f"<tr><td>{_e(name)}</td><td colspan=\"7\" class=\"na\">not produced by this run</td></tr>")
+                rows.append(_row(name, na="not produced by this run", span=7))
                 continue
             unit = str(da.get("unit", ""))
             r = t.loc[k]
@@ -156,30 +143,27 @@ def kpi_table(f: Folder) -> str:
             ci = (f"{r['ci_low'] * 100:+.1f} to {r['ci_high'] * 100:+.1f} pts" if pp else
                   f"{fmt_kpi(unit, r['ci_low'], signed=True)} to {fmt_kpi(unit, r['ci_high'], signed=True)}") \
                 if r["ci_low"] == r["ci_low"] else "n/a"
-            rows.append(f"<tr><td>{_e(name)}</td><td class=\"num\">{_e(_with_hw(unit, da))}</td>"
-                        f"<td class=\"num\">{_e(_with_hw(unit, db))}</td><td class=\"num\">{_e(diff)}</td>"
-                        f"<td class=\"num\">{_e(ci)}</td><td>{_e(_unit_text(k, unit, days))}</td>"
-                        f"<td>{_e(_aim(k, a))}</td><td>{_e(_meaning(k, meaning, a))}</td></tr>")
+            rows.append(_row(name, [(_with_hw(unit, da), True), (_with_hw(unit, db), True), (diff, True), (ci, True),
+                                    (_unit_text(k, unit, days), False), (_aim(k, a), False),
+                                    (_meaning(k, meaning, a), False)]))
     else:
         cheap = cheapest_point(f)
-        head = "".join(f"<th>{_e(F.key_label(k))}</th>" for k in f.keys)
-        head += "".join(f"<th>{_e(NAMES.get(k, k))}<br><span class=\"unit\">{_e(_unit_text(k, _unit(f, k), days))}"
-                        f"{(' · ' + _e(_aim(k, f.arms[0]))) if _aim(k, f.arms[0]) else ''}</span></th>"
-                        for k in SWEEP_COLUMNS)
-        rows.append(f"<tr>{head}</tr>")
+        keys = [F.key_label(k) for k in f.keys]
+        columns = [{"name": NAMES.get(k, k), "unit": _unit_text(k, _unit(f, k), days), "aim": _aim(k, f.arms[0])}
+                   for k in SWEEP_COLUMNS]
         for i, p in enumerate(f.arms):
-            cls = " class=\"cheapest\"" if i == cheap else ""
-            cells = "".join(f"<td class=\"num\">{_e(value_text(p.values.get(k, '')))}</td>" for k in f.keys)
-            cells += "".join(f"<td class=\"num\">{_e(_with_hw(_unit(f, k), p.kpis.get(k)))}</td>" for k in SWEEP_COLUMNS)
-            rows.append(f"<tr{cls}>{cells}</tr>")
-    note = ("<p class=\"small\">Values are means over replications; "
-            + ("the 95% CI is a Student t interval (a share's interval shown within 0–100%). " if f.kind == "run"
-               else "± is the 95% CI half-width (Student t). ")
-            + ("The highlighted row is the cheapest point meeting the recommendation in every replication. "
-               if f.kind == "sweep" and cheapest_point(f) is not None else "")
-            + ("B − A is paired: replication r of A and of B met the same callers (common random numbers). "
-               if f.kind == "compare" else "") + "</p>")
-    return "<table class=\"kpis\">\n" + "\n".join(rows) + "\n</table>\n" + note
+            rows.append(_row(None, [(value_text(p.values.get(k, "")), True) for k in f.keys]
+                             + [(_with_hw(_unit(f, k), p.kpis.get(k)), True) for k in SWEEP_COLUMNS], cheapest=i == cheap))
+    n = max((a.reps for a in f.arms), default=0)
+    return render("kpis.html.j2", kind=f.kind, few_reps=n if 2 <= n < FEW_REPS else 0, enough_reps=FEW_REPS,
+                  labels=labels, keys=keys, columns=columns, rows=rows, cheapest=cheap)
+
+
+def _row(name: str | None, cells: list[tuple[str, bool]] = (), na: str | None = None, span: int = 0,
+         cheapest: bool = False) -> dict:
+    """A row of the table: its KPI's name (none in a sweep), then (text, is a number) cells, or
+    why there is no value across ``span`` cells."""
+    return {"name": name, "cells": list(cells), "na": na, "span": span, "cheapest": cheapest}
 
 
 def _unit(f: Folder, k: str) -> str:

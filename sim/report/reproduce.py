@@ -3,13 +3,16 @@ results, and how to draw the report again from the saved files without re-runnin
 """
 from __future__ import annotations
 
-import html
+from markupsafe import Markup
 
 from sim import CITATION, __version__
 from sim.report.folder import Folder
 from sim.report.sweep_points import value_text
+from sim.report.templating import render
 
-def reproduce_html(f: Folder) -> str:
+
+def reproduce_html(f: Folder) -> Markup:
+    """The versions, seed, replications and command behind the results, and how to redraw the report."""
     m, plan = f.manifest, f.plan
     rows = [
         ("triage-sim version", m.get("version", plan.get("version", "?"))),
@@ -33,20 +36,4 @@ def reproduce_html(f: Folder) -> str:
         rows.append(("failed replications", ", ".join(f"{x.get('arm') or 'run'} #{x.get('replication')}"
                                                       for x in failed)))
     cmd = m.get("command") or plan.get("command") or ""
-    out = ["<table class=\"repro\">" + "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows)
-           + "</table>"]
-    if cmd:
-        out.append(f"<p>The exact command:</p><pre>{_e(cmd)}</pre>")
-    else:
-        out.append("<p>No command was recorded (the experiment was run from Python); the resolved scenario "
-                   "<code>scenario.toml</code> in each arm's folder, the seed and the replications above "
-                   "reproduce it.</p>")
-    out.append("<p>The same seed gives the same numbers, bit for bit, whichever executor ran them. Each arm's "
-               "<code>scenario.toml</code> is the fully resolved scenario and runs as is. To draw these figures "
-               f"and this report again from the saved files, without re-running anything:</p>"
-               f"<pre>triage-sim report path/to/{_e(f.root.name)}</pre>")
-    return "\n".join(out)
-
-
-def _e(x) -> str:
-    return html.escape(str(x), quote=True)
+    return render("reproduce.html.j2", rows=rows, command=cmd, folder=f.root.name)

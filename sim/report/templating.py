@@ -1,0 +1,40 @@
+"""Every HTML page the project writes is a Jinja2 template in ``sim/report/templates/``, rendered
+here with autoescaping: a value put on a page is escaped unless it is ``Markup`` (a fragment a
+template made, or one escaped part by part), so a scenario's name, a comment in its file or a
+field of a CAD extract cannot inject markup. Before the templates, the pages were f-strings with
+``html.escape`` placed by hand, and one forgotten call was an injection.
+
+Values are escaped exactly as ``html.escape`` does it (quotes as ``&quot;`` and ``&#x27;``, where
+markupsafe writes ``&#34;`` and ``&#39;``), so the pages kept their bytes. Whitespace: a line
+holding only a block tag or a comment leaves nothing (``trim_blocks``, ``lstrip_blocks``), and every
+other line ends with its newline, the last one too (``keep_trailing_newline``): a fragment a page
+includes is whole lines, so the page puts ``{{ fragment }}`` at the start of the line after it
+(``{{ kpi_table }}</section>``), and ``+%}`` keeps the newline a block tag would take.
+"""
+from __future__ import annotations
+
+import html
+from functools import cache
+
+import jinja2
+from markupsafe import Markup
+
+
+def escape(value) -> Markup:
+    """``value`` as safe HTML: Markup as it is, anything else through ``html.escape``."""
+    if hasattr(value, "__html__"):
+        return Markup(value)
+    return Markup(html.escape(str(value), quote=True))
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    # built once per process (a cache: the templates never change while it runs)
+    return jinja2.Environment(loader=jinja2.PackageLoader("sim.report", "templates"), autoescape=True,
+                              finalize=escape, undefined=jinja2.StrictUndefined, trim_blocks=True,
+                              lstrip_blocks=True, keep_trailing_newline=True)
+
+
+def render(name: str, **context) -> Markup:
+    """The template ``sim/report/templates/<name>`` filled with ``context``, as safe HTML."""
+    return Markup(_environment().get_template(name).render(**context))
