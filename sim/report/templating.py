@@ -14,9 +14,11 @@ includes is whole lines, so the page puts ``{{ fragment }}`` at the start of the
 from __future__ import annotations
 
 import html
+import re
 from functools import cache
 
 import jinja2
+import jinja2.ext
 from markupsafe import Markup
 
 
@@ -27,14 +29,27 @@ def escape(value) -> Markup:
     return Markup(html.escape(str(value), quote=True))
 
 
+class _OneLine(jinja2.ext.Extension):
+    """A template named ``*.line.html.j2`` is HTML written on one line (the plan's report, the fit's
+    tables): its line breaks, with the indentation after each, are for reading only and are removed
+    before it is parsed, so no sentence may break across its lines (a page that ends with a newline
+    writes ``{{ "\n" }}``)."""
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        if name and name.endswith(".line.html.j2"):
+            return re.sub(r"\n[ \t]*", "", source)
+        return source
+
+
 @cache
 def _environment() -> jinja2.Environment:
     # built once per process (a cache: the templates never change while it runs)
     return jinja2.Environment(loader=jinja2.PackageLoader("sim.report", "templates"), autoescape=True,
                               finalize=escape, undefined=jinja2.StrictUndefined, trim_blocks=True,
-                              lstrip_blocks=True, keep_trailing_newline=True)
+                              lstrip_blocks=True, keep_trailing_newline=True,
+                              extensions=[_OneLine])
 
 
-def render(name: str, **context) -> Markup:
-    """The template ``sim/report/templates/<name>`` filled with ``context``, as safe HTML."""
-    return Markup(_environment().get_template(name).render(**context))
+def render(template: str, /, **context) -> Markup:
+    """The template ``sim/report/templates/<template>`` filled with ``context``, as safe HTML."""
+    return Markup(_environment().get_template(template).render(**context))
