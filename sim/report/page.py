@@ -31,6 +31,7 @@ from sim.report.kpi_table import kpi_table
 from sim.report.reproduce import reproduce_html
 from sim.report.templating import render
 from sim.report.verdict_sentence import verdict
+from sim.report.verdicts import compare_lines, run_lines
 
 FIGURE_NAMES = re.compile(r"^\d+[a-z]?-[a-z0-9-]+\.(png|svg|pdf)$")
 
@@ -44,8 +45,6 @@ def _figure(i: int, fig: Fig) -> dict:
 
 def _recommendation_lines(f: Folder) -> list[str]:
     """Each of HMIC's two recommendations judged separately (sim.report.verdicts)."""
-    from sim.report.verdicts import compare_lines, run_lines
-
     if f.kind == "compare" and f.comparison is not None and not f.comparison.empty:
         return compare_lines(f.comparison)
     if f.kind == "run" and f.arms:
@@ -54,6 +53,7 @@ def _recommendation_lines(f: Folder) -> list[str]:
 
 
 def render_html(f: Folder, figs: list[Fig]) -> str:
+    """The whole page (``sim/report/templates/report.html.j2``), each section from its own module."""
     cls, sentence = verdict(f)
     if f.kind == "run":
         title = f"{f.arms[0].label}: does the response follow risk or officer availability?"

@@ -5,11 +5,16 @@ field of a CAD extract cannot inject markup. Before the templates, the pages wer
 ``html.escape`` placed by hand, and one forgotten call was an injection.
 
 Values are escaped exactly as ``html.escape`` does it (quotes as ``&quot;`` and ``&#x27;``, where
-markupsafe writes ``&#34;`` and ``&#39;``), so the pages kept their bytes. Whitespace: a line
-holding only a block tag or a comment leaves nothing (``trim_blocks``, ``lstrip_blocks``), and every
-other line ends with its newline, the last one too (``keep_trailing_newline``): a fragment a page
-includes is whole lines, so the page puts ``{{ fragment }}`` at the start of the line after it
-(``{{ kpi_table }}</section>``), and ``+%}`` keeps the newline a block tag would take.
+markupsafe writes ``&#34;`` and ``&#39;``: the environment's ``finalize``), so the pages kept their
+bytes (a string literal inside ``{{ }}`` is escaped by Jinja2 itself: templates keep their text
+outside the tags).
+
+Whitespace: a line holding only a block tag or a comment leaves nothing (``trim_blocks``,
+``lstrip_blocks``), and every other line ends with its newline, the last one too
+(``keep_trailing_newline``): a fragment a page includes is whole lines, so the page puts
+``{{ fragment }}`` at the start of the line after it (``{{ kpi_table }}</section>``), and ``+%}``
+keeps the newline a block tag would take. A template named ``*.line.html.j2`` is one line of HTML
+whatever its layout (``_OneLine``).
 """
 from __future__ import annotations
 
