@@ -310,7 +310,7 @@ def test_first_recommendation_figure_draws_error_bars_only_with_a_ci(tmp_path, m
     from sim.experiment.replications import run_experiment
     from sim.report.figures.assessment import fig_first_recommendation
     from sim.report.figures.drawing import render
-    from sim.report.html import load_folder
+    from sim.report.folder import load_folder
 
     s = load_scenario(ROOT / "scenarios" / "nottinghamshire-2016.toml", ["run.days=2", "run.warmup_days=0"])
     folder = run_experiment(s, reps=reps, jobs=1, out=tmp_path / "run").folder

@@ -14,7 +14,9 @@ import pandas as pd
 import pytest
 
 from sim.experiment.replications import compare, run_experiment, sweep
-from sim.report.html import load_folder, parse_settings, write_report
+from sim.report.assumptions import parse_settings
+from sim.report.folder import load_folder
+from sim.report.page import write_report
 
 from conftest import small
 

@@ -37,8 +37,9 @@ def test_import_sim_is_light_and_public_names_still_work():
 
 def test_figures_drawn_in_parallel_equal_figures_drawn_serially(tmp_path):
     from sim.experiment.replications import run_experiment
+    from sim.report.figure_jobs import figure_jobs
     from sim.report.figures.drawing import draw_all
-    from sim.report.html import figure_jobs, load_folder
+    from sim.report.folder import load_folder
     from sim.scenario import load_scenario
 
     s = load_scenario("scenarios/nottinghamshire-2016.toml", ["run.days=2", "run.warmup_days=1"])
@@ -96,6 +97,6 @@ def test_a_report_drawn_beside_the_run_equals_one_drawn_afterwards(tmp_path):
                         "--out", str(out), "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr
     first = {f.name: f.read_bytes() for f in (out / "figures").iterdir()}
-    from sim.report.html import write_report
+    from sim.report.page import write_report
     write_report(out)
     assert first == {f.name: f.read_bytes() for f in (out / "figures").iterdir()}

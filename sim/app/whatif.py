@@ -19,8 +19,9 @@ from sim.report.figures.arms import ArmView
 from sim.report.figures.downgrades import fig_downgrades
 from sim.report.figures.drawing import Fig, render
 from sim.report.figures.pending import fig_pending
-from sim.report.html import Folder, verdict
+from sim.report.folder import Folder
 from sim.report.labels import fmt_kpi
+from sim.report.verdict_sentence import verdict
 from sim.scenario import DAYS, Scenario, ScenarioError, default_scenario, load_scenario
 
 DEFAULT_SCENARIO = default_scenario()

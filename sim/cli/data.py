@@ -98,7 +98,8 @@ def cmd_fit(args) -> int:
     from sim.data.fit import fit_records
     from sim.data.map import load_map
     from sim.data.quality import quality_markdown, quality_table
-    from sim.data.report import backtest_figure, fit_figures, html_page
+    from sim.data.report import (arrivals_html, backtest_figure, backtest_html, calibration_html, fit_figures,
+                                 fit_page, fit_values_html)
     from sim.data.scenario_out import scenario_text, write_scenario
     from sim.data.trace import records_trace
 
@@ -128,7 +129,7 @@ def cmd_fit(args) -> int:
         text = scenario_text(fit, source, base, final, name, areas)
         write_scenario(text, tmp / "scenario.toml", args.base_root)
         seed = base_s.run.seed if args.seed is None else args.seed
-        tables, figures, intro = [], fit_figures(fit), []
+        tables, figures = [], fit_figures(fit)
         cal = None
         if args.calibrate_units:
             s = replay_scenario(load_written(tmp / "scenario.toml", roots=args.base_root), str((tmp / "trace.csv").resolve()))
@@ -152,8 +153,8 @@ def cmd_fit(args) -> int:
             bt = compare(rp)
             atomic_write(tmp / "backtest.csv", bt.to_csv(index=False))
             figures.append(backtest_figure(rp, bt))
-            tables.append(("Calibrated units per shift", _calibration_html(cal)))
-            tables.append(("Back-test of the calibrated scenario (remaining distance)", _backtest_html(bt)))
+            tables.append(("Calibrated units per shift", calibration_html(cal)))
+            tables.append(("Back-test of the calibrated scenario (remaining distance)", backtest_html(bt)))
             say(f"calibrated units {cal.units} after {cal.evaluations} evaluations")
         figs = tmp / "figures"
         figs.mkdir()
@@ -162,13 +163,9 @@ def cmd_fit(args) -> int:
         summary = _fit_summary(fit, cal)
         atomic_write(tmp / "fit.json", json.dumps(summary, indent=1, default=str) + "\n")
         command = "triage-sim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["fit"] else "triage-sim fit"
-        intro = [f"Fitted from <code>{source}</code> with map <code>{m.name}</code>: {fit.tag()} "
-                 f"({fit.days:g} days). Data quality: see <code>data-quality.md</code> (every row counted).",
-                 "The scenario (<code>scenario.toml</code>) is a delta of "
-                 f"<code>{base}</code>; every fitted value carries a [D: fitted from ...] comment."]
-        tables = [("Fitted values", _fit_html(fit)), ("Arrival assumption (Kim & Whitt 2014)", _arrivals_html(fit))] + tables
-        footer = [f"triage-sim {__version__}; command: <code>{command}</code>; seed {seed}."]
-        atomic_write(tmp / "report.html", html_page(f"Fit: {m.name}", intro, tables, figures, footer))
+        tables = [("Fitted values", fit_values_html(fit)), ("Arrival assumption (Kim & Whitt 2014)", arrivals_html(fit))] + tables
+        atomic_write(tmp / "report.html", fit_page(m.name, source, fit.tag(), fit.days, base, tables, figures,
+                                                   __version__, command, seed))
         tmp.rename(final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -202,7 +199,7 @@ def cmd_backtest(args) -> int:
     from sim.experiment.replications import atomic_write
     from sim.scenario import load_scenario
     from sim.data.backtest import compare, replay, replay_scenario
-    from sim.data.report import backtest_figure, html_page
+    from sim.data.report import backtest_figure, backtest_html, backtest_page
 
     t0 = time.perf_counter()
     say = _say(args, t0)
@@ -246,11 +243,9 @@ def cmd_backtest(args) -> int:
             "version": __version__, "seed": seed, "replications": args.reps, "warmup_hours_not_compared": warmup,
             "scenario": str(args.scenario), "extract": str(args.extract), "map": args.map, "command": command,
             "days": rs.run.days, "start_date": str(rs.run.start_date)}, indent=1) + "\n")
-        intro = [f"Scenario <code>{s.meta.name}</code> replaying the observed calls of <code>{Path(args.extract).name}</code>; "
-                 f"{args.reps} replications, seed {seed}; the first {warmup:g} h of the trace are not compared."]
-        atomic_write(tmp / "report.html", html_page(f"Back-test: {s.meta.name}", intro,
-                                                    [("Observed vs simulated", _backtest_html(bt))], [fig],
-                                                    [f"triage-sim {__version__}; command: <code>{command}</code>."]))
+        atomic_write(tmp / "report.html", backtest_page(s.meta.name, Path(args.extract).name, args.reps, seed, warmup,
+                                                        [("Observed vs simulated", backtest_html(bt))], [fig],
+                                                        __version__, command))
         tmp.rename(final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -271,57 +266,6 @@ def _backtest_text(bt) -> str:
                      f"{r['sim_p50']:8.1f} ({r['sim_p50_lo']:5.1f}-{r['sim_p50_hi']:5.1f})  {r['obs_p90']:8.1f} "
                      f"{r['sim_p90']:8.1f} ({r['sim_p90_lo']:5.1f}-{r['sim_p90_hi']:5.1f})  {r['ks_distance']:5.2f}")
     return "\n".join(lines)
-
-
-def _backtest_html(bt) -> str:
-    cols = ["what", "group", "value", "n_observed", "obs_p50", "obs_p50_lo", "obs_p50_hi", "sim_p50", "sim_p50_lo",
-            "sim_p50_hi", "sim_p50_pi_lo", "sim_p50_pi_hi", "ratio_p50", "obs_p90", "obs_p90_lo", "obs_p90_hi",
-            "sim_p90", "sim_p90_lo", "sim_p90_hi", "sim_p90_pi_lo", "sim_p90_pi_hi", "ratio_p90", "ks_distance"]
-    return bt[cols].to_html(index=False, float_format=lambda v: f"{v:.2f}")
-
-
-def _calibration_html(cal) -> str:
-    rows = "".join(f"<tr><td>{k}</td><td>{v}</td><td>{cal.scales[k]:.3f}</td><td>{cal.n_calls.get(k, 0):,}</td>"
-                   f"<td>{cal.observed.get(k, float('nan')):.1f}</td><td>{cal.simulated.get(k, float('nan')):.1f}</td></tr>"
-                   for k, v in cal.units.items())
-    return ("<table><tr><th>shift</th><th>units rostered</th><th>scale of base</th><th>calls</th>"
-            "<th>observed median dispatch, min</th><th>simulated</th></tr>" + rows + "</table>"
-            f"<p>{cal.evaluations} evaluations (calibration.csv).</p>")
-
-
-def _fit_html(fit) -> str:
-    rows = []
-    for name, c in fit.channels.items():
-        rows.append(f"<tr><td>channel {name}</td><td>{c['calls_per_day']:.2f} calls/day (n={c['n']:,}); grade mix "
-                    + ", ".join(f"{g} {v:.3f}" for g, v in c["risk"].items() if v) + "</td></tr>")
-        h = c["handling"]
-        if h is not None:
-            rows.append(f"<tr><td>handling {name}</td><td>{_dur(h)}</td></tr>")
-    rows.append("<tr><td>month multipliers</td><td>" + ", ".join(f"{v:g}" for v in fit.month) + "</td></tr>")
-    for k, f in fit.travel.items():
-        if f is not None:
-            rows.append(f"<tr><td>travel {k} ({'+'.join(fit.travel_grades[k])})</td><td>{_dur(f)}</td></tr>")
-    for g, f in fit.on_scene.items():
-        if f is not None:
-            rows.append(f"<tr><td>on scene {g}</td><td>{_dur(f)}</td></tr>")
-    for g, mix in fit.units.items():
-        rows.append(f"<tr><td>units {g}</td><td>{mix}</td></tr>")
-    return "<table>" + "".join(rows) + "</table>"
-
-
-def _dur(f) -> str:
-    return (f"n={f.n:,}; observed median {f.median:.2f}, p90 {f.p90:.2f} min; lognormal MLE KS distance {f.ks:.3f}"
-            f" -> <b>{f.family}</b>")
-
-
-def _arrivals_html(fit) -> str:
-    p = fit.arrival_pooled
-    return (f"<p>Per hour-of-week block, the conditional-uniform transform (positions within the hour, pooled over "
-            f"weeks) against U(0,1): {p['blocks_rejected_5pct']} of {p['blocks_tested']} blocks rejected at 5% "
-            f"(about {0.05 * p['blocks_tested']:.0f} expected by chance). All blocks pooled: n={p['n']:,}, KS "
-            f"D={p['ks_d']:.4f}, p={p['p_value']:.3g}. Index of dispersion of hourly counts across weeks (Poisson = 1; "
-            f"above 1 means more variable than Poisson, e.g. from day-to-day rate changes): mean "
-            f"{p['dispersion_mean']:.2f}. Per block: arrivals.csv.</p>")
 
 
 def _fit_summary(fit, cal) -> dict:

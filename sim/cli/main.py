@@ -42,7 +42,7 @@ def write_report(folder, args=None):
     drawer = _running.get("drawer")
     if drawer is not None:
         return drawer.write(folder, formats, title)
-    from sim.report.html import write_report as write
+    from sim.report.page import write_report as write
     return write(folder, formats, title)
 
 

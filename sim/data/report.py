@@ -1,13 +1,15 @@
-"""Figures and the self-contained report.html (images embedded) for ``fit`` and ``backtest``."""
+"""Figures and the self-contained report.html (images embedded) for ``fit`` and ``backtest``: the
+pages and their tables are templates (``sim/report/templates/data.html.j2``, ``fit_*.line.html.j2``)."""
 from __future__ import annotations
 
 import base64
-import html
 import io
 import math
 
 import numpy as np
+from markupsafe import Markup
 
+from sim.report.templating import render
 from sim.scenario import GRADES
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -141,19 +143,76 @@ def backtest_figure(rp, table) -> tuple[str, str, bytes]:
             "red circles: p50 and p90. Above the line: the model is slower than the force.", _png(fig))
 
 
-def html_page(title: str, intro: list[str], tables: list[tuple[str, str]], figures: list[tuple[str, str, bytes]],
-              footer: list[str]) -> str:
-    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
-             "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.4}"
-             "table{border-collapse:collapse;font-size:0.85em}td,th{border:1px solid #ccc;padding:2px 6px;"
-             "text-align:right}th{background:#eee}img{max-width:100%}</style></head><body>",
-             f"<h1>{html.escape(title)}</h1>"]
-    parts += [f"<p>{p}</p>" for p in intro]
-    for heading, table_html in tables:
-        parts += [f"<h2>{html.escape(heading)}</h2>", table_html]
-    for name, caption, png in figures:
-        parts += [f"<figure><img alt='{html.escape(name)}' src='data:image/png;base64,{base64.b64encode(png).decode()}'>"
-                  f"<figcaption>{html.escape(caption)}</figcaption></figure>"]
-    parts += [f"<p><small>{p}</small></p>" for p in footer]
-    parts.append("</body></html>")
-    return "\n".join(parts)
+# ---------------------------------------------------------------------------- the pages
+def fit_page(map_name: str, source, tag: str, days: float, base, tables: list[tuple[str, Markup]],
+             figures: list[tuple[str, str, bytes]], version: str, command: str, seed: int) -> str:
+    """The fit's report.html: where the fit came from, its tables and figures, how it was made."""
+    return render("data.html.j2", kind="fit", title=f"Fit: {map_name}", source=source, map_name=map_name, tag=tag,
+                  days=f"{days:g}", base=base, tables=tables, figures=_embedded(figures), version=version,
+                  command=command, seed=seed)
+
+
+def backtest_page(scenario: str, extract: str, reps: int, seed: int, warmup: float, tables: list[tuple[str, Markup]],
+                  figures: list[tuple[str, str, bytes]], version: str, command: str) -> str:
+    """The back-test's report.html: what was replayed, observed against simulated, how it was made."""
+    return render("data.html.j2", kind="backtest", title=f"Back-test: {scenario}", scenario=scenario, extract=extract,
+                  reps=reps, seed=seed, warmup=f"{warmup:g}", tables=tables, figures=_embedded(figures),
+                  version=version, command=command)
+
+
+def _embedded(figures: list[tuple[str, str, bytes]]) -> list[tuple[str, str, str]]:
+    return [(name, caption, base64.b64encode(png).decode()) for name, caption, png in figures]
+
+
+# ---------------------------------------------------------------------------- the tables
+def fit_values_html(fit) -> Markup:
+    """The fitted values, one row each: demand per channel, durations (with the family chosen), units."""
+    rows = []
+    for name, c in fit.channels.items():
+        rows.append((f"channel {name}", f"{c['calls_per_day']:.2f} calls/day (n={c['n']:,}); grade mix "
+                     + ", ".join(f"{g} {v:.3f}" for g, v in c["risk"].items() if v), None))
+        h = c["handling"]
+        if h is not None:
+            rows.append((f"handling {name}", *_duration(h)))
+    rows.append(("month multipliers", ", ".join(f"{v:g}" for v in fit.month), None))
+    for k, f in fit.travel.items():
+        if f is not None:
+            rows.append((f"travel {k} ({'+'.join(fit.travel_grades[k])})", *_duration(f)))
+    for g, f in fit.on_scene.items():
+        if f is not None:
+            rows.append((f"on scene {g}", *_duration(f)))
+    for g, mix in fit.units.items():
+        rows.append((f"units {g}", mix, None))
+    return render("fit_values.line.html.j2", rows=rows)
+
+
+def _duration(f) -> tuple[str, str]:
+    """A fitted duration in words, and the family the scenario uses for it."""
+    return (f"n={f.n:,}; observed median {f.median:.2f}, p90 {f.p90:.2f} min; lognormal MLE KS distance {f.ks:.3f}",
+            f.family)
+
+
+def arrivals_html(fit) -> Markup:
+    """The Kim & Whitt test of the arrival assumption, in one paragraph."""
+    p = fit.arrival_pooled
+    return render("fit_arrivals.line.html.j2", rejected=p["blocks_rejected_5pct"], tested=p["blocks_tested"],
+                  expected=f"{0.05 * p['blocks_tested']:.0f}", n=f"{p['n']:,}", ks_d=f"{p['ks_d']:.4f}",
+                  p=f"{p['p_value']:.3g}", dispersion=f"{p['dispersion_mean']:.2f}")
+
+
+def calibration_html(cal) -> Markup:
+    """The units per shift --calibrate-units found, against the observed dispatch medians."""
+    rows = [(k, v, f"{cal.scales[k]:.3f}", f"{cal.n_calls.get(k, 0):,}", f"{cal.observed.get(k, float('nan')):.1f}",
+             f"{cal.simulated.get(k, float('nan')):.1f}") for k, v in cal.units.items()]
+    return render("fit_calibration.line.html.j2", rows=rows, evaluations=cal.evaluations)
+
+
+BACKTEST_COLUMNS = ["what", "group", "value", "n_observed", "obs_p50", "obs_p50_lo", "obs_p50_hi", "sim_p50",
+                    "sim_p50_lo", "sim_p50_hi", "sim_p50_pi_lo", "sim_p50_pi_hi", "ratio_p50", "obs_p90", "obs_p90_lo",
+                    "obs_p90_hi", "sim_p90", "sim_p90_lo", "sim_p90_hi", "sim_p90_pi_lo", "sim_p90_pi_hi", "ratio_p90",
+                    "ks_distance"]
+
+
+def backtest_html(bt) -> Markup:
+    """The back-test table as pandas writes it (``to_html`` escapes every cell: safe HTML)."""
+    return Markup(bt[BACKTEST_COLUMNS].to_html(index=False, float_format=lambda v: f"{v:.2f}"))

@@ -4,7 +4,6 @@ temporary name and renamed (``atomic_write``); an existing folder is never overw
 from __future__ import annotations
 
 import base64
-import html
 import io
 import json
 from pathlib import Path
@@ -17,6 +16,7 @@ from sim.experiment.replications import FolderError, atomic_write
 from sim.scenario import DAYS
 from sim.plan.refine import PlanResult, template_hours
 from sim.plan.shifts import coverage_of
+from sim.report.templating import render
 
 KPI_ROWS = (("meets_recommendation", "{:.0%}"), ("resource_downgrades_per_week", "{:.2f}"),
             ("high_risk_resource_downgrades", "{:.1f}"), ("g1_in_target", "{:.1%}"), ("g2_in_target", "{:.1%}"),
@@ -172,53 +172,38 @@ def _figure(result: PlanResult) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _load_sentence(result: PlanResult) -> str:
+def _load_numbers(result: PlanResult) -> dict | None:
     """Stage 1's lagged load against the units the simulation had busy under the proposal."""
     df = requirement_frame(result)
     if "units_busy_simulated_proposed" not in df:
-        return ""
+        return None
     a, b = df["units_busy_analytic"].to_numpy(), df["units_busy_simulated_proposed"].to_numpy()
     peak_a, peak_b = int(np.argmax(a)), int(np.argmax(b))
-    return (f"<p>Offered load by hour of week, stage 1 (lagged, infinite-server) against units busy in the "
-            f"simulation of the proposal: mean {a.mean():.1f} vs {b.mean():.1f}, mean absolute difference "
-            f"{np.abs(a - b).mean():.1f} units; peaks {a.max():.1f} ({DAYS[peak_a // 24]} {peak_a % 24:02d}:00) vs "
-            f"{b.max():.1f} ({DAYS[peak_b // 24]} {peak_b % 24:02d}:00). Both columns are in requirement.csv.</p>")
+    return {"mean_a": f"{a.mean():.1f}", "mean_b": f"{b.mean():.1f}", "mad": f"{np.abs(a - b).mean():.1f}",
+            "peak_a": f"{a.max():.1f}", "when_a": f"{DAYS[peak_a // 24]} {peak_a % 24:02d}:00",
+            "peak_b": f"{b.max():.1f}", "when_b": f"{DAYS[peak_b // 24]} {peak_b % 24:02d}:00"}
 
 
-def _after_peak_sentence(result: PlanResult) -> str:
+def _after_peak_numbers(result: PlanResult) -> dict | None:
     """Is stage 1 short after the peaks? In the four hours after each day's arrival peak,
     the simulated units busy against the lagged load and SIPP's unlagged one."""
     df = requirement_frame(result)
     if "units_busy_simulated_proposed" not in df:
-        return ""
+        return None
     arrivals = result.requirement.arrivals.sum(axis=1)
     after = sorted({(d * 24 + int(np.argmax(arrivals[d * 24:(d + 1) * 24])) + k) % 168
                     for d in range(7) for k in range(1, 5)})
     sim_ = df["units_busy_simulated_proposed"].to_numpy()[after].mean()
     lag, sipp = df["units_busy_analytic"].to_numpy()[after].mean(), df["load_sipp"].to_numpy()[after].mean()
     r = result.requirement
-    return (f"<p>After the peaks (the four hours after each day's busiest hour of arrivals) the simulation "
-            f"had {sim_:.1f} units busy on average; the lagged load said {lag:.1f} ({lag - sim_:+.1f}), SIPP's "
-            f"unlagged load (each hour's arrivals x their mean work) {sipp:.1f} ({sipp - sim_:+.1f}). "
-            f"The lagged approximation is {'' if lag < sim_ - 0.5 else 'not '}short after the peaks (by more than half "
-            f"a unit); SIPP is{'' if sipp < sim_ - 0.5 else ' not'}. Staffed on SIPP's load, stage 1 would ask "
-            f"for {r.rostered_sipp.sum():,} rostered unit-hours a week against {r.rostered.sum():,} on the lagged "
-            f"load, fewer in {int((r.rostered_sipp < r.rostered).sum())} hours of the week "
-            f"(units_required_sipp in requirement.csv).</p>")
+    return {"sim": f"{sim_:.1f}", "lag": f"{lag:.1f}", "lag_diff": f"{lag - sim_:+.1f}", "sipp": f"{sipp:.1f}",
+            "sipp_diff": f"{sipp - sim_:+.1f}", "lag_short": lag < sim_ - 0.5, "sipp_short": sipp < sim_ - 0.5,
+            "sipp_hours": f"{r.rostered_sipp.sum():,}", "lag_hours": f"{r.rostered.sum():,}",
+            "fewer": int((r.rostered_sipp < r.rostered).sum())}
 
 
 def o_reps(result: PlanResult) -> int:
     return int(result.final.comparison()["reps"].iloc[0]) if result.final is not None else 0
-
-
-def _e(x) -> str:
-    return html.escape(str(x))
-
-
-def _table(headers: list[str], rows: list[list]) -> str:
-    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
 
 
 def _units(v: dict | None) -> str:
@@ -239,84 +224,51 @@ def _shift_rows(current: dict, proposed: dict) -> list[list]:
 
 
 def report_html(result: PlanResult, command: str, wall_s: float, pattern_note: str = "") -> str:
+    """The plan's report.html (``sim/report/templates/plan.line.html.j2``)."""
     s = result.scenario
     contracted = s.response.contracted_hours_per_week
     cur_h, new_h = template_hours(result.current), template_hours(result.proposed)
-    verdict = ("meets" if result.meets else "does NOT meet")
-    parts = [f"<h1>Staffing plan: {_e(s.meta.name)}</h1>"]
-    if result.officers is None:
-        parts.append(f"<p><b>The proposed rota {verdict} HMIC's recommendation</b> (no resource-led downgrades, G1 and G2 "
-                     f"in target at {s.recommendation.g1_aim:.0%} / {s.recommendation.g2_aim:.0%}) in the final check, "
-                     f"with {new_h:,.0f} rostered officer-hours a week (an establishment of {new_h / contracted:,.0f} "
-                     f"at {contracted:g} h) against {cur_h:,.0f} ({cur_h / contracted:,.0f}) today.</p>")
-    else:
-        parts.append(f"<p><b>The best spread of {result.officers} officers {verdict} HMIC's recommendation</b> in the "
-                     f"final check ({new_h:,.0f} officer-hours a week used of {result.officers * contracted:,.0f}).</p>")
+    scale_up = None
     if result.scale_up is not None:
         su = result.scale_up
-        cheaper = "fewer" if new_h < su["officer_hours"] else "more"
-        how = (f"meets it over {s.run.days:g} days x {o_reps(result)} replications (found by bisection on short runs, "
-               "then confirmed at full length)" if su.get("confirmed") else "meets it in the short search runs "
-               "(not confirmed at full length)")
-        with_h = "" if result.handlers_proposed is None else \
-            "; with the plan's call handlers, so that the response rotas alone are compared"
-        parts.append(f"<p>The cheapest uniform scale-up of today's shifts (every shift's units x k, rounded up{with_h}) that "
-                     f"{how} is x{su['factor']:g}: {su['officer_hours']:,.0f} officer-hours a week. The plan needs "
-                     f"{abs(su['officer_hours'] - new_h):,.0f} {cheaper} ({new_h / su['officer_hours'] - 1:+.1%}).</p>")
-    parts.append(f"<h2>Requirement and rotas by hour of week</h2><img src=\"data:image/png;base64,{_figure(result)}\">"
-                 "<p>Black: the units each hour needs by stage 1 (lagged load, priority M/M/c per hour, then "
-                 "abstraction and non-incident time). Red: today's rota. Blue: the proposal, rostered officers on "
-                 "duty for the whole hour (spikes are hand-over overlaps, where the incoming shift is briefed). "
-                 "Where blue dips under black, the simulation showed the analytic requirement was more than "
-                 "needed and the shift was trimmed.</p>")
-    parts.append("<h2>Changes per shift</h2><h3>Response officers</h3>" + _table(
-        ["shift", "start", "hours", "units today", "units proposed", "officer-hours a week, change"],
-        _shift_rows(result.current, result.proposed)))
-    if result.handlers_proposed is not None:
-        parts.append("<h3>Call handlers</h3>" + _table(
-            ["shift", "start", "hours", "staff today", "staff proposed", "handler-hours a week, change"],
-            _shift_rows(result.handlers_current, result.handlers_proposed)))
-    else:
-        parts.append("<p>Call handlers: today's rota kept (--units-only or --officers).</p>")
-    if pattern_note:
-        parts.append(f"<h3>As a team pattern</h3><p>{_e(pattern_note)}</p>")
-    parts.append(_table(["", "today", "proposed"], [
-        ["officer-hours a week", f"{cur_h:,.0f}", f"{new_h:,.0f}"],
-        [f"establishment at {contracted:g} h", f"{cur_h / contracted:,.0f}", f"{new_h / contracted:,.0f}"]]))
+        scale_up = {"with_handlers": result.handlers_proposed is not None, "confirmed": bool(su.get("confirmed")),
+                    "days": f"{s.run.days:g}", "reps": o_reps(result), "factor": f"{su['factor']:g}",
+                    "hours": f"{su['officer_hours']:,.0f}", "gap": f"{abs(su['officer_hours'] - new_h):,.0f}",
+                    "cheaper": "fewer" if new_h < su["officer_hours"] else "more",
+                    "change": f"{new_h / su['officer_hours'] - 1:+.1%}"}
+    kpi_rows, reps, seed = None, 0, None
     if result.final is not None:
         cmp_ = result.final.comparison().set_index("kpi")
-        n = int(cmp_["reps"].iloc[0])
-        rows = []
+        reps, seed = int(cmp_["reps"].iloc[0]), result.final.plan.seed
+        kpi_rows = []
         for k, fmt in KPI_ROWS:
             r = cmp_.loc[k]
             f = lambda x: "n/a" if x != x else fmt.format(x)  # noqa: E731
-            rows.append([k, f(r["mean_a"]), f(r["mean_b"]), f(r["diff"]), f"[{f(r['ci_low'])}, {f(r['ci_high'])}]"])
-        parts.append(f"<h2>Headline KPIs: today vs proposed</h2><p>{s.run.days:g} days after {s.run.warmup_days:g} "
-                     f"warm-up days, {n} replications each, paired (common random numbers, seed "
-                     f"{result.final.plan.seed}); 95% CI of the paired difference.</p>"
-                     + _table(["kpi", "today", "proposed", "proposed − today", "95% CI"], rows))
+            kpi_rows.append([k, f(r["mean_a"]), f(r["mean_b"]), f(r["diff"]), f"[{f(r['ci_low'])}, {f(r['ci_high'])}]"])
     it = result.iterations()
+    stage1, search_columns, search_rows = None, [], []
     if not it.empty:
         first = it.iloc[0]
-        parts.append("<h2>Stage 1 against the simulation</h2>"
-                     f"<p>The analytic answer (stage 1's requirement, covered by stage 2's shifts) has "
-                     f"{first['officer_hours']:,.0f} officer-hours a week; simulated, it had "
-                     f"{first['resource_downgrades_per_week']:.2f} resource downgrades a week, G1 "
-                     f"{first['g1_in_target']:.1%} and G2 {first['g2_in_target']:.1%} in target "
-                     f"({'meets' if first['meets'] else 'does not meet'}). The recommended rota has "
-                     f"{new_h:,.0f}.</p>" + _load_sentence(result) + _after_peak_sentence(result))
-        cols = ["stage", "officer_hours", "meets", "resource_downgrades_per_week", "g1_in_target", "g2_in_target",
-                "note"]
-        parts.append("<h2>Search (short runs)</h2>" + _table(cols, it[cols].round(4).values.tolist()))
-    if result.solver:
-        parts.append("<h2>Integer programs (stage 2)</h2><p>HiGHS through scipy.optimize.milp, stopped at a 1% "
-                     "gap or 3,000 nodes (so the same answer every time); a time limit is only a safety net and "
-                     "would show below.</p>" + _table(["pool", "stage", "hours a week", "solver status"],
-                                                      [[r["pool"], r["stage"], f"{r['hours']:,.0f}", r["status"]]
-                                                       for r in result.solver]))
-    parts.append(f"<h2>Reproduce</h2><pre>{_e(command)}</pre><p>triage-sim {__version__}; {result.simulations} "
-                 f"simulations in {wall_s:.0f} s.</p>")
-    style = "body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse}" \
-            "td,th{border:1px solid #ccc;padding:2px 6px;font-size:90%}img{max-width:100%}"
-    return f"<!doctype html><html><head><meta charset=\"utf-8\"><title>plan {_e(s.meta.name)}</title>" \
-           f"<style>{style}</style></head><body>{''.join(parts)}</body></html>\n"
+        stage1 = {"hours": f"{first['officer_hours']:,.0f}", "downgrades": f"{first['resource_downgrades_per_week']:.2f}",
+                  "g1": f"{first['g1_in_target']:.1%}", "g2": f"{first['g2_in_target']:.1%}",
+                  "meets": "meets" if first["meets"] else "does not meet"}
+        search_columns = ["stage", "officer_hours", "meets", "resource_downgrades_per_week", "g1_in_target",
+                          "g2_in_target", "note"]
+        search_rows = it[search_columns].round(4).values.tolist()
+    return render(
+        "plan.line.html.j2", name=s.meta.name, officers=result.officers,
+        verdict="meets" if result.meets else "does NOT meet", g1_aim=f"{s.recommendation.g1_aim:.0%}",
+        g2_aim=f"{s.recommendation.g2_aim:.0%}", new_h=f"{new_h:,.0f}", new_est=f"{new_h / contracted:,.0f}",
+        contracted=f"{contracted:g}", cur_h=f"{cur_h:,.0f}", cur_est=f"{cur_h / contracted:,.0f}",
+        officers_h=f"{(result.officers or 0) * contracted:,.0f}", scale_up=scale_up, figure=_figure(result),
+        shift_rows=_shift_rows(result.current, result.proposed),
+        handler_rows=None if result.handlers_proposed is None else
+        _shift_rows(result.handlers_current, result.handlers_proposed),
+        pattern_note=pattern_note,
+        hours_rows=[["officer-hours a week", f"{cur_h:,.0f}", f"{new_h:,.0f}"],
+                    [f"establishment at {contracted:g} h", f"{cur_h / contracted:,.0f}", f"{new_h / contracted:,.0f}"]],
+        kpi_rows=kpi_rows, days=f"{s.run.days:g}", warmup_days=f"{s.run.warmup_days:g}", reps=reps, seed=seed,
+        stage1=stage1, load=_load_numbers(result), after=_after_peak_numbers(result), search_columns=search_columns,
+        search_rows=search_rows, solver_rows=[[r["pool"], r["stage"], f"{r['hours']:,.0f}", r["status"]]
+                                              for r in result.solver or []],
+        command=command, version=__version__, simulations=result.simulations, wall=f"{wall_s:.0f}")

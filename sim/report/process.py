@@ -3,7 +3,7 @@ pandas and pyarrow for the figures (about half a second) happens on the other co
 replications run, not after them. A short default run is then under 3 s end to end.
 
 ``with ReportProcess() as rp: ...; rp.write(folder, formats, title)`` gives what
-``sim.report.html.write_report`` gives, or raises what it raises. If the process cannot be used
+``sim.report.page.write_report`` gives, or raises what it raises. If the process cannot be used
 (no fork, it died), the report is written here instead: the same files either way.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ def _serve(conn, parent: int) -> None:
     from sim.util.executors import _die_with_parent
 
     _die_with_parent(parent)   # ignores Ctrl-C (the parent's to handle), ends with the parent
-    from sim.report import html as report   # the point: matplotlib, pandas, pyarrow loaded while the parent simulates
+    from sim.report import page as report   # the point: matplotlib, pandas, pyarrow loaded while the parent simulates
     from sim.report.figures.drawing import warm_up
 
     warm_up()   # and their font and text caches filled, for the drawing processes forked from here
@@ -72,7 +72,7 @@ class ReportProcess:
                 return value
             if status == "error":
                 raise value
-        from sim.report.html import write_report
+        from sim.report.page import write_report
         return write_report(folder, formats, title)
 
     def close(self) -> None:

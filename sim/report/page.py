@@ -1,0 +1,108 @@
+"""The report: figures and a self-contained ``report.html`` for a results folder.
+
+``write_report(folder)`` reads only the saved files of a ``run``, ``compare`` or ``sweep``
+folder (``sim.report.folder``), so it works on old runs and never re-runs anything. It writes
+``figures/*.png`` and ``report.html`` (images embedded as data URIs, no external references: it
+opens offline and can be e-mailed as one file). Output is deterministic: the same folder gives the
+same bytes.
+
+Report sections, each from its own module: the verdict on HMIC's recommendation in one sentence
+with its evidence (``verdict_sentence``); the headline KPIs with 95% confidence intervals
+(``kpi_table``); the downgrade audit (``audit_section``); the figures, each with one sentence on
+what to read from it or a note when a figure is left out (``figure_jobs``); the scenario's
+assumptions and sources, read from the comments of the scenario files ([S] sourced, [D] derived,
+[A] assumed: ``assumptions``); how to reproduce the run (``reproduce``). This module puts them on
+the page and writes the files.
+"""
+from __future__ import annotations
+
+import base64
+import os
+import re
+from pathlib import Path
+
+from sim.experiment.replications import FolderError
+from sim.report.assumptions import assumptions_html
+from sim.report.audit_section import audit_html
+from sim.report.figure_jobs import build_figures
+from sim.report.figures.drawing import Fig
+from sim.report.labels import plural
+from sim.report.folder import Folder, load_folder, replications_text, run_days, run_shape
+from sim.report.kpi_table import kpi_table
+from sim.report.reproduce import reproduce_html
+from sim.report.templating import render
+from sim.report.verdict_sentence import verdict
+from sim.report.verdicts import compare_lines, run_lines
+
+FIGURE_NAMES = re.compile(r"^\d+[a-z]?-[a-z0-9-]+\.(png|svg|pdf)$")
+
+
+def _figure(i: int, fig: Fig) -> dict:
+    """What the page shows of a figure: its number (from its slug, else its place), the PNG as base64."""
+    number = fig.slug.split("-", 1)[0] if re.match(r"^\d+[a-z]?-", fig.slug) else str(i)
+    return {"number": number, "slug": fig.slug, "title": fig.title, "caption": fig.caption, "note": fig.note,
+            "png": fig.png, "b64": base64.b64encode(fig.png).decode("ascii") if fig.png is not None else ""}
+
+
+def _recommendation_lines(f: Folder) -> list[str]:
+    """Each of HMIC's two recommendations judged separately (sim.report.verdicts)."""
+    if f.kind == "compare" and f.comparison is not None and not f.comparison.empty:
+        return compare_lines(f.comparison)
+    if f.kind == "run" and f.arms:
+        return run_lines({k: f.arms[0].kpi(k) for k in f.arms[0].kpis})
+    return []
+
+
+def render_html(f: Folder, figs: list[Fig]) -> str:
+    """The whole page (``sim/report/templates/report.html.j2``), each section from its own module."""
+    cls, sentence = verdict(f)
+    if f.kind == "run":
+        title = f"{f.arms[0].label}: does the response follow risk or officer availability?"
+        sub = f"Run of {f.arms[0].label} (policy {f.arms[0].policy})"
+    elif f.kind == "compare":
+        title = f"{f.arms[0].label} against {f.arms[1].label}"
+        sub = f"Paired comparison: A = {f.arms[0].label}, B = {f.arms[1].label}"
+    else:
+        title = f"Sweep of {', '.join(f.keys)}" if f.keys else "Sweep"
+        sub = f"Sweep: {len(f.arms)} points of {', '.join(f.keys)} on {f.arms[0].scenario.get('meta', {}).get('name', '')}"
+    m = f.manifest
+    sub += (f"; {run_shape(f) if isinstance(run_days(f), (int, float)) else replications_text(f) + ' of ? days'} after "
+            f"{plural(m.get('warmup_days', '?'), 'warm-up day')}; seed {m.get('seed', '?')}")
+    return render("report.html.j2", title=title, sub=sub, verdict_class=cls, verdict=sentence,
+                  recommendation_lines=_recommendation_lines(f), kpi_table=kpi_table(f), audit=audit_html(f),
+                  figures=[_figure(i, fig) for i, fig in enumerate(figs, 1)], assumptions=assumptions_html(f),
+                  reproduce=reproduce_html(f))
+
+
+# ---------------------------------------------------------------------------- writing
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def write_report(folder: Path, formats=("png",), title: str | None = None) -> Path:
+    """Draw the figures (``figures/*.<format>`` for each of ``formats``; the report embeds the
+    PNGs) and write ``report.html`` for a saved results folder; returns its path."""
+    f = load_folder(Path(folder))
+    if f.damaged:   # a report drawn from it would replace good figures with gaps: leave them as they are
+        raise FolderError(f"{f.root}: {'; '.join(f.damaged)}; the existing figures and report are left as "
+                          "they are (rerun with --resume, or rerun the experiment)")
+    figs = build_figures(f, formats, title)   # every figure drawn in memory before anything is written
+    fig_dir = f.root / "figures"
+    fig_dir.mkdir(exist_ok=True)
+    written = set()
+    for fig in figs:
+        if fig.png is None:
+            continue
+        for fmt in formats:
+            name = f"{fig.slug}.{fmt}"
+            _atomic_write(fig_dir / name, fig.png if fmt == "png" else fig.other[fmt])
+            written.add(name)
+    for old in fig_dir.iterdir():   # a figure now left out (or a format not asked) must not linger
+        if FIGURE_NAMES.match(old.name) and old.name not in written:
+            old.unlink()
+    out = f.root / "report.html"
+    _atomic_write(out, render_html(f, figs).encode("utf-8"))
+    return out
+
