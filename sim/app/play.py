@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from sim.model.core import run_model
 from sim.model.interactive import Session
 from sim.model.policies import CHOICE_TEXT, CHOICES, Deferred, Replay, Windowed, make_policy
 from sim.scenario import Scenario
+from sim.util.files import atomic_write
 from sim.app.live import clock, describe, window_minutes, windowed
 
 TAIL_HOURS = 2.0   # the run goes on after the shift so its callers' outcomes are known
@@ -256,9 +256,7 @@ def save_debrief(folder: Path, debrief: dict) -> Path:
     while path.exists():
         k += 1
         path = folder / f"{base}-{k}.json"
-    tmp = folder / f".{path.name}.tmp-{os.getpid()}"
-    tmp.write_text(json.dumps(debrief, indent=1, default=_plain), encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(debrief, indent=1, default=_plain))
     return path
 
 

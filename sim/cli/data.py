@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shlex
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -60,8 +59,8 @@ def _positive(name: str, value, what="a whole number >= 1") -> None:
         raise ScenarioError(name, "", value, f"expected {what}")
 
 
-def _new_folder(out: Path | None, prefix: str) -> tuple[Path, Path]:
-    """(final folder, temporary sibling to write into); the final one must not exist yet."""
+def _new_folder(out: Path | None, prefix: str) -> Path:
+    """The output folder, which must not exist yet (written through ``atomic_folder``)."""
     from sim.cli.main import default_run_dir
 
     final = Path(out) if out else default_run_dir(Path("results"), prefix)
@@ -71,11 +70,7 @@ def _new_folder(out: Path | None, prefix: str) -> tuple[Path, Path]:
         final.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ScenarioError(final, "", _NO_VALUE, f"cannot create the output folder ({exc.strerror})") from None
-    tmp = final.with_name(f".{final.name}.tmp")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    return final, tmp
+    return final
 
 
 def _say(args, t0):
@@ -90,7 +85,7 @@ def cmd_fit(args) -> int:
 
     from sim import __version__
     from sim.cli.main import default_scenario_path
-    from sim.experiment.replications import atomic_write
+    from sim.util.files import atomic_folder, atomic_write
     from sim.scenario import load_scenario, load_written
     from sim.data.backtest import compare, replay, replay_scenario
     from sim.data.calibrate import calibrate_units
@@ -113,8 +108,8 @@ def cmd_fit(args) -> int:
     rec = read_extract(args.extract, m)
     source = Path(args.extract).name
     say(f"read {rec.rows_read:,} rows of {source}; {len(rec.demand):,} are demand")
-    final, tmp = _new_folder(args.out, f"fit-{m.name}")
-    try:
+    final = _new_folder(args.out, f"fit-{m.name}")
+    with atomic_folder(final) as tmp:
         table = quality_table(rec)
         atomic_write(tmp / "data-quality.csv", table.to_csv(index=False))
         atomic_write(tmp / "data-quality.md", quality_markdown(rec, table, source))
@@ -166,10 +161,6 @@ def cmd_fit(args) -> int:
         tables = [("Fitted values", fit_values_html(fit)), ("Arrival assumption (Kim & Whitt 2014)", arrivals_html(fit))] + tables
         atomic_write(tmp / "report.html", fit_page(m.name, source, fit.tag(), fit.days, base, tables, figures,
                                                    __version__, command, seed))
-        tmp.rename(final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     if not args.quiet:
         print(f"fit: {final} (scenario.toml, data-quality.md, report.html) in {time.perf_counter() - t0:.1f} s")
     return 0
@@ -181,7 +172,7 @@ def _reachable_base(base: Path, base_s, final: Path, tmp: Path, roots=None) -> P
     written beside it as base.toml."""
     import tomli_w
 
-    from sim.experiment.replications import atomic_write
+    from sim.util.files import atomic_write
     from sim.scenario import base_roots
 
     if any(base.resolve().is_relative_to(r) for r in base_roots(final / "scenario.toml", roots)):
@@ -196,7 +187,7 @@ def cmd_backtest(args) -> int:
     import json
 
     from sim import __version__
-    from sim.experiment.replications import atomic_write
+    from sim.util.files import atomic_folder, atomic_write
     from sim.scenario import load_scenario
     from sim.data.backtest import compare, replay, replay_scenario
     from sim.data.report import backtest_figure, backtest_html, backtest_page
@@ -208,8 +199,8 @@ def cmd_backtest(args) -> int:
     s = load_scenario(args.scenario, roots=args.base_root)
     seed = s.run.seed if args.seed is None else args.seed
     warmup = args.warmup_hours
-    final, tmp = _new_folder(args.out, f"backtest-{s.meta.name}")
-    try:
+    final = _new_folder(args.out, f"backtest-{s.meta.name}")
+    with atomic_folder(final) as tmp:
         if args.map:
             from sim.data.extract import read_extract
             from sim.data.map import load_map
@@ -246,10 +237,6 @@ def cmd_backtest(args) -> int:
         atomic_write(tmp / "report.html", backtest_page(s.meta.name, Path(args.extract).name, args.reps, seed, warmup,
                                                         [("Observed vs simulated", backtest_html(bt))], [fig],
                                                         __version__, command))
-        tmp.rename(final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     if not args.quiet:
         print(_backtest_text(bt))
         print(f"backtest: {final} (backtest.csv, report.html) in {time.perf_counter() - t0:.1f} s")

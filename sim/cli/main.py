@@ -384,6 +384,7 @@ def cmd_warmup(args) -> int:
     from sim.experiment import warmup
     from sim.experiment.folders import json_text
     from sim.util.executors import make_executor
+    from sim.util.files import atomic_write
 
     path, scenario = _load(args)
     scenario = experiment.with_overrides(scenario, ["run.warmup_days=0"])
@@ -402,8 +403,8 @@ def cmd_warmup(args) -> int:
     out.mkdir(parents=True)
     warmup.plot(table, suggestions, chosen, out / "warmup.png",
                 f"{scenario.meta.name}: Welch's method over {args.reps} replications")
-    experiment.atomic_write(out / "warmup.csv", table.to_csv(index=False))
-    experiment.atomic_write(out / "manifest.json", json_text({
+    atomic_write(out / "warmup.csv", table.to_csv(index=False))
+    atomic_write(out / "manifest.json", json_text({
         "version": __version__, "scenario": scenario.meta.name, "seed": scenario.run.seed,
         "replications": args.reps, "days": scenario.run.days, "suggested_warmup_days": chosen,
         "by_series": suggestions, "command": _command_line()}, indent=2) + "\n")

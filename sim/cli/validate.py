@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sim.scenario import ScenarioError
 from sim.scenario.base import _NO_VALUE
+from sim.util.files import atomic_write
 from sim.validation.cases import DEFAULT_REPS, KINDS, cases, kind_of
 from sim.validation.compare import LEVEL
 from sim.validation.markdown import REPORT, cases_hash, report_markdown
@@ -91,9 +92,7 @@ def cmd_validate(args) -> int:
     if out:
         path = Path(out)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
+        atomic_write(path, text)
         print(f"report: {path}", file=sys.stderr)
     else:
         print(text)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sim.scenario import CHANNELS, GRADES, ScenarioError, load_written
 from sim.data.fit import FitResult
+from sim.util.files import atomic_path
 
 NEVER_ABANDON = 100_000.0   # minutes: a patience nobody reaches (validation refuses infinity)
 
@@ -151,11 +152,9 @@ def write_scenario(text: str, path: Path, roots=None) -> None:
     """Validate, then put in place atomically; a scenario that would not load is never written
     (``roots``: the folders given with --base-root, where its base may also come from)."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
     try:
-        load_written(tmp, roots=roots)
+        with atomic_path(path) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+            load_written(tmp, roots=roots)
     except ScenarioError as err:
-        tmp.unlink(missing_ok=True)
         raise ScenarioError(path, err.path, err.value, f"the fitted scenario does not validate: {err.expected}") from None
-    os.replace(tmp, path)

@@ -17,7 +17,6 @@ import datetime as dt
 import itertools
 import json
 import math
-import os
 import platform
 import sys
 import time
@@ -32,6 +31,7 @@ from sim.util.errors import FolderError  # noqa: F401 - re-exported (sim.experim
 from sim.experiment.folders import json_text, read_json, read_plan
 from sim.measures.audit import COLUMNS as AUDIT_COLUMNS, downgrade_audit
 from sim.util.executors import SerialExecutor, make_executor
+from sim.util.files import atomic_path, atomic_write
 from sim.measures.kpis import KPIS, compute_kpis
 from sim.model.core import run_model
 from sim.measures.profiles import compute_profiles
@@ -83,20 +83,10 @@ def event_formats(events) -> tuple[str, ...]:
 
 def _write_events(log, folder: Path, formats=("parquet",)) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    suffix = f".tmp-{os.getpid()}"
-    for tmp in log.write_events(folder, formats, temp_suffix=suffix):
-        os.replace(tmp, tmp.with_name(tmp.name.removesuffix(suffix)))
+    log.write_events(folder, formats)
 
 
 # ---------------------------------------------------------------------------- storage
-def atomic_write(path: Path, data: bytes | str) -> None:
-    """Write to a temporary name, then rename: readers never see a half-written file."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-    os.replace(tmp, path)
-
-
 class Store:
     """Finished replications on disk, one JSON (KPIs) and one Parquet (profiles) each."""
 
@@ -118,9 +108,8 @@ class Store:
         err = self._rep_path(arm, rep, ".error.txt")
         if err.exists():
             err.unlink()
-        tmp = self._rep_path(arm, rep, f".profiles.parquet.tmp-{os.getpid()}")
-        result["profiles"].to_parquet(tmp, index=False)
-        os.replace(tmp, self._rep_path(arm, rep, ".profiles.parquet"))
+        with atomic_path(self._rep_path(arm, rep, ".profiles.parquet")) as tmp:
+            result["profiles"].to_parquet(tmp, index=False)
         atomic_write(self._rep_path(arm, rep, ".downgrades.csv"), result["downgrades"].to_csv(index=False))
         meta = {k: result[k] for k in ("arm", "replication", "seed", "scenario", "calls", "wall_s")}
         # the JSON is written last: its presence marks the replication as finished
@@ -510,9 +499,8 @@ def _write_arm(folder: Path, arm: ArmResult) -> None:
     atomic_write(folder / "replications.csv", arm.replications.to_csv(index=False))
     atomic_write(folder / "downgrades.csv", arm.downgrades.to_csv(index=False))
     atomic_write(folder / "summary.csv", arm.summary.to_csv(index=False))
-    tmp = folder / f".profiles.parquet.tmp-{os.getpid()}"
-    arm.profiles.to_parquet(tmp, index=False)
-    os.replace(tmp, folder / "profiles.parquet")
+    with atomic_path(folder / "profiles.parquet") as tmp:
+        arm.profiles.to_parquet(tmp, index=False)
 
 
 def _finish_folder(result: ExperimentResult, reps: list[int]) -> None:

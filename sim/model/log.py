@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.util.files import atomic_paths
 from sim.util.lazy import LazyModule
 
 pd = LazyModule("pandas")   # loaded when a log is framed, not when the CLI imports the model
@@ -222,22 +223,21 @@ class EventLog:
         return {"calls": calls, "grade_changes": gc, "unit_shifts": shifts, "rosters": rosters,
                 "reviews": reviews, "appointment_changes": changes}
 
-    def write_events(self, folder: Path, formats=("parquet",), temp_suffix: str = "") -> list[Path]:
+    def write_events(self, folder: Path, formats=("parquet",)) -> list[Path]:
         """Write the public event tables as Parquet and/or CSV (``formats``); returns the paths
-        written (each with ``temp_suffix``, for the caller to rename)."""
-        out = []
-        for name, df in self.public_tables().items():
-            for fmt in formats:
-                path = folder / f"{name}.{fmt}{temp_suffix}"
+        written. All are written under temporary names and renamed together at the end."""
+        tables = [(name, df, fmt) for name, df in self.public_tables().items() for fmt in formats]
+        out = [folder / f"{name}.{fmt}" for name, _, fmt in tables]
+        with atomic_paths(out) as temps:
+            for (_, df, fmt), path in zip(tables, temps):
                 if fmt == "csv":
                     df.to_csv(path, index=False, float_format="%.10g")   # minutes to ~1e-4 over a year
                 else:
                     df.to_parquet(path, index=False)
-                out.append(path)
         return out
 
-    def write_parquet(self, folder: Path, temp_suffix: str = "") -> list[Path]:
-        return self.write_events(folder, ("parquet",), temp_suffix)
+    def write_parquet(self, folder: Path) -> list[Path]:
+        return self.write_events(folder, ("parquet",))
 
 
 def _grade_labels(codes: pd.Series) -> pd.Categorical:

@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
-from sim.experiment.replications import FolderError, atomic_write
+from sim.experiment.replications import FolderError
 from sim.scenario import DAYS
+from sim.util.files import atomic_write
 from sim.plan.refine import PlanResult, template_hours
 from sim.plan.shifts import coverage_of
 from sim.report.templating import render

@@ -17,8 +17,9 @@ import shutil
 from pathlib import Path
 
 from sim import __version__
-from sim.experiment.replications import ExperimentResult, FolderError, Plan, atomic_write, execute
+from sim.experiment.replications import ExperimentResult, FolderError, Plan, execute
 from sim.scenario import Scenario
+from sim.util.files import atomic_write
 
 
 def digest(*parts) -> str:

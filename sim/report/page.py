@@ -17,7 +17,6 @@ the page and writes the files.
 from __future__ import annotations
 
 import base64
-import os
 import re
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from sim.report.reproduce import reproduce_html
 from sim.report.templating import render
 from sim.report.verdict_sentence import verdict
 from sim.report.verdicts import compare_lines, run_lines
+from sim.util.files import atomic_write
 
 FIGURE_NAMES = re.compile(r"^\d+[a-z]?-[a-z0-9-]+\.(png|svg|pdf)$")
 
@@ -75,12 +75,6 @@ def render_html(f: Folder, figs: list[Fig]) -> str:
 
 
 # ---------------------------------------------------------------------------- writing
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def write_report(folder: Path, formats=("png",), title: str | None = None) -> Path:
     """Draw the figures (``figures/*.<format>`` for each of ``formats``; the report embeds the
     PNGs) and write ``report.html`` for a saved results folder; returns its path."""
@@ -97,12 +91,12 @@ def write_report(folder: Path, formats=("png",), title: str | None = None) -> Pa
             continue
         for fmt in formats:
             name = f"{fig.slug}.{fmt}"
-            _atomic_write(fig_dir / name, fig.png if fmt == "png" else fig.other[fmt])
+            atomic_write(fig_dir / name, fig.png if fmt == "png" else fig.other[fmt])
             written.add(name)
     for old in fig_dir.iterdir():   # a figure now left out (or a format not asked) must not linger
         if FIGURE_NAMES.match(old.name) and old.name not in written:
             old.unlink()
     out = f.root / "report.html"
-    _atomic_write(out, render_html(f, figs).encode("utf-8"))
+    atomic_write(out, render_html(f, figs).encode("utf-8"))
     return out
 
