@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-import tomli_w
 
 from cad_export import incidents
 from sim.cli.main import main
 from sim.data.backtest import replay, replay_scenario
 from sim.scenario.trace import read_trace, trace_order
 from sim.scenario import ScenarioError, load_scenario
+from sim.scenario.writing import toml_text
 from test_data_fit import truth_scenario
 
 
@@ -58,7 +58,7 @@ def test_redrawn_durations_agree_in_distribution(loaded, tmp_path):
     scenario: the back-test's distributions match the observed ones (backtest CLI, no map)."""
     s, inc = loaded
     _trace(s, inc, durations=False).to_csv(tmp_path / "trace.csv", index=False)
-    (tmp_path / "s.toml").write_text(tomli_w.dumps(s.to_dict()))
+    (tmp_path / "s.toml").write_text(toml_text(s.to_dict()))
     out = tmp_path / "bt"
     assert main(["backtest", str(tmp_path / "trace.csv"), str(tmp_path / "s.toml"), "--reps", "6", "--seed", "8",
                  "--out", str(out), "--quiet"]) == 0
@@ -87,7 +87,7 @@ def test_trace_demand_in_any_scenario(loaded, tmp_path, monkeypatch):
     s, inc = loaded
     (tmp_path / "scen" / "data").mkdir(parents=True)
     _trace(s, inc, durations=True).to_csv(tmp_path / "scen" / "data" / "calls.csv", index=False)
-    (tmp_path / "scen" / "base.toml").write_text(tomli_w.dumps(s.to_dict()))
+    (tmp_path / "scen" / "base.toml").write_text(toml_text(s.to_dict()))
     (tmp_path / "scen" / "replay.toml").write_text('base = "base.toml"\n[run]\ndays = 3\n[demand]\ntrace = "data/calls.csv"\n')
     monkeypatch.chdir(tmp_path)     # the path is the file's, not the working folder's
     rs = load_scenario(tmp_path / "scen" / "replay.toml")
@@ -99,7 +99,7 @@ def test_trace_demand_in_any_scenario(loaded, tmp_path, monkeypatch):
 
 
 def test_missing_trace_is_a_clear_error(tmp_path, capsys):
-    (tmp_path / "s.toml").write_text(tomli_w.dumps(truth_scenario().to_dict()) + '\n')
+    (tmp_path / "s.toml").write_text(toml_text(truth_scenario().to_dict()) + '\n')
     (tmp_path / "bad.toml").write_text('base = "s.toml"\n[demand]\ntrace = "nowhere.csv"\n')
     with pytest.raises(ScenarioError) as err:
         load_scenario(tmp_path / "bad.toml")
@@ -116,7 +116,7 @@ def test_trace_is_confined_like_base_files(loaded, tmp_path, capsys, monkeypatch
     (tmp_path / "data").mkdir()
     (tmp_path / "scen").mkdir()
     _trace(s, inc, durations=True).to_csv(tmp_path / "data" / "calls.csv", index=False)
-    (tmp_path / "scen" / "base.toml").write_text(tomli_w.dumps(s.to_dict()))
+    (tmp_path / "scen" / "base.toml").write_text(toml_text(s.to_dict()))
     top = tmp_path / "scen" / "replay.toml"
     top.write_text('base = "base.toml"\n[run]\ndays = 1\n[demand]\ntrace = "../data/calls.csv"\n')
     with pytest.raises(ScenarioError) as err:

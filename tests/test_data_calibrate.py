@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import tomli_w
 
 from cad_export import cad_frame, incidents, map_text
 from sim.cli.main import main
 from sim.scenario import load_scenario, load_written
+from sim.scenario.writing import toml_text
 from test_data_fit import truth_scenario
 
 
@@ -21,7 +21,7 @@ def test_calibrate_units_recovers_the_rota(tmp_path):
     wrong = s.to_dict()
     for shift in wrong["response"]["shifts"].values():
         shift["units"] = 40
-    (tmp_path / "base.toml").write_text(tomli_w.dumps(wrong))
+    (tmp_path / "base.toml").write_text(toml_text(wrong))
     out = tmp_path / "out"
     assert main(["fit", str(tmp_path / "cad.csv"), "--map", str(tmp_path / "map.toml"), "--base",
                  str(tmp_path / "base.toml"), "--calibrate-units", "--reps", "2", "--out", str(out), "--quiet"]) == 0
@@ -46,7 +46,7 @@ def test_a_fit_over_a_base_outside_its_roots_runs_in_a_new_process(tmp_path):
     (tmp_path / "cad.csv").write_text(cad_frame(s, incidents(s, seed=6)).to_csv(index=False))
     (tmp_path / "map.toml").write_text(map_text(s))
     (tmp_path / "elsewhere").mkdir()
-    (tmp_path / "elsewhere" / "force.toml").write_text(tomli_w.dumps(s.to_dict()))
+    (tmp_path / "elsewhere" / "force.toml").write_text(toml_text(s.to_dict()))
     out = tmp_path / "out"
     assert main(["fit", str(tmp_path / "cad.csv"), "--map", str(tmp_path / "map.toml"), "--base",
                  str(tmp_path / "elsewhere" / "force.toml"), "--out", str(out), "--quiet"]) == 0

@@ -7,11 +7,11 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-import tomli_w
 
 from cad_export import cad_frame, incidents, inject, map_text
 from sim.cli.main import main
 from sim.scenario import load_scenario, validate, load_written
+from sim.scenario.writing import toml_text
 
 Z90 = 1.2815515655446004
 HOUR_OF_DAY = [0.5, 0.4, 0.3, 0.3, 0.3, 0.4, 0.6, 0.9, 1.2, 1.4, 1.5, 1.5,
@@ -60,7 +60,7 @@ def fitted(tmp_path_factory):
     cad, injected = inject(cad_frame(s, inc), np.random.default_rng(5))
     (tmp / "cad.csv").write_text(cad.to_csv(index=False))
     (tmp / "map.toml").write_text(map_text(s))
-    (tmp / "truth.toml").write_text(tomli_w.dumps(s.to_dict()))
+    (tmp / "truth.toml").write_text(toml_text(s.to_dict()))
     rc = main(["fit", str(tmp / "cad.csv"), "--map", str(tmp / "map.toml"), "--base", str(tmp / "truth.toml"),
                "--out", str(tmp / "out"), "--quiet"])
     assert rc == 0

@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import tomli_w
 from scipy import stats
 
 from sim.experiment import replications as experiment
+from sim.scenario.writing import toml_text
 from sim.experiment.replications import Store, compare, run_experiment, sweep
 from sim.model.core import Model
 from sim.util.stats import mean_ci, welch_half_width
@@ -176,7 +176,7 @@ def test_failed_replication_is_reported_and_others_complete(monkeypatch, tmp_pat
 
 def _write_small(path: Path, **run) -> Path:
     data = {**BASE, "run": {**BASE["run"], **run}}
-    path.write_text(tomli_w.dumps(data))
+    path.write_text(toml_text(data))
     return path
 
 
@@ -214,7 +214,7 @@ def test_cli_compare_and_sweep(tmp_path):
     data["response"] = {**BASE["response"], "shifts": {"day": {"start": "06:00", "hours": 12, "units": 8},
                                                        "night": {"start": "18:00", "hours": 12, "units": 6}}}
     b = tmp_path / "b.toml"
-    b.write_text(tomli_w.dumps(data))
+    b.write_text(toml_text(data))
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     r = subprocess.run([sys.executable, "-m", "sim", "compare", str(a), str(b), "--reps", "3", "--jobs", "1",
                         "--out", str(tmp_path / "cmp")], env=env, capture_output=True, text=True, timeout=600)

@@ -161,7 +161,7 @@ def test_bad_shift_inputs_are_refused_clearly():
 
 
 # ---------------------------------------------------------------------------- command line
-import tomli_w  # noqa: E402
+from sim.scenario.writing import toml_text  # noqa: E402
 import tomllib  # noqa: E402
 
 from sim.cli.main import main  # noqa: E402
@@ -181,7 +181,7 @@ def _small_file(tmp_path):
                       "resource_led": {"rules": {"G1": {"after": 10, "to": "G2", "probability": 0.3}}}}
     data["run"] = {"days": 2, "warmup_days": 1, "seed": 3}
     path = tmp_path / "small.toml"
-    path.write_text(tomli_w.dumps(data))
+    path.write_text(toml_text(data))
     return path
 
 
@@ -240,7 +240,7 @@ def test_plan_of_a_team_pattern_writes_shifts_that_replace_it(tmp_path):
         "shift_types": {"D": {"start": "06:00", "hours": 8}, "L": {"start": "14:00", "hours": 8},
                         "N": {"start": "22:00", "hours": 8}},
         "teams": {k: {"size": 6, "offset": i} for i, k in enumerate("ABCD")}}
-    path.write_text(tomli_w.dumps(data))
+    path.write_text(toml_text(data))
     out = tmp_path / "plan"
     assert main(["plan", str(path), "--out", str(out), *FAST]) == 0
     planned = load_written(out / "rota.toml")

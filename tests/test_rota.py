@@ -336,10 +336,11 @@ def test_figures_draw_a_pattern_as_its_average_week():
     import tomllib
 
     from sim.report.figures.arms import ArmView
+    from sim.scenario.writing import toml_text
 
     def arm(path, *overrides):
         s = load_scenario(path, list(overrides))
-        return ArmView("", "x", None, {}, tomllib.loads(__import__("tomli_w").dumps(s.to_dict())))
+        return ArmView("", "x", None, {}, tomllib.loads(toml_text(s.to_dict())))
 
     four = arm(PATTERNS / "4-on-4-off.toml")
     shifts = {sh["name"]: sh for sh in four.shifts("response")}

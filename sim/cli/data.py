@@ -170,16 +170,14 @@ def _reachable_base(base: Path, base_s, final: Path, tmp: Path, roots=None) -> P
     """The base the fitted scenario names: --base itself when a scenario in the output folder may
     name it (``sim.scenario.base_roots``, with the --base-root ``roots``), else its resolved copy
     written beside it as base.toml."""
-    import tomli_w
-
     from sim.util.files import atomic_write
     from sim.scenario import base_roots
+    from sim.scenario.writing import toml_text
 
     if any(base.resolve().is_relative_to(r) for r in base_roots(final / "scenario.toml", roots)):
         return base
-    atomic_write(tmp / "base.toml", f"# {base} resolved (its base files merged), copied here: a scenario may only "
-                 "name a base in its own folder, an enclosing 'scenarios' folder or the shipped scenarios/\n"
-                 + tomli_w.dumps(base_s.to_dict()))
+    atomic_write(tmp / "base.toml", toml_text(base_s.to_dict(), header=f"{base} resolved (its base files merged), copied "
+                 "here: a scenario may only name a base in its own folder, an enclosing 'scenarios' folder or the shipped scenarios/"))
     return final / "base.toml"
 
 

@@ -315,17 +315,12 @@ def _renamed(s: Scenario, changes: list[str] | None) -> Scenario:
     if not changes:
         return s
     from sim.report.labels import change_phrase
+    from sim.scenario.writing import value_text
 
     name = f"{s.meta.name} with {', '.join(changes)}"
     said = f"{s.meta.description or s.meta.name}, with {', '.join(change_phrase(c) for c in changes)}"
-    return experiment.with_overrides(s, [f"meta.name={_toml_string(name)}",
-                                         f"meta.description={_toml_string(said)}"])
-
-
-def _toml_string(text: str) -> str:
-    import tomli_w
-
-    return tomli_w.dumps({"v": text}).split("=", 1)[1].strip()
+    return experiment.with_overrides(s, [f"meta.name={value_text(name)}",
+                                         f"meta.description={value_text(said)}"])
 
 
 def _print_compare(result) -> None:
@@ -416,11 +411,11 @@ def cmd_warmup(args) -> int:
 
 
 def cmd_check(args) -> int:
-    import tomli_w
+    from sim.scenario.writing import toml_text
 
     path, s = _load(args)
     print(f"# {path}: valid. Fully resolved scenario:\n")
-    print(tomli_w.dumps(s.to_dict()))
+    print(toml_text(s.to_dict()))
     print("# derived")
     for name in CHANNELS:
         ch = s.demand.channels.get(name)

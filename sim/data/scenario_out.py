@@ -10,56 +10,41 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
-import re
 from pathlib import Path
 
 from sim.scenario import CHANNELS, GRADES, ScenarioError, load_written
+from sim.scenario.writing import Document
 from sim.data.fit import FitResult
 from sim.util.files import atomic_path
 
 NEVER_ABANDON = 100_000.0   # minutes: a patience nobody reaches (validation refuses infinity)
 
 
-def fmt(v) -> str:
-    """A TOML value: numbers, strings, lists and inline tables (what a fitted scenario holds)."""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
+def fitted(v):
+    """A fitted value as written: floats to 6 decimals (never infinite), numpy scalars as Python's."""
+    if isinstance(v, bool) or isinstance(v, (int, str, dt.date)):
+        return v
     if isinstance(v, float):
         if not math.isfinite(v):
             raise ValueError(f"not a finite number: {v}")
-        return repr(round(v, 6))
-    if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(v, dt.date):
-        return v.isoformat()
+        return round(v, 6)
     if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(fmt(x) for x in v) + "]"
+        return [fitted(x) for x in v]
     if isinstance(v, dict):
-        return "{ " + ", ".join(f"{_key(k)} = {fmt(x)}" for k, x in v.items()) + " }"
+        return {k: fitted(x) for k, x in v.items()}
     if hasattr(v, "item"):
-        return fmt(v.item())
+        return fitted(v.item())
     raise TypeError(type(v))
 
 
-def _key(k: str) -> str:
-    """A (dotted) key, each part bare where TOML allows it, else quoted."""
-    return ".".join(part if re.fullmatch(r"[A-Za-z0-9_-]+", part) else fmt(part) for part in k.split("."))
+class _Doc(Document):
+    """The fitted scenario's lines: every value rounded (``fitted``), an empty table as ``{  }``."""
 
-
-class _Doc:
     def __init__(self):
-        self.lines: list[str] = []
+        super().__init__(gap="   ", empty_table="  ")
 
-    def table(self, name: str, note: str = ""):
-        self.lines += ["", f"[{name}]" + (f"   # {note}" if note else "")]
-
-    def set(self, key: str, value, note: str):
-        self.lines.append(f"{_key(key)} = {fmt(value)}   # {note}")
-
-    def comment(self, text: str):
-        self.lines.append(f"# {text}")
+    def set(self, key: str, value, note: str | None = None):
+        super().set(key, fitted(value), note)
 
 
 def monday_on_or_after(day) -> dt.date:
@@ -76,7 +61,7 @@ def scenario_text(fit: FitResult, source: str, base: Path, out_dir: Path, name: 
     doc.comment("The extract holds incidents, not calls: calls_per_day counts incidents created, callers never")
     doc.comment("abandon, every call becomes an incident of its recorded grade, G3 is dispatched (no appointments)")
     doc.comment("and nothing is downgraded (the extract records no grade change).")
-    doc.lines.append(f"base = {fmt(os.path.relpath(base.resolve(), out_dir.resolve()))}")
+    doc.set("base", os.path.relpath(base.resolve(), out_dir.resolve()))
     doc.table("meta")
     doc.set("name", name, "[D]")
     doc.set("description", f"fitted from {source} ({fit.tag()})", "[D]")
@@ -145,7 +130,7 @@ def scenario_text(fit: FitResult, source: str, base: Path, out_dir: Path, name: 
     doc.set("booking", False, "[D: the extract's lowest priorities are dispatched as they come, not booked]")
     doc.table("policy")
     doc.set("kind", "none", "[D: the extract records no downgrade]")
-    return "\n".join(doc.lines).lstrip("\n") + "\n"
+    return doc.text()
 
 
 def write_scenario(text: str, path: Path, roots=None) -> None:

@@ -36,6 +36,7 @@ from sim.measures.kpis import KPIS, compute_kpis
 from sim.model.core import run_model
 from sim.measures.profiles import compute_profiles
 from sim.scenario import Scenario, ScenarioError, apply_overrides, load_scenario, parse_override, validate
+from sim.scenario.writing import toml_text, value_text
 from sim.util.stats import clip_ci, mean_ci, relative_half_width, welch_half_width
 
 KPI_NAMES = [k.name for k in KPIS]
@@ -348,19 +349,13 @@ def sweep(scenario: Scenario, vary: dict[str, list], reps: int = 5, **kw) -> "Ex
     arms, scenarios = [], {}
     for i, values in enumerate(sweep_points(vary)):
         name = f"p{i:03d}"
-        overrides = [f"{k}={_toml_value(v)}" for k, v in values.items()]
+        overrides = [f"{k}={value_text(v)}" for k, v in values.items()]
         scenarios[name] = with_overrides(scenario, overrides)
         arms.append({"name": name, "label": ", ".join(f"{k}={v}" for k, v in values.items()), "values": values})
     plan = Plan("sweep", arms, scenario.run.seed if seed is None else int(seed), kw.pop("first_rep", 0), reps,
                 kw.pop("events", False), command=kw.pop("command", ""))
     files = kw.pop("sources", None) or []
     return execute(plan, scenarios, sources={name: files for name in scenarios}, **kw)
-
-
-def _toml_value(v) -> str:
-    import tomli_w
-
-    return tomli_w.dumps({"v": v}).split("=", 1)[1].strip()
 
 
 @dataclass
@@ -430,8 +425,6 @@ def execute(plan: Plan, scenarios: dict[str, Scenario], out: Path | None = None,
 # ---------------------------------------------------------------------------- folders
 def _start_folder(root: Path, plan: Plan, scenarios: dict[str, Scenario],
                   sources: dict[str, list[Path]] | None = None) -> None:
-    import tomli_w
-
     if root.exists():
         raise FolderError(f"{root}: already exists; results are never overwritten (choose another --out, or --resume it)")
     try:
@@ -441,7 +434,7 @@ def _start_folder(root: Path, plan: Plan, scenarios: dict[str, Scenario],
     store = Store(root)
     for name, s in scenarios.items():
         store.arm_dir(name).mkdir(parents=True, exist_ok=True)
-        atomic_write(store.arm_dir(name) / "scenario.toml", tomli_w.dumps(s.to_dict()))
+        atomic_write(store.arm_dir(name) / "scenario.toml", toml_text(s.to_dict()))
         # the scenario files as written, comments and all: they carry the sources and assumptions
         for i, src in enumerate((sources or {}).get(name, [])):
             (store.arm_dir(name) / "sources").mkdir(exist_ok=True)

@@ -35,7 +35,7 @@ INPUT = "scenario.toml"
 def start_folder(out: Path, saved: dict, s) -> None:
     """Make the plan folder with what ``--resume`` needs: ``planner.json`` (the scenario file,
     its --days, the options, the command) and the resolved scenario for the record."""
-    import tomli_w
+    from sim.scenario.writing import toml_text
 
     if out.exists():
         raise FolderError(f"{out}: already exists; plans are never overwritten (choose another --out, "
@@ -44,8 +44,8 @@ def start_folder(out: Path, saved: dict, s) -> None:
         out.mkdir(parents=True)
     except OSError as exc:
         raise FolderError(f"{out}: cannot create the plan folder there ({exc.strerror or exc})") from None
-    atomic_write(out / INPUT, f"# {saved['scenario']} as the planner read it (base chain and --days applied)\n"
-                 + tomli_w.dumps(s.to_dict()))
+    atomic_write(out / INPUT, toml_text(s.to_dict(), header=f"{saved['scenario']} as the planner read it "
+                                        "(base chain and --days applied)"))
     atomic_write(out / "planner.json", json.dumps(saved, indent=2, default=str) + "\n")
 
 
