@@ -15,6 +15,7 @@ from sim import __version__
 from sim.experiment.replications import FolderError
 from sim.scenario import DAYS
 from sim.util.files import atomic_write
+from sim.scenario.writing import Document, number
 from sim.plan.refine import PlanResult, template_hours
 from sim.plan.shifts import coverage_of
 from sim.report.templating import render
@@ -71,38 +72,47 @@ def rota_toml(result: PlanResult, scenario_path: Path, out: Path) -> str:
     """``base`` = the input scenario (``INPUT``); ``[response.shifts]`` gives the proposed shifts and sets
     today's shifts that are not kept to zero units (tables merge key by key)."""
     s = result.scenario
-    lines = [f"# Planned response rota for {s.meta.name}, by triage-sim plan {__version__}.",
-             f"# {template_hours(result.proposed):,.0f} officer-hours a week rostered "
-             f"(today {template_hours(result.current):,.0f}); "
-             f"{'meets' if result.meets else 'does NOT meet'} the recommendation in the final check.",
-             f"# Run it: triage-sim run {out / 'rota.toml'} --reps 10",
-             f'base = "{INPUT}"', "", "[meta]", f'name = "{s.meta.name}-planned"', "",
-             "[response.shifts]"]
-    for name, v in result.proposed.items():
-        units = v["units"][0] if len(set(v["units"])) == 1 else "[" + ", ".join(map(str, v["units"])) + "]"
-        days = ", days = [" + ", ".join(f'"{d}"' for d in v["days"]) + "]"
-        lines.append(f'{name} = {{ start = "{v["start"]}", hours = {v["hours"]:g}, units = {units}{days} }}')
+    doc = planned_document(result, [
+        f"Planned response rota for {s.meta.name}, by triage-sim plan {__version__}.",
+        f"{template_hours(result.proposed):,.0f} officer-hours a week rostered "
+        f"(today {template_hours(result.current):,.0f}); "
+        f"{'meets' if result.meets else 'does NOT meet'} the recommendation in the final check.",
+        f"Run it: triage-sim run {out / 'rota.toml'} --reps 10"], f"{s.meta.name}-planned")
     # a base with a weekly template: its shifts not kept are set to 0 units (tables merge);
     # a base with a team pattern needs nothing (giving shifts drops the pattern)
-    for name in (result.current if s.response.pattern is None else ()):
-        if name not in result.proposed:
-            lines.append(f"{name} = {{ units = 0 }}   # today's shift, not used by the plan")
-    return "\n".join(lines + handler_lines(result)) + "\n"
+    shift_table(doc, "response.shifts", "units", result.proposed,
+                result.current if s.response.pattern is None else ())
+    add_handlers(doc, result)
+    return doc.text()
 
 
-def handler_lines(result: PlanResult) -> list[str]:
-    """The planned call handlers' shifts as TOML lines (none when today's are kept)."""
-    if result.handlers_proposed is None:
-        return []
-    lines = ["", "[call_handling.shifts]"]
-    for name, v in result.handlers_proposed.items():
-        staff = v["units"][0] if len(set(v["units"])) == 1 else "[" + ", ".join(map(str, v["units"])) + "]"
-        days = ", days = [" + ", ".join(f'"{d}"' for d in v["days"]) + "]"
-        lines.append(f'{name} = {{ start = "{v["start"]}", hours = {v["hours"]:g}, staff = {staff}{days} }}')
-    for name in (result.handlers_current if result.scenario.call_handling.pattern is None else ()):
-        if name not in result.handlers_proposed:
-            lines.append(f"{name} = {{ staff = 0 }}   # today's shift, not used by the plan")
-    return lines
+def planned_document(result: PlanResult, header: list[str], name: str) -> Document:
+    """A planned scenario's start: its header comments, ``base`` = the input scenario, its name."""
+    doc = Document()
+    for line in header:
+        doc.comment(line)
+    doc.set("base", INPUT)
+    doc.table("meta")
+    doc.set("name", name)
+    return doc
+
+
+def shift_table(doc: Document, table: str, staff: str, proposed: dict, current) -> None:
+    """``[table]`` with the proposed shifts, and today's shifts in ``current`` not kept at 0 ``staff``."""
+    doc.table(table)
+    for name, v in proposed.items():
+        heads = v["units"][0] if len(set(v["units"])) == 1 else list(v["units"])
+        doc.set(name, {"start": v["start"], "hours": number(v["hours"], "g"), staff: heads, "days": list(v["days"])})
+    for name in current:
+        if name not in proposed:
+            doc.set(name, {staff: 0}, "today's shift, not used by the plan")
+
+
+def add_handlers(doc: Document, result: PlanResult) -> None:
+    """The planned call handlers' shifts (none when today's are kept)."""
+    if result.handlers_proposed is not None:
+        shift_table(doc, "call_handling.shifts", "staff", result.handlers_proposed,
+                    result.handlers_current if result.scenario.call_handling.pattern is None else ())
 
 
 def requirement_frame(result: PlanResult) -> pd.DataFrame:

@@ -22,6 +22,7 @@ import numpy as np
 from sim import __version__
 from sim.scenario.rota import NIGHT_MINUTES, _night_minutes, fatigue_problem
 from sim.scenario import DAYS, REST, Pattern, ScenarioError, load_scenario
+from sim.scenario.writing import array_rows, number
 
 MAX_WEEKS = 12          # teams (and weeks in the cycle): longer cycles are not a rota a force runs
 MAX_EXTRA = 0.05        # rounding head-counts up to whole teams may add at most 5% officer-hours
@@ -135,23 +136,26 @@ def _fatigue_ok(cycle: list[str], types: dict) -> bool:
 
 def _text(result, scenario_path: Path, out: Path, types: dict, cycle: list[str], m: int, weeks: int,
           extra: float, plan_hours: float) -> str:
-    from sim.plan.folder import INPUT, handler_lines
+    from sim.plan.folder import add_handlers, planned_document
 
     s = result.scenario
     anchor = s.run.start_date - dt.timedelta(days=s.run.start_date.weekday())
-    rows = [", ".join(f'"{c}"' for c in cycle[7 * k:7 * k + 7]) for k in range(weeks)]
-    lines = [f"# The planned response rota as a team pattern, by triage-sim plan {__version__}: {weeks} teams of {m} "
-             f"officers, each working a {7 * weeks}-day cycle",
-             f"# (one row a week, Mon..Sun); team k starts on week k. Each shift's head-count in rota.toml is covered "
-             f"in whole teams:",
-             f"# {plan_hours + extra:,.0f} officer-hours a week, +{extra:,.0f} over rota.toml. Fatigue limits checked.",
-             f"# Run it: triage-sim run {out / 'pattern.toml'} --reps 10",
-             f'base = "{INPUT}"', "", "[meta]", f'name = "{s.meta.name}-planned-pattern"', "",
-             "[response.pattern]", f"anchor = {anchor.isoformat()}   # a Monday",
-             "cycle = [" + ",\n         ".join(rows) + "]"]
-    lines += [f'shift_types.{c} = {{ start = "{st}", hours = {h:g} }}' for c, (st, h) in types.items()]
-    lines += [f"teams.T{k + 1:02d} = {{ size = {m}, offset = {7 * k} }}" for k in range(weeks)]
-    return "\n".join(lines + handler_lines(result)) + "\n"
+    doc = planned_document(result, [
+        f"The planned response rota as a team pattern, by triage-sim plan {__version__}: {weeks} teams of {m} "
+        f"officers, each working a {7 * weeks}-day cycle",
+        "(one row a week, Mon..Sun); team k starts on week k. Each shift's head-count in rota.toml is covered "
+        "in whole teams:",
+        f"{plan_hours + extra:,.0f} officer-hours a week, +{extra:,.0f} over rota.toml. Fatigue limits checked.",
+        f"Run it: triage-sim run {out / 'pattern.toml'} --reps 10"], f"{s.meta.name}-planned-pattern")
+    doc.table("response.pattern")
+    doc.set("anchor", anchor, "a Monday")
+    doc.set("cycle", array_rows([cycle[7 * k:7 * k + 7] for k in range(weeks)], " " * len("cycle = [")))
+    for c, (st, h) in types.items():
+        doc.set(f"shift_types.{c}", {"start": st, "hours": number(h, "g")})
+    for k in range(weeks):
+        doc.set(f"teams.T{k + 1:02d}", {"size": m, "offset": 7 * k})
+    add_handlers(doc, result)
+    return doc.text()
 
 
 def _check(text: str, out: Path, result, roots=None) -> str | None:
