@@ -203,7 +203,7 @@ def number(x, spec: str) -> Item:
 
 def array_rows(rows: list[list], indent: str) -> Item:
     """An array written a row to a line, the first row beside the ``[``, the next ones under it
-    (``indent`` before each), no trailing comma: ``["a", "b",\n<indent>"c", "d"]``. Rows of
+    (``indent`` before each), no trailing comma: ``["a", "b",\\n<indent>"c", "d"]``. Rows of
     two or more items."""
     if any(len(r) < 2 for r in rows):
         raise ValueError("array_rows: rows of two or more items")
