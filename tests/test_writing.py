@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.scenario.schema import load_scenario, parse_override
+from sim.scenario import load_scenario, parse_override
 from sim.scenario.writing import Document, array_rows, number, toml_text, value_text
 from sim.util.files import atomic_folder, atomic_path, atomic_paths, atomic_write
 
