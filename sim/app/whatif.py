@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sim.util.executors import SerialExecutor, make_executor
 from sim.experiment.replications import Task, paired_differences, run_task, summarise, with_overrides
+from sim.measures.catalogue import words
 from sim.report.figures.arms import ArmView
 from sim.report.figures.downgrades import fig_downgrades
 from sim.report.figures.drawing import Fig, render
@@ -30,33 +31,6 @@ POLICIES = {"resource_led": "resource-led", "risk_led": "risk-led", "none": "non
 HEADLINE = ("resource_downgrades_per_week", "high_risk_resource_downgrades_per_week", "g1_in_target", "g2_in_target",
             "g1_response_p90", "max_pending", "neighbourhood_hours_lost_per_week", "overtime_hours_per_week",
             "unit_utilisation")
-LABELS = {
-    "resource_downgrades_per_week": "Downgrades for lack of officers, per week",
-    "high_risk_resource_downgrades_per_week": "… of true G1/G2 callers, per week",
-    "g1_in_target": "G1 attended within standard",
-    "g2_in_target": "G2 attended within 60 min",
-    "g1_response_p90": "G1 call to scene, 90th percentile",
-    "max_pending": "Most G1/G2 waiting at once",
-    "neighbourhood_hours_lost_per_week": "Neighbourhood hours borrowed, per week",
-    "overtime_hours_per_week": "Overtime hours, per week",
-    "unit_utilisation": "Response officers' time on incidents",
-}
-SHORT = {   # the four big numbers: labels that fit a quarter of a projector's width
-    "resource_downgrades_per_week": "Downgrades / week",
-    "high_risk_resource_downgrades_per_week": "Of true G1/G2 / week",
-    "g1_in_target": "G1 within standard",
-    "g2_in_target": "G2 within 60 min",
-}
-PHRASES = {
-    "resource_downgrades_per_week": "downgrades for lack of officers a week",
-    "high_risk_resource_downgrades_per_week": "downgrades of true G1/G2 callers a week",
-    "g1_in_target": "G1 within standard",
-    "g2_in_target": "G2 within 60 min",
-    "g1_response_p90": "G1 90th percentile call to scene",
-    "max_pending": "most G1/G2 waiting at once",
-    "neighbourhood_hours_lost_per_week": "neighbourhood hours borrowed a week",
-    "overtime_hours_per_week": "overtime hours a week",
-}
 LIMITS = {"days": (1, 28), "reps": (2, 20), "demand": (0.2, 3.0), "units": (0, 300), "handlers": (0, 100),
           "surge_pct": (-90, 300), "surge_hours": (1, 24)}
 
@@ -223,7 +197,7 @@ class WhatIf:
         out = []
         for k in HEADLINE:
             r, v = t.loc[k], s.loc[k]
-            out.append({"kpi": k, "label": LABELS[k], "unit": v["unit"], "mean": v["mean"], "ci_low": v["ci_low"],
+            out.append({"kpi": k, "label": words(k).app, "unit": v["unit"], "mean": v["mean"], "ci_low": v["ci_low"],
                         "ci_high": v["ci_high"], "baseline": r["mean_a"], "diff": r["diff"],
                         "diff_low": r["ci_low"], "diff_high": r["ci_high"]})
         return out
@@ -238,7 +212,7 @@ class WhatIf:
         if not moved:
             return ("Nothing in the headline numbers moved beyond chance: every paired 95% interval against the "
                     "baseline includes zero.")
-        parts = [f"{PHRASES[h['kpi']]} {fmt_kpi(h['unit'], h['baseline'])} → {fmt_kpi(h['unit'], h['mean'])}"
+        parts = [f"{words(h['kpi']).phrase} {fmt_kpi(h['unit'], h['baseline'])} → {fmt_kpi(h['unit'], h['mean'])}"
                  for h in moved[:3]]
         return "Against the same callers, " + "; ".join(parts) + " (paired 95% intervals exclude zero)."
 

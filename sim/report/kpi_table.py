@@ -12,42 +12,21 @@ from markupsafe import Markup
 from sim.experiment.replications import FEW_REPS
 from sim.report.figures.arms import ArmView
 from sim.report.figures.call_handling import SL_999_TARGET
+from sim.measures.catalogue import label, row_label, words
 from sim.report.figures.sweep import key_label
 from sim.report.labels import fmt_kpi, plural
 from sim.report.folder import Folder, run_days
 from sim.report.sweep_points import cheapest_point, value_text
 from sim.report.templating import render
 
-# (kpi, name a reader uses, what it means)
-HEADLINES = (
-    ("resource_downgrades_per_week", "Resource-driven downgrades",
-     "grades lowered because no officer was free, per simulated week (HMIC's concern)"),
-    ("high_risk_resource_downgrades", "… of callers truly at high risk",
-     "resource-driven downgrades of incidents whose true risk was G1 or G2, over the measured days"),
-    ("g1_in_target", "G1 attended within standard",
-     "initial G1 incidents with an officer on scene within 15 min (urban) / 20 min (rural) of the call"),
-    ("g2_in_target", "G2 attended within standard", "initial G2 incidents attended within 60 min of the call"),
-    ("g1_response_p90", "G1 call-to-scene, 90th percentile", "9 in 10 attended G1 incidents are reached within this"),
-    ("g2_response_p90", "G2 call-to-scene, 90th percentile", "9 in 10 attended G2 incidents are reached within this"),
-    ("pending_at_0700_mean", "G1/G2 waiting at 07:00",
-     "unresourced G1/G2 incidents when the early shift starts, mean over days"),
-    ("open_at_0700_mean", "Open work at 07:00",
-     "unresourced G1/G2 plus G3 past their appointment or standard and not yet attended, mean over days"),
-    ("max_pending", "Most G1/G2 waiting at once", "the longest the pending list of G1/G2 incidents grew"),
-    ("appointment_lead_days_p50", "G3 appointment lead time", "median time from the call to the booked appointment"),
-    ("unit_utilisation", "Unit utilisation", "share of on-duty response time spent on incidents"),
-    ("overtime_hours", "Overtime", "unit hours worked past shift end to finish a job, over the measured days"),
-    ("officer_hours_on_duty", "Response officer-hours on duty",
-     "rostered officer-hours less abstraction (leave, sickness, training, court), over the measured days"),
-    ("neighbourhood_hours_lost", "Neighbourhood hours borrowed",
-     "neighbourhood officer hours taken for response, over the measured days"),
-    ("sl_999_10s", "999 answered within 10 s", "short abandons excluded; national target 90%"),
-    ("abandon_rate_101", "101 calls abandoned", "101 callers who hung up before an answer"),
-    ("meets_recommendation", "Replications meeting HMIC's recommendation",
-     "share of replications with downgrades within tolerance and G1, G2 aims reached"),
-)
-NAMES = {k: n for k, n, _ in HEADLINES}
-NAMES["high_risk_resource_downgrades"] = "High-risk resource downgrades"
+# the KPIs the report's table shows, in order; their words are the catalogue's
+HEADLINE_KPIS = ("resource_downgrades_per_week", "high_risk_resource_downgrades", "g1_in_target", "g2_in_target",
+                 "g1_response_p90", "g2_response_p90", "pending_at_0700_mean", "open_at_0700_mean", "max_pending",
+                 "appointment_lead_days_p50", "unit_utilisation", "overtime_hours", "officer_hours_on_duty",
+                 "neighbourhood_hours_lost", "sl_999_10s", "abandon_rate_101", "meets_recommendation")
+# (kpi, its row in the table, what it means)
+HEADLINES = tuple((k, row_label(k), words(k).meaning) for k in HEADLINE_KPIS)
+NAMES = {k: label(k) for k in HEADLINE_KPIS}
 SWEEP_COLUMNS = ("resource_downgrades_per_week", "g1_in_target", "g2_in_target", "meets_recommendation",
                  "g1_response_p90", "pending_at_0700_mean", "unit_utilisation", "overtime_hours",
                  "neighbourhood_hours_lost")

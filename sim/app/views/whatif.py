@@ -3,6 +3,7 @@ import streamlit as st
 
 from sim.app import whatif as w
 from sim.app.ui import base, ci, diff, diff_ci, fmt, page
+from sim.measures.catalogue import words
 from sim.scenario import DAYS, ScenarioError
 
 
@@ -89,7 +90,7 @@ if result is not None:
         rows = result.headline()
         cols = st.columns(4)
         for col, h in zip(cols, rows[:4]):
-            col.metric(w.SHORT[h["kpi"]], fmt(h["unit"], h["mean"]), delta=f"{diff(h['unit'], h['diff'])} vs baseline",
+            col.metric(words(h["kpi"]).short, fmt(h["unit"], h["mean"]), delta=f"{diff(h['unit'], h['diff'])} vs baseline",
                        delta_color="off", help=f"95% CI {ci(h['unit'], h['ci_low'], h['ci_high'])}")
         st.table(
             [{"KPI": h["label"], "what-if": fmt(h["unit"], h["mean"]), "95% CI": ci(h["unit"], h["ci_low"], h["ci_high"]),

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from matplotlib.figure import Figure
 
+from sim.measures.catalogue import better
 from sim.report.figures.drawing import Drawn, _missing
 from sim.report.figures.style import DPI, OK_COLOUR, STANDARD_COLOUR, WIDTH, _short
 from sim.report.labels import fmt_kpi, unsigned_zero
@@ -14,25 +15,13 @@ from sim.report.labels import fmt_kpi, unsigned_zero
 if TYPE_CHECKING:
     import pandas as pd
 
-# which way is better, for colouring paired differences: -1 lower is better, +1 higher is better
-BETTER = {
-    "resource_downgrades_per_week": -1, "resource_downgrades": -1, "high_risk_resource_downgrades": -1,
-    "g1_in_target": 1, "g2_in_target": 1, "g3_in_target": 1, "g1_response_p50": -1, "g1_response_p90": -1,
-    "g2_response_p50": -1, "g2_response_p90": -1, "pending_at_0700_mean": -1, "max_pending": -1,
-    "open_at_0700_mean": -1, "overtime_hours": -1, "neighbourhood_hours_lost": -1, "appointment_lead_days_p50": -1,
-    "sl_999_10s": 1, "sl_101_180s": 1, "abandon_rate_101": -1, "abandon_rate_999": -1,
-    "meets_recommendation": 1, "unit_utilisation": 0, "officer_hours_on_duty": 0, "officer_hours_rostered": 0,
-}
-
-
-
+# which way is better, for colouring paired differences, is the KPI catalogue's (``better``)
 FOREST_KPIS = (
     "resource_downgrades_per_week", "high_risk_resource_downgrades", "g1_in_target", "g2_in_target",
     "g1_response_p90", "g2_response_p90", "pending_at_0700_mean", "open_at_0700_mean", "max_pending",
     "appointment_lead_days_p50", "unit_utilisation", "officer_hours_on_duty", "overtime_hours",
     "neighbourhood_hours_lost", "sl_999_10s", "abandon_rate_101",
 )
-
 
 
 def fig_forest(comparison: pd.DataFrame, label_a: str, label_b: str, names: dict[str, str],
@@ -81,7 +70,7 @@ def fig_forest(comparison: pd.DataFrame, label_a: str, label_b: str, names: dict
         d, lo, hi = r["diff"] * scale, r["ci_low"] * scale, r["ci_high"] * scale
         has_ci = lo == lo and hi == hi
         span = max(abs(lo) if has_ci else 0.0, abs(hi) if has_ci else 0.0, abs(d), 1e-12)
-        direction = BETTER.get(k, 0)
+        direction = better(k)
         colour = "0.45"
         if has_ci and direction and (lo > 0 or hi < 0):
             good = (d > 0) == (direction > 0)

@@ -1,0 +1,110 @@
+"""The KPI catalogue: the words a reader meets for each KPI and which way is better, in one place.
+
+A KPI's name, unit and one-line description are defined with its function (``kpis.KPIS``); its
+period follows from its name (a count over the measured days has a ``_per_week`` twin). What a
+report, a figure and the workshop app *call* it, what it means in a sentence, and whether more of
+it is better are here, so the KPI table, the forest plot's colours, the sweep and the app's big
+numbers cannot drift apart. Adding a KPI: its function in ``kpis.py`` (or a topic module beside it),
+its words here. No heavy imports: the app and the report read this before anything is drawn.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+HIGHER, LOWER, NEITHER = 1, -1, 0
+
+
+@dataclass(frozen=True)
+class Words:
+    better: int = NEITHER   # HIGHER or LOWER is better; NEITHER for a cost or a level (hours on duty, utilisation)
+    label: str = ""         # the report's name for it (KPI table, forest plot, sweep)
+    meaning: str = ""       # what it counts, in one line under the label
+    row: str = ""           # the KPI table's row when it reads as part of the row above ("… of callers ...")
+    app: str = ""           # the workshop app's table
+    short: str = ""         # a big number's caption: a quarter of a projector's width
+    phrase: str = ""        # inside a sentence: "<phrase> 12.0 → 3.1"
+
+
+CATALOGUE: dict[str, Words] = {
+    "resource_downgrades_per_week": Words(
+        LOWER, "Resource-driven downgrades",
+        "grades lowered because no officer was free, per simulated week (HMIC's concern)",
+        app="Downgrades for lack of officers, per week", short="Downgrades / week",
+        phrase="downgrades for lack of officers a week"),
+    "resource_downgrades": Words(LOWER),
+    "high_risk_resource_downgrades": Words(
+        LOWER, "High-risk resource downgrades",
+        "resource-driven downgrades of incidents whose true risk was G1 or G2, over the measured days",
+        row="… of callers truly at high risk"),
+    "high_risk_resource_downgrades_per_week": Words(
+        LOWER, app="… of true G1/G2 callers, per week", short="Of true G1/G2 / week",
+        phrase="downgrades of true G1/G2 callers a week"),
+    "g1_in_target": Words(
+        HIGHER, "G1 attended within standard",
+        "initial G1 incidents with an officer on scene within 15 min (urban) / 20 min (rural) of the call",
+        app="G1 attended within standard", short="G1 within standard", phrase="G1 within standard"),
+    "g2_in_target": Words(
+        HIGHER, "G2 attended within standard", "initial G2 incidents attended within 60 min of the call",
+        app="G2 attended within 60 min", short="G2 within 60 min", phrase="G2 within 60 min"),
+    "g3_in_target": Words(HIGHER),
+    "g1_response_p50": Words(LOWER),
+    "g1_response_p90": Words(
+        LOWER, "G1 call-to-scene, 90th percentile", "9 in 10 attended G1 incidents are reached within this",
+        app="G1 call to scene, 90th percentile", phrase="G1 90th percentile call to scene"),
+    "g2_response_p50": Words(LOWER),
+    "g2_response_p90": Words(
+        LOWER, "G2 call-to-scene, 90th percentile", "9 in 10 attended G2 incidents are reached within this"),
+    "pending_at_0700_mean": Words(
+        LOWER, "G1/G2 waiting at 07:00", "unresourced G1/G2 incidents when the early shift starts, mean over days"),
+    "open_at_0700_mean": Words(
+        LOWER, "Open work at 07:00",
+        "unresourced G1/G2 plus G3 past their appointment or standard and not yet attended, mean over days"),
+    "max_pending": Words(
+        LOWER, "Most G1/G2 waiting at once", "the longest the pending list of G1/G2 incidents grew",
+        app="Most G1/G2 waiting at once", phrase="most G1/G2 waiting at once"),
+    "appointment_lead_days_p50": Words(
+        LOWER, "G3 appointment lead time", "median time from the call to the booked appointment"),
+    "unit_utilisation": Words(
+        NEITHER, "Unit utilisation", "share of on-duty response time spent on incidents",
+        app="Response officers' time on incidents"),
+    "overtime_hours": Words(
+        LOWER, "Overtime", "unit hours worked past shift end to finish a job, over the measured days"),
+    "overtime_hours_per_week": Words(LOWER, app="Overtime hours, per week", phrase="overtime hours a week"),
+    "officer_hours_on_duty": Words(
+        NEITHER, "Response officer-hours on duty",
+        "rostered officer-hours less abstraction (leave, sickness, training, court), over the measured days"),
+    "officer_hours_rostered": Words(NEITHER),
+    "neighbourhood_hours_lost": Words(
+        LOWER, "Neighbourhood hours borrowed", "neighbourhood officer hours taken for response, over the measured days"),
+    "neighbourhood_hours_lost_per_week": Words(
+        LOWER, app="Neighbourhood hours borrowed, per week", phrase="neighbourhood hours borrowed a week"),
+    "sl_999_10s": Words(HIGHER, "999 answered within 10 s", "short abandons excluded; national target 90%"),
+    "sl_101_180s": Words(HIGHER),
+    "abandon_rate_101": Words(LOWER, "101 calls abandoned", "101 callers who hung up before an answer"),
+    "abandon_rate_999": Words(LOWER),
+    "meets_recommendation": Words(
+        HIGHER, "Replications meeting HMIC's recommendation",
+        "share of replications with downgrades within tolerance and G1, G2 aims reached"),
+}
+
+
+def words(kpi: str) -> Words:
+    """The catalogue's words for ``kpi`` (empty words, neither direction, for one it does not name)."""
+    return CATALOGUE.get(kpi, Words())
+
+
+def better(kpi: str) -> int:
+    """HIGHER (+1) if more is better, LOWER (-1) if less is, NEITHER (0) otherwise."""
+    return words(kpi).better
+
+
+def label(kpi: str) -> str:
+    """The report's name for ``kpi`` (the KPI's own name where the catalogue gives none)."""
+    return words(kpi).label or kpi
+
+
+def row_label(kpi: str) -> str:
+    """The KPI table's row: its own wording where it continues the row above, else the label."""
+    w = words(kpi)
+    return w.row or w.label or kpi
+
