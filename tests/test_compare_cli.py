@@ -8,7 +8,7 @@ import sys
 import pandas as pd
 import pytest
 
-from sim.cli.main import safe_name
+from sim.cli.common import safe_name
 
 from conftest import DEFAULT, ROOT
 
