@@ -26,8 +26,6 @@ def register(subparsers) -> argparse.ArgumentParser:
 
 
 def cmd_warmup(args) -> int:
-    import json
-
     from sim.experiment import warmup
     from sim.experiment.folders import json_text
     from sim.util.executors import make_executor
