@@ -1,7 +1,12 @@
 """Shared helpers: small scenarios built in code, so each test states what it depends on."""
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -51,6 +56,44 @@ BASE = {
                "resource_led": {"rules": {"G1": {"after": 5, "to": "G2", "probability": 0.5},
                                           "G2": {"after": 30, "to": "G3", "probability": 0.5, "recheck_every": 30}}}},
 }
+
+
+def run_triage(*args, cwd=ROOT) -> subprocess.CompletedProcess:
+    """``triage-sim ARGS`` run from ``cwd`` through ``sim.cli.main.main`` in this process, as a
+    CompletedProcess (returncode, stdout, stderr) like ``subprocess.run`` gives: the same code
+    without an interpreter start-up. What ``main()`` changes for the whole process (cwd, argv,
+    the SIGTERM handler, sys.stdout after a broken pipe) is put back after it;
+    an exception ``main()`` lets through fails the test (a real process would print a traceback).
+    A plain function, not only a fixture, so module-scoped fixtures can use it too."""
+    from sim.cli.main import main
+
+    argv = [str(a) for a in args]
+    out, err = io.StringIO(), io.StringIO()
+    saved = (sys.argv, sys.stdout, signal.getsignal(signal.SIGTERM))
+    try:
+        with contextlib.chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            sys.argv = ["triage-sim", *argv]
+            try:
+                code = main(argv)
+            except SystemExit as exc:   # argparse: --help, --version, a bad option
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.argv, sys.stdout = saved[0], saved[1]
+        signal.signal(signal.SIGTERM, saved[2])
+    return subprocess.CompletedProcess(["triage-sim", *argv], code, out.getvalue(), err.getvalue())
+
+
+def run_triage_process(*args, cwd=ROOT, timeout=180) -> subprocess.CompletedProcess:
+    """``triage-sim ARGS`` as a fresh process (``python -m sim``), for what only a real process
+    shows: exit without a traceback, start-up imports, signals."""
+    return subprocess.run([sys.executable, "-m", "sim", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, timeout=timeout)
+
+
+@pytest.fixture
+def triage():
+    """``triage(*args, cwd=ROOT)``: ``run_triage`` (in-process) for a test's body."""
+    return run_triage
 
 
 def small(**changes):

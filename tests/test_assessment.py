@@ -275,12 +275,8 @@ ROOT = TESTS.parent
     ('assessment.supervision.flagged_categories=["nope"]', "flagged_categories = 'nope': expected an incident category"),
     ("appointments.day_of_week=[1,1,1,1,1,1,1e18]", "expected multipliers between 0 and 1000"),
 ])
-def test_bad_assessment_settings_are_one_line_exit_2(override, words):
-    import subprocess
-    import sys
-
-    p = subprocess.run([sys.executable, "-m", "sim", "check", "--set", override], capture_output=True, text=True,
-                       cwd=ROOT, timeout=120)
+def test_bad_assessment_settings_are_one_line_exit_2(override, words, triage):
+    p = triage("check", "--set", override)
     assert p.returncode == 2 and "Traceback" not in p.stderr
     assert words in p.stderr and p.stderr.strip().count("\n") == 0
 

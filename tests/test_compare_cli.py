@@ -2,24 +2,18 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
 
-from sim.cli.main import safe_name
+from sim.cli.common import safe_name
 
 from conftest import DEFAULT, ROOT
 
 
-def _triage(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "sim", *map(str, args)], capture_output=True, text=True, cwd=cwd)
-
-
-def test_compare_one_scenario_with_itself_changed(tmp_path):
+def test_compare_one_scenario_with_itself_changed(tmp_path, triage):
     out = tmp_path / "c"
-    p = _triage("compare", DEFAULT, "--set-b", "response.shifts.late.units=90", "--reps", 2, "--days", 2,
+    p = triage("compare", DEFAULT, "--set-b", "response.shifts.late.units=90", "--reps", 2, "--days", 2,
                 "--jobs", 1, "--out", out)
     assert p.returncode == 0, p.stderr
     assert "B = nottinghamshire-2016 with response.shifts.late.units=90" in p.stdout
@@ -34,16 +28,16 @@ def test_compare_one_scenario_with_itself_changed(tmp_path):
     assert diff.loc["officer_hours_rostered", "diff"] > 0   # 20 more rostered on every late shift
 
 
-def test_compare_set_a_and_set_b_on_two_files(tmp_path):
-    p = _triage("compare", DEFAULT, ROOT / "scenarios" / "risk-led.toml", "--set-a", "policy.kind=none",
+def test_compare_set_a_and_set_b_on_two_files(tmp_path, triage):
+    p = triage("compare", DEFAULT, ROOT / "scenarios" / "risk-led.toml", "--set-a", "policy.kind=none",
                 "--reps", 2, "--days", 1, "--jobs", 1, "--out", tmp_path / "d", "--quiet")
     assert p.returncode == 0, p.stderr
     assert 'kind = "none"' in (tmp_path / "d" / "a" / "scenario.toml").read_text()
     assert 'kind = "risk_led"' in (tmp_path / "d" / "b" / "scenario.toml").read_text()
 
 
-def test_compare_needs_a_second_scenario_or_a_change():
-    p = _triage("compare", DEFAULT, "--reps", 2)
+def test_compare_needs_a_second_scenario_or_a_change(triage):
+    p = triage("compare", DEFAULT, "--reps", 2)
     assert p.returncode == 2 and p.stderr.count("\n") == 1
     assert "give a second scenario B, or change A with --set-b KEY=VALUE" in p.stderr
 

@@ -1,21 +1,14 @@
 """--events csv: the event log as CSV, keyed by call_id (= incident), with an in_warmup column."""
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pandas as pd
 
-from conftest import DEFAULT, ROOT
+from conftest import DEFAULT
 
 
-def _triage(*args):
-    return subprocess.run([sys.executable, "-m", "sim", *map(str, args)], capture_output=True, text=True, cwd=ROOT)
-
-
-def test_events_csv_matches_parquet_and_marks_the_warmup(tmp_path):
+def test_events_csv_matches_parquet_and_marks_the_warmup(tmp_path, triage):
     out = tmp_path / "e"
-    p = _triage("run", DEFAULT, "--days", 1, "--warmup-days", 1, "--events", "parquet,csv", "--jobs", 1,
+    p = triage("run", DEFAULT, "--days", 1, "--warmup-days", 1, "--events", "parquet,csv", "--jobs", 1,
                 "--out", out, "--quiet")
     assert p.returncode == 0, p.stderr
     for name in ("calls", "grade_changes", "unit_shifts", "rosters"):
@@ -34,11 +27,11 @@ def test_events_csv_matches_parquet_and_marks_the_warmup(tmp_path):
     assert set(audit["incident"]) <= set(measured["incident"])
 
 
-def test_events_csv_alone_and_a_bad_format(tmp_path):
+def test_events_csv_alone_and_a_bad_format(tmp_path, triage):
     out = tmp_path / "c"
-    p = _triage("run", DEFAULT, "--days", 1, "--warmup-days", 0, "--events", "csv", "--jobs", 1, "--out", out,
+    p = triage("run", DEFAULT, "--days", 1, "--warmup-days", 0, "--events", "csv", "--jobs", 1, "--out", out,
                 "--quiet")
     assert p.returncode == 0, p.stderr
     assert (out / "calls.csv").exists() and not (out / "calls.parquet").exists()
-    p = _triage("run", "--events", "xlsx", "--out", tmp_path / "x")
+    p = triage("run", "--events", "xlsx", "--out", tmp_path / "x")
     assert p.returncode == 2 and "expected parquet, csv or parquet,csv" in p.stderr and "Traceback" not in p.stderr

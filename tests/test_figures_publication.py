@@ -3,27 +3,21 @@ description, "units on the late shift"), A and B described in compare figures.""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import pytest
 
 from sim.report.labels import change_phrase, key_phrase, unsigned_zero
 
-from conftest import DEFAULT, ROOT
-
-
-def _triage(*args):
-    return subprocess.run([sys.executable, "-m", "sim", *map(str, args)], capture_output=True, text=True, cwd=ROOT)
+from conftest import DEFAULT
 
 
 def _svg_text(path) -> str:
     return " ".join(re.findall(r"<text[^>]*>([^<]*)", path.read_text()))
 
 
-def test_run_writes_svg_with_human_labels(tmp_path):
+def test_run_writes_svg_with_human_labels(tmp_path, triage):
     out = tmp_path / "r"
-    p = _triage("run", DEFAULT, "--days", 2, "--warmup-days", 1, "--reps", 2, "--jobs", 1, "--out", out,
+    p = triage("run", DEFAULT, "--days", 2, "--warmup-days", 1, "--reps", 2, "--jobs", 1, "--out", out,
                 "--figures", "svg", "--quiet")
     assert p.returncode == 0, p.stderr
     svgs = sorted((out / "figures").glob("*.svg"))
@@ -34,32 +28,32 @@ def test_run_writes_svg_with_human_labels(tmp_path):
     assert "data:image/png;base64" in (out / "report.html").read_text()   # the report still embeds PNGs
 
 
-def test_report_redraws_in_other_formats_and_a_title(tmp_path):
+def test_report_redraws_in_other_formats_and_a_title(tmp_path, triage):
     out = tmp_path / "r"
-    assert _triage("run", DEFAULT, "--days", 1, "--warmup-days", 0, "--jobs", 1, "--out", out, "--quiet").returncode == 0
-    p = _triage("report", out, "--figures", "pdf,png", "--title", "Figure 2: the control room in 2016")
+    assert triage("run", DEFAULT, "--days", 1, "--warmup-days", 0, "--jobs", 1, "--out", out, "--quiet").returncode == 0
+    p = triage("report", out, "--figures", "pdf,png", "--title", "Figure 2: the control room in 2016")
     assert p.returncode == 0, p.stderr
     pdfs = sorted((out / "figures").glob("*.pdf"))
     assert len(pdfs) == 7 and all(x.read_bytes()[:5] == b"%PDF-" for x in pdfs)
     assert len(list((out / "figures").glob("*.png"))) == 7
-    p = _triage("report", out, "--figures", "svg", "--title", "Figure 2: the control room in 2016")
+    p = triage("report", out, "--figures", "svg", "--title", "Figure 2: the control room in 2016")
     assert p.returncode == 0, p.stderr
     assert not list((out / "figures").glob("*.pdf"))   # a format no longer asked does not linger
     assert all("Figure 2: the control room in 2016" in _svg_text(x) for x in (out / "figures").glob("*.svg"))
 
 
 @pytest.mark.parametrize("bad", ["gif", "png,", "svg,jpeg", ""])
-def test_figures_option_refuses_unknown_formats(bad, tmp_path):
-    p = _triage("run", "--figures", bad, "--out", tmp_path / "x")
+def test_figures_option_refuses_unknown_formats(bad, tmp_path, triage):
+    p = triage("run", "--figures", bad, "--out", tmp_path / "x")
     if bad == "png,":   # a trailing comma is harmless
         return
     assert p.returncode == 2 and "expected a comma-separated list of png, svg, pdf" in p.stderr
     assert "Traceback" not in p.stderr and not (tmp_path / "x").exists()
 
 
-def test_compare_figures_describe_a_and_b(tmp_path):
+def test_compare_figures_describe_a_and_b(tmp_path, triage):
     out = tmp_path / "c"
-    p = _triage("compare", DEFAULT, "--set-b", "response.shifts.late.units=60", "--reps", 2, "--days", 1,
+    p = triage("compare", DEFAULT, "--set-b", "response.shifts.late.units=60", "--reps", 2, "--days", 1,
                 "--warmup-days", 0, "--jobs", 1, "--out", out, "--figures", "svg", "--quiet")
     assert p.returncode == 0, p.stderr
     text = _svg_text(out / "figures" / "3a-response-by-initial-grade.svg")

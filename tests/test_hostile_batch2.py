@@ -6,17 +6,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 
 import pytest
 
-from conftest import DEFAULT, ROOT
-
-
-def _triage(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "sim", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd or ROOT, timeout=180)
+from conftest import DEFAULT, run_triage
 
 
 def _clean_error(p, words):
@@ -29,47 +22,47 @@ def _clean_error(p, words):
 # ---------------------------------------------------------------------------- base paths
 @pytest.mark.parametrize("base", ["/etc/passwd", "../../../../../../../../etc/hostname", "/proc/self/environ",
                                   "~/.bashrc"])
-def test_a_base_outside_the_scenario_tree_is_refused(base, tmp_path):
+def test_a_base_outside_the_scenario_tree_is_refused(base, tmp_path, triage):
     (tmp_path / "evil.toml").write_text(f'base = "{base}"\n')
-    _clean_error(_triage("check", tmp_path / "evil.toml"), "base =")
+    _clean_error(triage("check", tmp_path / "evil.toml"), "base =")
 
 
-def test_a_base_through_a_symlink_out_of_the_tree_is_refused(tmp_path):
+def test_a_base_through_a_symlink_out_of_the_tree_is_refused(tmp_path, triage):
     (tmp_path / "link.toml").symlink_to("/etc/hostname")
     (tmp_path / "top.toml").write_text('base = "link.toml"\n')
-    _clean_error(_triage("check", tmp_path / "top.toml"), "it resolves to /etc/hostname")
+    _clean_error(triage("check", tmp_path / "top.toml"), "it resolves to /etc/hostname")
 
 
-def test_bases_within_the_tree_the_shipped_folder_or_a_named_root_are_read(tmp_path):
+def test_bases_within_the_tree_the_shipped_folder_or_a_named_root_are_read(tmp_path, triage):
     tree = tmp_path / "scenarios" / "team"
     tree.mkdir(parents=True)
     (tmp_path / "scenarios" / "common.toml").write_text(f'base = "{DEFAULT.as_posix()}"\n[run]\ndays = 2\n')
     (tree / "mine.toml").write_text('base = "../common.toml"\n[meta]\nname = "mine"\n')
-    p = _triage("check", tree / "mine.toml")
+    p = triage("check", tree / "mine.toml")
     assert p.returncode == 0, p.stderr
     other = tmp_path / "elsewhere"
     other.mkdir()
     (other / "shared.toml").write_text(f'base = "{DEFAULT.as_posix()}"\n')
     (tmp_path / "x").mkdir()
     (tmp_path / "x" / "top.toml").write_text('base = "../elsewhere/shared.toml"\n')
-    _clean_error(_triage("check", tmp_path / "x" / "top.toml"), "--base-root")
-    assert _triage("check", tmp_path / "x" / "top.toml", "--base-root", other).returncode == 0
+    _clean_error(triage("check", tmp_path / "x" / "top.toml"), "--base-root")
+    assert triage("check", tmp_path / "x" / "top.toml", "--base-root", other).returncode == 0
 
 
-def test_a_base_chain_is_bounded(tmp_path):
+def test_a_base_chain_is_bounded(tmp_path, triage):
     (tmp_path / "f0.toml").write_text(f'base = "{DEFAULT.as_posix()}"\n')
     for i in range(1, 40):
         (tmp_path / f"f{i}.toml").write_text(f'base = "f{i - 1}.toml"\n')
-    _clean_error(_triage("check", tmp_path / "f39.toml"), "a base chain of at most 32 files")
-    assert _triage("check", tmp_path / "f20.toml").returncode == 0
+    _clean_error(triage("check", tmp_path / "f39.toml"), "a base chain of at most 32 files")
+    assert triage("check", tmp_path / "f20.toml").returncode == 0
 
 
-def test_a_huge_or_special_scenario_file_is_refused(tmp_path):
+def test_a_huge_or_special_scenario_file_is_refused(tmp_path, triage):
     big = tmp_path / "big.toml"
     with big.open("w") as fh:
         fh.write("# " + "x" * (11 * 10**6) + "\n")
-    _clean_error(_triage("check", big), "a scenario file of at most 10 MB")
-    _clean_error(_triage("check", "/dev/zero"), "expected a scenario file")
+    _clean_error(triage("check", big), "a scenario file of at most 10 MB")
+    _clean_error(triage("check", "/dev/zero"), "expected a scenario file")
 
 
 # ---------------------------------------------------------------------------- absurd values
@@ -85,28 +78,28 @@ def test_a_huge_or_special_scenario_file_is_refused(tmp_path):
     ("demand.surges=[{start='2016-09-09T18:00',end='2016-09-09T20:00',factor=1e9}]", "expected a number <= 1000"),
     ("demand.channels.999.calls_per_day=nan", "expected a finite number"),
 ])
-def test_absurd_distributions_and_rates_are_refused(override, words):
-    _clean_error(_triage("check", "--set", override), words)
+def test_absurd_distributions_and_rates_are_refused(override, words, triage):
+    _clean_error(triage("check", "--set", override), words)
 
 
 @pytest.mark.parametrize("start", ["2016-09-09T18:00", "2016-09-09T18:00:00", "2016-09-09 18:00", "2016-09-09T18:00:00"])
-def test_surge_times_as_strings_with_or_without_seconds(start):
-    p = _triage("check", "--set", f"demand.surges=[{{start='{start}',end='2016-09-09T22:00',factor=2.0}}]")
+def test_surge_times_as_strings_with_or_without_seconds(start, triage):
+    p = triage("check", "--set", f"demand.surges=[{{start='{start}',end='2016-09-09T22:00',factor=2.0}}]")
     assert p.returncode == 0, p.stderr
 
 
-def test_surge_times_as_toml_datetimes(tmp_path):
+def test_surge_times_as_toml_datetimes(tmp_path, triage):
     f = tmp_path / "s.toml"
     f.write_text(f'base = "{DEFAULT.as_posix()}"\n[[demand.surges]]\nstart = 2016-09-09T18:00:00\n'
                  'end = 2016-09-09T22:00:00\nfactor = 2.0\n')
-    assert _triage("check", f).returncode == 0
+    assert triage("check", f).returncode == 0
 
 
 # ---------------------------------------------------------------------------- damaged folders
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory):
     out = tmp_path_factory.mktemp("h2") / "base"
-    p = _triage("run", "--days", "1", "--warmup-days", "0", "--reps", "2", "--jobs", "1", "--out", out, "--quiet")
+    p = run_triage("run", "--days", "1", "--warmup-days", "0", "--reps", "2", "--jobs", "1", "--out", out, "--quiet")
     assert p.returncode == 0, p.stderr
     return out
 
@@ -136,11 +129,11 @@ def _edit_plan(d, **changes):
     (lambda d: _edit_plan(d, kind="rm -rf"), "kind = 'rm -rf'"),
     (lambda d: (d / "manifest.json").write_text('{"failed_'), "manifest.json: damaged"),
 ])
-def test_resume_of_a_damaged_folder_is_one_line(finished, tmp_path, damage, words):
+def test_resume_of_a_damaged_folder_is_one_line(finished, tmp_path, damage, words, triage):
     d = _copy(finished, tmp_path)
     damage(d)
     before = sorted(p.name for p in d.rglob("*"))
-    _clean_error(_triage("run", "--resume", d), words)
+    _clean_error(triage("run", "--resume", d), words)
     assert sorted(p.name for p in d.rglob("*")) == before   # nothing written, nothing removed
 
 
@@ -151,25 +144,25 @@ def test_resume_of_a_damaged_folder_is_one_line(finished, tmp_path, damage, word
      "not a replication's results"),
     (lambda d: (d / "reps" / "rep-0001.profiles.parquet").write_bytes(b"PAR1 not really"), "rep-0001 damaged"),
 ])
-def test_resume_with_damaged_replication_files_is_one_line(finished, tmp_path, damage, words):
+def test_resume_with_damaged_replication_files_is_one_line(finished, tmp_path, damage, words, triage):
     d = _copy(finished, tmp_path, unfinish=True)
     damage(d)
-    p = _triage("run", "--resume", d)
+    p = triage("run", "--resume", d)
     _clean_error(p, words)
     assert "to run that replication again with --resume" in p.stderr
 
 
-def test_report_refuses_an_edited_plan_without_reading_outside(finished, tmp_path):
+def test_report_refuses_an_edited_plan_without_reading_outside(finished, tmp_path, triage):
     d = _copy(finished, tmp_path)
     _edit_plan(d, arms=[{"name": "../..", "label": "x"}])
-    _clean_error(_triage("report", d), "expected a list of arms")
+    _clean_error(triage("report", d), "expected a list of arms")
     assert not (d / "report.html").exists()
 
 
-def test_no_nan_in_any_json_written(tmp_path):
+def test_no_nan_in_any_json_written(tmp_path, triage):
     # a risk-led day with no neighbourhood borrowing and nothing downgraded leaves KPIs undefined
     out = tmp_path / "r"
-    p = _triage("run", "--days", "0.5", "--warmup-days", "0", "--reps", "2", "--jobs", "1", "--out", out, "--quiet",
+    p = triage("run", "--days", "0.5", "--warmup-days", "0", "--reps", "2", "--jobs", "1", "--out", out, "--quiet",
                 "--set", "policy.kind=risk_led", "--set", "demand.channels.999.calls_per_day=1",
                 "--set", "demand.channels.101.calls_per_day=1")
     assert p.returncode in (0, 1), p.stderr

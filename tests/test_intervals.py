@@ -1,9 +1,6 @@
 """Honest intervals: never outside the quantity's range, and a warning with few replications."""
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pandas as pd
 
@@ -11,7 +8,7 @@ from sim.experiment.replications import upper_bound
 from sim.report.figures.bands import mean_band
 from sim.util.stats import clip_ci, mean_ci
 
-from conftest import DEFAULT, ROOT
+from conftest import DEFAULT
 
 
 def test_clip_keeps_the_interval_in_range_and_says_so():
@@ -31,9 +28,8 @@ def test_bands_in_figures_stay_in_range():
     assert (mean_band(m)[1] >= 0).all()
 
 
-def test_two_replications_warn_and_no_interval_leaves_its_range(tmp_path):
-    p = subprocess.run([sys.executable, "-m", "sim", "run", str(DEFAULT), "--reps", "2", "--days", "3", "--jobs", "1",
-                        "--out", str(tmp_path / "r")], capture_output=True, text=True, cwd=ROOT)
+def test_two_replications_warn_and_no_interval_leaves_its_range(tmp_path, triage):
+    p = triage("run", DEFAULT, "--reps", "2", "--days", "3", "--jobs", "1", "--out", tmp_path / "r")
     assert p.returncode == 0, p.stderr
     assert "only 2 replications: the 95% intervals are wide" in p.stderr
     s = pd.read_csv(tmp_path / "r" / "summary.csv")
@@ -43,8 +39,7 @@ def test_two_replications_warn_and_no_interval_leaves_its_range(tmp_path):
     assert (judged["ci_high"] <= tops).all()
     assert judged["clipped"].any()
     assert "Only 2 replications: the 95% intervals are wide" in (tmp_path / "r" / "report.html").read_text()
-    quiet = subprocess.run([sys.executable, "-m", "sim", "report", str(tmp_path / "r")], capture_output=True,
-                           text=True, cwd=ROOT)
+    quiet = triage("report", tmp_path / "r")
     assert quiet.returncode == 0
 
 

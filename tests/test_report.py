@@ -322,7 +322,7 @@ def test_report_states_version_and_citation(folders, reports):
     ("incidents", -0.04, False, "0.0"), ("incidents", -5.0, True, "-5.0"), ("hours", 0.3, True, "0 h"),
 ])
 def test_values_that_round_to_zero_have_no_sign(unit, v, signed, want):
-    from sim.cli.main import _fmt
+    from sim.cli.printout import fmt as _fmt
     from sim.report.labels import fmt_kpi
 
     assert fmt_kpi(unit, v, signed) == want

@@ -43,8 +43,6 @@ def test_handover_incoming_crew_free_and_each_off_going_handler_finishes_their_o
 
 # ---------------------------------------------------------------------------- team patterns
 import datetime as dt  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
 
 from sim.measures.kpis import compute_kpis, open_counts  # noqa: E402
 from sim.model.log import EventLog, POOLS  # noqa: E402
@@ -161,19 +159,18 @@ def test_a_file_with_both_a_template_and_a_pattern_is_refused(tmp_path):
     assert not load_scenario(PATTERNS / "2-2-2.toml").response.shifts
 
 
-def test_nine_hours_between_tours_is_refused_from_the_command_line(tmp_path):
+def test_nine_hours_between_tours_is_refused_from_the_command_line(tmp_path, triage):
     bad = tmp_path / "short-rest.toml"
     bad.write_text(f'base = "{(PATTERNS / "2-2-2.toml").as_posix()}"\n'
                    '[response.pattern]\ncycle = ["E", "L", "E", "L", "N", "N", "R", "R", "R", "R"]\n'
                    'shift_types.L = { start = "12:00", hours = 10 }\n')
-    proc = subprocess.run([sys.executable, "-m", "sim", "check", str(bad)], capture_output=True, text=True, cwd=ROOT)
+    proc = triage("check", bad)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.count("\n") == 1 and "only 9 h between" in proc.stderr and "team A" in proc.stderr
 
 
-def test_check_prints_establishment_hours_and_on_duty_by_hour():
-    proc = subprocess.run([sys.executable, "-m", "sim", "check", str(PATTERNS / "4-on-4-off.toml")],
-                          capture_output=True, text=True, cwd=ROOT)
+def test_check_prints_establishment_hours_and_on_duty_by_hour(triage):
+    proc = triage("check", PATTERNS / "4-on-4-off.toml")
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "response officers: team pattern, 8-day cycle anchored 2016-09-05" in out
@@ -181,11 +178,10 @@ def test_check_prints_establishment_hours_and_on_duty_by_hour():
            "2.0 h more than the 40 contracted" in out
     assert "13,440 person-hours a week rostered; about 10,752 on duty after 20% abstraction" in out
     assert "rostered on duty by hour of week (the same every week)" in out   # one team of 80 on each shift
-    uneven = subprocess.run([sys.executable, "-m", "sim", "check", str(PATTERNS / "4-on-4-off.toml"),
-                             "--set", "response.pattern.teams.B.size=70"], capture_output=True, text=True, cwd=ROOT)
+    uneven = triage("check", PATTERNS / "4-on-4-off.toml", "--set", "response.pattern.teams.B.size=70")
     assert "the average week of the 56 days until the 8-day cycle and the week realign" in uneven.stdout
     assert "team B (80), from 2016-09-05: N N R R R R D D" in out
-    weekly = subprocess.run([sys.executable, "-m", "sim", "check"], capture_output=True, text=True, cwd=ROOT).stdout
+    weekly = triage("check").stdout
     assert "establishment 320.2 (rostered 12,810 hours a week / 40 contracted hours each)" in weekly
 
 
@@ -368,9 +364,8 @@ def test_bad_abstraction_is_refused(value, words):
     assert words in str(err.value)
 
 
-def test_everyone_abstracted_still_gives_a_report(tmp_path):
-    p = subprocess.run([sys.executable, "-m", "sim", "run", "--days", "2", "--set", "response.abstraction=0.9999",
-                        "--out", str(tmp_path / "r"), "--quiet"], capture_output=True, text=True, cwd=ROOT)
+def test_everyone_abstracted_still_gives_a_report(tmp_path, triage):
+    p = triage("run", "--days", "2", "--set", "response.abstraction=0.9999", "--out", tmp_path / "r", "--quiet")
     assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr
     assert "left out: the run has no values to draw here" in (tmp_path / "r" / "report.html").read_text()
 

@@ -3,7 +3,7 @@
 Every bad input must give ONE clear message naming the file, the field's dotted path, the
 value and what was expected; on the command line that is one line on stderr, exit status 2
 and no traceback. Each bad case in ``BAD`` is checked through ``load_scenario`` and through
-``sim.cli.main.main`` in-process; the cases the issue names are also run as a real
+``sim.cli.main.main`` in-process; a few of the cases the issue names are also run as a real
 ``python -m sim check`` subprocess. No simulation is run (``check`` does not simulate).
 """
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import subprocess
-import sys
 import textwrap
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
@@ -22,9 +21,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.cli.main import main
 from sim.scenario import Scenario, ScenarioError, apply_overrides, deep_merge, load_scenario, parse_override, read_layers, validate
 from sim.scenario.writing import toml_text, value_text
+
+from conftest import run_triage, run_triage_process
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -43,15 +43,12 @@ def variant(folder: Path, body: str = "", name: str = "variant.toml", base: str 
 
 def check_cli(*args: str) -> subprocess.CompletedProcess:
     """``triage-sim check ARGS`` as a user would run it, from the repository root."""
-    return subprocess.run([sys.executable, "-m", "sim", "check", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return run_triage_process("check", *args, timeout=120)
 
 
-def check_main(capsys, *args: str) -> subprocess.CompletedProcess:
+def check_main(*args: str) -> subprocess.CompletedProcess:
     """The same command in-process (no interpreter start-up, so much faster)."""
-    code = main(["check", *args])
-    out, err = capsys.readouterr()
-    return subprocess.CompletedProcess(["check", *args], code, out, err)
+    return run_triage("check", *args)
 
 
 def set_args(overrides) -> list[str]:
@@ -274,14 +271,16 @@ BAD = [
 ]
 
 
-# the cases the issue names are also run as a real subprocess; the rest go through
-# ``sim.cli.main.main`` in-process (same code, no interpreter start-up), to keep the file fast
+# every case goes through ``sim.cli.main.main`` in-process (same code, no interpreter start-up),
+# to keep the file fast; a few of the cases the issue names, one of each kind (a field, the TOML
+# itself, a base file, --set), are also run as a real subprocess: exit 2 without a traceback
 ISSUE_CASES = {
     "unknown-key-typo", "wrong-type-headcount", "out-of-range-calls-per-day", "out-of-range-probability",
     "risk-mix-not-summing-to-1", "misgrading-row-not-summing-to-1", "units-needed-not-summing-to-1",
     "no-call-handler-at-night", "missing-base-file", "malformed-toml", "unknown-distribution-family",
     "lognormal-p90-equal-to-median", "start-date-not-a-monday", "set-bad-value", "set-unknown-key",
 }
+PROCESS_CASES = {"unknown-key-typo", "malformed-toml", "missing-base-file", "set-bad-value"}
 
 
 def write_case(folder: Path, case: Bad) -> Path:
@@ -308,28 +307,28 @@ def test_bad_input_raises_one_clear_scenario_error(tmp_path, case):
 
 
 @pytest.mark.parametrize("case", BAD, ids=lambda c: c.id)
-def test_bad_input_cli_main_exits_2_with_one_line(tmp_path, capsys, case):
+def test_bad_input_cli_main_exits_2_with_one_line(tmp_path, case):
     path = write_case(tmp_path, case)
-    line = one_error_line(check_main(capsys, str(path), *set_args(case.overrides)))
+    line = one_error_line(check_main(str(path), *set_args(case.overrides)))
     assert_names_everything(line, path, case)
 
 
 def test_issue_cases_exist():
-    assert ISSUE_CASES <= {c.id for c in BAD}
+    assert PROCESS_CASES <= ISSUE_CASES <= {c.id for c in BAD}
 
 
 @pytest.fixture(scope="module")
 def issue_case_runs(tmp_path_factory) -> dict[str, tuple[Path, subprocess.CompletedProcess]]:
-    """Run every issue case's ``check`` subprocess, a few at a time (start-up dominates)."""
+    """Run the chosen issue cases' ``check`` subprocesses, a few at a time (start-up dominates)."""
     def run(case: Bad):
         path = write_case(tmp_path_factory.mktemp(case.id), case)
         return case.id, (path, check_cli(str(path), *set_args(case.overrides)))
 
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        return dict(pool.map(run, [c for c in BAD if c.id in ISSUE_CASES]))
+        return dict(pool.map(run, [c for c in BAD if c.id in PROCESS_CASES]))
 
 
-@pytest.mark.parametrize("case", [c for c in BAD if c.id in ISSUE_CASES], ids=lambda c: c.id)
+@pytest.mark.parametrize("case", [c for c in BAD if c.id in PROCESS_CASES], ids=lambda c: c.id)
 def test_bad_input_subprocess_exits_2_without_traceback(issue_case_runs, case):
     path, result = issue_case_runs[case.id]
     assert_names_everything(one_error_line(result), path, case)
@@ -341,36 +340,36 @@ def test_missing_base_says_where_it_looked(tmp_path):
     assert str(tmp_path / "nope.toml") in str(err)
 
 
-def test_missing_scenario_file(tmp_path, capsys):
+def test_missing_scenario_file(tmp_path):
     missing = tmp_path / "no-such-scenario.toml"
     err = load_error(missing)
     assert str(missing) in str(err) and "file not found" in str(err)
-    line = one_error_line(check_main(capsys, str(missing)))
+    line = one_error_line(check_main(str(missing)))
     assert str(missing) in line and "file not found" in line
 
 
-def test_malformed_base_file_is_named(tmp_path, capsys):
+def test_malformed_base_file_is_named(tmp_path):
     broken = variant(tmp_path, "[meta\nname = 'x'\n", name="broken-base.toml", base=None)
     top = variant(tmp_path, "[meta]\nname = 'top'\n", base=broken.name)
-    for message in (str(load_error(top)), one_error_line(check_main(capsys, str(top)))):
+    for message in (str(load_error(top)), one_error_line(check_main(str(top)))):
         assert str(broken) in message and "malformed TOML" in message and "line 1" in message
 
 
-def test_non_utf8_file(tmp_path, capsys):
+def test_non_utf8_file(tmp_path):
     path = tmp_path / "binary.toml"
     path.write_bytes(b"\xff\xfe\x00name")
     assert "UTF-8" in str(load_error(path))
-    assert "UTF-8" in one_error_line(check_main(capsys, str(path)))
+    assert "UTF-8" in one_error_line(check_main(str(path)))
 
 
 @pytest.mark.parametrize("chain", [["a.toml"], ["a.toml", "b.toml"], ["a.toml", "b.toml", "c.toml"]],
                          ids=["self", "two", "three"])
-def test_cyclic_base_chain_is_an_error(tmp_path, capsys, chain):
+def test_cyclic_base_chain_is_an_error(tmp_path, chain):
     for name, nxt in zip(chain, chain[1:] + chain[:1]):
         variant(tmp_path, "[meta]\nname = 'loop'\n", name=name, base=nxt)
     err = load_error(tmp_path / chain[0])
     assert err.path == "base" and "loop" in err.expected
-    line = one_error_line(check_main(capsys, str(tmp_path / chain[0])))
+    line = one_error_line(check_main(str(tmp_path / chain[0])))
     assert "base" in line and "must not loop back" in line
 
 
@@ -386,29 +385,29 @@ def test_a_chain_of_bases_is_not_a_cycle(tmp_path):
     ("=5", "expected a dotted key"),
     ("run..days=1", "expected a dotted key"),
 ])
-def test_malformed_set_option(capsys, text, expected):
+def test_malformed_set_option(text, expected):
     err = load_error(DEFAULT, [text])
     assert err.file == "--set" and expected in str(err)
-    line = one_error_line(check_main(capsys, "--set", text))
+    line = one_error_line(check_main("--set", text))
     assert "--set" in line and expected in line
 
 
-def test_set_inside_a_non_table_is_an_error(capsys):
+def test_set_inside_a_non_table_is_an_error():
     err = load_error(DEFAULT, ["response.blue_light_grades.first=G2"])
     assert err.path == "response.blue_light_grades" and "not a table" in str(err)
-    line = one_error_line(check_main(capsys, "--set", "response.blue_light_grades.first=G2"))
+    line = one_error_line(check_main("--set", "response.blue_light_grades.first=G2"))
     assert "response.blue_light_grades" in line
 
 
-def test_days_option_is_validated_like_run_days(capsys):
-    line = one_error_line(check_main(capsys, "--days", "0"))
+def test_days_option_is_validated_like_run_days():
+    line = one_error_line(check_main("--days", "0"))
     assert "run.days" in line and "expected a number > 0" in line
 
 
 @pytest.mark.parametrize("where", ["scenario", "base"])
-def test_a_folder_is_not_a_scenario_file(tmp_path, capsys, where):
+def test_a_folder_is_not_a_scenario_file(tmp_path, where):
     path = tmp_path if where == "scenario" else variant(tmp_path, "", base=".")
-    line = one_error_line(check_main(capsys, str(path)))
+    line = one_error_line(check_main(str(path)))
     assert str(path) in line
 
 
@@ -458,7 +457,7 @@ def test_shipped_variants_differ_from_the_default_only_where_they_say():
 def test_set_policy_kind():
     assert load_scenario(DEFAULT).policy.kind == "resource_led"
     assert load_scenario(DEFAULT, ["policy.kind=risk_led"]).policy.kind == "risk_led"
-    result = check_cli("--set", "policy.kind=risk_led")
+    result = check_main("--set", "policy.kind=risk_led")
     assert result.returncode == 0, result.stderr
     assert tomllib.loads(result.stdout)["policy"]["kind"] == "risk_led"
 
@@ -549,7 +548,7 @@ def test_base_chain_merges_tables_key_by_key_and_replaces_lists(tmp_path):
     assert "base" not in read_layers(top)
 
 
-def test_base_is_resolved_from_the_variant_folder_not_the_working_directory(tmp_path, capsys, monkeypatch):
+def test_base_is_resolved_from_the_variant_folder_not_the_working_directory(tmp_path, monkeypatch):
     sub = tmp_path / "sub"
     sub.mkdir()
     (sub / "copy-of-default.toml").write_text(DEFAULT.read_text(encoding="utf-8"), encoding="utf-8")
@@ -558,7 +557,7 @@ def test_base_is_resolved_from_the_variant_folder_not_the_working_directory(tmp_
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
     assert load_scenario(path).meta.name == "relative"
-    result = check_main(capsys, str(path))
+    result = check_main(str(path))
     assert result.returncode == 0, result.stderr
 
 
@@ -599,8 +598,8 @@ def test_check_on_the_default_prints_the_resolved_scenario():
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: str(p.relative_to(SCENARIOS)))
-def test_check_on_each_shipped_scenario(capsys, path):
-    result = check_main(capsys, str(path))
+def test_check_on_each_shipped_scenario(path):
+    result = check_main(str(path))
     assert result.returncode == 0, result.stderr
     assert validate(tomllib.loads(result.stdout)) == load_scenario(path)
 

@@ -61,7 +61,7 @@ def _positive(name: str, value, what="a whole number >= 1") -> None:
 
 def _new_folder(out: Path | None, prefix: str) -> Path:
     """The output folder, which must not exist yet (written through ``atomic_folder``)."""
-    from sim.cli.main import default_run_dir
+    from sim.cli.common import default_run_dir
 
     final = Path(out) if out else default_run_dir(Path("results"), prefix)
     if final.exists():
@@ -84,7 +84,7 @@ def cmd_fit(args) -> int:
     import json
 
     from sim import __version__
-    from sim.cli.main import default_scenario_path
+    from sim.cli.common import default_scenario_path
     from sim.util.files import atomic_folder, atomic_write
     from sim.scenario import load_scenario, load_written
     from sim.data.backtest import compare, replay, replay_scenario

@@ -58,7 +58,7 @@ _RESUME_ONLY = ("resume", "jobs", "quiet")
 
 
 def cmd_plan(args) -> int:
-    from sim.cli.main import default_run_dir, default_scenario_path
+    from sim.cli.common import default_run_dir, default_scenario_path
     from sim.plan.folder import start_folder
     from sim.plan.refine import Options, Planner
     from sim.plan.store import digest
@@ -121,7 +121,7 @@ def _resume(out: Path, args) -> int:
 def _plan(out: Path, path: Path, s, opts, saved: dict, args) -> int:
     from tqdm import tqdm
 
-    from sim.cli.main import Terminated
+    from sim.cli.common import Terminated
     from sim.plan.folder import write_plan
     from sim.plan.pattern import team_pattern
     from sim.plan.refine import Planner

@@ -1,0 +1,60 @@
+"""``triage-sim warmup``: a warm-up length suggested by Welch's method (running means of a few
+series over replications started empty), with the figure that shows where they settle.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sim import __version__
+from sim.cli.common import DEFAULT_SCENARIO, add_execution, add_overrides, command_line, default_run_dir, load
+from sim.cli.experiments import guard
+from sim.util.errors import FolderError
+from sim.util.lazy import LazyModule
+
+experiment = LazyModule("sim.experiment.replications")
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    """Add ``warmup`` to the ``triage-sim`` command line."""
+    wu = subparsers.add_parser("warmup", help="suggest a warm-up length with Welch's method (plots the running means)")
+    wu.add_argument("scenario", nargs="?", help=f"scenario TOML file (default {DEFAULT_SCENARIO})")
+    add_overrides(wu)
+    add_execution(wu, 5)
+    wu.set_defaults(func=cmd_warmup)
+    return wu
+
+
+def cmd_warmup(args) -> int:
+    from sim.experiment import warmup
+    from sim.experiment.folders import json_text
+    from sim.util.executors import make_executor
+    from sim.util.files import atomic_write
+
+    path, scenario = load(args)
+    scenario = experiment.with_overrides(scenario, ["run.warmup_days=0"])
+    guard(args, [scenario], args.reps)
+    out = Path(args.out) if args.out else default_run_dir(Path("results"), f"warmup-{scenario.meta.name}")
+    if out.exists():
+        raise FolderError(f"{out}: already exists; results are never overwritten")
+    executor = make_executor(1 if args.reps == 1 else args.jobs, args.dask)
+    try:
+        tasks = [(scenario, scenario.run.seed, r) for r in range(args.reps)]
+        series = list(executor.run(warmup.replication_series, tasks))
+    finally:
+        executor.close()
+    table, suggestions = warmup.analyse(series)
+    chosen = max(suggestions.values())
+    out.mkdir(parents=True)
+    warmup.plot(table, suggestions, chosen, out / "warmup.png",
+                f"{scenario.meta.name}: Welch's method over {args.reps} replications")
+    atomic_write(out / "warmup.csv", table.to_csv(index=False))
+    atomic_write(out / "manifest.json", json_text({
+        "version": __version__, "scenario": scenario.meta.name, "seed": scenario.run.seed,
+        "replications": args.reps, "days": scenario.run.days, "suggested_warmup_days": chosen,
+        "by_series": suggestions, "command": command_line()}, indent=2) + "\n")
+    if not args.quiet:
+        for name, d in suggestions.items():
+            print(f"  {name:18s} settles after {d} days  ({warmup.SERIES[name]})")
+        print(f"suggested warm-up: {chosen} days (use --warmup-days {chosen}); figure: {out / 'warmup.png'}")
+    return 0
