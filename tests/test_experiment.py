@@ -15,8 +15,12 @@ import pytest
 from scipy import stats
 
 from sim.experiment import replications as experiment
+from sim.experiment import task as task_module
 from sim.scenario.writing import toml_text
-from sim.experiment.replications import Store, compare, run_experiment, sweep
+from sim.experiment.store import Store
+from sim.experiment.replications import compare, run_experiment, sweep
+from sim.experiment.summary import KPI_NAMES
+from sim.util.errors import FolderError
 from sim.model.core import Model
 from sim.util.stats import mean_ci, welch_half_width
 
@@ -103,7 +107,7 @@ def test_run_folder_contents(serial_run):
 
 
 def test_existing_folder_is_never_overwritten(serial_run):
-    with pytest.raises(experiment.FolderError):
+    with pytest.raises(FolderError):
         run_experiment(small(), reps=1, out=serial_run.folder)
 
 
@@ -125,7 +129,7 @@ def test_sweep_runs_the_full_grid(tmp_path):
     res = sweep(small(run={"days": 1}), vary, reps=2, seed=4, jobs=1, out=tmp_path / "sw")
     assert len(res.arms) == 4
     table = pd.read_csv(tmp_path / "sw" / "sweep.csv")
-    assert len(table) == 4 * len(experiment.KPI_NAMES)
+    assert len(table) == 4 * len(KPI_NAMES)
     p = table[(table["kpi"] == "resource_downgrades")].set_index(["response.shifts.day.units", "policy.kind"])
     assert p.loc[(3, "risk_led"), "mean"] == 0 and p.loc[(6, "risk_led"), "mean"] == 0
     assert res.arms["p003"].scenario.response.shifts["day"].units == (6,) * 7
@@ -155,21 +159,21 @@ def test_precision_stops_on_target_independent_of_jobs(tmp_path):
 
 
 def test_failed_replication_is_reported_and_others_complete(monkeypatch, tmp_path):
-    real = experiment.run_model
+    real = task_module.run_model
 
     def flaky(scenario, seed, replication):
         if replication == 2:
             raise RuntimeError("boom")
         return real(scenario, seed, replication)
 
-    monkeypatch.setattr(experiment, "run_model", flaky)
+    monkeypatch.setattr(task_module, "run_model", flaky)
     res = run_experiment(small(run={"days": 1}), reps=4, seed=9, jobs=1, out=tmp_path / "f")
     assert [f["replication"] for f in res.failures] == [2] and res.failures[0]["seed"] == 9
     assert "boom" in res.failures[0]["error"]
     assert list(res.result.replications["replication"]) == [0, 1, 3]
     assert (tmp_path / "f" / "reps" / "rep-0002.error.txt").exists()
     # resuming (now without the fault) runs only the failed one and completes the set
-    monkeypatch.setattr(experiment, "run_model", real)
+    monkeypatch.setattr(task_module, "run_model", real)
     done = experiment.resume(tmp_path / "f", jobs=1)
     assert list(done.result.replications["replication"]) == [0, 1, 2, 3] and not done.failures
 
@@ -232,6 +236,6 @@ def test_store_round_trip_is_exact(serial_run):
     store = Store(serial_run.folder)
     loaded = store.load("", 1)
     original = serial_run.result.replications.set_index("replication").loc[1]
-    for k in experiment.KPI_NAMES:
+    for k in KPI_NAMES:
         a, b = loaded["kpis"][k], original[k]
         assert (math.isnan(a) and math.isnan(b)) or a == b, k

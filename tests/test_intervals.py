@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.experiment.replications import upper_bound
+from sim.experiment.summary import upper_bound
 from sim.report.figures.bands import mean_band
 from sim.util.stats import clip_ci, mean_ci
 

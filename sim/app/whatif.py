@@ -14,7 +14,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sim.util.executors import SerialExecutor, make_executor
-from sim.experiment.replications import Task, paired_differences, run_task, summarise, with_overrides
+from sim.experiment.task import Task, run_task
+from sim.experiment.summary import paired_differences, summarise
+from sim.experiment.replications import with_overrides
 from sim.measures.catalogue import words
 from sim.report.figures.arms import ArmView
 from sim.report.figures.downgrades import fig_downgrades

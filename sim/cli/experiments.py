@@ -13,7 +13,7 @@ from sim.scenario import Scenario
 from sim.util.lazy import LazyModule
 
 # imported on first use: --help and check need none of pandas, pyarrow, scipy, matplotlib, dask
-experiment = LazyModule("sim.experiment.replications")
+summary = LazyModule("sim.experiment.summary")
 
 
 def write_report(folder, args=None):
@@ -66,9 +66,9 @@ def finish(result, args, print_summary) -> int:
         print_summary(result)
         print(f"report: {report}")
         n = max(len(arm.replications) for arm in result.arms.values())
-        if 2 <= n < experiment.FEW_REPS:
+        if 2 <= n < summary.FEW_REPS:
             print(f"triage-sim: note: only {n} replications: the 95% intervals are wide (kept within each "
-                  f"quantity's range); use --reps {experiment.FEW_REPS} or more before drawing conclusions",
+                  f"quantity's range); use --reps {summary.FEW_REPS} or more before drawing conclusions",
                   file=sys.stderr)
     return report_failures(result)
 

@@ -16,6 +16,7 @@ from sim.util.errors import FolderError
 from sim.util.lazy import LazyModule
 
 experiment = LazyModule("sim.experiment.replications")
+summary = LazyModule("sim.experiment.summary")
 
 RUN_DEFAULTS = {"reps": 1, "max_reps": 100, "first_rep": 0}
 _RESUME_ONLY = ("jobs", "dask", "quiet", "resume", "figures", "title")
@@ -58,8 +59,8 @@ def cmd_run(args) -> int:
     if args.precision is not None and not args.kpi:
         raise ScenarioError("--precision", "", args.precision, "name the KPIs it applies to with --kpi NAME")
     for k in args.kpi or []:
-        if k not in experiment.KPI_NAMES:
-            raise ScenarioError("--kpi", "", k, f"unknown KPI; expected one of: {', '.join(experiment.KPI_NAMES)}")
+        if k not in summary.KPI_NAMES:
+            raise ScenarioError("--kpi", "", k, f"unknown KPI; expected one of: {', '.join(summary.KPI_NAMES)}")
     if args.max_reps < args.reps:
         raise ScenarioError("--max-reps", "", args.max_reps, f"expected at least --reps ({args.reps})")
     path, scenario = load(args)

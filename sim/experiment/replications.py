@@ -10,217 +10,28 @@ With an output folder, each finished replication is saved at once (``reps/rep-00
 and its profiles), so an interrupted experiment keeps its work and ``resume`` finishes it,
 giving the same final files as an uninterrupted run. Workers return KPIs and profiles only,
 never an event log, so the parent's memory does not grow with the number of replications.
+
+Here: running a plan's tasks (``Runner``, ``execute``) and the public API (``run_experiment``,
+``compare``, ``sweep``, ``resume``, ``with_overrides``, ``parse_vary``). Beside it: what runs
+(``task``), the summaries and paired differences (``summary``), the results folder (``store``).
 """
 from __future__ import annotations
 
-import datetime as dt
 import itertools
-import json
 import math
-import platform
 import sys
 import time
-import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
-from sim import __version__
-from sim.util.errors import FolderError  # noqa: F401 - re-exported (sim.experiment.replications.FolderError)
-from sim.experiment.folders import json_text, read_json, read_plan
-from sim.measures.audit import COLUMNS as AUDIT_COLUMNS, downgrade_audit
+from sim.experiment.folders import read_json
+from sim.experiment.store import Store, finish_folder, load_plan, start_folder
+from sim.experiment.summary import ArmResult, ExperimentResult, summarise
+from sim.experiment.task import Plan, Task, event_formats, run_task
+from sim.scenario import Scenario, ScenarioError, apply_overrides, parse_override, validate
+from sim.scenario.writing import value_text
+from sim.util.errors import FolderError
 from sim.util.executors import SerialExecutor, make_executor
-from sim.util.files import atomic_path, atomic_write
-from sim.measures.kpis import KPIS, compute_kpis
-from sim.model.core import run_model
-from sim.measures.profiles import compute_profiles
-from sim.scenario import Scenario, ScenarioError, apply_overrides, load_scenario, parse_override, validate
-from sim.scenario.writing import toml_text, value_text
-from sim.util.stats import clip_ci, mean_ci, relative_half_width, welch_half_width
-
-KPI_NAMES = [k.name for k in KPIS]
-FEW_REPS = 5   # below this many replications the printout and report warn that intervals are wide
-_UNITS = {k.name: k.unit for k in KPIS}
-_DESCRIPTIONS = {k.name: k.description for k in KPIS}
-
-
-# ---------------------------------------------------------------------------- one replication
-@dataclass(frozen=True)
-class Task:
-    arm: str
-    scenario: Scenario
-    seed: int
-    replication: int
-    events_dir: str | None = None
-    events_formats: tuple = ("parquet",)
-
-
-def run_task(task: Task) -> dict:
-    """Run one replication (in whatever process the executor chose). Never raises: a failure
-    comes back with its traceback, seed and replication so it can be rerun alone."""
-    base = {"arm": task.arm, "replication": task.replication, "seed": task.seed,
-            "scenario": task.scenario.meta.name}
-    try:
-        t0 = time.perf_counter()
-        log = run_model(task.scenario, task.seed, task.replication)
-        kpis = compute_kpis(log)
-        profiles = compute_profiles(log)
-        downgrades = downgrade_audit(log)
-        if task.events_dir:
-            _write_events(log, Path(task.events_dir), task.events_formats)
-        return {**base, "ok": True, "kpis": kpis, "profiles": profiles, "downgrades": downgrades,
-                "calls": int(len(log.calls)), "wall_s": time.perf_counter() - t0}
-    except Exception:  # noqa: BLE001 - reported to the user with what is needed to rerun it
-        return {**base, "ok": False, "error": traceback.format_exc()}
-
-
-def event_formats(events) -> tuple[str, ...]:
-    """Plan.events as formats: True (or "parquet") Parquet, "csv" CSV, "parquet,csv" both."""
-    if not events:
-        return ()
-    return ("parquet",) if events is True else tuple(str(events).split(","))
-
-
-def _write_events(log, folder: Path, formats=("parquet",)) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    log.write_events(folder, formats)
-
-
-# ---------------------------------------------------------------------------- storage
-class Store:
-    """Finished replications on disk, one JSON (KPIs) and one Parquet (profiles) each."""
-
-    def __init__(self, root: Path):
-        self.root = Path(root)
-
-    def arm_dir(self, arm: str) -> Path:
-        return self.root / arm if arm else self.root
-
-    def _rep_path(self, arm: str, rep: int, suffix: str) -> Path:
-        return self.arm_dir(arm) / "reps" / f"rep-{rep:04d}{suffix}"
-
-    def save(self, result: dict) -> None:
-        arm, rep = result["arm"], result["replication"]
-        self._rep_path(arm, rep, "").parent.mkdir(parents=True, exist_ok=True)
-        if not result["ok"]:
-            atomic_write(self._rep_path(arm, rep, ".error.txt"), result["error"])
-            return
-        err = self._rep_path(arm, rep, ".error.txt")
-        if err.exists():
-            err.unlink()
-        with atomic_path(self._rep_path(arm, rep, ".profiles.parquet")) as tmp:
-            result["profiles"].to_parquet(tmp, index=False)
-        atomic_write(self._rep_path(arm, rep, ".downgrades.csv"), result["downgrades"].to_csv(index=False))
-        meta = {k: result[k] for k in ("arm", "replication", "seed", "scenario", "calls", "wall_s")}
-        # the JSON is written last: its presence marks the replication as finished
-        atomic_write(self._rep_path(arm, rep, ".json"), json_text({**meta, "kpis": result["kpis"]}, indent=1))
-
-    def load(self, arm: str, rep: int) -> dict | None:
-        path = self._rep_path(arm, rep, ".json")
-        if not path.exists():
-            return None
-        hint = f"delete {path.parent / f'rep-{rep:04d}'}.* to run that replication again with --resume"
-        data = read_json(path, hint)
-        try:
-            data["kpis"] = {str(k): (math.nan if v is None else float(v)) for k, v in dict(data["kpis"]).items()}
-            data["replication"], data["seed"] = int(data["replication"]), int(data["seed"])
-        except (KeyError, TypeError, ValueError):
-            raise FolderError(f"{path}: damaged (not a replication's results); {hint}") from None
-        if data["replication"] != rep:
-            raise FolderError(f"{path}: damaged (it holds replication {data['replication']}); {hint}")
-        parquet = self._rep_path(arm, rep, ".profiles.parquet")
-        audit = self._rep_path(arm, rep, ".downgrades.csv")
-        try:
-            data["profiles"] = pd.read_parquet(parquet)
-            data["downgrades"] = pd.read_csv(audit) if audit.exists() else pd.DataFrame(columns=AUDIT_COLUMNS)
-        except Exception as exc:  # noqa: BLE001 - pyarrow and pandas raise many kinds for a damaged file
-            raise FolderError(f"{parquet.parent}: rep-{rep:04d} damaged ({type(exc).__name__}); {hint}") from None
-        data.setdefault("arm", arm)
-        data.setdefault("calls", 0)
-        data["ok"] = True
-        return data
-
-
-# ---------------------------------------------------------------------------- results
-@dataclass
-class ArmResult:
-    """One scenario's replications: tidy frames for a notebook or for files."""
-    name: str
-    scenario: Scenario
-    replications: pd.DataFrame
-    summary: pd.DataFrame
-    profiles: pd.DataFrame
-    failures: list[dict] = field(default_factory=list)
-    downgrades: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["replication", *AUDIT_COLUMNS]))
-    wall_s: float = 0.0
-    calls: int = 0
-
-    def kpi(self, name: str) -> dict[str, float]:
-        row = self.summary.set_index("kpi").loc[name]
-        return {k: float(row[k]) for k in ("mean", "ci_low", "ci_high", "half_width", "reps")}
-
-
-def summarise(results: list[dict], scenario: Scenario, name: str = "") -> ArmResult:
-    ok = sorted((r for r in results if r["ok"]), key=lambda r: r["replication"])
-    reps = pd.DataFrame([{"replication": r["replication"], "seed": r["seed"], **r["kpis"]} for r in ok],
-                        columns=["replication", "seed", *KPI_NAMES])
-    rows = []
-    for k in KPI_NAMES:
-        ci = clip_ci(mean_ci(reps[k].to_numpy(float)) if len(reps) else mean_ci([]), 0.0, upper_bound(k))
-        rows.append({"kpi": k, "value": ci["mean"], "unit": _UNITS[k], "description": _DESCRIPTIONS[k], **ci})
-    summary = pd.DataFrame(rows, columns=["kpi", "value", "unit", "description", "mean", "ci_low", "ci_high",
-                                          "half_width", "reps", "clipped"])
-    profiles = pd.concat([r["profiles"].assign(replication=r["replication"]) for r in ok], ignore_index=True) \
-        if ok else pd.DataFrame(columns=["profile", "key", "x", "value", "replication"])
-    failures = [{k: r[k] for k in ("arm", "replication", "seed", "scenario", "error")} for r in results if not r["ok"]]
-    audits = [r["downgrades"].assign(replication=r["replication"]) for r in ok if len(r.get("downgrades", ()))]
-    downgrades = pd.concat(audits, ignore_index=True)[["replication", *AUDIT_COLUMNS]] if audits else \
-        pd.DataFrame(columns=["replication", *AUDIT_COLUMNS])
-    return ArmResult(name, scenario, reps, summary, profiles, failures, downgrades,
-                     wall_s=sum(r.get("wall_s", 0.0) for r in ok), calls=sum(r.get("calls", 0) for r in ok))
-
-
-def paired_differences(a: ArmResult, b: ArmResult) -> pd.DataFrame:
-    """Per KPI: mean of B - A over common replications, its paired CI and the unpaired half-width."""
-    common = sorted(set(a.replications["replication"]) & set(b.replications["replication"]))
-    ra = a.replications.set_index("replication").loc[common]
-    rb = b.replications.set_index("replication").loc[common]
-    rows = []
-    for k in KPI_NAMES:
-        top = upper_bound(k)   # a difference of shares lies in [-1, 1]
-        diff = clip_ci(mean_ci((rb[k] - ra[k]).to_numpy(float)), -top, top)
-        rows.append({"kpi": k, "unit": _UNITS[k], "mean_a": ra[k].mean(), "mean_b": rb[k].mean(),
-                     "diff": diff["mean"], "ci_low": diff["ci_low"], "ci_high": diff["ci_high"],
-                     "half_width": diff["half_width"], "reps": diff["reps"], "clipped": diff["clipped"],
-                     "unpaired_half_width": welch_half_width(ra[k].to_numpy(float), rb[k].to_numpy(float)),
-                     "description": _DESCRIPTIONS[k]})
-    return pd.DataFrame(rows)
-
-
-def upper_bound(kpi: str) -> float:
-    """The largest value a KPI can take: 1 for shares, none for counts and times (all are >= 0)."""
-    return 1.0 if _UNITS[kpi] in ("share", "0/1") else math.inf
-
-
-# ---------------------------------------------------------------------------- running
-@dataclass
-class Plan:
-    """What an experiment will run; saved as plan.json so it can be resumed."""
-    kind: str                       # run | compare | sweep
-    arms: list[dict]                # {"name": "", "label": ..., "values": {...}}
-    seed: int
-    first_rep: int = 0
-    reps: int = 1
-    events: bool | str = False      # True or "parquet", "csv", "parquet,csv": the event log's formats
-    precision: float | None = None
-    precision_kpis: list[str] = field(default_factory=list)
-    max_reps: int = 100
-    command: str = ""
-    version: str = __version__
-
-    def replications(self, n: int | None = None) -> list[int]:
-        return list(range(self.first_rep, self.first_rep + (self.reps if n is None else n)))
+from sim.util.stats import mean_ci, relative_half_width
 
 
 class Runner:
@@ -358,39 +169,6 @@ def sweep(scenario: Scenario, vary: dict[str, list], reps: int = 5, **kw) -> "Ex
     return execute(plan, scenarios, sources={name: files for name in scenarios}, **kw)
 
 
-@dataclass
-class ExperimentResult:
-    plan: Plan
-    arms: dict[str, ArmResult]
-    stopped_by: str | None
-    wall_s: float
-    executor: str
-    workers: int
-    folder: Path | None = None
-
-    @property
-    def result(self) -> ArmResult:
-        """The single arm of a plain run."""
-        return self.arms[""]
-
-    @property
-    def failures(self) -> list[dict]:
-        return [f for arm in self.arms.values() for f in arm.failures]
-
-    def comparison(self) -> pd.DataFrame:
-        return paired_differences(self.arms["a"], self.arms["b"])
-
-    def sweep_table(self) -> pd.DataFrame:
-        rows = []
-        for spec in self.plan.arms:
-            arm = self.arms[spec["name"]]
-            for _, r in arm.summary.iterrows():
-                rows.append({"point": spec["name"], **spec["values"], "kpi": r["kpi"], "mean": r["mean"],
-                             "ci_low": r["ci_low"], "ci_high": r["ci_high"], "half_width": r["half_width"],
-                             "reps": r["reps"]})
-        return pd.DataFrame(rows)
-
-
 def execute(plan: Plan, scenarios: dict[str, Scenario], out: Path | None = None, jobs: int | None = 1,
             dask: str | None = None, progress: bool = False, resume: bool = False,
             sources: dict[str, list[Path]] | None = None) -> ExperimentResult:
@@ -405,7 +183,7 @@ def execute(plan: Plan, scenarios: dict[str, Scenario], out: Path | None = None,
         if out is not None:
             store = Store(Path(out))
             if not resume:
-                _start_folder(Path(out), plan, scenarios, sources)
+                start_folder(Path(out), plan, scenarios, sources)
     except BaseException:
         executor.close()
         raise
@@ -418,38 +196,8 @@ def execute(plan: Plan, scenarios: dict[str, Scenario], out: Path | None = None,
     result = ExperimentResult(plan, arms, stopped_by, runner.wall_s, executor.name, executor.workers,
                               Path(out) if out else None)
     if out is not None:
-        _finish_folder(result, reps)
+        finish_folder(result, reps)
     return result
-
-
-# ---------------------------------------------------------------------------- folders
-def _start_folder(root: Path, plan: Plan, scenarios: dict[str, Scenario],
-                  sources: dict[str, list[Path]] | None = None) -> None:
-    if root.exists():
-        raise FolderError(f"{root}: already exists; results are never overwritten (choose another --out, or --resume it)")
-    try:
-        root.mkdir(parents=True)
-    except OSError as exc:
-        raise FolderError(f"{root}: cannot create the results folder there ({exc.strerror or exc})") from None
-    store = Store(root)
-    for name, s in scenarios.items():
-        store.arm_dir(name).mkdir(parents=True, exist_ok=True)
-        atomic_write(store.arm_dir(name) / "scenario.toml", toml_text(s.to_dict()))
-        # the scenario files as written, comments and all: they carry the sources and assumptions
-        for i, src in enumerate((sources or {}).get(name, [])):
-            (store.arm_dir(name) / "sources").mkdir(exist_ok=True)
-            atomic_write(store.arm_dir(name) / "sources" / f"{i}-{Path(src).name}", Path(src).read_bytes())
-    atomic_write(root / "plan.json", json_text(plan.__dict__))
-
-
-def load_plan(root: Path) -> tuple[Plan, dict[str, Scenario]]:
-    path = Path(root) / "plan.json"
-    if not path.exists():
-        raise FolderError(f"{root}: not a resumable results folder (no plan.json)")
-    plan = Plan(**read_plan(root))
-    store = Store(Path(root))
-    scenarios = {a["name"]: load_scenario(store.arm_dir(a["name"]) / "scenario.toml") for a in plan.arms}
-    return plan, scenarios
 
 
 def resume(root: Path, jobs: int | None = None, dask: str | None = None, progress: bool = False) -> ExperimentResult:
@@ -460,52 +208,6 @@ def resume(root: Path, jobs: int | None = None, dask: str | None = None, progres
         raise FolderError(f"{root}: already complete, nothing to resume (its files are left as they are)")
     plan, scenarios = load_plan(root)
     return execute(plan, scenarios, out=Path(root), jobs=jobs, dask=dask, progress=progress, resume=True)
-
-
-def _manifest(result: ExperimentResult, reps: list[int]) -> dict:
-    plan = result.plan
-    first = next(iter(result.arms.values())).scenario
-    return {
-        "version": __version__,
-        "kind": plan.kind,
-        "scenarios": {a["name"] or "run": a["label"] for a in plan.arms},
-        "seed": plan.seed,
-        "replications": len(reps),
-        "first_replication": plan.first_rep,
-        "days": first.run.days,
-        "warmup_days": first.run.warmup_days,
-        "command": plan.command,
-        "stopped_by": result.stopped_by,
-        "precision": plan.precision,
-        "precision_kpis": plan.precision_kpis,
-        "failed_replications": [{k: f[k] for k in ("arm", "replication", "seed", "scenario")} for f in result.failures],
-        "wall_time_s": round(result.wall_s, 3),
-        "executor": result.executor,
-        "workers": result.workers,
-        "calls_simulated": sum(a.calls for a in result.arms.values()),
-        "python": platform.python_version(),
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-    }
-
-
-def _write_arm(folder: Path, arm: ArmResult) -> None:
-    atomic_write(folder / "replications.csv", arm.replications.to_csv(index=False))
-    atomic_write(folder / "downgrades.csv", arm.downgrades.to_csv(index=False))
-    atomic_write(folder / "summary.csv", arm.summary.to_csv(index=False))
-    with atomic_path(folder / "profiles.parquet") as tmp:
-        arm.profiles.to_parquet(tmp, index=False)
-
-
-def _finish_folder(result: ExperimentResult, reps: list[int]) -> None:
-    root = result.folder
-    store = Store(root)
-    for name, arm in result.arms.items():
-        _write_arm(store.arm_dir(name), arm)
-    if result.plan.kind == "compare":
-        atomic_write(root / "comparison.csv", result.comparison().to_csv(index=False))
-    if result.plan.kind == "sweep":
-        atomic_write(root / "sweep.csv", result.sweep_table().to_csv(index=False))
-    atomic_write(root / "manifest.json", json_text(_manifest(result, reps)) + "\n")
 
 
 # ---------------------------------------------------------------------------- parsing --vary
@@ -531,4 +233,3 @@ def parse_vary(text: str) -> tuple[str, list]:
     if not values:
         raise ScenarioError("--vary", key, raw, "expected at least one value")
     return key.strip(), values
-

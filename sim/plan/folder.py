@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
-from sim.experiment.replications import FolderError
+from sim.util.errors import FolderError
 from sim.scenario import DAYS
 from sim.util.files import atomic_write
 from sim.scenario.writing import Document, number

@@ -17,7 +17,9 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from sim.experiment.replications import ExperimentResult, Plan, execute, with_overrides
+from sim.experiment.summary import ExperimentResult
+from sim.experiment.task import Plan
+from sim.experiment.replications import execute, with_overrides
 from sim.scenario import Scenario, ScenarioError, validate
 from sim.plan import handlers as hd
 from sim.plan import shifts as sh

@@ -17,7 +17,10 @@ import shutil
 from pathlib import Path
 
 from sim import __version__
-from sim.experiment.replications import ExperimentResult, FolderError, Plan, execute
+from sim.experiment.summary import ExperimentResult
+from sim.util.errors import FolderError
+from sim.experiment.task import Plan
+from sim.experiment.replications import execute
 from sim.scenario import Scenario
 from sim.util.files import atomic_write
 

@@ -9,7 +9,7 @@ import math
 import pandas as pd
 from markupsafe import Markup
 
-from sim.experiment.replications import FEW_REPS
+from sim.experiment.summary import FEW_REPS
 from sim.report.figures.arms import ArmView
 from sim.report.figures.call_handling import SL_999_TARGET
 from sim.measures.catalogue import label, row_label, words

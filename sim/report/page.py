@@ -20,7 +20,7 @@ import base64
 import re
 from pathlib import Path
 
-from sim.experiment.replications import FolderError
+from sim.util.errors import FolderError
 from sim.report.assumptions import assumptions_html
 from sim.report.audit_section import audit_html
 from sim.report.figure_jobs import build_figures

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from matplotlib.figure import Figure
 
-from sim.measures.catalogue import better
+from sim.measures.catalogue import better as direction_of
 from sim.report.figures.drawing import Drawn, _missing
 from sim.report.figures.style import DPI, OK_COLOUR, STANDARD_COLOUR, WIDTH, _short
 from sim.report.labels import fmt_kpi, unsigned_zero
@@ -70,7 +70,7 @@ def fig_forest(comparison: pd.DataFrame, label_a: str, label_b: str, names: dict
         d, lo, hi = r["diff"] * scale, r["ci_low"] * scale, r["ci_high"] * scale
         has_ci = lo == lo and hi == hi
         span = max(abs(lo) if has_ci else 0.0, abs(hi) if has_ci else 0.0, abs(d), 1e-12)
-        direction = better(k)
+        direction = direction_of(k)
         colour = "0.45"
         if has_ci and direction and (lo > 0 or hi < 0):
             good = (d > 0) == (direction > 0)
