@@ -113,3 +113,38 @@ def test_no_module_past_one_idea_unannounced():
         if n > MAX_LINES and ONE_IDEA not in (ast.get_docstring(ast.parse(text)) or ""):
             long.append(f"{name}: {n} lines")
     assert long == []
+
+
+def _doc() -> str:
+    return (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+
+
+def test_the_architecture_page_names_the_layers_of_the_contract_in_order():
+    import re
+    import tomllib
+
+    contract = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    layers = next(c for c in contract if c["type"] == "layers")["layers"]
+    from_contract = [name.strip().removeprefix("sim.") for layer in reversed(layers) for name in layer.split("|")]
+    line = next(l for l in _doc().splitlines() if l.startswith("util ─►"))
+    from_page = re.findall(r"[a-z]+", line)
+    assert from_page == from_contract
+
+
+def test_every_module_the_architecture_page_names_exists():
+    import re
+
+    missing = []
+    for row in _doc().splitlines():
+        m = re.match(r"\| `sim/(\w+)/`", row)
+        if not m:
+            continue
+        folder = SIM / m.group(1)
+        assert folder.is_dir(), row[:60]
+        for name in re.findall(r"`([\w/]+\.py)`", row):
+            if not name.startswith("sim/") and not (folder / name).exists():
+                missing.append(f"sim/{m.group(1)}/{name}")
+    for path in re.findall(r"`(sim/[\w/]+(?:\.py|/))`", _doc()):
+        if not (ROOT / path).exists():
+            missing.append(path)
+    assert missing == []
