@@ -1,4 +1,6 @@
-"""Where replications run: in this process, in a local process pool, or on a Dask cluster.
+"""Where work runs: in this process, in a local process pool, on a Dask cluster, or in one process
+forked early and kept for later (``ForkedService``). Every process this project starts is started
+here, so each ends with its parent and ignores the parent's Ctrl-C the same way.
 
 Every executor takes the same picklable tasks and yields results as they finish, in any
 order; callers key results by replication, so which executor ran them (or in what
@@ -185,3 +187,88 @@ def map_ordered(fn: Callable, tasks: Iterable, jobs: int | None = None) -> list:
     finally:
         executor.close()
     return [done[i] for i in range(len(tasks))]
+
+
+def _serve(conn, parent: int, fn: Callable, prepare: Callable | None) -> None:
+    _die_with_parent(parent)   # ignores Ctrl-C (the parent's to handle), ends with the parent
+    if prepare is not None:
+        prepare()
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        try:
+            conn.send(("ok", fn(*job)))
+        except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
+            try:
+                conn.send(("error", exc))
+            except Exception:  # noqa: BLE001 - an exception that does not pickle
+                conn.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+
+
+class ForkedService:
+    """One process forked now and kept: ``prepare()`` runs in it at once (slow imports, caches)
+    while this process gets on with its work; each ``call(*args)`` then runs ``fn(*args)`` there
+    and returns its result or raises its exception. Where it cannot be used (no fork, called from
+    a daemon, the process died) the call runs here instead: the same result either way. A service
+    never called is ended at once on ``close()`` (nothing to wait for)."""
+
+    def __init__(self, fn: Callable, prepare: Callable | None = None, enabled: bool = True,
+                 name: str = "triage-sim-service"):
+        import signal
+
+        self.fn = fn
+        self.proc = self.conn = None
+        self.used = False
+        if enabled and "fork" in mp.get_all_start_methods() and not mp.current_process().daemon:
+            ctx = mp.get_context("fork")
+            self.conn, child = ctx.Pipe()
+            self.proc = ctx.Process(target=_serve, args=(child, os.getpid(), fn, prepare), name=name)
+            # the child is forked with the default SIGTERM action, not the CLI's handler: a
+            # terminate() that lands before _serve has started (bad input found at once) then ends
+            # it quietly instead of printing "Exception ignored in _after_fork" with a traceback
+            old = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            try:
+                self.proc.start()
+            finally:
+                signal.signal(signal.SIGTERM, old)
+            child.close()
+
+    def __enter__(self):
+        return self
+
+    def call(self, *args):
+        if self.proc is not None and self.proc.is_alive():
+            self.used = True
+            try:
+                self.conn.send(args)
+                status, value = self.conn.recv()
+            except (EOFError, OSError, BrokenPipeError):
+                status = None   # it died: run here
+            if status == "ok":
+                return value
+            if status == "error":
+                raise value
+        return self.fn(*args)
+
+    def close(self) -> None:
+        if self.proc is None:
+            return
+        if not self.used:   # never called (bad input, an interruption): no need to wait for it
+            self.proc.terminate()
+        try:
+            self.conn.send(None)
+        except (OSError, BrokenPipeError):
+            pass
+        self.conn.close()
+        self.proc.join(timeout=2)
+        if self.proc.is_alive():
+            self.proc.terminate()
+            self.proc.join(timeout=2)
+        self.proc = None
+
+    def __exit__(self, *exc) -> None:
+        self.close()
