@@ -26,3 +26,11 @@ def test_directions_read_as_a_planner_would():
     assert better("g1_in_target") == HIGHER
     assert better("unit_utilisation") == NEITHER
     assert better("no_such_kpi") == NEITHER and label("no_such_kpi") == "no_such_kpi"
+
+
+def test_the_command_lines_summary_writes_each_value_as_the_catalogue_says():
+    from sim.cli.printout import HEADLINES as PRINTED, fmt
+
+    assert all(words(k).printed for k in PRINTED)
+    assert fmt("g1_in_target", 0.756) == "75.6%" and fmt("g1_response_p90", 12.34) == "12.3 min"
+    assert fmt("neighbourhood_hours_lost_per_week", 0.2) == "0 h" and fmt("g1_in_target", float("nan")) == "n/a"

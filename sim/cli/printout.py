@@ -4,31 +4,22 @@ intervals and the verdicts on HMIC's recommendations. Here, not in a subcommand,
 """
 from __future__ import annotations
 
+from sim.measures.catalogue import words
 from sim.report.labels import unsigned_zero
 from sim.report.verdicts import FIRST, compare_lines, run_lines
 
-HEADLINES = (
-    ("resource_downgrades_per_week", "{:.1f}"),
-    ("high_risk_resource_downgrades_per_week", "{:.1f}"),
-    ("g1_in_target", "{:.1%}"),
-    ("g2_in_target", "{:.1%}"),
-    ("g1_response_p90", "{:.1f} min"),
-    ("g2_response_p90", "{:.1f} min"),
-    ("pending_at_0700_mean", "{:.1f}"),
-    ("open_at_0700_mean", "{:.1f}"),
-    ("neighbourhood_hours_lost_per_week", "{:.0f} h"),
-    ("sl_999_10s", "{:.1%}"),
-    ("abandon_rate_101", "{:.1%}"),
-    ("unit_utilisation", "{:.1%}"),
-)
+# the KPIs the summary prints, in order; how each value is written is the catalogue's
+HEADLINES = ("resource_downgrades_per_week", "high_risk_resource_downgrades_per_week", "g1_in_target", "g2_in_target",
+             "g1_response_p90", "g2_response_p90", "pending_at_0700_mean", "open_at_0700_mean",
+             "neighbourhood_hours_lost_per_week", "sl_999_10s", "abandon_rate_101", "unit_utilisation")
 
-_WIDTH = max(len(name) for name, _ in HEADLINES)
+_WIDTH = max(len(name) for name in HEADLINES)
 
 
 def fmt(name: str, v: float, signed: bool = False) -> str:
     if v != v:
         return "n/a"
-    text = dict(HEADLINES).get(name, "{:.3g}").format(v)
+    text = (words(name).printed or "{:.3g}").format(v)
     return unsigned_zero(f"+{text}" if signed and v > 0 else text)
 
 
@@ -51,7 +42,7 @@ def print_run(result) -> None:
         print(f"  stopped by {'the precision target' if result.stopped_by == 'precision' else '--max-reps'} "
               f"after {n} replications")
     table = arm.summary.set_index("kpi")
-    for name, _ in HEADLINES:
+    for name in HEADLINES:
         row = table.loc[name]
         ci = "" if n < 2 or row["ci_low"] != row["ci_low"] else \
             f"  (95% CI {fmt(name, row['ci_low'])} to {fmt(name, row['ci_high'])})"
@@ -71,7 +62,7 @@ def print_compare(result) -> None:
     print(f"B - A, paired over {len(a.replications)} replications (A = {a.scenario.meta.name}, "
           f"B = {b.scenario.meta.name}), {a.scenario.run.days:g} days each, seed {result.plan.seed}")
     print(f"  {'kpi':{_WIDTH}s} {'A':>10s} {'B':>10s} {'B - A':>10s}  {'95% CI of B - A (paired)':>26s}  unpaired ±")
-    for name, _ in HEADLINES:
+    for name in HEADLINES:
         r = table.loc[name]
         ci = f"[{fmt(name, r['ci_low'], True)}, {fmt(name, r['ci_high'], True)}]"
         print(f"  {name:{_WIDTH}s} {fmt(name, r['mean_a']):>10s} {fmt(name, r['mean_b']):>10s} "
@@ -87,7 +78,7 @@ def print_compare(result) -> None:
 def print_sweep(result) -> None:
     table = result.sweep_table()
     keys = [k for k in result.plan.arms[0]["values"]]
-    wide = table[table["kpi"].isin([h for h, _ in HEADLINES[:4]] + ["meets_recommendation"])]
+    wide = table[table["kpi"].isin(list(HEADLINES[:4]) + ["meets_recommendation"])]
     wide = wide.pivot_table(index=["point", *keys], columns="kpi", values="mean").reset_index()
     print(f"sweep of {', '.join(keys)}: {len(result.arms)} points x {result.plan.reps} replications, "
           f"seed {result.plan.seed}")

@@ -23,6 +23,7 @@ class Words:
     app: str = ""           # the workshop app's table
     short: str = ""         # a big number's caption: a quarter of a projector's width
     phrase: str = ""        # inside a sentence: "<phrase> 12.0 → 3.1"
+    printed: str = ""       # the command line's summary: a format for the value ("{:.1%}", "{:.1f} min")
 
 
 CATALOGUE: dict[str, Words] = {
@@ -30,7 +31,7 @@ CATALOGUE: dict[str, Words] = {
         LOWER, "Resource-driven downgrades",
         "grades lowered because no officer was free, per simulated week (HMIC's concern)",
         app="Downgrades for lack of officers, per week", short="Downgrades / week",
-        phrase="downgrades for lack of officers a week"),
+        phrase="downgrades for lack of officers a week", printed="{:.1f}"),
     "resource_downgrades": Words(LOWER),
     "high_risk_resource_downgrades": Words(
         LOWER, "High-risk resource downgrades",
@@ -38,27 +39,27 @@ CATALOGUE: dict[str, Words] = {
         row="… of callers truly at high risk"),
     "high_risk_resource_downgrades_per_week": Words(
         LOWER, app="… of true G1/G2 callers, per week", short="Of true G1/G2 / week",
-        phrase="downgrades of true G1/G2 callers a week"),
+        phrase="downgrades of true G1/G2 callers a week", printed="{:.1f}"),
     "g1_in_target": Words(
         HIGHER, "G1 attended within standard",
         "initial G1 incidents with an officer on scene within 15 min (urban) / 20 min (rural) of the call",
-        app="G1 attended within standard", short="G1 within standard", phrase="G1 within standard"),
+        app="G1 attended within standard", short="G1 within standard", phrase="G1 within standard", printed="{:.1%}"),
     "g2_in_target": Words(
         HIGHER, "G2 attended within standard", "initial G2 incidents attended within 60 min of the call",
-        app="G2 attended within 60 min", short="G2 within 60 min", phrase="G2 within 60 min"),
+        app="G2 attended within 60 min", short="G2 within 60 min", phrase="G2 within 60 min", printed="{:.1%}"),
     "g3_in_target": Words(HIGHER),
     "g1_response_p50": Words(LOWER),
     "g1_response_p90": Words(
         LOWER, "G1 call-to-scene, 90th percentile", "9 in 10 attended G1 incidents are reached within this",
-        app="G1 call to scene, 90th percentile", phrase="G1 90th percentile call to scene"),
+        app="G1 call to scene, 90th percentile", phrase="G1 90th percentile call to scene", printed="{:.1f} min"),
     "g2_response_p50": Words(LOWER),
     "g2_response_p90": Words(
-        LOWER, "G2 call-to-scene, 90th percentile", "9 in 10 attended G2 incidents are reached within this"),
+        LOWER, "G2 call-to-scene, 90th percentile", "9 in 10 attended G2 incidents are reached within this", printed="{:.1f} min"),
     "pending_at_0700_mean": Words(
-        LOWER, "G1/G2 waiting at 07:00", "unresourced G1/G2 incidents when the early shift starts, mean over days"),
+        LOWER, "G1/G2 waiting at 07:00", "unresourced G1/G2 incidents when the early shift starts, mean over days", printed="{:.1f}"),
     "open_at_0700_mean": Words(
         LOWER, "Open work at 07:00",
-        "unresourced G1/G2 plus G3 past their appointment or standard and not yet attended, mean over days"),
+        "unresourced G1/G2 plus G3 past their appointment or standard and not yet attended, mean over days", printed="{:.1f}"),
     "max_pending": Words(
         LOWER, "Most G1/G2 waiting at once", "the longest the pending list of G1/G2 incidents grew",
         app="Most G1/G2 waiting at once", phrase="most G1/G2 waiting at once"),
@@ -66,7 +67,7 @@ CATALOGUE: dict[str, Words] = {
         LOWER, "G3 appointment lead time", "median time from the call to the booked appointment"),
     "unit_utilisation": Words(
         NEITHER, "Unit utilisation", "share of on-duty response time spent on incidents",
-        app="Response officers' time on incidents"),
+        app="Response officers' time on incidents", printed="{:.1%}"),
     "overtime_hours": Words(
         LOWER, "Overtime", "unit hours worked past shift end to finish a job, over the measured days"),
     "overtime_hours_per_week": Words(LOWER, app="Overtime hours, per week", phrase="overtime hours a week"),
@@ -77,10 +78,10 @@ CATALOGUE: dict[str, Words] = {
     "neighbourhood_hours_lost": Words(
         LOWER, "Neighbourhood hours borrowed", "neighbourhood officer hours taken for response, over the measured days"),
     "neighbourhood_hours_lost_per_week": Words(
-        LOWER, app="Neighbourhood hours borrowed, per week", phrase="neighbourhood hours borrowed a week"),
-    "sl_999_10s": Words(HIGHER, "999 answered within 10 s", "short abandons excluded; national target 90%"),
+        LOWER, app="Neighbourhood hours borrowed, per week", phrase="neighbourhood hours borrowed a week", printed="{:.0f} h"),
+    "sl_999_10s": Words(HIGHER, "999 answered within 10 s", "short abandons excluded; national target 90%", printed="{:.1%}"),
     "sl_101_180s": Words(HIGHER),
-    "abandon_rate_101": Words(LOWER, "101 calls abandoned", "101 callers who hung up before an answer"),
+    "abandon_rate_101": Words(LOWER, "101 calls abandoned", "101 callers who hung up before an answer", printed="{:.1%}"),
     "abandon_rate_999": Words(LOWER),
     "meets_recommendation": Words(
         HIGHER, "Replications meeting HMIC's recommendation",
