@@ -49,11 +49,11 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.add_argument("--resume", metavar="DIR", help="finish a stopped plan in DIR (only --jobs and --quiet apply)")
     p.set_defaults(func=cmd_plan)
-    _DEFAULTS.update({a.dest: a.default for a in p._actions if a.dest != "help"})
+    # what the options default to, carried on the arguments (to refuse options beside --resume)
+    p.set_defaults(plan_defaults={a.dest: a.default for a in p._actions if a.dest != "help"})
     return p
 
 
-_DEFAULTS: dict = {}
 _RESUME_ONLY = ("resume", "jobs", "quiet")
 
 
@@ -64,8 +64,9 @@ def cmd_plan(args) -> int:
     from sim.plan.store import digest
 
     if args.resume:
+        defaults = args.plan_defaults
         given = [f"--{k.replace('_', '-')}" for k, v in vars(args).items()
-                 if k in _DEFAULTS and k not in _RESUME_ONLY and v != _DEFAULTS[k]]
+                 if k in defaults and k not in _RESUME_ONLY and v != defaults[k]]
         if given:
             raise ScenarioError("plan", "--resume", args.resume, "only --jobs and --quiet apply beside it (the "
                                 f"options saved in the plan folder are used), not {', '.join(given)}")
