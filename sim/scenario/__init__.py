@@ -13,7 +13,7 @@ package import the sibling that defines a name, never this file). Where things l
 - rotas: ``rota`` (who is on duty when) and ``rota_text`` (a rota in words).
 """
 from sim.scenario.assessment import Assessment, Supervision, Thrive, Vulnerability, Workload
-from sim.scenario.base import CHANNELS, DAYS, GRADES, RISKS, ScenarioError
+from sim.scenario.base import CHANNELS, DAYS, GRADES, ScenarioError
 from sim.scenario.bases import base_roots
 from sim.scenario.demand import ChannelDemand, Demand, Surge
 from sim.scenario.document import Meta, Recommendation, Run, Scenario, Standards, horizon_minutes
@@ -25,7 +25,7 @@ from sim.scenario.response import Appointments, Area, Neighbourhood, Response
 from sim.scenario.shipped import SHIPPED_SCENARIOS, default_scenario, shipped_scenarios
 
 __all__ = [
-    "GRADES", "RISKS", "DAYS", "CHANNELS", "REST", "ScenarioError",
+    "GRADES", "DAYS", "CHANNELS", "REST", "ScenarioError",
     "Scenario", "Meta", "Run", "Standards", "Recommendation", "horizon_minutes",
     "Demand", "ChannelDemand", "Surge",
     "ShiftType", "HandlerShift", "UnitShift", "Team", "Pattern", "CallHandling",

@@ -11,7 +11,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 GRADES = ("G1", "G2", "G3", "G4")
-RISKS = ("none",) + GRADES
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 CHANNELS = ("999", "101")
 Grade = Literal["G1", "G2", "G3", "G4"]

@@ -48,7 +48,6 @@ def _missing(slug: str, title: str, note: str) -> Drawn:
     return Drawn(slug, title, None, note=note)
 
 
-FORMATS = ("png", "svg", "pdf")
 # no timestamps or software tags: drawing the same folder twice gives the same bytes
 _METADATA = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None},
              "pdf": {"CreationDate": None, "Creator": None, "Producer": None}}
