@@ -170,3 +170,13 @@ def test_no_nan_in_any_json_written(tmp_path, triage):
     assert files
     for f in files:
         json.loads(f.read_text(), parse_constant=lambda c: pytest.fail(f"{f} holds {c}"))
+
+
+def test_warmup_too_short_for_welchs_window_is_one_line_and_writes_nothing(tmp_path):
+    from conftest import run_triage
+
+    out = tmp_path / "wu"
+    p = run_triage("warmup", "--days", "2", "--reps", "1", "--out", out)
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert "--days" in p.stderr and "at least 7 days" in p.stderr
+    assert not out.exists()

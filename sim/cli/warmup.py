@@ -9,6 +9,7 @@ from pathlib import Path
 from sim import __version__
 from sim.cli.common import DEFAULT_SCENARIO, add_execution, add_overrides, command_line, default_run_dir, load
 from sim.cli.experiments import guard
+from sim.scenario import ScenarioError
 from sim.util.errors import FolderError
 from sim.util.lazy import LazyModule
 
@@ -33,6 +34,10 @@ def cmd_warmup(args) -> int:
 
     path, scenario = load(args)
     scenario = experiment.with_overrides(scenario, ["run.warmup_days=0"])
+    if scenario.run.days < warmup.MIN_DAYS:
+        raise ScenarioError("warmup", "--days", scenario.run.days,
+                            f"at least {warmup.MIN_DAYS} days (Welch's moving average looks {warmup.WINDOW} days "
+                            "each side of a day)")
     guard(args, [scenario], args.reps)
     out = Path(args.out) if args.out else default_run_dir(Path("results"), f"warmup-{scenario.meta.name}")
     if out.exists():

@@ -68,6 +68,10 @@ def _daily_utilisation(log: EventLog, days: int) -> np.ndarray:
     return np.divide(busy, duty, out=np.full(days, np.nan), where=duty > 0)
 
 
+WINDOW = 3                  # days each side of Welch's moving average
+MIN_DAYS = 2 * WINDOW + 1   # fewer, and no day has a full window: nothing to suggest from
+
+
 def welch_moving_average(y: np.ndarray, w: int) -> np.ndarray:
     """Welch's moving average (Law & Kelton): a centred window of 2w+1 values, shrinking at the start."""
     y = np.asarray(y, float)
@@ -93,7 +97,7 @@ def suggest_warmup(smoothed: np.ndarray, tolerance: float = 0.10) -> int:
     return int(outside[-1] + 1) if outside.size else 0
 
 
-def analyse(series: list[pd.DataFrame], window: int = 3) -> tuple[pd.DataFrame, dict[str, int]]:
+def analyse(series: list[pd.DataFrame], window: int = WINDOW) -> tuple[pd.DataFrame, dict[str, int]]:
     """Average per-replication daily series, smooth them, and suggest a warm-up per series."""
     stacked = pd.concat([s.assign(replication=i) for i, s in enumerate(series)])
     mean = stacked.groupby("day")[list(SERIES)].mean()
