@@ -180,3 +180,17 @@ def test_warmup_too_short_for_welchs_window_is_one_line_and_writes_nothing(tmp_p
     assert p.returncode == 2 and "Traceback" not in p.stderr
     assert "--days" in p.stderr and "at least 7 days" in p.stderr
     assert not out.exists()
+
+
+def test_warmup_writes_its_figure_table_and_manifest(tmp_path):
+    import json
+
+    from conftest import run_triage
+
+    out = tmp_path / "wu"
+    p = run_triage("warmup", "--days", "7", "--reps", "2", "--jobs", "1", "--out", out)
+    assert p.returncode == 0, p.stderr
+    assert "suggested warm-up:" in p.stdout
+    assert (out / "warmup.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["days"] == 7 and 0 <= manifest["suggested_warmup_days"] < 7

@@ -30,6 +30,7 @@ def cmd_warmup(args) -> int:
     from sim.experiment import warmup
     from sim.experiment.folders import json_text
     from sim.util.executors import make_executor
+    from sim.report.figures.warmup import plot_warmup
     from sim.util.files import atomic_write
 
     path, scenario = load(args)
@@ -51,7 +52,7 @@ def cmd_warmup(args) -> int:
     table, suggestions = warmup.analyse(series)
     chosen = max(suggestions.values())
     out.mkdir(parents=True)
-    warmup.plot(table, suggestions, chosen, out / "warmup.png",
+    plot_warmup(table, suggestions, chosen, out / "warmup.png",
                 f"{scenario.meta.name}: Welch's method over {args.reps} replications")
     atomic_write(out / "warmup.csv", table.to_csv(index=False))
     atomic_write(out / "manifest.json", json_text({
