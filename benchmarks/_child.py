@@ -62,16 +62,21 @@ def main(argv: list[str] | None = None) -> dict:
     import pandas  # noqa: F401
     import pyarrow  # noqa: F401  (pandas imports it lazily for Parquet; load it for both configs alike)
     import pyarrow.parquet  # noqa: F401
-    from sim.measures.kpis import compute_kpis
     from sim.model.core import run_model
-    try:
-        from sim.scenario import load_scenario
-    except ImportError:  # the commit that moved modules into layers kept it in sim/scenario/schema.py
-        from sim.scenario.schema import load_scenario
-    try:
+    try:   # the layered package (issue 22)
+        from sim.measures.kpis import compute_kpis
         from sim.measures.profiles import compute_profiles
-    except ImportError:  # the skeleton commit has no profiles
-        compute_profiles = None
+        try:
+            from sim.scenario import load_scenario
+        except ImportError:  # the commit that moved modules into layers kept it in sim/scenario/schema.py
+            from sim.scenario.schema import load_scenario
+    except ImportError:   # a tree from before the layers: flat modules
+        from sim.kpis import compute_kpis
+        from sim.scenario import load_scenario
+        try:
+            from sim.profiles import compute_profiles
+        except ImportError:  # the skeleton commit has no profiles
+            compute_profiles = None
 
     scenario_path = a.scenario or tree / "scenarios" / "nottinghamshire-2016.toml"
     scenario = load_scenario(scenario_path, [f"run.days={a.days:g}", *a.overrides])
