@@ -70,14 +70,7 @@ def read_layers(path: str | Path, roots: Iterable[str | Path] | None = (), _seen
     if len(_seen) + 1 >= MAX_BASE_CHAIN:
         raise ScenarioError(path, "base", base, f"a base chain of at most {MAX_BASE_CHAIN} files")
     base_path = (path.parent / base)
-    where = base_path.resolve()
-    if not any(where.is_relative_to(r) for r in allowed):
-        raise ScenarioError(path, "base", base, "a file in the scenario's own folder, the nearest enclosing "
-                            "'scenarios' folder or the shipped scenarios/ (it resolves to "
-                            f"{where}); to use another folder, name it with --base-root DIR")
-    if not base_path.is_file():
-        what = "is a folder, not a scenario file" if base_path.is_dir() else "base file not found"
-        raise ScenarioError(path, "base", base, f"{what} (looked for {where})")
+    _confined_file(path, "base", base, base_path, allowed, "scenario", "base")
     return deep_merge(read_layers(base_path, roots, _seen + (resolved,), allowed), data)
 
 
@@ -92,15 +85,21 @@ def _resolve_trace(data: dict, path: Path, roots: list[Path]) -> None:
         return
     if not isinstance(trace, str) or not trace.strip() or "\x00" in trace or len(trace) > 4096:
         raise ScenarioError(path, "demand.trace", trace, "expected a file name (a string, no NUL byte, at most 4096 characters)")
-    found = path.parent / trace
-    if not any(found.resolve().is_relative_to(r) for r in roots):
-        raise ScenarioError(path, "demand.trace", trace, "a file in the scenario's own folder, the nearest enclosing "
+    demand["trace"] = str(_confined_file(path, "demand.trace", trace, path.parent / trace, roots, "trace", "trace"))
+
+
+def _confined_file(path: Path, key: str, value: str, target: Path, roots: list[Path], kind: str, named: str) -> Path:
+    """The one confinement rule for a file a layer names (a base, a trace): inside one of
+    ``roots`` once resolved, and an existing file; else an error against the layer's ``key``."""
+    where = target.resolve()
+    if not any(where.is_relative_to(r) for r in roots):
+        raise ScenarioError(path, key, value, "a file in the scenario's own folder, the nearest enclosing "
                             "'scenarios' folder or the shipped scenarios/ (it resolves to "
-                            f"{found.resolve()}); to use another folder, name it with --base-root DIR")
-    if not found.is_file():
-        what = "is a folder, not a trace file" if found.is_dir() else "trace file not found"
-        raise ScenarioError(path, "demand.trace", trace, f"{what} (looked for {found.resolve()})")
-    demand["trace"] = str(found.resolve())
+                            f"{where}); to use another folder, name it with --base-root DIR")
+    if not target.is_file():
+        what = f"is a folder, not a {kind} file" if target.is_dir() else f"{named} file not found"
+        raise ScenarioError(path, key, value, f"{what} (looked for {where})")
+    return where
 
 
 def layer_files(path: str | Path) -> list[Path]:
