@@ -94,8 +94,8 @@ def fig_forest(comparison: pd.DataFrame, label_a: str, label_b: str, names: dict
                 color=colour if colour != "0.45" else "0.25", fontweight="bold" if colour != "0.45" else "normal")
     fig.text(0.5, 1 - 0.32 / height, "Paired differences B − A with 95% CIs", ha="center", va="center",
              fontsize=15, fontweight="bold")
-    fig.text(0.5, 1 - 0.72 / height, f"A = {_short(label_a, 36)}, B = {_short(label_b, 36)}; green: B better, red: B worse, grey: no clear "
-             "difference", ha="center", va="center", fontsize=11.5, color="0.25")
+    fig.text(0.5, 1 - 0.72 / height, f"A = {_short(label_a, 30)}, B = {_short(label_b, 30)}; green: B better, red: B worse, "
+             "grey: no clear difference", ha="center", va="center", fontsize=11.5, color="0.25")
     fig.text(x1 + 0.015, 1 - (head - 0.1) / height, "B − A  [95% CI]", ha="left", va="bottom", fontsize=11.5,
              color="0.25")
     fig.text(0.5 * (x0 + x1), 0.12 / height, "each row scaled to its own largest value; numbers on the right",
