@@ -32,6 +32,12 @@ class Need:
     def active_channels(self) -> list[str]:
         return [n for n in CHANNELS if (ch := self.s.demand.channels.get(n)) is not None and ch.calls_per_day > 0]
 
+    def single_channel(self) -> str:
+        """The one channel with calls (a case modelled as a single queue needs exactly one)."""
+        names = self.active_channels()
+        self(len(names) == 1, "demand.channels", names, "exactly one channel with calls")
+        return names[0]
+
     def stationary_rate(self, name: str) -> float:
         """Calls per minute of a channel with stationary Poisson demand."""
         s, ch = self.s, self.s.demand.channels.get(name)

@@ -78,9 +78,7 @@ def kind_dispatch(s: Scenario, need: Need):
 
 def kind_little(s: Scenario, need: Need):
     # the handler queue: M/M/c, one channel, no abandonment
-    names = need.active_channels()
-    need(len(names) == 1, "demand.channels", names, "exactly one channel with calls")
-    name = names[0]
+    name = need.single_channel()
     ch = s.demand.channels.get(name)
     need.no_abandonment(name)
     lam_h = need.stationary_rate(name)

@@ -79,9 +79,7 @@ def kind_priority(s: Scenario, need: Need):
 
 
 def kind_erlang_a(s: Scenario, need: Need):
-    names = need.active_channels()
-    need(len(names) == 1, "demand.channels", names, "exactly one channel with calls")
-    name = names[0]
+    name = need.single_channel()
     ch = s.demand.channels.get(name)
     p = f"demand.channels.{name}"
     need(ch.patience is not None, f"{p}.patience", None, "exponential patience")

@@ -30,9 +30,7 @@ def _rota_theory(rates, mu, changes, staff, atoms) -> theory.RotaWaits:
 
 
 def kind_rota(s: Scenario, need: Need):
-    names = need.active_channels()
-    need(len(names) == 1, "demand.channels", names, "exactly one channel with calls")
-    name = names[0]
+    name = need.single_channel()
     ch = s.demand.channels.get(name)
     need.no_abandonment(name)
     need.no_retries(name)
