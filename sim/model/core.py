@@ -105,6 +105,7 @@ class Model:
             "g1_aim": s.recommendation.g1_aim,
             "g2_aim": s.recommendation.g2_aim,
             "policy": s.policy.kind,
+            "preemption": s.response.preemption.enabled,
             "shift_names": self.dispatch.shift_names,
             "team_names": self.dispatch.team_names,
         }

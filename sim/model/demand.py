@@ -82,6 +82,11 @@ class Callers:
     sup_accurate: np.ndarray | None = None    # a review of it finds the true risk
     sup_delay: np.ndarray | None = None       # grading to review request, minutes (float32)
     sup_minutes: np.ndarray | None = None     # the review's length, minutes (float32)
+    # issue 23, only when the scenario uses a decision time or a stacking hold: minutes from ready
+    # for dispatch until the incident may be given a unit, were it graded G1 / G2 / G3 then
+    delay_g1: np.ndarray | None = None
+    delay_g2: np.ndarray | None = None
+    delay_g3: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.arrival.size)
@@ -125,9 +130,10 @@ def draw_callers(s: Scenario, streams: Streams) -> Callers:
 
 
 def _needs(s: Scenario, name: str, code: int, ch, times: np.ndarray, streams: Streams,
-           grades: np.ndarray | None = None) -> dict:
+           grades: np.ndarray | None = None, priorities: np.ndarray | None = None) -> dict:
     """One channel's callers' needs; ``grades`` (codes 1..4) are observed grades of a trace,
-    taken as both the true risk and the grade recorded (an extract holds no other)."""
+    taken as both the true risk and the grade recorded (an extract holds no other), and
+    ``priorities`` its force's own priority codes (a stacking hold may be set per code)."""
     n = times.size
     rs = lambda need: streams(f"{name}.{need}")  # noqa: E731 - one stream per channel and need
     risk_probs = np.array([ch.risk.get(r, 0.0) for r in ("none",) + GRADES])
@@ -206,7 +212,38 @@ def _needs(s: Scenario, name: str, code: int, ch, times: np.ndarray, streams: St
         retry_delay=ch.retry.delay.sample(rs("retry.delay"), n),
         retry_patience=retry_patience,
         **_assessment_needs(s, rs, true_risk, category, n, u_assess),
+        **_dispatch_needs(s, rs, n, grades, priorities),
     )
+
+
+def _dispatch_needs(s: Scenario, rs, n: int, grades: np.ndarray | None, priorities: np.ndarray | None) -> dict:
+    """Per caller and dispatched grade, the dispatcher's decision time plus any stacking hold (issue
+    23), each grade from its own stream, only when the scenario uses them. A replayed call whose
+    priority code has its own hold (``stacking.hold_by_priority``) gets that hold at its grade."""
+    r = s.response
+    st = r.stacking
+    if not (r.decision or st.hold or st.hold_by_priority):
+        return {}
+    out, decision = {}, {}
+    for g in GRADES[:3]:
+        decision[g] = r.decision[g].sample(rs(f"decision.{g}"), n) if g in r.decision else np.zeros(n)
+        hold = st.hold[g].sample(rs(f"hold.{g}"), n) if g in st.hold else 0.0
+        out[f"delay_g{g[1]}"] = decision[g] + hold
+    if priorities is not None and grades is not None:
+        for code, dist in st.hold_by_priority.items():
+            rows = np.flatnonzero(priorities == code)
+            if rows.size == 0:
+                continue
+            g = np.asarray(grades)[rows]
+            if (g == 1).any():
+                raise ScenarioError(s.demand.trace, "priority", code,
+                                    f"response.stacking.hold_by_priority.{code}: this code's calls include G1s, and a "
+                                    "G1 is never stacked (hold G2/G3 codes only)")
+            hold = dist.sample(rs(f"hold.priority.{code}"), rows.size)
+            for gc in (2, 3):
+                m = g == gc
+                out[f"delay_g{gc}"][rows[m]] = decision[f"G{gc}"][rows[m]] + hold[m]
+    return out
 
 
 def _assessment_needs(s: Scenario, rs, true_risk: np.ndarray, category: np.ndarray, n: int,
@@ -258,7 +295,8 @@ def trace_callers(s, streams):
             raise ScenarioError(s.demand.trace, "channel", name,
                                 f"the trace has {name} calls but the scenario has no demand.channels.{name} table "
                                 "(its handling, patience and graded_at apply to them)")
-        needs = _needs(s, name, code, ch, times[where], streams, grades=trace.grade[order[where]])
+        needs = _needs(s, name, code, ch, times[where], streams, grades=trace.grade[order[where]],
+                       priorities=trace.priority[order[where]])
         rows = order[where]
         for col, need in (("handling_min", ("handling",)), ("travel_min", ("travel_blue", "travel_normal")),
                           ("on_scene_min", ("on_scene",))):

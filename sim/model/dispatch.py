@@ -9,6 +9,13 @@ recorded as overtime (``end_actual`` after ``end`` in the unit-shift log). With 
 protection (``response.end_of_shift_minutes``), a unit that close to its shift end is given
 no new job of the protected grades; it stays free for G1s (and for G2s when only G3 is
 protected), and G1s are given such late units first.
+
+Issue 23's control-room practice, each off unless the scenario sets it: a dispatcher's decision
+time and a stacking hold keep a ready incident on the pending list, held back, until its own
+moment (``delay_g*`` of its caller); ``stacking.min_free`` gives a G2/G3 a unit only while more
+than that many are free; and a G1 that becomes ready with no unit free may pre-empt a unit from
+lower-grade work or a break (``_preempt``), whose incident goes back on the list with its
+remaining on-scene work.
 """
 from __future__ import annotations
 
@@ -16,8 +23,8 @@ import math
 
 import numpy as np
 
-from sim.model.log import (ACTIVITIES, APPOINTMENT_KEPT, ATTENDED, ESCALATED, ESCALATION, NO_INCIDENT, OPEN, POOLS, REBOOKED,
-                           REGRADED, RESOLVED)
+from sim.model.log import (ACTIVITIES, APPOINTMENT_KEPT, ATTENDED, BREAK, EN_ROUTE, ESCALATED, ESCALATION, NO_INCIDENT,
+                           ON_SCENE, OPEN, POOLS, REBOOKED, REGRADED, RESOLVED)
 from sim.scenario.rota import present, shift_instances, shift_names, team_names
 from sim.scenario import GRADES
 from sim.model.appointments import ESCALATE, KEEP, AppointmentBook, Rebooking
@@ -31,7 +38,7 @@ A_INCIDENT, A_CUSTODY, A_ADMIN, A_NON_INCIDENT, A_BORROWED = (ACTIVITIES.index(a
 
 class Unit:
     __slots__ = ("id", "pool", "shift", "team", "start", "end", "state", "job", "token", "job_start",
-                 "off_due", "blocks_due", "borrowed_at")
+                 "off_due", "blocks_due", "borrowed_at", "arrive_at", "block_end", "block_row")
 
     def __init__(self, uid: int, pool: int, shift: int, team: int, start: float, end: float):
         self.id, self.pool, self.shift, self.team, self.start, self.end = uid, pool, shift, team, start, end
@@ -42,6 +49,9 @@ class Unit:
         self.off_due = False    # shift over, leaves when its job ends
         self.blocks_due: list = []
         self.borrowed_at = 0.0
+        self.arrive_at = 0.0    # en route: when it will be on scene
+        self.block_end = 0.0    # on a break or other block: when it ends, and its activity row
+        self.block_row = -1
 
 
 class Dispatcher:
@@ -60,6 +70,9 @@ class Dispatcher:
         self._custody = memoryview(c.custody)
         self._admin = memoryview(c.admin)
         self._units_needed = memoryview(c.units_needed)
+        # decision time + stacking hold per caller at each dispatched grade (None: dispatched when ready)
+        self._delay = (None, *(memoryview(getattr(c, f"delay_g{g}")) for g in (1, 2, 3))) \
+            if c.delay_g1 is not None else None
         self.pending = PendingList()
         self.free: dict[int, Unit] = {}            # response units free now
         self.neighbourhood: dict[int, Unit] = {}   # neighbourhood officers on duty, not borrowed
@@ -76,6 +89,12 @@ class Dispatcher:
         self.rebooked: dict[int, int] = {}         # incident -> times its appointment was re-booked
         self.blue = {GRADES.index(g) + 1 for g in s.response.blue_light_grades}
         self.reserve = s.response.reserve_for_g1
+        # free units a job of each grade must leave: the G1 reserve, or stacking's min_free if higher
+        min_free = s.response.stacking.min_free
+        self.keep_free = [0, 0, *(max(self.reserve, min_free.get(g, 0)) for g in ("G2", "G3", "G4"))]
+        pre = s.response.preemption
+        self.preempt = pre if pre.enabled else None
+        self.preempt_grades = {GRADES.index(g) + 1 for g in pre.from_grades}
         self.divert_from = {GRADES.index(g) + 1 for g in s.response.divert_to_g1_from}
         self.late_minutes = s.response.end_of_shift_minutes
         self.late_grades = {GRADES.index(g) + 1 for g in s.response.end_of_shift_grades} if self.late_minutes else set()
@@ -145,8 +164,13 @@ class Dispatcher:
     def _start_block(self, u: Unit, minutes: float) -> None:
         now = self._env._now
         u.state = BLOCK
+        u.block_end, u.block_row = now + minutes, len(self.rec.activities)
         self.rec.activities.append((u.id, A_NON_INCIDENT, now, now + minutes, -1))
-        self._at(minutes, self._released, u)
+        self._at(minutes, self._block_over, u, u.token)
+
+    def _block_over(self, u: Unit, token: int) -> None:
+        if u.token == token:   # not called away by a G1 meanwhile
+            self._released(u)
 
     def _released(self, u: Unit) -> None:
         """The unit has nothing to do: go off duty, take a due block, or become free."""
@@ -177,7 +201,7 @@ class Dispatcher:
             caller = calls.caller[c]
             inc = Incident(c, caller, grade, self._units_needed[caller])
             self.active[c] = inc
-            inc.since = self._env._now
+            inc.since = inc.ready_at = self._env._now
             if grade == 3 and self.booking:
                 self._book(inc)
             else:
@@ -226,17 +250,43 @@ class Dispatcher:
 
     # ------------------------------------------------------------------ pending list
     def _enter_pending(self, inc: Incident) -> None:
-        self.pending.push(inc)
+        wait = 0.0
+        if self._delay is not None and not inc.units:   # still being decided, or stacked
+            wait = inc.ready_at + self._delay[inc.grade][inc.caller] - self._env._now
+        if wait > 0:
+            self.pending.hold(inc)
+        else:
+            self.pending.push(inc)
         if not inc.units and inc.unresourced_since is None:
             inc.unresourced_since = self._env._now
         inc.epoch += 1
-        self.try_dispatch()
-        if inc.units:
-            return  # resourced at once: the policy has nothing to look at
-        if inc.grade == 1 and self.divert_from:
-            self._divert_to(inc, self.divert_from)
+        if wait > 0:
+            self._at(wait, self._release, inc, inc.epoch)
+        else:
+            self.try_dispatch()
+            if inc.units:
+                return  # resourced at once: the policy has nothing to look at
+            if inc.grade == 1:
+                self._no_unit_for_g1(inc)
         for delay, check in self.policy.checks(inc.grade):
             self._at(delay, self._check, inc, inc.epoch, check, 0)
+
+    def _release(self, inc: Incident, epoch: int) -> None:
+        """The hold is over: the incident may be given a unit from now on."""
+        if inc.epoch != epoch or not inc.held:
+            return   # re-graded (held again at its new grade), resourced or closed meanwhile
+        self.pending.release(inc)
+        self.try_dispatch()
+        if not inc.units and inc.grade == 1:
+            self._no_unit_for_g1(inc)
+
+    def _no_unit_for_g1(self, g1: Incident) -> None:
+        """A G1 is ready and no unit is free: divert one en route to a lower grade (the scenario's
+        diversion rule), else pre-empt one from lower-grade work or a break (issue 23)."""
+        if self.divert_from:
+            self._divert_to(g1, self.divert_from)
+        if self.preempt is not None and not g1.units:
+            self._preempt(g1)
 
     def _close_unresourced(self, inc: Incident) -> None:
         if inc.unresourced_since is not None:
@@ -248,7 +298,7 @@ class Dispatcher:
         free, pending = self.free, self.pending
         while free:
             inc = pending.peek()
-            if inc is None or (inc.grade != 1 and len(free) <= self.reserve):
+            if inc is None or len(free) <= self.keep_free[inc.grade]:
                 return
             if not self.late_grades:
                 u = free.popitem()[1]
@@ -292,6 +342,7 @@ class Dispatcher:
         if u.pool == RESPONSE:
             self.travelling[u.id] = u
         travel = self._travel_blue[inc.caller] if inc.grade in self.blue else self._travel_normal[inc.caller]
+        u.arrive_at = now + travel
         self._at(travel, self._arrive, u, u.token)
 
     def _arrive(self, u: Unit, token: int) -> None:
@@ -304,10 +355,19 @@ class Dispatcher:
         if calls.first_on_scene[inc.id] != calls.first_on_scene[inc.id]:
             calls.first_on_scene[inc.id] = self._env._now
             inc.lead = u
-            self._at(self._on_scene[inc.caller], self._clear, inc)
+            work = self._on_scene[inc.caller]
+            inc.clear_at = self._env._now + work
+            self._at(work, self._clear, inc, inc.clear_token)
+        elif inc.remaining is not None:   # its last unit there was taken for a G1: the work resumes
+            inc.lead = u
+            inc.clear_at = self._env._now + inc.remaining
+            self._at(inc.remaining, self._clear, inc, inc.clear_token)
+            inc.remaining = None
 
-    def _clear(self, inc: Incident) -> None:
+    def _clear(self, inc: Incident, token: int = 0) -> None:
         """The scene is finished: units on scene move to custody/admin, units en route turn back."""
+        if token != inc.clear_token:
+            return   # the work was interrupted (a G1 took the last unit there): it ends later
         inc.cleared = True
         self.calls.cleared[inc.id] = self._env._now
         self.pending.remove(inc)
@@ -347,7 +407,7 @@ class Dispatcher:
         if inc.epoch != epoch or inc.units or not inc.queued:
             return
         now = self._env._now
-        free = self._available_for(inc.grade) - (0 if inc.grade == 1 else self.reserve)
+        free = self._available_for(inc.grade) - self.keep_free[inc.grade]
         callers = self.m.callers
         u = float(callers.u_policy[inc.caller]) if done == 0 else self.m.streams.uniform("policy.recheck", inc.caller, done)
         view = IncidentView(inc.grade, int(callers.true_risk[inc.caller]), now - inc.unresourced_since,
@@ -436,6 +496,65 @@ class Dispatcher:
             self.pending.push(old)     # still has a unit: only the one taken away is needed again
         else:
             self._enter_pending(old)   # unresourced again: back in the list, policy checks and all
+
+    def _preempt(self, g1: Incident) -> None:
+        """Take a unit from lower-grade work or a break for ``g1`` (no unit is free), with the
+        scenario's probability (this G1's own uniform), by its rule; none if no unit qualifies."""
+        p = self.preempt
+        if p.probability < 1.0 and self.m.streams.hashed("preemption", g1.caller, g1.id) >= p.probability:
+            return
+        lowest_first = p.rule == "lowest_grade_first"
+        best, best_key = None, None
+        for u in self.on_duty.values():
+            if u.pool != RESPONSE or u.off_due:
+                continue
+            state = u.state
+            if state == TRAVEL or (state == SCENE and p.from_scene):
+                job = u.job
+                if job.grade not in self.preempt_grades:
+                    continue
+                rank, finish = job.grade, (u.arrive_at if state == TRAVEL else job.clear_at)
+            elif state == BLOCK and p.from_blocks:
+                rank, finish = 5, u.block_end   # a break is lower than any job
+            else:
+                continue
+            key = (-rank, finish) if lowest_first else (finish, -rank)
+            if best is None or key < best_key:
+                best, best_key = u, key
+        if best is not None:
+            self._take_busy(best, g1)
+
+    def _take_busy(self, u: Unit, g1: Incident) -> None:
+        """Give ``u`` to ``g1``: its break's remainder is taken later; its incident loses it and
+        goes back on the pending list, its on-scene work paused if no other unit is there."""
+        now = self._env._now
+        old = None
+        if u.state == BLOCK:
+            work = BREAK
+            self.rec.activities.data["end"][u.block_row] = now   # the break was cut short
+            if u.block_end > now:
+                u.blocks_due.insert(0, u.block_end - now)
+        else:
+            old = u.job
+            work = ON_SCENE if u.state == SCENE else EN_ROUTE
+            self.rec.activities.append((u.id, A_INCIDENT, u.job_start, now, old.id))
+            self.travelling.pop(u.id, None)
+            old.units.remove(u)
+            self.calls.diverted[old.id] += 1
+            if work == ON_SCENE:
+                still = [v for v in old.units if v.state == SCENE]
+                if not still:   # nobody left on scene: the work stops, to resume when a unit arrives
+                    old.remaining = max(old.clear_at - now, 0.0)
+                    old.clear_token += 1
+                if old.lead is u:
+                    old.lead = still[0] if still else None
+        self.rec.preemptions.append((u.id, now, old.id if old is not None else -1, g1.id, work))
+        self._assign(u, g1)
+        if old is not None:
+            if old.units:
+                self.pending.push(old)     # others still on it: only the unit taken is needed again
+            else:
+                self._enter_pending(old)   # unresourced again: back on the list, policy checks and all
 
     # ------------------------------------------------------------------ end of run
     def close(self, horizon: float) -> None:

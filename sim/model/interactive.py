@@ -136,7 +136,7 @@ class Session:
             out.append({"call": inc.id, "caller": inc.caller, "grade": inc.grade,
                         "true_risk": int(c.true_risk[inc.caller]), "category": int(c.category[inc.caller]),
                         "area": int(c.area[inc.caller]), "waited": now - since, "units": len(inc.units),
-                        "needed": inc.needed})
+                        "needed": inc.needed, "held": inc.held})
         return out
 
     def units(self) -> dict[str, int]:

@@ -32,6 +32,9 @@ RESOURCE, REASSESSMENT, SUPERVISION, ESCALATION = range(len(REASONS))
 # appointment_changes.kind: re-booked after a cancellation, or escalated (re-booking cap reached)
 APPOINTMENT_CHANGES = ("rebooked", "escalated", "regraded")
 REBOOKED, ESCALATED, REGRADED = range(len(APPOINTMENT_CHANGES))
+# preemptions.work: what a unit taken for a G1 was doing (issue 23, emergency access to busy officers)
+PREEMPTED_WORK = ("en_route", "on_scene", "break")
+EN_ROUTE, ON_SCENE, BREAK = range(len(PREEMPTED_WORK))
 
 _FLOAT_COLS = ("arrival", "answered", "abandoned", "graded", "handled", "first_dispatch", "first_on_scene",
                "cleared", "appointment")
@@ -142,6 +145,12 @@ def _appointment_changes() -> Columns:
     return Columns({"incident": "i", "time": "d", "old": "d", "new": "d", "kind": "b"})
 
 
+def _preemptions() -> Columns:
+    """Units taken from other work for a G1 with no unit free: the unit, when, the incident it was
+    taken from (-1 for a break), the G1 it was given to, and what it was doing (PREEMPTED_WORK)."""
+    return Columns({"unit": "i", "time": "d", "taken_from": "i", "given_to": "i", "work": "b"})
+
+
 @dataclass
 class Recorder:
     """Mutable log the model writes to during a run."""
@@ -158,6 +167,7 @@ class Recorder:
         {"pool": "b", "start": "d", "end": "d", "rostered": "i", "on_duty": "i"}))
     reviews: Columns = field(default_factory=_reviews)
     appointment_changes: Columns = field(default_factory=_appointment_changes)
+    preemptions: Columns = field(default_factory=_preemptions)
 
 
 @dataclass(frozen=True)
@@ -173,6 +183,7 @@ class EventLog:
         {"pool": "b", "start": "d", "end": "d", "rostered": "i", "on_duty": "i"}).frame())
     reviews: pd.DataFrame = field(default_factory=lambda: _reviews().frame())
     appointment_changes: pd.DataFrame = field(default_factory=lambda: _appointment_changes().frame())
+    preemptions: pd.DataFrame = field(default_factory=lambda: _preemptions().frame())
 
     @cached_property
     def in_window(self) -> np.ndarray:
@@ -190,7 +201,7 @@ class EventLog:
 
     def public_tables(self) -> dict[str, pd.DataFrame]:
         """The event tables a user reads (calls, grade changes, unit shifts, rosters, supervisor
-        reviews, appointment changes), with codes as labels and an ``in_warmup`` column (True: the
+        reviews, appointment changes, and pre-emptions where the scenario allows them), with codes as labels and an ``in_warmup`` column (True: the
         row is in the discarded warm-up: a call that arrived, a change that happened, a shift that
         started before it ended). Key: a call's ``call_id`` is its incident number (``incident``
         in grade_changes)."""
@@ -220,8 +231,14 @@ class EventLog:
         for c in ("before", "after"):
             reviews[c] = _grade_labels(reviews[c])
         reviews["in_warmup"] = reviews["requested"].to_numpy() < self.warmup
-        return {"calls": calls, "grade_changes": gc, "unit_shifts": shifts, "rosters": rosters,
-                "reviews": reviews, "appointment_changes": changes}
+        tables = {"calls": calls, "grade_changes": gc, "unit_shifts": shifts, "rosters": rosters,
+                  "reviews": reviews, "appointment_changes": changes}
+        if self.meta.get("preemption"):   # a table only where the scenario lets G1s take busy units
+            pre = self.preemptions.copy()
+            pre["work"] = pd.Categorical.from_codes(pre["work"], PREEMPTED_WORK)
+            pre["in_warmup"] = pre["time"].to_numpy() < self.warmup
+            tables["preemptions"] = pre
+        return tables
 
     def write_events(self, folder: Path, formats=("parquet",)) -> list[Path]:
         """Write the public event tables as Parquet and/or CSV (``formats``); returns the paths
@@ -259,4 +276,4 @@ def finish(rec: Recorder, meta: dict) -> EventLog:
     shifts["shift"] = pd.Categorical.from_codes(shifts["shift"].to_numpy(), meta["shift_names"])
     shifts["team"] = pd.Categorical.from_codes(shifts["team"].to_numpy(), meta["team_names"])  # -1: a weekly template
     return EventLog(rec.calls.frame(), gc, rec.pending.frame(), shifts, rec.activities.frame(), meta,
-                    rec.rosters.frame(), rec.reviews.frame(), rec.appointment_changes.frame())
+                    rec.rosters.frame(), rec.reviews.frame(), rec.appointment_changes.frame(), rec.preemptions.frame())

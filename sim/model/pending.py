@@ -1,6 +1,8 @@
 """The pending list: incidents waiting for a unit, most urgent first.
 
-Ordered by current grade, then by the time the incident was graded. SimPy's
+Ordered by current grade, then by the time the incident was graded. An incident the control room
+is holding back (call stacking, or the dispatcher still deciding) is on the list, counted and shown,
+but not offered to units until it is released. SimPy's
 ``PriorityResource`` fixes a request's priority when it is made, but a controller
 re-grades waiting incidents, so the list is our own heap with lazy invalidation: a
 re-graded incident is pushed again with its new grade and its old entry is skipped
@@ -15,7 +17,7 @@ class Incident:
     """An incident that needs (or needed) response units; ``id`` is its call's row."""
 
     __slots__ = ("id", "caller", "grade", "since", "queued", "units", "needed", "unresourced_since",
-                 "epoch", "cleared", "lead")
+                 "epoch", "cleared", "lead", "ready_at", "held", "clear_at", "clear_token", "remaining")
 
     def __init__(self, call_id: int, caller: int, grade: int, needed: int):
         self.id, self.caller, self.grade, self.needed = call_id, caller, grade, needed
@@ -26,6 +28,11 @@ class Incident:
         self.epoch = 0                   # bumped when its grade changes: stale policy checks are ignored
         self.cleared = False
         self.lead = None                 # first unit on scene (takes any arrest to custody)
+        self.ready_at = 0.0              # when it first became ready for dispatch (end of call handling)
+        self.held = False                # on the list but held back (stacked, or being decided)
+        self.clear_at = 0.0              # when its on-scene work will end (while someone is on scene)
+        self.clear_token = 0             # bumped when that work is interrupted: the stale clear is ignored
+        self.remaining = None            # on-scene work left when its last unit there was taken away
 
 
 class PendingList:
@@ -33,20 +40,46 @@ class PendingList:
         self._heap: list = []
         self._seq = 0
         self.size = 0
+        self._held: dict[int, Incident] = {}   # held back, by incident id
 
     def push(self, inc: Incident) -> None:
         """Queue ``inc`` at its current grade (re-queue if it was already there)."""
         if inc.queued:
             self.size -= 1
+            if inc.held:
+                inc.held = False
+                del self._held[inc.id]
         self._seq += 1
         inc.queued = self._seq
         heapq.heappush(self._heap, (inc.grade, inc.since, self._seq, inc))
         self.size += 1
 
+    def hold(self, inc: Incident) -> None:
+        """Put ``inc`` on the list held back: counted and shown, not offered to units (``peek``)."""
+        if inc.queued:
+            self.remove(inc)
+        self._seq += 1
+        inc.queued = self._seq
+        inc.held = True
+        self._held[inc.id] = inc
+        self.size += 1
+
+    def release(self, inc: Incident) -> None:
+        """End a hold: ``inc`` is offered to units from now on, in its place by grade and time."""
+        if inc.held:
+            inc.held = False
+            del self._held[inc.id]
+            inc.queued = 0
+            self.size -= 1
+            self.push(inc)
+
     def remove(self, inc: Incident) -> None:
         if inc.queued:
             inc.queued = 0
             self.size -= 1
+            if inc.held:
+                inc.held = False
+                del self._held[inc.id]
 
     def peek(self) -> Incident | None:
         heap = self._heap
@@ -59,5 +92,9 @@ class PendingList:
 
     def in_order(self) -> list[Incident]:
         """Queued incidents, most urgent first (for tests and inspection, not the hot path)."""
-        live = [e for e in self._heap if e[2] == e[3].queued]
-        return [e[3] for e in sorted(live, key=lambda e: e[:3])]
+        live = [e[3] for e in self._heap if e[2] == e[3].queued and not e[3].held]
+        return sorted(live + list(self._held.values()), key=lambda i: (i.grade, i.since, i.queued))
+
+    def held(self) -> list[Incident]:
+        """Incidents held back now (for inspection and tests)."""
+        return list(self._held.values())

@@ -28,6 +28,60 @@ class NonIncidentBlock(_Strict):
     spread_hours: float = Field(default=0.0, ge=0)
 
 
+DispatchGrade = Literal["G1", "G2", "G3"]
+StackedGrade = Literal["G2", "G3"]
+
+
+class Stacking(_Strict):
+    """Call stacking: the control room holding lower-grade incidents back before dispatch, a known
+    practice (HMICFRS reports forces "stacking" calls at peaks; a US centre's data show it even when
+    nothing else is waiting). Two rules, either or both:
+
+    * ``hold``: a deliberate hold per incident, drawn from the grade's distribution when it becomes
+      ready (``hold_by_priority``: for replayed calls, by the force's own priority code instead,
+      e.g. two codes the map sends to one grade but the force defers differently);
+    * ``min_free``: an incident of the grade is dispatched only while more than this many response
+      units are free (the rest are kept for more urgent work).
+
+    A held incident is on the pending list (counted, shown, escalated or downgraded like any other);
+    it is not given a unit before its hold ends. A G1 is never stacked."""
+    hold: dict[StackedGrade, Distribution] = {}
+    hold_by_priority: dict[str, Distribution] = {}
+    min_free: dict[StackedGrade, int] = {}
+
+    @field_validator("min_free")
+    @classmethod
+    def _min_free(cls, v):
+        for g, k in v.items():
+            if not 0 <= k <= MAX_HEADS:
+                raise ValueError(f"min_free.{g} = {k}: expected a whole number of units from 0 to {MAX_HEADS:,}")
+        if v.get("G2", 0) > v.get("G3", 0):
+            raise ValueError(f"min_free.G2 = {v['G2']} is more than min_free.G3 = {v.get('G3', 0)}: a G3 would be "
+                             "dispatched when a G2 may not; expected G3's threshold at least G2's")
+        return v
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.hold or self.hold_by_priority or any(self.min_free.values()))
+
+
+class Preemption(_Strict):
+    """Emergency access to busy officers: a G1 that becomes ready with no unit free may take one from
+    lower-grade work, with probability ``probability`` (the controller's share of such G1s; 1 =
+    always). Candidates: response units en route to or on scene at a job of ``from_grades``
+    (``from_scene`` false: en route only), and, with ``from_blocks``, units on a break or another
+    non-incident block (custody and paperwork are never interrupted). ``rule`` picks among them:
+    ``lowest_grade_first`` (a break counts as lower than any job; ties: nearest to finish) or
+    ``nearest_to_finish`` (the unit whose current work would end first). The interrupted incident goes
+    back on the pending list with its remaining on-scene work; a break's remainder is taken later."""
+    enabled: bool = False
+    probability: float = Field(default=1.0, ge=0, le=1)
+    from_grades: list[StackedGrade] = Field(default=["G2", "G3"], min_length=1)
+    from_scene: bool = True
+    from_blocks: bool = True
+    rule: Literal["lowest_grade_first", "nearest_to_finish"] = "lowest_grade_first"
+
+
 class Response(_Pool):
     shifts: dict[str, UnitShift] = {}
     areas: dict[str, Area]
@@ -45,6 +99,10 @@ class Response(_Pool):
     # G2s when only G3 is protected). 0 = any job up to the last minute
     end_of_shift_minutes: float = Field(default=0.0, ge=0)
     end_of_shift_grades: list[Literal["G2", "G3"]] = Field(default=["G2", "G3"], min_length=1)
+    # dispatcher decision time: from ready to dispatch when a unit is free, per grade (none: at once)
+    decision: dict[DispatchGrade, Distribution] = {}
+    stacking: Stacking = Stacking()
+    preemption: Preemption = Preemption()
 
     @field_validator("areas")
     @classmethod
