@@ -88,7 +88,8 @@ def cmd_fit(args) -> int:
     from sim.util.files import atomic_folder, atomic_write
     from sim.scenario import load_scenario, load_written
     from sim.data.backtest import compare, replay, replay_scenario
-    from sim.data.calibrate import calibrate_units
+    from sim.data.calibrate import calibrate_preemption, calibrate_units
+    from sim.data.practice import fit_practice
     from sim.data.extract import read_extract
     from sim.data.fit import fit_records
     from sim.data.map import load_map
@@ -115,28 +116,46 @@ def cmd_fit(args) -> int:
         atomic_write(tmp / "data-quality.md", quality_markdown(rec, table, source))
         fit = fit_records(rec)
         say(f"fitted {fit.n:,} calls over {fit.days:g} days ({fit.tag()})")
+        practice = fit_practice(rec)
         trace = records_trace(rec)
         atomic_write(tmp / "trace.csv", trace.to_csv(index=False))
         fit.arrivals.to_csv(tmp / "arrivals.csv", index=False)
         name = f"{m.name}-fitted"
         areas = list(base_s.response.areas)
         base = _reachable_base(base, base_s, final, tmp, args.base_root)
-        text = scenario_text(fit, source, base, final, name, areas)
+        text = scenario_text(fit, source, base, final, name, areas, practice=practice)
         write_scenario(text, tmp / "scenario.toml", args.base_root)
         seed = base_s.run.seed if args.seed is None else args.seed
         tables, figures = [], fit_figures(fit)
-        cal = None
+        cal = pre = None
         if args.calibrate_units:
+            # units are calibrated with G1s taking busy units whenever none is free; the share follows
+            write_scenario(scenario_text(fit, source, base, final, name, areas, practice=practice,
+                                         preemption=(1.0, "[D: provisional, while units are calibrated]")),
+                           tmp / "scenario.toml", args.base_root)
             s = replay_scenario(load_written(tmp / "scenario.toml", roots=args.base_root), str((tmp / "trace.csv").resolve()))
             say(f"calibrating units per shift: {args.reps} replications per evaluation, seed {seed}")
-            cal = calibrate_units(s, args.reps, seed, m.fit.comparison_warmup_hours, say, jobs=args.jobs)
+            tails = bool(practice.holds or practice.grade_holds)
+            cal = calibrate_units(s, args.reps, seed, m.fit.comparison_warmup_hours, say, jobs=args.jobs, tails=tails)
+            what = "median and p90" if tails else "median"
             note = (f"[D: calibrated by triage-sim fit --calibrate-units on {source} ({fit.tag()}): units per shift "
-                    f"with which the replayed calls' median call -> first dispatch matches the observed, {args.reps} "
+                    f"with which the replayed calls' {what} call -> first dispatch match the observed, {args.reps} "
                     f"replications, seed {seed}]")
-            units = {k: (v, f"[D: calibrated, x{cal.scales[k]:.3f} of the base's; its calls' observed median dispatch "
-                         f"{cal.observed.get(k, float('nan')):.1f} min, simulated {cal.simulated.get(k, float('nan')):.1f} min]")
+            units = {k: (v, f"[D: calibrated, x{cal.scales[k]:.3f} of the base's; its calls' observed dispatch "
+                         f"median {cal.observed.get(k, float('nan')):.1f} min, p90 {cal.observed_p90.get(k, float('nan')):.1f}; "
+                         f"simulated {cal.simulated.get(k, float('nan')):.1f}, {cal.simulated_p90.get(k, float('nan')):.1f}]")
                      for k, v in cal.units.items()}
-            text = scenario_text(fit, source, base, final, name, areas, units, calibration_note=note)
+            text = scenario_text(fit, source, base, final, name, areas, units, calibration_note=note, practice=practice,
+                                 preemption=(1.0, "[D: provisional, while the share is calibrated]"))
+            write_scenario(text, tmp / "scenario.toml", args.base_root)
+            s = replay_scenario(load_written(tmp / "scenario.toml", roots=args.base_root), str((tmp / "trace.csv").resolve()))
+            say(f"calibrating the pre-emption share on the G1s' p90: {args.reps} replications per evaluation")
+            pre = calibrate_preemption(s, args.reps, seed, m.fit.comparison_warmup_hours, say, jobs=args.jobs)
+            pre_note = (f"[D: calibrated by triage-sim fit --calibrate-units: the replayed G1s' p90 call -> first "
+                        f"dispatch {pre.simulated_p90:.2f} min against {pre.observed_p90:.2f} observed (n={pre.g1_calls:,}); "
+                        f"{pre.preempted:.0f} units taken from other work per replay]")
+            text = scenario_text(fit, source, base, final, name, areas, units, calibration_note=note, practice=practice,
+                                 preemption=(round(pre.probability, 4), pre_note))
             write_scenario(text, tmp / "scenario.toml", args.base_root)
             import pandas as pd
             hist = pd.DataFrame([{"step": st, **{f"units_{k}": str(v) for k, v in u.items()},
@@ -155,7 +174,7 @@ def cmd_fit(args) -> int:
         figs.mkdir()
         for fname, _, png in figures:
             atomic_write(figs / fname, png)
-        summary = _fit_summary(fit, cal)
+        summary = _fit_summary(fit, cal, practice, pre)
         atomic_write(tmp / "fit.json", json.dumps(summary, indent=1, default=str) + "\n")
         command = "triage-sim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["fit"] else "triage-sim fit"
         tables = [("Fitted values", fit_values_html(fit)), ("Arrival assumption (Kim & Whitt 2014)", arrivals_html(fit))] + tables
@@ -253,7 +272,7 @@ def _backtest_text(bt) -> str:
     return "\n".join(lines)
 
 
-def _fit_summary(fit, cal) -> dict:
+def _fit_summary(fit, cal, practice=None, pre=None) -> dict:
     out = {"n": fit.n, "start": str(fit.start), "end_exclusive": str(fit.end), "days": fit.days,
            "channels": {k: {"n": c["n"], "calls_per_day": c["calls_per_day"], "risk": c["risk"],
                             "hour_of_week": [float(x) for x in c["hour_of_week"]],
@@ -264,11 +283,23 @@ def _fit_summary(fit, cal) -> dict:
            "arrivals": fit.arrival_pooled, "smoothing": fit.smoothing}
     if cal is not None:
         out["calibration"] = {"units": cal.units, "scales": cal.scales, "observed_median": cal.observed,
-                              "simulated_median": cal.simulated, "calls": cal.n_calls, "evaluations": cal.evaluations}
+                              "simulated_median": cal.simulated, "observed_p90": cal.observed_p90,
+                              "simulated_p90": cal.simulated_p90, "on_tails": cal.tails, "calls": cal.n_calls,
+                              "evaluations": cal.evaluations}
+    if practice is not None:
+        out["practice"] = {
+            "quiet_rows": {p: int(v.size) for p, v in practice.quiet.items()},
+            "decision": _dsum(practice.decision),
+            "holds_by_priority": {p: _dsum(f) for p, f in practice.holds.items()},
+            "holds_by_grade": {g: _dsum(f) for g, f in practice.grade_holds.items()}}
+    if pre is not None:
+        out["preemption"] = {"probability": pre.probability, "observed_g1_p90": pre.observed_p90,
+                             "simulated_g1_p90": pre.simulated_p90, "preempted_per_replay": pre.preempted,
+                             "history": pre.history}
     return out
 
 
 def _dsum(f):
     if f is None:
         return None
-    return {"n": f.n, "family": f.family, "ks_lognormal": f.ks, "median": f.median, "p90": f.p90, "table": f.table}
+    return {"n": f.n, "family": f.family, "ks_lognormal": f.ks if f.ks == f.ks else None, "median": f.median, "p90": f.p90, "table": f.table}

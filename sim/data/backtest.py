@@ -51,13 +51,15 @@ class Replay:
     priority: np.ndarray
     compared: np.ndarray    # bool: after the comparison warm-up
     arrival: np.ndarray     # minutes from the run's start
+    preemptions: np.ndarray | None = None   # per replication: units taken from other work for G1s
 
 
 def _one(args):
     from sim.model.core import run_model
 
     s, seed, rep, n = args
-    calls = run_model(s, seed, rep).calls
+    log = run_model(s, seed, rep)
+    calls = log.calls
     first = calls[calls["retry_of"] < 0]
     out = {}
     for m, (_, col, _) in MEASURES.items():
@@ -65,6 +67,7 @@ def _one(args):
         k = first["caller"].to_numpy()
         v[k] = first[col].to_numpy() - first["arrival"].to_numpy()
         out[m] = v
+    out["preemptions"] = len(log.preemptions)
     return out
 
 
@@ -80,7 +83,8 @@ def replay(s: Scenario, reps: int, seed: int, warmup_hours: float, jobs: int = 1
         observed={m: trace.cols[c][order] for m, (c, _, _) in MEASURES.items()},
         simulated={m: np.vstack([r[m] for r in results]) for m in MEASURES},
         grade=np.asarray(GRADES)[trace.grade[order] - 1], priority=trace.priority[order],
-        compared=t >= t.min() + warmup_hours * 60.0, arrival=t)
+        compared=t >= t.min() + warmup_hours * 60.0, arrival=t,
+        preemptions=np.asarray([r["preemptions"] for r in results]))
 
 
 def _order_ci(x: np.ndarray, q: float) -> tuple[float, float]:

@@ -3,8 +3,11 @@ the observed ones (extracts rarely hold staffing).
 
 One scale per shift of the base's weekly template (a shift's units on every day times its scale,
 rounded, at least 1). Each call is attributed to the shift that started most recently among those
-on duty when it arrived; the target for a shift is the observed median call -> first dispatch of
-its calls. The search: first one scale for all shifts, bisected on the log scale until the overall
+on duty when it arrived; the target for a shift is its calls' observed call -> first dispatch: the
+median alone (``tails=False``, a scenario without holds: waiting for a unit is then the only way a
+call waits, and the median says how many units there are), or the median and the p90 together
+(``tails=True``, the gap being the mean of the two log-ratios simulated / observed: once the
+control room's holds are in the model, holds set the median and the units set the tail). The search: first one scale for all shifts, bisected on the log scale until the overall
 median matches; then each shift's own scale bisected in turn (two passes), the others held. Every
 evaluation replays the same trace with the same seed and replications (common random numbers), so
 a change in the medians is the units' doing, not noise. The remaining distance per grade is in the
@@ -30,8 +33,24 @@ class Calibration:
     observed: dict                # shift -> observed median dispatch delay of its calls
     simulated: dict               # shift -> simulated median with the calibrated units
     n_calls: dict                 # shift -> calls attributed
-    history: list = field(default_factory=list)   # (step, units, simulated medians)
+    history: list = field(default_factory=list)   # (step, units, simulated medians, overall median)
     evaluations: int = 0
+    tails: bool = False           # calibrated on the p90s as well as the medians
+    observed_p90: dict = field(default_factory=dict)
+    simulated_p90: dict = field(default_factory=dict)
+
+
+@dataclass
+class Preemption:
+    """The share of G1s with no unit free whose controller takes a busy unit, calibrated so the
+    replayed G1s' p90 call -> first dispatch matches the observed (the extract holds no unit ids,
+    so a pre-emption cannot be seen in it, only its effect: G1s dispatched in minutes whatever the load)."""
+    probability: float
+    observed_p90: float
+    simulated_p90: float
+    preempted: float              # pre-emptions per replication with that probability
+    g1_calls: int
+    history: list = field(default_factory=list)   # (probability, simulated G1 p90)
 
 
 def attribute_shifts(s: Scenario, arrival: np.ndarray) -> np.ndarray:
@@ -53,7 +72,7 @@ def _with_units(s: Scenario, units: dict) -> Scenario:
 
 
 def calibrate_units(s: Scenario, reps: int, seed: int, warmup_hours: float, say=lambda msg: None,
-                    jobs: int = 1) -> Calibration:
+                    jobs: int = 1, tails: bool = False) -> Calibration:
     """``s``: a replay scenario (``backtest.replay_scenario``) whose base rota is a weekly template."""
     if s.response.pattern is not None or not s.response.shifts:
         raise ScenarioError(s.meta.name, "response.shifts", _NO_VALUE,
@@ -68,8 +87,11 @@ def calibrate_units(s: Scenario, reps: int, seed: int, warmup_hours: float, say=
     if not names:
         raise ScenarioError(s.meta.name, "response.shifts", _NO_VALUE, "no shift has 20 or more observed calls to calibrate on")
     target = {n: float(np.median(obs[use & (owner == n)])) for n in names}
+    target90 = {n: float(np.quantile(obs[use & (owner == n)], 0.9)) for n in names}
     target_all = float(np.median(obs[use]))
-    cal = Calibration({}, {}, target, {}, {n: int((use & (owner == n)).sum()) for n in names})
+    target_all90 = float(np.quantile(obs[use], 0.9))
+    cal = Calibration({}, {}, target, {}, {n: int((use & (owner == n)).sum()) for n in names}, tails=tails,
+                      observed_p90=target90)
     cache: dict = {}
 
     def units_for(scales: dict) -> dict:
@@ -81,29 +103,92 @@ def calibrate_units(s: Scenario, reps: int, seed: int, warmup_hours: float, say=
         if key not in cache:
             rp = replay(_with_units(s, units), reps, seed, warmup_hours, jobs=jobs)
             sim = rp.simulated["dispatch"]
-            med = {n: _median(sim[:, use & (owner == n)]) for n in names}
-            cache[key] = (med, _median(sim[:, use]))
+            med = {n: _quantile(sim[:, use & (owner == n)], 0.5) for n in names}
+            p90 = {n: _quantile(sim[:, use & (owner == n)], 0.9) for n in names}
+            cache[key] = (med, _quantile(sim[:, use], 0.5), p90, _quantile(sim[:, use], 0.9))
             cal.evaluations += 1
             cal.history.append((step, units, med, cache[key][1]))
-            say(f"  {step}: units {_show(units)} -> median dispatch delay {cache[key][1]:.1f} min "
-                f"(observed {target_all:.1f})")
+            say(f"  {step}: units {_show(units)} -> dispatch delay median {cache[key][1]:.1f} min, p90 "
+                f"{cache[key][3]:.1f} (observed {target_all:.1f}, {target_all90:.1f})")
         return cache[key]
 
-    # 1. one scale for every shift, on the overall median
+    def gap_all(x):
+        r = evaluate({n: x for n in base}, "all shifts")
+        return _gap(r[1], target_all, r[3], target_all90, tails)
+
+    # 1. one scale for every shift, on all calls
     lo, hi = 1e-3, 4.0
-    scale = _bisect(lambda x: evaluate({n: x for n in base}, "all shifts")[1] - target_all, lo, hi,
-                    lambda x: units_for({n: x for n in base}))
+    scale = _bisect(gap_all, lo, hi, lambda x: units_for({n: x for n in base}))
     scales = {n: scale for n in base}
-    # 2. each shift on its own calls' median, the others held
+    # 2. each shift on its own calls, the others held
     for sweep in range(2):
         for n in names:
             def gap(x, n=n):
-                return evaluate({**scales, n: x}, f"pass {sweep + 1}, {n}")[0][n] - target[n]
+                r = evaluate({**scales, n: x}, f"pass {sweep + 1}, {n}")
+                return _gap(r[0][n], target[n], r[2][n], target90[n], tails)
             scales[n] = _bisect(gap, scales[n] / 4, scales[n] * 4, lambda x, n=n: units_for({**scales, n: x}))
     cal.scales = scales
     cal.units = units_for(scales)
-    cal.simulated = evaluate(scales, "calibrated")[0]
+    final = evaluate(scales, "calibrated")
+    cal.simulated, cal.simulated_p90 = final[0], final[2]
     return cal
+
+
+def _gap(sim50: float, obs50: float, sim90: float, obs90: float, tails: bool) -> float:
+    """Simulated against observed, decreasing in units: the median's difference, or with ``tails``
+    the mean of the median's and the p90's log-ratios (each counts alike, whatever its size)."""
+    if not tails:
+        return sim50 - obs50
+    return 0.5 * (_log_ratio(sim50, obs50) + _log_ratio(sim90, obs90))
+
+
+def _log_ratio(sim: float, obs: float) -> float:
+    if not math.isfinite(sim):
+        return math.inf
+    return math.log(max(sim, 1e-3) / max(obs, 1e-3))
+
+
+def calibrate_preemption(s: Scenario, reps: int, seed: int, warmup_hours: float, say=lambda msg: None,
+                         jobs: int = 1) -> Preemption:
+    """Bisect the pre-emption probability (``s`` has pre-emption enabled) on the G1s' p90 call ->
+    first dispatch: more pre-emption, shorter G1 waits. Probability 1 if even that leaves the G1s'
+    tail too long, 0 if none is needed."""
+    probe = replay(s, 1, seed, warmup_hours)
+    g1 = probe.compared & (probe.grade == "G1") & ~np.isnan(probe.observed["dispatch"])
+    if g1.sum() < 20:
+        raise ScenarioError(s.meta.name, "response.preemption", _NO_VALUE,
+                            "fewer than 20 G1 calls to calibrate pre-emption on")
+    target = float(np.quantile(probe.observed["dispatch"][g1], 0.9))
+    hist: list = []
+    runs: dict = {}
+
+    def evaluate(p: float) -> float:
+        data = s.to_dict()
+        data["response"]["preemption"].update(enabled=True, probability=p)
+        rp = replay(validate(data, source=s.meta.name), reps, seed, warmup_hours, jobs=jobs)
+        v = _quantile(rp.simulated["dispatch"][:, g1], 0.9)
+        runs[p] = rp
+        hist.append((p, v))
+        say(f"  pre-emption probability {p:.3f} -> G1 p90 call -> first dispatch {v:.2f} min (observed {target:.2f})")
+        return v - target
+
+    lo, hi = 0.0, 1.0
+    flo, fhi = evaluate(lo), evaluate(hi)
+    if flo <= 0:
+        best = lo
+    elif fhi >= 0:
+        best = hi
+    else:
+        for _ in range(6):
+            mid = round((lo + hi) / 2, 4)
+            fm = evaluate(mid)
+            if fm > 0:
+                lo, flo = mid, fm
+            else:
+                hi, fhi = mid, fm
+        best = lo if abs(flo) < abs(fhi) else hi
+    rp = runs[best]
+    return Preemption(best, target, dict(hist)[best], float(np.mean(rp.preemptions)), int(g1.sum()), hist)
 
 
 def _scaled(units, scale: float):
@@ -111,9 +196,9 @@ def _scaled(units, scale: float):
     return vals[0] if len(set(vals)) == 1 else vals
 
 
-def _median(sim: np.ndarray) -> float:
+def _quantile(sim: np.ndarray, q: float) -> float:
     v = sim[np.isfinite(sim)]
-    return float(np.median(v)) if v.size else math.inf
+    return float(np.quantile(v, q)) if v.size else math.inf
 
 
 def _show(units: dict) -> str:

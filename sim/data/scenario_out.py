@@ -53,7 +53,10 @@ def monday_on_or_after(day) -> dt.date:
 
 
 def scenario_text(fit: FitResult, source: str, base: Path, out_dir: Path, name: str, areas: list[str],
-                  units: dict | None = None, calibration_note: str = "") -> str:
+                  units: dict | None = None, calibration_note: str = "", practice=None,
+                  preemption: tuple[float, str] | None = None) -> str:
+    """``practice``: the decision time and holds (``sim.data.practice``); ``preemption``: the
+    calibrated probability and its note (without it, the base's pre-emption setting stands)."""
     D = lambda n=None: f"[D: fitted from {source}, {fit.tag(n)}]"  # noqa: E731
     doc = _Doc()
     doc.comment(f"Fitted by `triage-sim fit` from {source} ({fit.tag()}). A delta of its base: what is not")
@@ -116,6 +119,8 @@ def scenario_text(fit: FitResult, source: str, base: Path, out_dir: Path, name: 
             "[D: on-scene time runs to the incident's clear, so arrests and their paperwork are in it]")
     doc.set("admin", {"family": "fixed", "value": 0.0}, "[D: as arrests: in the on-scene time]")
     doc.set("blue_light_grades", ["G1"], "[D: travel fitted for G1 (blue light) and G2-G4 (normal) apart]")
+    if practice is not None:
+        _practice(doc, practice, D, preemption)
     if units:
         doc.comment(calibration_note or "units calibrated by triage-sim fit --calibrate-units")
         for shift, (n, note) in units.items():
@@ -131,6 +136,30 @@ def scenario_text(fit: FitResult, source: str, base: Path, out_dir: Path, name: 
     doc.table("policy")
     doc.set("kind", "none", "[D: the extract records no downgrade]")
     return doc.text()
+
+
+def _practice(doc: _Doc, practice, D, preemption) -> None:
+    """The control room's dispatch practice (issue 23): decision time, holds, pre-emption."""
+    quiet = "ready -> first dispatch of incidents ready while no other incident waited for dispatch"
+    dec = practice.decision
+    if dec is not None:
+        for g in GRADES[:3]:
+            doc.set(f"decision.{g}", dec.table, f"{D(dec.n)}: {quiet}, G1 codes (a G1 is never held: the "
+                    "dispatcher's own time); the same for every grade [A: the extract cannot separate a lower "
+                    "grade's decision from its hold]")
+    for g, f in practice.grade_holds.items():
+        doc.set(f"stacking.hold.{g}", f.table, f"{D(f.n)}: {quiet}, {g} codes, less the decision time "
+                "(quantile by quantile); used by sampled demand")
+    for code, f in practice.holds.items():
+        doc.set(f"stacking.hold_by_priority.{code}", f.table, f"{D(f.n)}: as the grade's hold, priority {code} "
+                "alone; used when the force's calls are replayed")
+    doc.set("stacking.min_free", {}, "[D: not used: with nothing else waiting, P3/P4 still wait (a hold, not a "
+            "rule about free units)]")
+    if preemption is None:
+        doc.comment("pre-emption of busy units for G1s: the base's (its share is estimated only with --calibrate-units)")
+    else:
+        doc.set("preemption.enabled", True, "[D: G1s reach a unit in minutes at every load]")
+        doc.set("preemption.probability", preemption[0], preemption[1])
 
 
 def write_scenario(text: str, path: Path, roots=None) -> None:
