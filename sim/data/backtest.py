@@ -205,5 +205,61 @@ def by_load(rp: Replay, measures=("dispatch",), k: int = 5, boot_reps: int = BOO
     return pd.DataFrame(rows)
 
 
+def fitted_period(s: Scenario) -> tuple[dt.date, dt.date] | None:
+    """The days a fitted scenario was fitted on (first, last inclusive), read from its description
+    ('fitted from X (n=..., 2025-10-05..2025-12-27)', as ``triage-sim fit`` writes it); None if it
+    does not say."""
+    import re
+
+    found = re.search(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", s.meta.description or "")
+    if not found:
+        return None
+    try:
+        return dt.date.fromisoformat(found.group(1)), dt.date.fromisoformat(found.group(2))
+    except ValueError:
+        return None
+
+
+def period_summary(rp: Replay, start_date, window: tuple, fit: tuple | None, description: str = "") -> dict:
+    """The period a back-test compared, for its manifest and report: the window of calls replayed
+    (``window``: first day, day after the last, either None), the first compared and the last call,
+    the period the scenario was fitted on (``fit``: first, last day, or None) and how they relate,
+    with a sentence saying so."""
+    t0 = np.datetime64(start_date, "m")
+    cmp_ = rp.arrival[rp.compared]
+    first = (t0 + np.timedelta64(int(cmp_.min()), "m")).astype("datetime64[D]").astype(dt.date) if cmp_.size else None
+    last = (t0 + np.timedelta64(int(rp.arrival.max()), "m")).astype("datetime64[D]").astype(dt.date) if rp.arrival.size else None
+    lo = window[0] or first
+    hi = (window[1] - dt.timedelta(days=1)) if window[1] else last
+    out = {"window_start": str(window[0]) if window[0] else None,
+           "window_end_exclusive": str(window[1]) if window[1] else None,
+           "first_compared_day": str(first), "last_day": str(last), "compared_calls": int(rp.compared.sum()),
+           "scenario_description": description, "fit_period": None, "differs_from_fit": None,
+           "days_in_fit_period": None}
+    text = f"Period compared: calls from {first} to {last} ({out['compared_calls']:,} calls after the warm-up"
+    text += f"; window {lo}..{hi})." if window[0] or window[1] else ")."
+    if fit is None:
+        text += (" The scenario does not say which period it was fitted on" +
+                 (f" (its description: {description!r})." if description else "."))
+        out["sentence"] = text
+        return out
+    f0, f1 = fit
+    overlap = max(0, (min(hi, f1) - max(lo, f0)).days + 1) if lo and hi else None
+    span = (hi - lo).days + 1 if lo and hi else None
+    out.update(fit_period=f"{f0}..{f1}", differs_from_fit=bool((lo, hi) != (f0, f1)), days_in_fit_period=overlap)
+    if (lo, hi) == (f0, f1):
+        text += f" The scenario was fitted on the same period ({f0}..{f1}): an in-sample check."
+    elif overlap == span:
+        text += (f" It lies within the period the scenario was fitted on ({f0}..{f1}): in sample, not an "
+                 "out-of-sample check.")
+    elif overlap == 0:
+        text += f" This differs from the period the scenario was fitted on ({f0}..{f1}): out of sample, no day shared."
+    else:
+        text += (f" This differs from the period the scenario was fitted on ({f0}..{f1}): {overlap} of its {span} days "
+                 f"are in the fit's period (in sample), {span - overlap} out of sample.")
+    out["sentence"] = text
+    return out
+
+
 def _code_key(p: str):
     return (0, float(p)) if p.replace(".", "", 1).isdigit() else (1, p)
