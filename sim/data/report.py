@@ -10,7 +10,6 @@ import numpy as np
 from markupsafe import Markup
 
 from sim.report.templating import render
-from sim.scenario import GRADES
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
