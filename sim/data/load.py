@@ -12,7 +12,9 @@ typical time from first dispatch to close); without ``dispatch_min``, ``arrival 
 of ``scene_min + on_scene_min``. A trace without any row holding both ``scene_min`` and
 ``on_scene_min`` has no observed close at all: the load is then the calls not yet attended (open
 until ``scene_min``, else ``dispatch_min``), and ``Replay.load_rule`` says so. Only the trace's
-rows count (demand for dispatch): officer-initiated work and excluded codes are not in a trace.
+rows count (demand for dispatch): officer-initiated work and excluded codes are not in a trace, nor
+incidents created before its first row (the comparison's warm-up, 24 h by default, leaves out the
+calls whose load would miss them).
 The load is the observed one, so observed and simulated delays are binned by the same number for
 the same replayed call.
 

@@ -154,8 +154,8 @@ def backtest_figure(rp, table) -> tuple[str, str, bytes]:
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     return ("backtest_qq.png", f"QQ plots of observed (x) against simulated (y, all {rp.simulated['dispatch'].shape[0]} "
             "replications pooled) per police priority, log axes in minutes; above: call -> first dispatch (the "
-            "verdict's measure), below: call -> first on scene. Above the grey line the model is slower than the "
-            "force, below it faster.", _png(fig))
+            "verdict's measure), below: call -> first on scene; times under 0.05 min (a unit sent at once) drawn at "
+            "0.05. Above the grey line the model is slower than the force, below it faster.", _png(fig))
 
 
 def _plain_ticks(axis) -> None:
