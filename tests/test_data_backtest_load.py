@@ -176,6 +176,29 @@ def test_tolerances_are_one_frozen_structure():
     assert v.loc["1", "p50_pass"] == PASS and v.loc["overall", "pass"] == PASS
 
 
+def test_what_the_replay_used_names_the_dispatch_settings():
+    """decision, stacking and preemption of [response] printed as they are, 'not used' when absent,
+    empty or switched off (the scenario may or may not have them)."""
+    from sim.data.report import replay_used_html
+
+    class Stub:
+        def __init__(self, response):
+            self.response = response
+
+        def to_dict(self):
+            return {"response": self.response}
+
+    shifts = {"early": {"start": "07:00", "hours": 10.0, "days": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+                        "units": (12, 12, 12, 12, 12, 12, 14)}}
+    html = replay_used_html(Stub({"shifts": shifts}))
+    assert html.count("not used") == 3 and "Sun 14" in html and "07:00" in html
+    html = replay_used_html(Stub({"shifts": shifts, "decision": {"G2": {"family": "fixed", "value": 1.5}},
+                                  "stacking": {"hold": {}, "hold_by_priority": {}, "min_free": {"G3": 2}},
+                                  "preemption": {"enabled": False, "probability": 1.0}}))
+    assert "G2.family = fixed; G2.value = 1.5" in html and "min_free.G3 = 2" in html and "hold" not in html
+    assert html.count("not used") == 1                 # preemption: switched off
+
+
 # ---------------------------------------------------------------------------- command line
 @pytest.fixture(scope="module")
 def trace_files(loaded, tmp_path_factory):

@@ -373,13 +373,36 @@ def replay_used_html(s) -> Markup:
             len(p.get("cycle", [])), p.get("anchor", ""),
             ", ".join(f"{k} {v.get('start', '')} {v.get('hours', 0):g} h" for k, v in p.get("shift_types", {}).items()),
             ", ".join(f"{k} {v.get('size', '')}" for k, v in p.get("teams", {}).items())))
-    settings = [(k, _flat(r[k]) if k in r and r[k] not in (None, {}, []) else "not used") for k in DISPATCH_SETTINGS]
+    settings = [(k, _flat(_used_part(r[k])) if k in r and _in_use(r[k]) else "not used") for k in DISPATCH_SETTINGS]
     other = [(k, _flat(r[k])) for k in ("abstraction", "reserve_for_g1", "divert_to_g1_from") if k in r]
     if r.get("non_incident"):
         other.append(("non_incident", "; ".join(
             f"{k} {b.get('minutes', 0):g} min, {b.get('after_hours', 0):g} h into the shift"
             + (f" (spread {b['spread_hours']:g} h)" if b.get("spread_hours") else "") for k, b in r["non_incident"].items())))
     return render("backtest_used.line.html.j2", shifts=shifts, pattern=pattern, settings=settings, other=other)
+
+
+def _in_use(v) -> bool:
+    """Whether a setting does anything: a table switched off (``enabled = false``) or holding only
+    empty tables, empty lists, zeros and false does not."""
+    if isinstance(v, dict):
+        if v.get("enabled") is False:
+            return False
+        return any(_in_use(x) for x in v.values())
+    if isinstance(v, (list, tuple)):
+        return len(v) > 0
+    if isinstance(v, bool) or v is None:
+        return bool(v)
+    if isinstance(v, (int, float)):
+        return v != 0
+    return True
+
+
+def _used_part(v):
+    """A setting in use without its empty sub-tables (``hold = {}`` beside ``min_free.G3 = 2``)."""
+    if isinstance(v, dict) and "enabled" not in v:
+        return {k: _used_part(x) for k, x in v.items() if _in_use(x)}
+    return v
 
 
 def _flat(v, prefix: str = "") -> str:
