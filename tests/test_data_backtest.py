@@ -77,7 +77,7 @@ def test_redrawn_durations_agree_in_distribution(loaded, tmp_path):
     assert sum(inside) >= len(inside) - 2
     g1 = grades[(grades["value"] == "G1") & (grades["measure"] == "dispatch")].iloc[0]
     assert abs(g1["sim_p50"] / g1["obs_p50"] - 1) < 0.1
-    assert (out / "report.html").read_text().count("data:image/png") == 1
+    assert (out / "report.html").read_text().count("data:image/png") == 2      # QQ per priority, by load
     assert {"version", "seed", "replications"} <= set(pd.read_json(out / "manifest.json", typ="series").index)
 
 

@@ -34,6 +34,9 @@ def test_calibrate_units_recovers_the_rota(tmp_path):
     text = (out / "scenario.toml").read_text()
     assert "shifts.day.units" in text and "[D: calibrated" in text
     assert (out / "backtest.csv").is_file() and (out / "calibration.csv").is_file()
+    assert (out / "by_load.csv").is_file() and (out / "verdict.csv").is_file()
+    assert {"backtest_qq.png", "backtest_by_load.png"} <= {p.name for p in (out / "figures").iterdir()}
+    assert "What the back-test&#x27;s replay used" in (out / "report.html").read_text()
 
 
 def test_a_fit_over_a_base_outside_its_roots_runs_in_a_new_process(tmp_path):

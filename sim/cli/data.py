@@ -34,6 +34,7 @@ def register(subparsers) -> None:
     p.add_argument("--jobs", type=int, default=1, help="worker processes for the replications (default 1)")
     p.add_argument("--quiet", action="store_true", help="print nothing unless something fails")
     p.add_argument("--base-root", action="append", metavar="DIR", help=BASE_ROOT_HELP)
+    _add_window(p, "fitted")
     p.set_defaults(func=cmd_fit)
 
     b = subparsers.add_parser(
@@ -51,12 +52,52 @@ def register(subparsers) -> None:
     b.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     b.add_argument("--quiet", action="store_true", help="print nothing unless something fails")
     b.add_argument("--base-root", action="append", metavar="DIR", help=BASE_ROOT_HELP)
+    _add_window(b, "replayed and compared")
     b.set_defaults(func=cmd_backtest)
+
+
+def _add_window(q, what: str) -> None:
+    q.add_argument("--start", metavar="YYYY-MM-DD", help=f"first day of calls {what} (overrides the map's filter.start; "
+                   "without --map, a trace's rows before it are left out)")
+    q.add_argument("--end", metavar="YYYY-MM-DD", help=f"day after the last day of calls {what}, exclusive (overrides the "
+                   "map's filter.end); e.g. fit --end 2025-11-16, then backtest --start 2025-11-16 for out of sample")
 
 
 def _positive(name: str, value, what="a whole number >= 1") -> None:
     if value is not None and value < 1:
         raise ScenarioError(name, "", value, f"expected {what}")
+
+
+def _date(name: str, text: str | None):
+    import datetime as dt
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ScenarioError(name, "", text, "expected a date YYYY-MM-DD (e.g. 2025-11-16)") from None
+
+
+def _window(args, start=None, end=None):
+    """(start, end exclusive) from --start / --end over ``start`` / ``end`` (the map's filter),
+    checked: a bad date or an end on or before the start is one line naming the option."""
+    s_opt, e_opt = _date("--start", args.start), _date("--end", args.end)
+    lo, hi = s_opt or start, e_opt or end
+    if lo is not None and hi is not None and hi <= lo:
+        if e_opt is not None:
+            where = "--start" if s_opt is not None else "the map's filter.start"
+            raise ScenarioError("--end", "", args.end, f"must be after the start ({lo} from {where}); the end is exclusive")
+        raise ScenarioError("--start", "", args.start, f"must be before the end ({hi} from the map's filter.end, exclusive)")
+    return lo, hi
+
+
+def _windowed_map(args, m):
+    """The map with --start / --end put in its filter (the map is frozen: a copy)."""
+    if args.start is None and args.end is None:
+        return m
+    lo, hi = _window(args, m.filter.start, m.filter.end)
+    return m.model_copy(update={"filter": m.filter.model_copy(update={"start": lo, "end": hi})})
 
 
 def _new_folder(out: Path | None, prefix: str) -> Path:
@@ -87,15 +128,15 @@ def cmd_fit(args) -> int:
     from sim.cli.common import default_scenario_path
     from sim.util.files import atomic_folder, atomic_write
     from sim.scenario import load_scenario, load_written
-    from sim.data.backtest import compare, replay, replay_scenario
+    from sim.data.backtest import replay, replay_scenario
     from sim.data.calibrate import calibrate_preemption, calibrate_units
     from sim.data.practice import fit_practice
     from sim.data.extract import read_extract
     from sim.data.fit import fit_records
     from sim.data.map import load_map
     from sim.data.quality import quality_markdown, quality_table
-    from sim.data.report import (arrivals_html, backtest_figure, backtest_html, calibration_html, fit_figures,
-                                 fit_page, fit_values_html)
+    from sim.data.report import (arrivals_html, backtest_figure, backtest_html, by_load_figure, calibration_html,
+                                 fit_figures, fit_page, fit_values_html, replay_used_html, verdict_html)
     from sim.data.scenario_out import scenario_text, write_scenario
     from sim.data.trace import records_trace
 
@@ -103,7 +144,7 @@ def cmd_fit(args) -> int:
     say = _say(args, t0)
     _positive("--reps", args.reps)
     _positive("--jobs", args.jobs)
-    m = load_map(args.map)
+    m = _windowed_map(args, load_map(args.map))
     base = Path(args.base) if args.base else default_scenario_path()
     base_s = load_scenario(base, roots=args.base_root)
     rec = read_extract(args.extract, m)
@@ -164,12 +205,14 @@ def cmd_fit(args) -> int:
             atomic_write(tmp / "calibration.csv", hist.to_csv(index=False))
             s = replay_scenario(load_written(tmp / "scenario.toml", roots=args.base_root), str((tmp / "trace.csv").resolve()))
             rp = replay(s, max(args.reps, 10), seed, m.fit.comparison_warmup_hours, jobs=args.jobs)
-            bt = compare(rp)
-            atomic_write(tmp / "backtest.csv", bt.to_csv(index=False))
-            figures.append(backtest_figure(rp, bt))
+            bt, bl, v, sentence = _backtest_outputs(tmp, rp)
+            figures += [backtest_figure(rp, bt), by_load_figure(bl)]
             tables.append(("Calibrated units per shift", calibration_html(cal)))
+            tables.append(("Back-test of the calibrated scenario: verdict (in sample)", verdict_html(v, sentence)))
+            tables.append(("What the back-test's replay used", replay_used_html(s)))
             tables.append(("Back-test of the calibrated scenario (remaining distance)", backtest_html(bt)))
             say(f"calibrated units {cal.units} after {cal.evaluations} evaluations")
+            say(f"back-test of the calibrated scenario: {sentence}")
         figs = tmp / "figures"
         figs.mkdir()
         for fname, _, png in figures:
@@ -206,24 +249,30 @@ def cmd_backtest(args) -> int:
     from sim import __version__
     from sim.util.files import atomic_folder, atomic_write
     from sim.scenario import load_scenario
-    from sim.data.backtest import compare, replay, replay_scenario
-    from sim.data.report import backtest_figure, backtest_html, backtest_page
+    from sim.data.backtest import fitted_period, period_summary, replay, replay_scenario
+    from sim.data.report import (backtest_figure, backtest_html, backtest_page, by_load_figure, replay_used_html,
+                                 verdict_html)
 
     t0 = time.perf_counter()
     say = _say(args, t0)
     _positive("--reps", args.reps)
     _positive("--jobs", args.jobs)
+    m = None
+    if args.map:
+        from sim.data.map import load_map
+        m = _windowed_map(args, load_map(args.map))
+        window = (m.filter.start, m.filter.end)
+    else:
+        window = _window(args)
     s = load_scenario(args.scenario, roots=args.base_root)
     seed = s.run.seed if args.seed is None else args.seed
     warmup = args.warmup_hours
     final = _new_folder(args.out, f"backtest-{s.meta.name}")
     with atomic_folder(final) as tmp:
-        if args.map:
+        if m is not None:
             from sim.data.extract import read_extract
-            from sim.data.map import load_map
             from sim.data.trace import records_trace
 
-            m = load_map(args.map)
             rec = read_extract(args.extract, m)
             trace_path = tmp / "trace.csv"
             atomic_write(trace_path, records_trace(rec).to_csv(index=False))
@@ -235,29 +284,87 @@ def cmd_backtest(args) -> int:
             if not trace_path.is_file():
                 raise ScenarioError(trace_path, "", _NO_VALUE, "trace file not found (without --map, EXTRACT is a trace CSV)")
             read_trace(trace_path)
+            if window != (None, None):
+                trace_path = _trace_window(trace_path, window, tmp / "trace.csv")
         warmup = 24.0 if warmup is None else warmup
         if warmup < 0:
             raise ScenarioError("--warmup-hours", "", warmup, "expected a number of hours >= 0")
         rs = replay_scenario(s, str(trace_path.resolve()))
         say(f"replaying {args.reps} replications of {rs.run.days:g} days, seed {seed}")
         rp = replay(rs, args.reps, seed, warmup, jobs=args.jobs)
-        bt = compare(rp)
-        atomic_write(tmp / "backtest.csv", bt.to_csv(index=False))
-        fig = backtest_figure(rp, bt)
+        bt, bl, v, sentence = _backtest_outputs(tmp, rp)
+        period = period_summary(rp, rs.run.start_date, window, fitted_period(s), s.meta.description)
+        qq, load_fig = backtest_figure(rp, bt), by_load_figure(bl)
         (tmp / "figures").mkdir()
-        atomic_write(tmp / "figures" / fig[0], fig[2])
+        for fig in (qq, load_fig):
+            atomic_write(tmp / "figures" / fig[0], fig[2])
         command = "triage-sim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["backtest"] else "triage-sim backtest"
         atomic_write(tmp / "manifest.json", json.dumps({
             "version": __version__, "seed": seed, "replications": args.reps, "warmup_hours_not_compared": warmup,
             "scenario": str(args.scenario), "extract": str(args.extract), "map": args.map, "command": command,
-            "days": rs.run.days, "start_date": str(rs.run.start_date)}, indent=1) + "\n")
+            "days": rs.run.days, "start_date": str(rs.run.start_date), "period": period,
+            "load_rule": rp.load_rule, "verdict": sentence}, indent=1) + "\n")
+        sections = [("Verdict: call -> first dispatch per police priority", verdict_html(v, sentence), [qq]),
+                    ("By load: the same calls, by how busy the force was", _load_note(rp), [load_fig]),
+                    ("What the replay used", replay_used_html(rs), []),
+                    ("Every measure and group (backtest.csv)", backtest_html(bt), [])]
         atomic_write(tmp / "report.html", backtest_page(s.meta.name, Path(args.extract).name, args.reps, seed, warmup,
-                                                        [("Observed vs simulated", backtest_html(bt))], [fig],
-                                                        __version__, command))
+                                                        [], [], __version__, command, period=period["sentence"],
+                                                        sections=sections))
     if not args.quiet:
         print(_backtest_text(bt))
-        print(f"backtest: {final} (backtest.csv, report.html) in {time.perf_counter() - t0:.1f} s")
+        print()
+        print(_verdict_text(v))
+        print(sentence)
+        print(period["sentence"])
+        print(f"backtest: {final} (backtest.csv, by_load.csv, verdict.csv, report.html) in {time.perf_counter() - t0:.1f} s")
     return 0
+
+
+def _backtest_outputs(tmp: Path, rp):
+    """backtest.csv, by_load.csv and verdict.csv of a replay, written in ``tmp``; the tables and
+    the verdict's sentence."""
+    from sim.util.files import atomic_write
+    from sim.data.backtest import by_load, compare
+    from sim.data.verdict import verdict, verdict_sentence
+
+    bt = compare(rp)
+    bl = by_load(rp)
+    v = verdict(bt)
+    atomic_write(tmp / "backtest.csv", bt.to_csv(index=False))
+    atomic_write(tmp / "by_load.csv", bl.to_csv(index=False))
+    atomic_write(tmp / "verdict.csv", v.to_csv(index=False))
+    return bt, bl, v, verdict_sentence(v)
+
+
+def _trace_window(path: Path, window: tuple, out: Path) -> Path:
+    """The trace's rows created in ``window`` (first day, day after the last), written to ``out``."""
+    import pandas as pd
+
+    from sim.util.files import atomic_write
+
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    day = pd.to_datetime(df["arrival"].str.strip(), format="ISO8601").dt.date
+    keep = pd.Series(True, index=df.index)
+    if window[0]:
+        keep &= day >= window[0]
+    if window[1]:
+        keep &= day < window[1]
+    if not keep.any():
+        raise ScenarioError(path, "", _NO_VALUE, f"no call in the trace from {window[0] or 'its start'} to "
+                            f"{window[1] or 'its end'} (--start / --end)")
+    atomic_write(out, df[keep].to_csv(index=False))
+    return out
+
+
+def _load_note(rp):
+    from markupsafe import Markup
+
+    from sim.report.templating import escape
+
+    return Markup("<p>") + escape(f"Load of a call: the incidents the force had open when it came in, counted on the "
+                                  f"observed trace (an incident is open from its creation to its close; {rp.load_rule}). "
+                                  f"Bins: quintiles of that load over the compared calls; by_load.csv has the numbers.") + Markup("</p>")
 
 
 # ---------------------------------------------------------------------------- small renderings
@@ -269,6 +376,19 @@ def _backtest_text(bt) -> str:
         lines.append(f"{r['measure']:9} {g:>9} {r['n_observed']:6d}  {r['obs_p50']:8.1f} "
                      f"{r['sim_p50']:8.1f} ({r['sim_p50_lo']:5.1f}-{r['sim_p50_hi']:5.1f})  {r['obs_p90']:8.1f} "
                      f"{r['sim_p90']:8.1f} ({r['sim_p90_lo']:5.1f}-{r['sim_p90_hi']:5.1f})  {r['ks_distance']:5.2f}")
+    return "\n".join(lines)
+
+
+def _verdict_text(v) -> str:
+    """The verdict as a short table: per priority, observed and simulated p50 and p90, KS, pass/fail."""
+    lines = [f"{'priority':>14} {'n':>6}  {'p50 obs':>7} {'sim':>6} {'':4}  {'p90 obs':>7} {'sim':>6} {'':4}  "
+             f"{'KS':>5} {'':4}  verdict"]
+    for _, r in v[v["priority"] != "overall"].iterrows():
+        def mark(c):
+            return {"pass": "ok", "fail": "FAIL"}.get(r[f"{c}_pass"], "")
+        lines.append(f"{r['label']:>14} {int(r['n']):6d}  {r['obs_p50']:7.1f} {r['sim_p50']:6.1f} {mark('p50'):4}  "
+                     f"{r['obs_p90']:7.1f} {r['sim_p90']:6.1f} {mark('p90'):4}  {r['ks_value']:5.2f} {mark('ks'):4}  "
+                     f"{r['pass'].upper()}")
     return "\n".join(lines)
 
 
