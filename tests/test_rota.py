@@ -277,15 +277,18 @@ def test_default_with_every_shift_tripled_meets_the_standards_on_travel():
                                                    (("early", 60), ("late", 70), ("night", 53))])
     k = compute_kpis(run_model(s))
     assert k["resource_downgrades"] == 0
-    assert k["g1_in_target"] >= 0.97 and k["g2_in_target"] >= 0.98
+    assert k["g1_in_target"] >= 0.95 and k["g2_in_target"] >= 0.98   # G1: ~0.8 min of decision time (issue 23)
 
 
 def test_default_lands_in_its_reference_ranges(default_28):
     log, k = default_28, compute_kpis(default_28)
     c = log.calls[log.in_window]
     g1 = c[c["initial_grade"] == 1]
-    free = g1["first_dispatch"] == g1["graded"]     # a unit was free when the grade was recorded
-    assert 9 <= (g1["first_on_scene"] - g1["arrival"])[free].mean() <= 13
+    # G1 mean attendance (call -> scene) in the sourced range: GMP 9.6 min, Cleveland ~12, Dorset 10.8-17.5
+    assert 9.6 <= (g1["first_on_scene"] - g1["arrival"]).mean() <= 17.5
+    # and when a unit was free (dispatched within the dispatcher's decision time), the travel-shaped ~10 min
+    quick = g1["first_dispatch"] - g1["graded"] <= 2.0
+    assert 9 <= (g1["first_on_scene"] - g1["arrival"])[quick].mean() <= 13
     assert 0.65 <= k["unit_utilisation"] <= 0.80
     assert 0.70 <= k["sl_999_10s"] <= 0.90           # 71% nationally (2021/22) to Notts' 89%
     assert 0.03 <= k["abandon_rate_101"] <= 0.09     # Notts 2.9% (2015/16) to 8.6% (2016/17)
