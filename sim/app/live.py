@@ -125,5 +125,6 @@ class LivePeak:
         callers = self.session.model.callers
         return [{"grade": GRADE_NAMES[p["grade"]], "what": describe(callers, p["caller"], self.categories),
                  "area": list(self.scenario.response.areas)[p["area"]],
-                 "waiting (min)": round(p["waited"]), "units": f"{p['units']}/{p['needed']}"}
+                 "waiting (min)": round(p["waited"]),
+                 "units": f"{p['units']}/{p['needed']}" + (" (held back)" if p["held"] else "")}
                 for p in self.session.pending()[:limit]]

@@ -127,7 +127,8 @@ class Game:
         units = self.session.units()
         pend = [{"grade": GRADE_NAMES[p["grade"]], "what": describe(callers, p["caller"], self.categories),
                  "area": areas[p["area"]], "waiting (min)": round(p["waited"]),
-                 "": "◀ this one" if p["call"] == q.call else ""} for p in self.session.pending()[:10]]
+                 "": "◀ this one" if p["call"] == q.call else "held back (stacked)" if p["held"] else ""}
+                for p in self.session.pending()[:10]]
         return {"clock": clock(q.time), "grade": GRADE_NAMES[q.grade], "category": cat.replace("_", " "),
                 "area": areas[int(callers.area[q.caller])], "says": caller_line(q.true_risk, cat),
                 "waited": q.waited, "units": units, "divertible": self.session.divertible(q.grade),

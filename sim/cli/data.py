@@ -136,7 +136,7 @@ def cmd_fit(args) -> int:
     from sim.data.map import load_map
     from sim.data.quality import quality_markdown, quality_table
     from sim.data.report import (arrivals_html, backtest_figure, backtest_html, by_load_figure, calibration_html,
-                                 fit_figures, fit_page, fit_values_html, replay_used_html, verdict_html)
+                                 fit_figures, fit_page, fit_values_html, practice_html, replay_used_html, verdict_html)
     from sim.data.scenario_out import scenario_text, write_scenario
     from sim.data.trace import records_trace
 
@@ -220,7 +220,8 @@ def cmd_fit(args) -> int:
         summary = _fit_summary(fit, cal, practice, pre)
         atomic_write(tmp / "fit.json", json.dumps(summary, indent=1, default=str) + "\n")
         command = "triage-sim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["fit"] else "triage-sim fit"
-        tables = [("Fitted values", fit_values_html(fit)), ("Arrival assumption (Kim & Whitt 2014)", arrivals_html(fit))] + tables
+        tables = [("Fitted values", fit_values_html(fit)), ("Arrival assumption (Kim & Whitt 2014)", arrivals_html(fit)),
+                  ("The control room's dispatch practice", practice_html(practice, pre))] + tables
         atomic_write(tmp / "report.html", fit_page(m.name, source, fit.tag(), fit.days, base, tables, figures,
                                                    __version__, command, seed))
     if not args.quiet:

@@ -275,10 +275,32 @@ def arrivals_html(fit) -> Markup:
 
 
 def calibration_html(cal) -> Markup:
-    """The units per shift --calibrate-units found, against the observed dispatch medians."""
-    rows = [(k, v, f"{cal.scales[k]:.3f}", f"{cal.n_calls.get(k, 0):,}", f"{cal.observed.get(k, float('nan')):.1f}",
-             f"{cal.simulated.get(k, float('nan')):.1f}") for k, v in cal.units.items()]
-    return render("fit_calibration.line.html.j2", rows=rows, evaluations=cal.evaluations)
+    """The units per shift --calibrate-units found, against the observed dispatch medians (and p90s
+    when calibrated on both)."""
+    nan = float("nan")
+    rows = [(k, v, f"{cal.scales[k]:.3f}", f"{cal.n_calls.get(k, 0):,}", f"{cal.observed.get(k, nan):.1f}",
+             f"{cal.simulated.get(k, nan):.1f}",
+             *((f"{cal.observed_p90.get(k, nan):.1f}", f"{cal.simulated_p90.get(k, nan):.1f}") if cal.tails else ()))
+            for k, v in cal.units.items()]
+    return render("fit_calibration.line.html.j2", rows=rows, evaluations=cal.evaluations, tails=cal.tails)
+
+
+def practice_html(practice, pre=None) -> Markup:
+    """The control room's practice the fit found (``sim.data.practice``): decision time, holds per
+    grade and per priority code, and the calibrated pre-emption share (``pre``, if calibrated)."""
+    rows = []
+    if practice.decision is not None:
+        d = practice.decision
+        rows.append(("decision time (G1 codes)", f"{d.n:,}", f"{d.median:.2f}", f"{d.p90:.2f}"))
+    for g, f in practice.grade_holds.items():
+        rows.append((f"hold, {g}", f"{f.n:,}", f"{f.median:.2f}", f"{f.p90:.2f}"))
+    for code, f in practice.holds.items():
+        rows.append((f"hold, priority {code}", f"{f.n:,}", f"{f.median:.2f}", f"{f.p90:.2f}"))
+    quiet = sum(int(v.size) for v in practice.quiet.values())
+    p = None if pre is None else {"probability": f"{pre.probability:.3g}", "simulated": f"{pre.simulated_p90:.2f}",
+                                  "observed": f"{pre.observed_p90:.2f}", "taken": f"{pre.preempted:.0f}"}
+    return render("fit_practice.line.html.j2", rows=rows, quiet=f"{quiet:,}",
+                  total=f"{practice.pending_at_ready.size:,}", pre=p)
 
 
 def backtest_html(bt) -> Markup:

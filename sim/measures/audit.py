@@ -4,7 +4,9 @@ A pure function of the event log (like the KPIs): which incident, when (day, clo
 calendar date), who called and about what, the risk they really faced and the grade first
 given, the change made, how long the incident had waited unresourced before it, when an
 officer finally arrived (or the appointment it was given, or never within the run), and
-whether the standard of its initial grade was met. Its rows are exactly the downgrades the
+whether the standard of its initial grade was met, and how many times a unit was taken from it
+for a G1 before the downgrade (issue 23: an incident an officer left for an emergency goes back on
+the list, and may then be downgraded). Its rows are exactly the downgrades the
 ``resource_downgrades`` KPI counts.
 """
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sim.model.log import CHANNEL_NAMES, GRADE_NAMES, EventLog
 COLUMNS = ("incident", "day", "date", "time", "channel", "category", "area", "true_risk", "initial_grade",
            "from_grade", "to_grade", "waited_unresourced_min", "arrival_min", "downgraded_at_min",
            "first_on_scene_min", "appointment_min", "attended_after_min", "initial_standard_min",
-           "initial_standard_met")
+           "initial_standard_met", "units_taken_for_g1")
 
 
 def downgrade_audit(log: EventLog) -> pd.DataFrame:
@@ -68,7 +70,18 @@ def downgrade_audit(log: EventLog) -> pd.DataFrame:
         "attended_after_min": np.round(response, 2),
         "initial_standard_min": standard,
         "initial_standard_met": met,
+        "units_taken_for_g1": _taken_before(log, inc, at),
     }, columns=COLUMNS)
+
+
+def _taken_before(log: EventLog, incidents: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Times a unit was taken from each incident for a G1 before ``times`` (its downgrade)."""
+    p = log.preemptions
+    out = np.zeros(len(incidents), dtype=np.int64)
+    if len(p):
+        for i, (k, t) in enumerate(zip(incidents, times)):
+            out[i] = int(((p["taken_from"].to_numpy() == k) & (p["time"].to_numpy() <= t)).sum())
+    return out
 
 
 def _waited(log: EventLog, incidents: np.ndarray, times: np.ndarray) -> np.ndarray:

@@ -79,6 +79,11 @@ CATALOGUE: dict[str, Words] = {
         LOWER, "Neighbourhood hours borrowed", "neighbourhood officer hours taken for response, over the measured days"),
     "neighbourhood_hours_lost_per_week": Words(
         LOWER, app="Neighbourhood hours borrowed, per week", phrase="neighbourhood hours borrowed a week", printed="{:.0f} h"),
+    "units_taken_for_g1": Words(
+        NEITHER, "Units taken for G1s",
+        "response units taken from a lower-grade job or a break for a G1 with none free, over the measured days"),
+    "units_taken_for_g1_per_week": Words(
+        NEITHER, app="Units taken from other work for G1s, per week", phrase="units taken from other work for G1s a week"),
     "sl_999_10s": Words(HIGHER, "999 answered within 10 s", "short abandons excluded; national target 90%", printed="{:.1%}"),
     "sl_101_180s": Words(HIGHER),
     "abandon_rate_101": Words(LOWER, "101 calls abandoned", "101 callers who hung up before an answer", printed="{:.1%}"),

@@ -225,6 +225,13 @@ def meets_recommendation(log: EventLog) -> float:
     return float(ok)
 
 
+def _units_taken_for_g1(log: EventLog) -> float:
+    """Units taken from other work (a lower-grade job or a break) for a G1 with none free (issue 23's
+    emergency access to busy officers), in the measured window; 0 where the scenario does not allow it."""
+    t = log.preemptions["time"].to_numpy()
+    return float(((t >= log.warmup) & (t < log.horizon)).sum())
+
+
 def _reassessment_downgrades(log: EventLog) -> float:
     g = _changes(log)
     return float(((g["reason"] == REASSESSMENT) & (g["to"] > g["from"])).sum())
@@ -267,6 +274,8 @@ KPIS: tuple[KPI, ...] = (
     KPI("unit_utilisation", "share", "response officers' on-duty time spent on incidents (travel, scene, custody, admin)", _unit_utilisation),
     KPI("overtime_hours", "hours", "response officers' time worked past shift end to finish a job", _overtime_hours),
     KPI("neighbourhood_hours_lost", "hours", "neighbourhood officer hours borrowed for response", _neighbourhood_hours),
+    KPI("units_taken_for_g1", "units", "response units taken from a lower-grade job or a break for a G1 with none free",
+        _units_taken_for_g1),
     KPI("meets_recommendation", "0/1", "1 if resource downgrades/week within tolerance and G1, G2 in-target rates reach the aims (blank: nothing to judge)", meets_recommendation),
 )
 
@@ -278,7 +287,7 @@ KPIS += tuple(KPI(name, unit, desc, fn) for name, unit, desc, fn, _ in ASSESSMEN
 # different lengths can be read side by side.
 COUNTS = ("calls_offered", "calls_abandoned", "incidents", "incidents_g1", "incidents_g2", "incidents_g3",
           "incidents_g4", "resource_downgrades", "high_risk_resource_downgrades", "reassessment_downgrades", "upgrades",
-          "officer_hours_rostered", "officer_hours_on_duty", "overtime_hours", "neighbourhood_hours_lost",
+          "officer_hours_rostered", "officer_hours_on_duty", "overtime_hours", "neighbourhood_hours_lost", "units_taken_for_g1",
           *(name for name, *_, count in ASSESSMENT_KPIS if count))
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
+from sim.plan.requirement import practice_assumptions
 from sim.util.errors import FolderError
 from sim.scenario import DAYS
 from sim.util.files import atomic_write
@@ -279,7 +280,7 @@ def report_html(result: PlanResult, command: str, wall_s: float, pattern_note: s
         hours_rows=[["officer-hours a week", f"{cur_h:,.0f}", f"{new_h:,.0f}"],
                     [f"establishment at {contracted:g} h", f"{cur_h / contracted:,.0f}", f"{new_h / contracted:,.0f}"]],
         kpi_rows=kpi_rows, days=f"{s.run.days:g}", warmup_days=f"{s.run.warmup_days:g}", reps=reps, seed=seed,
-        stage1=stage1, load=_load_numbers(result), after=_after_peak_numbers(result), search_columns=search_columns,
+        stage1=stage1, practice=practice_assumptions(s), load=_load_numbers(result), after=_after_peak_numbers(result), search_columns=search_columns,
         search_rows=search_rows, solver_rows=[[r["pool"], r["stage"], f"{r['hours']:,.0f}", r["status"]]
                                               for r in result.solver or []],
         command=command, version=__version__, simulations=result.simulations, wall=f"{wall_s:.0f}")

@@ -23,7 +23,7 @@ from sim.experiment.replications import execute, with_overrides
 from sim.scenario import Scenario, ScenarioError, validate
 from sim.plan import handlers as hd
 from sim.plan import shifts as sh
-from sim.plan.requirement import HOURS, Requirement, requirement
+from sim.plan.requirement import HOURS, Requirement, practice_assumptions, requirement
 from sim.plan.store import PlanStore, arrays_from_json, arrays_to_json, digest
 
 HEADLINE = ("meets_recommendation", "resource_downgrades_per_week", "high_risk_resource_downgrades",
@@ -235,6 +235,8 @@ class Planner:
         s, o = self.s, self.opts
         self.steps: list[Step] = []
         self.say("stage 1/3: requirement by hour of week (lagged load, priority M/M/c per hour)")
+        for line in practice_assumptions(s):
+            self.say(f"  stage 1 assumes: {line}")
         req = self._requirement()
         current = template_of(s)
         self.say(f"  {req.rostered.sum():,.0f} rostered unit-hours a week needed (peak {req.rostered.max()} units); "

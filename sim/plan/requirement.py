@@ -172,9 +172,43 @@ def job_kinds(s: Scenario, seed: int = 0) -> list[JobKind]:
         for i, ch in enumerate(chs):
             sel = pick == i
             pre_dispatch[sel] = ch.graded_at * ch.handling.sample(rng, int(sel.sum()))
+        pre_dispatch += _held_before_dispatch(s, GRADES[g - 1], rng)
         standard = std if g == 1 else np.full(SAMPLES, s.standards.g2_minutes if g == 2 else s.standards.g3_hours * 60)
         kinds.append(JobKind(g, _by_bin(total), durations, pre_dispatch, travel, standard))
     return kinds
+
+
+def _held_before_dispatch(s: Scenario, grade: str, rng) -> np.ndarray | float:
+    """The dispatcher's decision time and any stacking hold of ``grade`` (issue 23): time from
+    ready to dispatch even with a unit free, so it is taken from the standard like grading time."""
+    r = s.response
+    out = 0.0
+    if grade in r.decision:
+        out = out + r.decision[grade].sample(rng, SAMPLES)
+    if grade in r.stacking.hold:
+        out = out + r.stacking.hold[grade].sample(rng, SAMPLES)
+    return out
+
+
+def practice_assumptions(s: Scenario) -> list[str]:
+    """What stage 1 assumes about the scenario's dispatch practice (issue 23), in words for the
+    plan's report; empty when the scenario uses none of it. Stage 3 simulates all of it."""
+    r = s.response
+    out = []
+    if r.decision or r.stacking.hold:
+        held = sorted(set(r.decision) | set(r.stacking.hold))
+        out.append(f"the dispatcher's decision time and any stacking hold ({', '.join(held)}) are counted as time "
+                   "before dispatch, taken from the attendance standard like the grading time")
+    if r.stacking.hold_by_priority:
+        out.append("holds by priority code apply to replayed calls only and are not in stage 1")
+    if any(r.stacking.min_free.values()):
+        out.append("the free-units stacking rule (min_free) is not in stage 1's queue, which gives a G2/G3 the "
+                   "first free unit: stage 1 is optimistic for those grades")
+    if r.preemption.enabled:
+        out.append(f"emergency access to busy officers (a share of {r.preemption.probability:g}) is not in stage 1's "
+                   "queue: a G1 waits there for a free unit (pessimistic for G1s, optimistic for the jobs it would "
+                   "interrupt)")
+    return out
 
 
 def lagged_load(kind: JobKind) -> np.ndarray:
