@@ -238,3 +238,40 @@ def test_every_new_mechanism_off_is_todays_model(busy):
     b = run_model(validate(data), 4)
     for t in ("calls", "grade_changes", "pending", "unit_shifts", "activities"):
         pd.testing.assert_frame_equal(getattr(a, t), getattr(b, t))
+
+
+# ---------------------------------------------------------------------------- what the doors see
+def test_kpi_and_audit_count_the_units_taken_for_g1s(busy):
+    from sim.measures.audit import downgrade_audit
+    from sim.measures.kpis import compute_kpis
+
+    data = {**busy, "response": {**busy["response"], "preemption": {"enabled": True}},
+            "policy": {"kind": "resource_led", "resource_led": {"rules": {"G2": {"after": 30, "to": "G3", "probability": 1.0}}}}}
+    log = run_model(validate(data), 6)
+    k = compute_kpis(log)
+    assert k["units_taken_for_g1"] == len(log.preemptions) > 0
+    assert k["units_taken_for_g1_per_week"] == pytest.approx(k["units_taken_for_g1"] / ((log.horizon - log.warmup) / 10080))
+    audit = downgrade_audit(log)
+    pre = log.preemptions
+    for _, row in audit.iterrows():
+        expected = ((pre["taken_from"] == row["incident"]) & (pre["time"] <= row["downgraded_at_min"])).sum()
+        assert row["units_taken_for_g1"] == expected
+    assert (audit["units_taken_for_g1"] > 0).any()          # a G2 left for an emergency, then downgraded
+    assert compute_kpis(run_model(validate(busy), 6))["units_taken_for_g1"] == 0
+
+
+def test_the_planner_states_what_stage_one_assumes_and_counts_decision_time():
+    from sim.plan.requirement import job_kinds, practice_assumptions
+
+    plain = validate(truth_scenario(days=7, units=9).to_dict())
+    assert practice_assumptions(plain) == []
+    data = truth_scenario(days=7, units=9).to_dict()
+    data["response"]["decision"] = {"G2": _fixed(4)}
+    data["response"]["stacking"] = {"hold": {"G2": _fixed(6)}, "min_free": {"G3": 2}}
+    data["response"]["preemption"] = {"enabled": True, "probability": 0.5}
+    practised = validate(data)
+    said = " ".join(practice_assumptions(practised))
+    assert "decision time" in said and "min_free" in said and "0.5" in said
+    before = {k.grade: k.pre_dispatch.mean() for k in job_kinds(plain)}
+    after = {k.grade: k.pre_dispatch.mean() for k in job_kinds(practised)}
+    assert after[2] == pytest.approx(before[2] + 10, rel=0.02) and after[1] == pytest.approx(before[1], rel=0.02)
