@@ -18,7 +18,7 @@ from test_data_fit import truth_scenario
 Z90 = 1.2815515655446004
 DECISION = (0.6, 1.8)                          # lognormal median, p90 (minutes)
 HOLDS = {"G2": (3.0, 12.0), "G3": (8.0, 30.0)}
-UNITS, SHARE = 14, 0.5                         # the pre-emption round trip's force
+UNITS, SHARE, SHARE_G2 = 14, 0.5, 0.4          # the pre-emption round trip's force
 
 
 def _ln(median, p90):
@@ -79,11 +79,11 @@ def test_fit_recovers_decision_time_and_holds(practice_fit):
 
 @pytest.mark.slow
 def test_calibration_recovers_the_preemption_share(tmp_path):
-    """Too few units for the G1s, and a controller who takes a busy unit for 60% of the G1s that
-    find none free: the fit (over a base that says 40 units and never pre-empts) calibrates the
-    units and then the share back to near 0.6."""
+    """Too few units at times, and a controller who takes a busy unit for half the G1s and 40% of
+    the G2s that find none free: the fit (over a base that says 40 units and never pre-empts)
+    calibrates the units and then the shares back to within 0.2 of the truth."""
     data = truth_scenario(days=28, units=UNITS).to_dict()
-    data["response"]["preemption"] = {"enabled": True, "probability": SHARE}
+    data["response"]["preemption"] = {"enabled": True, "probability": SHARE, "probability_g2": SHARE_G2}
     s = validate(data)
     (tmp_path / "cad.csv").write_text(cad_frame(s, incidents(s, seed=9)).to_csv(index=False))
     (tmp_path / "map.toml").write_text(map_text(s))
@@ -94,8 +94,10 @@ def test_calibration_recovers_the_preemption_share(tmp_path):
                  str(tmp_path / "base.toml"), "--calibrate-units", "--reps", "3", "--out", str(out), "--quiet"]) == 0
     fitted = load_written(out / "scenario.toml")
     assert fitted.response.preemption.enabled
-    got = fitted.response.preemption.probability
-    print("units", {n: fitted.response.shifts[n].units[0] for n in ("day", "night")}, "share", got)
-    assert abs(got - SHARE) <= 0.2, got
+    got, got2 = fitted.response.preemption.probability, fitted.response.preemption.probability_g2
+    print("units", {n: fitted.response.shifts[n].units[0] for n in ("day", "night")}, "shares", got, got2)
+    assert abs(got - SHARE) <= 0.2 and abs(got2 - SHARE_G2) <= 0.2, (got, got2)
+    # units are less sharply identified than without pre-emption (more units and more pre-emption
+    # both shorten the tails): within 3 of the truth (tests/test_data_calibrate.py: within 2 without)
     for name in ("day", "night"):
-        assert abs(fitted.response.shifts[name].units[0] - UNITS) <= 2, fitted.response.shifts[name].units
+        assert abs(fitted.response.shifts[name].units[0] - UNITS) <= 3, fitted.response.shifts[name].units

@@ -103,6 +103,20 @@ def test_g1_takes_a_unit_from_its_break_and_the_break_is_finished_later(tmp_path
     assert breaks[["start", "end"]].to_numpy().tolist() == [[0, 10], [35, 55]]
 
 
+def test_a_g2_may_take_a_unit_from_a_g3_but_never_from_a_g2(tmp_path):
+    pre = {"enabled": True, "probability_g2": 1.0}
+    s = _with_trace(_scenario(preemption=pre), tmp_path, [(0, "G3", 0, 100), (20, "G2", 0, 10)])
+    log = run_model(s, 1)
+    assert len(log.preemptions) == 1 and log.preemptions.iloc[0]["for_grade"] == 2
+    assert _calls(log).iloc[1]["first_dispatch"] == pytest.approx(20)
+    s = _with_trace(_scenario(preemption=pre), tmp_path, [(0, "G2", 0, 100), (20, "G2", 0, 10)])
+    log = run_model(s, 1)
+    assert len(log.preemptions) == 0 and _calls(log).iloc[1]["first_dispatch"] == pytest.approx(100)
+    off = {"enabled": True}   # probability_g2 defaults to 0: only G1s pre-empt
+    s = _with_trace(_scenario(preemption=off), tmp_path, [(0, "G3", 0, 100), (20, "G2", 0, 10)])
+    assert len(run_model(s, 1).preemptions) == 0
+
+
 def test_no_preemption_from_grades_not_listed_or_from_custody(tmp_path):
     rows = [(0, "G2", 0, 100), (20, "G1", 0, 10)]
     s = _with_trace(_scenario(preemption={"enabled": True, "from_grades": ["G3"]}), tmp_path, rows)
@@ -255,8 +269,8 @@ def test_kpi_and_audit_count_the_units_taken_for_g1s(busy):
     pre = log.preemptions
     for _, row in audit.iterrows():
         expected = ((pre["taken_from"] == row["incident"]) & (pre["time"] <= row["downgraded_at_min"])).sum()
-        assert row["units_taken_for_g1"] == expected
-    assert (audit["units_taken_for_g1"] > 0).any()          # a G2 left for an emergency, then downgraded
+        assert row["units_taken_away"] == expected
+    assert (audit["units_taken_away"] > 0).any()          # a G2 left for an emergency, then downgraded
     assert compute_kpis(run_model(validate(busy), 6))["units_taken_for_g1"] == 0
 
 

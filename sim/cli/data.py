@@ -2,6 +2,7 @@
 ``sim.cli.main`` through ``register``). Heavy imports happen inside the commands."""
 from __future__ import annotations
 
+import math
 import shlex
 import sys
 import time
@@ -129,7 +130,6 @@ def cmd_fit(args) -> int:
     from sim.util.files import atomic_folder, atomic_write
     from sim.scenario import load_scenario, load_written
     from sim.data.backtest import replay, replay_scenario
-    from sim.data.calibrate import calibrate_preemption, calibrate_units
     from sim.data.practice import fit_practice
     from sim.data.extract import read_extract
     from sim.data.fit import fit_records
@@ -164,40 +164,23 @@ def cmd_fit(args) -> int:
         name = f"{m.name}-fitted"
         areas = list(base_s.response.areas)
         base = _reachable_base(base, base_s, final, tmp, args.base_root)
-        text = scenario_text(fit, source, base, final, name, areas, practice=practice)
-        write_scenario(text, tmp / "scenario.toml", args.base_root)
+        write_scenario(scenario_text(fit, source, base, final, name, areas, practice=practice), tmp / "scenario.toml",
+                       args.base_root)
         seed = base_s.run.seed if args.seed is None else args.seed
         tables, figures = [], fit_figures(fit)
         cal = pre = None
         if args.calibrate_units:
-            # units are calibrated with G1s taking busy units whenever none is free; the share follows
-            write_scenario(scenario_text(fit, source, base, final, name, areas, practice=practice,
-                                         preemption=(1.0, "[D: provisional, while units are calibrated]")),
-                           tmp / "scenario.toml", args.base_root)
-            s = replay_scenario(load_written(tmp / "scenario.toml", roots=args.base_root), str((tmp / "trace.csv").resolve()))
-            say(f"calibrating units per shift: {args.reps} replications per evaluation, seed {seed}")
-            tails = bool(practice.holds or practice.grade_holds)
-            cal = calibrate_units(s, args.reps, seed, m.fit.comparison_warmup_hours, say, jobs=args.jobs, tails=tails)
-            what = "median and p90" if tails else "median"
-            note = (f"[D: calibrated by triage-sim fit --calibrate-units on {source} ({fit.tag()}): units per shift "
-                    f"with which the replayed calls' {what} call -> first dispatch match the observed, {args.reps} "
-                    f"replications, seed {seed}]")
-            units = {k: (v, f"[D: calibrated, x{cal.scales[k]:.3f} of the base's; its calls' observed dispatch "
-                         f"median {cal.observed.get(k, float('nan')):.1f} min, p90 {cal.observed_p90.get(k, float('nan')):.1f}; "
-                         f"simulated {cal.simulated.get(k, float('nan')):.1f}, {cal.simulated_p90.get(k, float('nan')):.1f}]")
-                     for k, v in cal.units.items()}
-            text = scenario_text(fit, source, base, final, name, areas, units, calibration_note=note, practice=practice,
-                                 preemption=(1.0, "[D: provisional, while the share is calibrated]"))
-            write_scenario(text, tmp / "scenario.toml", args.base_root)
-            s = replay_scenario(load_written(tmp / "scenario.toml", roots=args.base_root), str((tmp / "trace.csv").resolve()))
-            say(f"calibrating the pre-emption share on the G1s' p90: {args.reps} replications per evaluation")
-            pre = calibrate_preemption(s, args.reps, seed, m.fit.comparison_warmup_hours, say, jobs=args.jobs)
-            pre_note = (f"[D: calibrated by triage-sim fit --calibrate-units: the replayed G1s' p90 call -> first "
-                        f"dispatch {pre.simulated_p90:.2f} min against {pre.observed_p90:.2f} observed (n={pre.g1_calls:,}); "
-                        f"{pre.preempted:.0f} units taken from other work per replay]")
-            text = scenario_text(fit, source, base, final, name, areas, units, calibration_note=note, practice=practice,
-                                 preemption=(round(pre.probability, 4), pre_note))
-            write_scenario(text, tmp / "scenario.toml", args.base_root)
+            def write(units=None, note="", shares=None):
+                """Write the fitted scenario with these units and shares; its replay of the trace."""
+                write_scenario(scenario_text(fit, source, base, final, name, areas, units, calibration_note=note,
+                                             practice=practice, preemption=shares), tmp / "scenario.toml", args.base_root)
+                return replay_scenario(load_written(tmp / "scenario.toml", roots=args.base_root),
+                                       str((tmp / "trace.csv").resolve()))
+
+            say(f"calibrating units per shift, then the pre-emption shares, twice: {args.reps} replications per "
+                f"evaluation, seed {seed}")
+            cal, units, note, pre, shares = _calibrate(write, practice, args.reps, seed, m.fit.comparison_warmup_hours,
+                                                       say, args.jobs, source, fit.tag())
             import pandas as pd
             hist = pd.DataFrame([{"step": st, **{f"units_{k}": str(v) for k, v in u.items()},
                                   **{f"median_{k}": v for k, v in med.items()}, "median_all": allm}
@@ -227,6 +210,40 @@ def cmd_fit(args) -> int:
     if not args.quiet:
         print(f"fit: {final} (scenario.toml, data-quality.md, report.html) in {time.perf_counter() - t0:.1f} s")
     return 0
+
+
+def _calibrate(write, practice, reps: int, seed: int, warmup: float, say, jobs: int, source: str, tag: str):
+    """Units per shift, then the G1s' and the G2s' pre-emption shares, in two rounds (the shares
+    change how many units the tails need, and the units how much pre-emption the G1s need). Units
+    are first calibrated with every G1 taking a busy unit when none is free and no G2 doing so."""
+    from sim.data.calibrate import calibrate_preemption, calibrate_units
+
+    tails = bool(practice.holds or practice.grade_holds)
+    what = "median and p90" if tails else "median"
+    shares = {"probability": (1.0, "[D: provisional, while units are calibrated]"),
+              "probability_g2": (0.0, "[D: provisional, while units are calibrated]")}
+    s = write(shares=shares)
+    first = {k: sh.units[0] for k, sh in s.response.shifts.items()}    # the base's, for the notes
+    units = note = cal = None
+    pre = {}
+    for rnd in (1, 2):
+        say(f"round {rnd}: units per shift")
+        cal = calibrate_units(s, reps, seed, warmup, say, jobs=jobs, tails=tails)
+        note = (f"[D: calibrated by triage-sim fit --calibrate-units on {source} ({tag}): units per shift with which "
+                f"the replayed calls' {what} call -> first dispatch match the observed, {reps} replications, seed {seed}]")
+        units = {k: (v, f"[D: calibrated, x{(v if isinstance(v, int) else v[0]) / first[k]:.3f} of the base's; its calls' observed dispatch "
+                     f"median {cal.observed.get(k, math.nan):.1f} min, p90 {cal.observed_p90.get(k, math.nan):.1f}; "
+                     f"simulated {cal.simulated.get(k, math.nan):.1f}, {cal.simulated_p90.get(k, math.nan):.1f}]")
+                 for k, v in cal.units.items()}
+        s = write(units, note, shares)
+        for grade, key in (("G1", "probability"), ("G2", "probability_g2")):
+            say(f"round {rnd}: the {grade}s' pre-emption share, on their p90")
+            p = pre[grade] = calibrate_preemption(s, reps, seed, warmup, say, jobs=jobs, grade=grade)
+            shares[key] = (round(p.probability, 4), f"[D: calibrated by triage-sim fit --calibrate-units: the replayed "
+                           f"{grade}s' p90 call -> first dispatch {p.simulated_p90:.2f} min against {p.observed_p90:.2f} "
+                           f"observed (n={p.g1_calls:,}); {p.preempted:.0f} units taken from other work per replay]")
+            s = write(units, note, shares)
+    return cal, units, note, pre, shares
 
 
 def _reachable_base(base: Path, base_s, final: Path, tmp: Path, roots=None) -> Path:
@@ -413,10 +430,10 @@ def _fit_summary(fit, cal, practice=None, pre=None) -> dict:
             "decision": _dsum(practice.decision),
             "holds_by_priority": {p: _dsum(f) for p, f in practice.holds.items()},
             "holds_by_grade": {g: _dsum(f) for g, f in practice.grade_holds.items()}}
-    if pre is not None:
-        out["preemption"] = {"probability": pre.probability, "observed_g1_p90": pre.observed_p90,
-                             "simulated_g1_p90": pre.simulated_p90, "preempted_per_replay": pre.preempted,
-                             "history": pre.history}
+    for grade, p in (pre or {}).items():
+        out.setdefault("preemption", {})[grade] = {"probability": p.probability, "observed_p90": p.observed_p90,
+                                                   "simulated_p90": p.simulated_p90, "calls": p.g1_calls,
+                                                   "preempted_per_replay": p.preempted, "history": p.history}
     return out
 
 

@@ -48,9 +48,10 @@ class Preemption:
     probability: float
     observed_p90: float
     simulated_p90: float
-    preempted: float              # pre-emptions per replication with that probability
-    g1_calls: int
-    history: list = field(default_factory=list)   # (probability, simulated G1 p90)
+    preempted: float              # pre-emptions per replication with that probability (all grades)
+    g1_calls: int                 # calls of the grade calibrated on
+    history: list = field(default_factory=list)   # (probability, simulated p90)
+    grade: str = "G1"
 
 
 def attribute_shifts(s: Scenario, arrival: np.ndarray) -> np.ndarray:
@@ -148,28 +149,33 @@ def _log_ratio(sim: float, obs: float) -> float:
     return math.log(max(sim, 1e-3) / max(obs, 1e-3))
 
 
+SHARE_KEY = {"G1": "probability", "G2": "probability_g2"}
+
+
 def calibrate_preemption(s: Scenario, reps: int, seed: int, warmup_hours: float, say=lambda msg: None,
-                         jobs: int = 1) -> Preemption:
-    """Bisect the pre-emption probability (``s`` has pre-emption enabled) on the G1s' p90 call ->
-    first dispatch: more pre-emption, shorter G1 waits. Probability 1 if even that leaves the G1s'
-    tail too long, 0 if none is needed."""
+                         jobs: int = 1, grade: str = "G1") -> Preemption:
+    """Bisect the pre-emption share of ``grade`` (G1: ``probability``, G2: ``probability_g2``) on
+    that grade's p90 call -> first dispatch: more pre-emption, shorter waits for it. 1 if even that
+    leaves its tail too long, 0 if none is needed."""
+    key = SHARE_KEY[grade]
     probe = replay(s, 1, seed, warmup_hours)
-    g1 = probe.compared & (probe.grade == "G1") & ~np.isnan(probe.observed["dispatch"])
+    g1 = probe.compared & (probe.grade == grade) & ~np.isnan(probe.observed["dispatch"])
     if g1.sum() < 20:
-        raise ScenarioError(s.meta.name, "response.preemption", _NO_VALUE,
-                            "fewer than 20 G1 calls to calibrate pre-emption on")
+        raise ScenarioError(s.meta.name, f"response.preemption.{key}", _NO_VALUE,
+                            f"fewer than 20 {grade} calls to calibrate pre-emption on")
     target = float(np.quantile(probe.observed["dispatch"][g1], 0.9))
     hist: list = []
     runs: dict = {}
 
     def evaluate(p: float) -> float:
         data = s.to_dict()
-        data["response"]["preemption"].update(enabled=True, probability=p)
+        data["response"]["preemption"].update({"enabled": True, key: p})
         rp = replay(validate(data, source=s.meta.name), reps, seed, warmup_hours, jobs=jobs)
         v = _quantile(rp.simulated["dispatch"][:, g1], 0.9)
         runs[p] = rp
         hist.append((p, v))
-        say(f"  pre-emption probability {p:.3f} -> G1 p90 call -> first dispatch {v:.2f} min (observed {target:.2f})")
+        say(f"  pre-emption share for {grade}s {p:.3f} -> {grade} p90 call -> first dispatch {v:.2f} min "
+            f"(observed {target:.2f})")
         return v - target
 
     lo, hi = 0.0, 1.0
@@ -188,7 +194,7 @@ def calibrate_preemption(s: Scenario, reps: int, seed: int, warmup_hours: float,
                 hi, fhi = mid, fm
         best = lo if abs(flo) < abs(fhi) else hi
     rp = runs[best]
-    return Preemption(best, target, dict(hist)[best], float(np.mean(rp.preemptions)), int(g1.sum()), hist)
+    return Preemption(best, target, dict(hist)[best], float(np.mean(rp.preemptions)), int(g1.sum()), hist, grade)
 
 
 def _scaled(units, scale: float):

@@ -287,7 +287,8 @@ def calibration_html(cal) -> Markup:
 
 def practice_html(practice, pre=None) -> Markup:
     """The control room's practice the fit found (``sim.data.practice``): decision time, holds per
-    grade and per priority code, and the calibrated pre-emption share (``pre``, if calibrated)."""
+    grade and per priority code, and the calibrated pre-emption shares (``pre``: grade -> its
+    calibration, if calibrated)."""
     rows = []
     if practice.decision is not None:
         d = practice.decision
@@ -297,10 +298,10 @@ def practice_html(practice, pre=None) -> Markup:
     for code, f in practice.holds.items():
         rows.append((f"hold, priority {code}", f"{f.n:,}", f"{f.median:.2f}", f"{f.p90:.2f}"))
     quiet = sum(int(v.size) for v in practice.quiet.values())
-    p = None if pre is None else {"probability": f"{pre.probability:.3g}", "simulated": f"{pre.simulated_p90:.2f}",
-                                  "observed": f"{pre.observed_p90:.2f}", "taken": f"{pre.preempted:.0f}"}
+    shares = [{"grade": g, "probability": f"{p.probability:.3g}", "simulated": f"{p.simulated_p90:.2f}",
+               "observed": f"{p.observed_p90:.2f}", "taken": f"{p.preempted:.0f}"} for g, p in (pre or {}).items()]
     return render("fit_practice.line.html.j2", rows=rows, quiet=f"{quiet:,}",
-                  total=f"{practice.pending_at_ready.size:,}", pre=p)
+                  total=f"{practice.pending_at_ready.size:,}", shares=shares)
 
 
 def backtest_html(bt) -> Markup:

@@ -54,9 +54,10 @@ def monday_on_or_after(day) -> dt.date:
 
 def scenario_text(fit: FitResult, source: str, base: Path, out_dir: Path, name: str, areas: list[str],
                   units: dict | None = None, calibration_note: str = "", practice=None,
-                  preemption: tuple[float, str] | None = None) -> str:
+                  preemption: dict | None = None) -> str:
     """``practice``: the decision time and holds (``sim.data.practice``); ``preemption``: the
-    calibrated probability and its note (without it, the base's pre-emption setting stands)."""
+    calibrated shares, ``{"probability": (value, note), "probability_g2": (value, note)}`` (without
+    it, the base's pre-emption setting stands)."""
     D = lambda n=None: f"[D: fitted from {source}, {fit.tag(n)}]"  # noqa: E731
     doc = _Doc()
     doc.comment(f"Fitted by `triage-sim fit` from {source} ({fit.tag()}). A delta of its base: what is not")
@@ -159,7 +160,8 @@ def _practice(doc: _Doc, practice, D, preemption) -> None:
         doc.comment("pre-emption of busy units for G1s: the base's (its share is estimated only with --calibrate-units)")
     else:
         doc.set("preemption.enabled", True, "[D: G1s reach a unit in minutes at every load]")
-        doc.set("preemption.probability", preemption[0], preemption[1])
+        for key, (value, note) in preemption.items():
+            doc.set(f"preemption.{key}", value, note)
 
 
 def write_scenario(text: str, path: Path, roots=None) -> None:

@@ -5,8 +5,8 @@ calendar date), who called and about what, the risk they really faced and the gr
 given, the change made, how long the incident had waited unresourced before it, when an
 officer finally arrived (or the appointment it was given, or never within the run), and
 whether the standard of its initial grade was met, and how many times a unit was taken from it
-for a G1 before the downgrade (issue 23: an incident an officer left for an emergency goes back on
-the list, and may then be downgraded). Its rows are exactly the downgrades the
+for a more urgent incident before the downgrade (issue 23: an incident an officer left for an
+emergency goes back on the list, and may then be downgraded). Its rows are exactly the downgrades the
 ``resource_downgrades`` KPI counts.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sim.model.log import CHANNEL_NAMES, GRADE_NAMES, EventLog
 COLUMNS = ("incident", "day", "date", "time", "channel", "category", "area", "true_risk", "initial_grade",
            "from_grade", "to_grade", "waited_unresourced_min", "arrival_min", "downgraded_at_min",
            "first_on_scene_min", "appointment_min", "attended_after_min", "initial_standard_min",
-           "initial_standard_met", "units_taken_for_g1")
+           "initial_standard_met", "units_taken_away")
 
 
 def downgrade_audit(log: EventLog) -> pd.DataFrame:
@@ -70,12 +70,12 @@ def downgrade_audit(log: EventLog) -> pd.DataFrame:
         "attended_after_min": np.round(response, 2),
         "initial_standard_min": standard,
         "initial_standard_met": met,
-        "units_taken_for_g1": _taken_before(log, inc, at),
+        "units_taken_away": _taken_before(log, inc, at),
     }, columns=COLUMNS)
 
 
 def _taken_before(log: EventLog, incidents: np.ndarray, times: np.ndarray) -> np.ndarray:
-    """Times a unit was taken from each incident for a G1 before ``times`` (its downgrade)."""
+    """Times a unit was taken from each incident for a more urgent one before ``times`` (its downgrade)."""
     p = log.preemptions
     out = np.zeros(len(incidents), dtype=np.int64)
     if len(p):

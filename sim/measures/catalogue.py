@@ -84,6 +84,11 @@ CATALOGUE: dict[str, Words] = {
         "response units taken from a lower-grade job or a break for a G1 with none free, over the measured days"),
     "units_taken_for_g1_per_week": Words(
         NEITHER, app="Units taken from other work for G1s, per week", phrase="units taken from other work for G1s a week"),
+    "units_taken_for_g2": Words(
+        NEITHER, "Units taken for G2s",
+        "response units taken from a G3 job or a break for a G2 with none free, over the measured days"),
+    "units_taken_for_g2_per_week": Words(
+        NEITHER, app="Units taken from other work for G2s, per week", phrase="units taken from other work for G2s a week"),
     "sl_999_10s": Words(HIGHER, "999 answered within 10 s", "short abandons excluded; national target 90%", printed="{:.1%}"),
     "sl_101_180s": Words(HIGHER),
     "abandon_rate_101": Words(LOWER, "101 calls abandoned", "101 callers who hung up before an answer", printed="{:.1%}"),

@@ -225,11 +225,13 @@ def meets_recommendation(log: EventLog) -> float:
     return float(ok)
 
 
-def _units_taken_for_g1(log: EventLog) -> float:
-    """Units taken from other work (a lower-grade job or a break) for a G1 with none free (issue 23's
-    emergency access to busy officers), in the measured window; 0 where the scenario does not allow it."""
-    t = log.preemptions["time"].to_numpy()
-    return float(((t >= log.warmup) & (t < log.horizon)).sum())
+def _units_taken_for(log: EventLog, grade: int) -> float:
+    """Units taken from other work (a lower-grade job or a break) for an incident of ``grade`` with
+    none free (issue 23's emergency access to busy officers), in the measured window; 0 where the
+    scenario does not allow it."""
+    p = log.preemptions
+    t = p["time"].to_numpy()
+    return float(((t >= log.warmup) & (t < log.horizon) & (p["for_grade"].to_numpy() == grade)).sum())
 
 
 def _reassessment_downgrades(log: EventLog) -> float:
@@ -275,7 +277,9 @@ KPIS: tuple[KPI, ...] = (
     KPI("overtime_hours", "hours", "response officers' time worked past shift end to finish a job", _overtime_hours),
     KPI("neighbourhood_hours_lost", "hours", "neighbourhood officer hours borrowed for response", _neighbourhood_hours),
     KPI("units_taken_for_g1", "units", "response units taken from a lower-grade job or a break for a G1 with none free",
-        _units_taken_for_g1),
+        lambda l: _units_taken_for(l, 1)),
+    KPI("units_taken_for_g2", "units", "response units taken from a G3 job or a break for a G2 with none free",
+        lambda l: _units_taken_for(l, 2)),
     KPI("meets_recommendation", "0/1", "1 if resource downgrades/week within tolerance and G1, G2 in-target rates reach the aims (blank: nothing to judge)", meets_recommendation),
 )
 
@@ -288,6 +292,7 @@ KPIS += tuple(KPI(name, unit, desc, fn) for name, unit, desc, fn, _ in ASSESSMEN
 COUNTS = ("calls_offered", "calls_abandoned", "incidents", "incidents_g1", "incidents_g2", "incidents_g3",
           "incidents_g4", "resource_downgrades", "high_risk_resource_downgrades", "reassessment_downgrades", "upgrades",
           "officer_hours_rostered", "officer_hours_on_duty", "overtime_hours", "neighbourhood_hours_lost", "units_taken_for_g1",
+          "units_taken_for_g2",
           *(name for name, *_, count in ASSESSMENT_KPIS if count))
 
 

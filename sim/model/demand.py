@@ -87,6 +87,7 @@ class Callers:
     delay_g1: np.ndarray | None = None
     delay_g2: np.ndarray | None = None
     delay_g3: np.ndarray | None = None
+    rank: np.ndarray | None = None            # a replayed call's order within its grade (trace column rank)
 
     def __len__(self) -> int:
         return int(self.arrival.size)
@@ -307,6 +308,9 @@ def trace_callers(s, streams):
         units = trace.cols["units"][rows]
         m = ~np.isnan(units)
         needs["units_needed"][m] = np.clip(units[m], 1, 100).astype(np.int8)
+        rank = trace.cols["rank"][rows]
+        if np.nan_to_num(trace.cols["rank"]).any():
+            needs["rank"] = np.nan_to_num(rank).astype(np.int8)
         for k, v in needs.items():
             if k not in out:
                 out[k] = np.empty(order.size, dtype=v.dtype)

@@ -70,6 +70,7 @@ class Dispatcher:
         self._custody = memoryview(c.custody)
         self._admin = memoryview(c.admin)
         self._units_needed = memoryview(c.units_needed)
+        self._rank = memoryview(c.rank) if c.rank is not None else None
         # decision time + stacking hold per caller at each dispatched grade (None: dispatched when ready)
         self._delay = (None, *(memoryview(getattr(c, f"delay_g{g}")) for g in (1, 2, 3))) \
             if c.delay_g1 is not None else None
@@ -94,6 +95,7 @@ class Dispatcher:
         self.keep_free = [0, 0, *(max(self.reserve, min_free.get(g, 0)) for g in ("G2", "G3", "G4"))]
         pre = s.response.preemption
         self.preempt = pre if pre.enabled else None
+        self.preempt_g2 = pre.enabled and pre.probability_g2 > 0
         self.preempt_grades = {GRADES.index(g) + 1 for g in pre.from_grades}
         self.divert_from = {GRADES.index(g) + 1 for g in s.response.divert_to_g1_from}
         self.late_minutes = s.response.end_of_shift_minutes
@@ -202,6 +204,8 @@ class Dispatcher:
             inc = Incident(c, caller, grade, self._units_needed[caller])
             self.active[c] = inc
             inc.since = inc.ready_at = self._env._now
+            if self._rank is not None:
+                inc.rank = self._rank[caller]
             if grade == 3 and self.booking:
                 self._book(inc)
             else:
@@ -266,8 +270,8 @@ class Dispatcher:
             self.try_dispatch()
             if inc.units:
                 return  # resourced at once: the policy has nothing to look at
-            if inc.grade == 1:
-                self._no_unit_for_g1(inc)
+            if inc.grade <= 2:
+                self._no_unit_free(inc)
         for delay, check in self.policy.checks(inc.grade):
             self._at(delay, self._check, inc, inc.epoch, check, 0)
 
@@ -277,16 +281,20 @@ class Dispatcher:
             return   # re-graded (held again at its new grade), resourced or closed meanwhile
         self.pending.release(inc)
         self.try_dispatch()
-        if not inc.units and inc.grade == 1:
-            self._no_unit_for_g1(inc)
+        if not inc.units and inc.grade <= 2:
+            self._no_unit_free(inc)
 
-    def _no_unit_for_g1(self, g1: Incident) -> None:
+    def _no_unit_free(self, inc: Incident) -> None:
         """A G1 is ready and no unit is free: divert one en route to a lower grade (the scenario's
-        diversion rule), else pre-empt one from lower-grade work or a break (issue 23)."""
-        if self.divert_from:
-            self._divert_to(g1, self.divert_from)
-        if self.preempt is not None and not g1.units:
-            self._preempt(g1)
+        diversion rule), else pre-empt one from lower-grade work or a break (issue 23); a G2 may
+        pre-empt one from a G3 job or a break when the scenario says so."""
+        if inc.grade == 1:
+            if self.divert_from:
+                self._divert_to(inc, self.divert_from)
+            if self.preempt is not None and not inc.units:
+                self._preempt(inc)
+        elif self.preempt_g2:
+            self._preempt(inc)
 
     def _close_unresourced(self, inc: Incident) -> None:
         if inc.unresourced_since is not None:
@@ -497,11 +505,15 @@ class Dispatcher:
         else:
             self._enter_pending(old)   # unresourced again: back in the list, policy checks and all
 
-    def _preempt(self, g1: Incident) -> None:
-        """Take a unit from lower-grade work or a break for ``g1`` (no unit is free), with the
-        scenario's probability (this G1's own uniform), by its rule; none if no unit qualifies."""
+    def _preempt(self, taker: Incident) -> None:
+        """Take a unit from lower-grade work or a break for ``taker`` (a G1, or a G2; no unit is
+        free), with the scenario's probability for its grade (this incident's own uniform), by its
+        rule; none if no unit qualifies. Only work of a lower grade than the taker's is interrupted."""
         p = self.preempt
-        if p.probability < 1.0 and self.m.streams.hashed("preemption", g1.caller, g1.id) >= p.probability:
+        if taker.grade == 1:
+            if p.probability < 1.0 and self.m.streams.hashed("preemption", taker.caller, taker.id) >= p.probability:
+                return
+        elif self.m.streams.hashed("preemption.g2", taker.caller, taker.id) >= p.probability_g2:
             return
         lowest_first = p.rule == "lowest_grade_first"
         best, best_key = None, None
@@ -511,7 +523,7 @@ class Dispatcher:
             state = u.state
             if state == TRAVEL or (state == SCENE and p.from_scene):
                 job = u.job
-                if job.grade not in self.preempt_grades:
+                if job.grade not in self.preempt_grades or job.grade <= taker.grade:
                     continue
                 rank, finish = job.grade, (u.arrive_at if state == TRAVEL else job.clear_at)
             elif state == BLOCK and p.from_blocks:
@@ -522,10 +534,10 @@ class Dispatcher:
             if best is None or key < best_key:
                 best, best_key = u, key
         if best is not None:
-            self._take_busy(best, g1)
+            self._take_busy(best, taker)
 
     def _take_busy(self, u: Unit, g1: Incident) -> None:
-        """Give ``u`` to ``g1``: its break's remainder is taken later; its incident loses it and
+        """Give ``u`` to ``g1`` (a G1, or a G2): its break's remainder is taken later; its incident loses it and
         goes back on the pending list, its on-scene work paused if no other unit is there."""
         now = self._env._now
         old = None
@@ -548,7 +560,7 @@ class Dispatcher:
                     old.clear_token += 1
                 if old.lead is u:
                     old.lead = still[0] if still else None
-        self.rec.preemptions.append((u.id, now, old.id if old is not None else -1, g1.id, work))
+        self.rec.preemptions.append((u.id, now, old.id if old is not None else -1, g1.id, g1.grade, work))
         self._assign(u, g1)
         if old is not None:
             if old.units:

@@ -146,9 +146,10 @@ def _appointment_changes() -> Columns:
 
 
 def _preemptions() -> Columns:
-    """Units taken from other work for a G1 with no unit free: the unit, when, the incident it was
-    taken from (-1 for a break), the G1 it was given to, and what it was doing (PREEMPTED_WORK)."""
-    return Columns({"unit": "i", "time": "d", "taken_from": "i", "given_to": "i", "work": "b"})
+    """Units taken from other work for a G1 (or a G2) with no unit free: the unit, when, the incident
+    it was taken from (-1 for a break), the incident it was given to and that one's grade, and what
+    the unit was doing (PREEMPTED_WORK)."""
+    return Columns({"unit": "i", "time": "d", "taken_from": "i", "given_to": "i", "for_grade": "b", "work": "b"})
 
 
 @dataclass
@@ -236,6 +237,7 @@ class EventLog:
         if self.meta.get("preemption"):   # a table only where the scenario lets G1s take busy units
             pre = self.preemptions.copy()
             pre["work"] = pd.Categorical.from_codes(pre["work"], PREEMPTED_WORK)
+            pre["for_grade"] = _grade_labels(pre["for_grade"])
             pre["in_warmup"] = pre["time"].to_numpy() < self.warmup
             tables["preemptions"] = pre
         return tables

@@ -1,6 +1,8 @@
 """The pending list: incidents waiting for a unit, most urgent first.
 
-Ordered by current grade, then by the time the incident was graded. An incident the control room
+Ordered by current grade, then by its rank within the grade (0 unless a replayed force's own
+priority codes say otherwise: two codes one grade, the more urgent first), then by the time the
+incident was graded. An incident the control room
 is holding back (call stacking, or the dispatcher still deciding) is on the list, counted and shown,
 but not offered to units until it is released. SimPy's
 ``PriorityResource`` fixes a request's priority when it is made, but a controller
@@ -17,7 +19,7 @@ class Incident:
     """An incident that needs (or needed) response units; ``id`` is its call's row."""
 
     __slots__ = ("id", "caller", "grade", "since", "queued", "units", "needed", "unresourced_since",
-                 "epoch", "cleared", "lead", "ready_at", "held", "clear_at", "clear_token", "remaining")
+                 "epoch", "cleared", "lead", "rank", "ready_at", "held", "clear_at", "clear_token", "remaining")
 
     def __init__(self, call_id: int, caller: int, grade: int, needed: int):
         self.id, self.caller, self.grade, self.needed = call_id, caller, grade, needed
@@ -28,6 +30,7 @@ class Incident:
         self.epoch = 0                   # bumped when its grade changes: stale policy checks are ignored
         self.cleared = False
         self.lead = None                 # first unit on scene (takes any arrest to custody)
+        self.rank = 0                    # order within its grade (a replayed force's finer priority)
         self.ready_at = 0.0              # when it first became ready for dispatch (end of call handling)
         self.held = False                # on the list but held back (stacked, or being decided)
         self.clear_at = 0.0              # when its on-scene work will end (while someone is on scene)
@@ -51,7 +54,7 @@ class PendingList:
                 del self._held[inc.id]
         self._seq += 1
         inc.queued = self._seq
-        heapq.heappush(self._heap, (inc.grade, inc.since, self._seq, inc))
+        heapq.heappush(self._heap, (inc.grade, inc.rank, inc.since, self._seq, inc))
         self.size += 1
 
     def hold(self, inc: Incident) -> None:
@@ -83,17 +86,17 @@ class PendingList:
 
     def peek(self) -> Incident | None:
         heap = self._heap
-        while heap and heap[0][2] != heap[0][3].queued:
+        while heap and heap[0][3] != heap[0][4].queued:
             heapq.heappop(heap)
-        return heap[0][3] if heap else None
+        return heap[0][4] if heap else None
 
     def __len__(self) -> int:
         return self.size
 
     def in_order(self) -> list[Incident]:
         """Queued incidents, most urgent first (for tests and inspection, not the hot path)."""
-        live = [e[3] for e in self._heap if e[2] == e[3].queued and not e[3].held]
-        return sorted(live + list(self._held.values()), key=lambda i: (i.grade, i.since, i.queued))
+        live = [e[4] for e in self._heap if e[3] == e[4].queued and not e[4].held]
+        return sorted(live + list(self._held.values()), key=lambda i: (i.grade, i.rank, i.since, i.queued))
 
     def held(self) -> list[Incident]:
         """Incidents held back now (for inspection and tests)."""

@@ -73,9 +73,12 @@ class Preemption(_Strict):
     non-incident block (custody and paperwork are never interrupted). ``rule`` picks among them:
     ``lowest_grade_first`` (a break counts as lower than any job; ties: nearest to finish) or
     ``nearest_to_finish`` (the unit whose current work would end first). The interrupted incident goes
-    back on the pending list with its remaining on-scene work; a break's remainder is taken later."""
+    back on the pending list with its remaining on-scene work; a break's remainder is taken later.
+    ``probability_g2``: the same for a G2 with no unit free, from a G3 job or a break only (a
+    controller finding an officer for a priority call; 0 = never)."""
     enabled: bool = False
     probability: float = Field(default=1.0, ge=0, le=1)
+    probability_g2: float = Field(default=0.0, ge=0, le=1)
     from_grades: list[StackedGrade] = Field(default=["G2", "G3"], min_length=1)
     from_scene: bool = True
     from_blocks: bool = True

@@ -11,6 +11,7 @@ A trace is a CSV with one row per observed call:
 | `grade` | G1..G4, the grade recorded (taken as the true risk too: an extract holds no other) |
 | `channel` | optional, `999` or `101` (default `999`); the channel's handling, patience... apply |
 | `priority` | optional, the force's own priority code (the back-test reports per code) |
+| `rank` | optional, whole number >= 0: order within its grade on the pending list, 0 first (two of the force's codes one grade: the more urgent one 0) |
 | `handling_min` | optional: call created -> incident ready for dispatch, minutes |
 | `travel_min` | optional: first dispatch -> first on scene, minutes |
 | `on_scene_min` | optional: first on scene -> clear, minutes |
@@ -33,7 +34,7 @@ import numpy as np
 from sim.scenario.base import _NO_VALUE, CHANNELS, GRADES, ScenarioError
 from sim.scenario.document import horizon_minutes
 
-OPTIONAL = ("handling_min", "travel_min", "on_scene_min", "units", "dispatch_min", "scene_min")
+OPTIONAL = ("handling_min", "travel_min", "on_scene_min", "units", "dispatch_min", "scene_min", "rank")
 
 
 @dataclass(frozen=True)
@@ -91,11 +92,13 @@ def _read(path: str, _mtime: int, _size: int) -> Trace:
             continue
         values = pd.to_numeric(df[col].str.strip().replace("", "nan"), errors="coerce").to_numpy(float)
         bad = np.flatnonzero(np.isnan(values) & (df[col].str.strip() != "").to_numpy()
-                             | (values < 0) | np.isinf(values) | ((col == "units") & (values > 100)))
+                             | (values < 0) | np.isinf(values) | ((col == "units") & (values > 100))
+                             | ((col == "rank") & ((values > 100) | (values != np.floor(values)))))
         if bad.size:
             raise ScenarioError(path, f"{col} (row {bad[0] + 2})", df[col].iloc[bad[0]],
                                 "expected a finite number >= 0 (or blank: not observed)"
-                                + ("; at most 100 units" if col == "units" else ""))
+                                + ("; at most 100 units" if col == "units" else "")
+                                + ("; a whole number up to 100" if col == "rank" else ""))
         cols[col] = values
     priority = df["priority"].to_numpy(str) if "priority" in df.columns else df["grade"].to_numpy(str)
     return Trace(arrival.to_numpy("datetime64[ms]"), grade.to_numpy(np.int8), channel.to_numpy(np.int8),
