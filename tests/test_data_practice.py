@@ -101,3 +101,14 @@ def test_calibration_recovers_the_preemption_share(tmp_path):
     # both shorten the tails): within 3 of the truth (tests/test_data_calibrate.py: within 2 without)
     for name in ("day", "night"):
         assert abs(fitted.response.shifts[name].units[0] - UNITS) <= 3, fitted.response.shifts[name].units
+
+
+def test_trace_ranks_follow_the_maps_code_order():
+    """Codes sharing a grade keep the force's order (the map lists its codes most urgent first)."""
+    from types import SimpleNamespace
+
+    from sim.data.trace import _ranks
+
+    m = SimpleNamespace(priorities=SimpleNamespace(grades={"1": "G1", "2": "G2", "3": "G3", "4": "G3"}))
+    got = _ranks(m, np.array(["4", "3", "1", "2", "4"]), np.array(["G3", "G3", "G1", "G2", "G3"]))
+    assert got.tolist() == [1, 0, 0, 0, 1]

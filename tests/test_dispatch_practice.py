@@ -125,6 +125,32 @@ def test_no_preemption_from_grades_not_listed_or_from_custody(tmp_path):
     assert _calls(log).iloc[1]["first_dispatch"] == pytest.approx(100)
 
 
+def test_a_replayed_forces_own_order_within_a_grade(tmp_path):
+    """One unit busy until 01:40; a P4 (G3, rank 1) waits from 00:10, a P3 (G3, rank 0) from 00:20:
+    the P3 is dispatched first. Without ranks, the order is by time."""
+    data = _scenario()
+    df = pd.DataFrame({"arrival": ["2025-03-03 00:00:00", "2025-03-03 00:10:00", "2025-03-03 00:20:00"],
+                       "grade": ["G2", "G3", "G3"], "priority": ["2", "4", "3"], "rank": [0, 1, 0],
+                       "handling_min": 0.0, "travel_min": 0.0, "on_scene_min": [100.0, 10.0, 10.0]})
+    df.to_csv(tmp_path / "trace.csv", index=False)
+    data["demand"]["trace"] = str(tmp_path / "trace.csv")
+    data["run"]["start_date"] = T0.date()
+    c = _calls(run_model(validate(data), 1))
+    assert c["first_dispatch"].tolist() == pytest.approx([0, 110, 100])
+    df.drop(columns="rank").to_csv(tmp_path / "trace.csv", index=False)
+    c = _calls(run_model(validate(data), 1))
+    assert c["first_dispatch"].tolist() == pytest.approx([0, 100, 110])
+
+
+def test_a_bad_rank_is_named(tmp_path):
+    data = _scenario()
+    pd.DataFrame({"arrival": ["2025-03-03 00:00:00"], "grade": ["G3"], "rank": [1.5]}).to_csv(tmp_path / "t.csv", index=False)
+    data["demand"]["trace"] = str(tmp_path / "t.csv")
+    data["run"]["start_date"] = T0.date()
+    with pytest.raises(ScenarioError, match="rank"):
+        run_model(validate(data), 1)
+
+
 # ---------------------------------------------------------------------------- decision time and holds
 def test_decision_time_and_hold_by_hand(tmp_path):
     """Ample units: a G1 is dispatched its decision time after it is ready; a G3 its decision time
