@@ -177,7 +177,7 @@ def test_tolerances_are_one_frozen_structure():
 
 
 def test_what_the_replay_used_names_the_dispatch_settings():
-    """decision, stacking and preemption of [response] printed as they are, 'not used' when absent,
+    """decision, stacking and preemption of [response] printed (a distribution by its median and p90), "not used" when absent,
     empty or switched off (the scenario may or may not have them)."""
     from sim.data.report import replay_used_html
 
@@ -195,7 +195,7 @@ def test_what_the_replay_used_names_the_dispatch_settings():
     html = replay_used_html(Stub({"shifts": shifts, "decision": {"G2": {"family": "fixed", "value": 1.5}},
                                   "stacking": {"hold": {}, "hold_by_priority": {}, "min_free": {"G3": 2}},
                                   "preemption": {"enabled": False, "probability": 1.0}}))
-    assert "G2.family = fixed; G2.value = 1.5" in html and "min_free.G3 = 2" in html and "hold" not in html
+    assert "G2 = fixed, median 1.50 min, p90 1.50" in html and "min_free.G3 = 2" in html and "hold" not in html
     assert html.count("not used") == 1                 # preemption: switched off
 
 

@@ -241,8 +241,9 @@ def _calibrate(write, practice, reps: int, seed: int, warmup: float, say, jobs: 
             p = pre[grade] = calibrate_preemption(s, reps, seed, warmup, say, jobs=jobs, grade=grade)
             shares[key] = (round(p.probability, 4), f"[D: calibrated by triage-sim fit --calibrate-units: the replayed "
                            f"{grade}s' p90 call -> first dispatch {p.simulated_p90:.2f} min against {p.observed_p90:.2f} "
-                           f"observed (n={p.g1_calls:,}); {p.preempted:.0f} units taken from other work per replay]")
+                           f"observed (n={p.g1_calls:,}); {p.preempted:.0f} units taken from other work for them per replay]")
             s = write(units, note, shares)
+    cal.scales = {k: (v if isinstance(v, int) else v[0]) / first[k] for k, v in cal.units.items()}   # of the base's
     return cal, units, note, pre, shares
 
 

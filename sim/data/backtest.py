@@ -61,7 +61,7 @@ class Replay:
     arrival: np.ndarray     # minutes from the run's start
     load: np.ndarray | None = None   # observed incidents open at the call's arrival (sim.data.load)
     load_rule: str = ""              # how each incident's close was taken for the load
-    preemptions: np.ndarray | None = None   # per replication: units taken from other work for G1s
+    preemptions: dict | None = None   # "G1"/"G2" -> per replication: units taken from other work for them
 
 
 def _one(args):
@@ -77,7 +77,8 @@ def _one(args):
         k = first["caller"].to_numpy()
         v[k] = first[col].to_numpy() - first["arrival"].to_numpy()
         out[m] = v
-    out["preemptions"] = len(log.preemptions)
+    taker = log.preemptions["for_grade"].to_numpy()
+    out["preemptions"] = {g: int((taker == i).sum()) for i, g in enumerate(GRADES[:2], start=1)}
     return out
 
 
@@ -97,7 +98,7 @@ def replay(s: Scenario, reps: int, seed: int, warmup_hours: float, jobs: int = 1
         simulated={m: np.vstack([r[m] for r in results]) for m in MEASURES},
         grade=np.asarray(GRADES)[trace.grade[order] - 1], priority=trace.priority[order],
         compared=t >= t.min() + warmup_hours * 60.0, arrival=t, load=load[order], load_rule=rule,
-        preemptions=np.asarray([r["preemptions"] for r in results]))
+        preemptions={g: np.asarray([r["preemptions"][g] for r in results]) for g in GRADES[:2]})
 
 
 def _order_ci(x: np.ndarray, q: float) -> tuple[float, float]:

@@ -48,7 +48,7 @@ class Preemption:
     probability: float
     observed_p90: float
     simulated_p90: float
-    preempted: float              # pre-emptions per replication with that probability (all grades)
+    preempted: float              # units taken for the grade's incidents per replication, at that probability
     g1_calls: int                 # calls of the grade calibrated on
     history: list = field(default_factory=list)   # (probability, simulated p90)
     grade: str = "G1"
@@ -194,7 +194,7 @@ def calibrate_preemption(s: Scenario, reps: int, seed: int, warmup_hours: float,
                 hi, fhi = mid, fm
         best = lo if abs(flo) < abs(fhi) else hi
     rp = runs[best]
-    return Preemption(best, target, dict(hist)[best], float(np.mean(rp.preemptions)), int(g1.sum()), hist, grade)
+    return Preemption(best, target, dict(hist)[best], float(np.mean(rp.preemptions[grade])), int(g1.sum()), hist, grade)
 
 
 def _scaled(units, scale: float):

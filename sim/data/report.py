@@ -429,13 +429,32 @@ def _used_part(v):
 
 
 def _flat(v, prefix: str = "") -> str:
-    """A scenario value in one line: tables as 'key = value' pairs, the rest as written."""
+    """A scenario value in one line: tables as 'key = value' pairs, a distribution by its median
+    and p90 (an empirical one's 50 values would fill the page), the rest as written."""
+    if isinstance(v, dict) and "family" in v:
+        return _distribution(v) if not prefix else f"{prefix[:-1]} = {_distribution(v)}"
     if isinstance(v, dict):
         parts = []
         for k, x in v.items():
             parts.append(_flat(x, f"{prefix}{k}.") if isinstance(x, dict) and x else f"{prefix}{k} = {_scalar(x)}")
         return "; ".join(parts) if parts else "{}"
     return _scalar(v)
+
+
+def _distribution(d: dict) -> str:
+    """A duration distribution in words: family, median and p90 (minutes)."""
+    from pydantic import TypeAdapter
+
+    from sim.util.distributions import Distribution
+
+    if "median" in d and "p90" in d:
+        q50, q90 = float(d["median"]), float(d["p90"])
+    elif d["family"] == "empirical" and not d.get("weights"):
+        q50, q90 = (float(np.quantile(d["values"], q)) for q in (0.5, 0.9))
+    else:   # the rest by a fixed-seed sample (no closed form kept here)
+        x = TypeAdapter(Distribution).validate_python(d).sample(np.random.default_rng(0), 100_000)
+        q50, q90 = (float(np.quantile(x, q)) for q in (0.5, 0.9))
+    return f"{d['family']}, median {q50:.2f} min, p90 {q90:.2f}"
 
 
 def _scalar(x) -> str:
