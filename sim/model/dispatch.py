@@ -98,6 +98,8 @@ class Dispatcher:
         self.preempt_g2 = pre.enabled and pre.probability_g2 > 0
         self.preempt_grades = {GRADES.index(g) + 1 for g in pre.from_grades}
         self.divert_from = {GRADES.index(g) + 1 for g in s.response.divert_to_g1_from}
+        # by grade: whether an incident finding no unit free can get one another way (diversion, pre-emption)
+        self._help = [False, bool(self.divert_from) or self.preempt is not None, self.preempt_g2, False, False]
         self.late_minutes = s.response.end_of_shift_minutes
         self.late_grades = {GRADES.index(g) + 1 for g in s.response.end_of_shift_grades} if self.late_minutes else set()
         self.blocks = [(b.after_hours * 60.0, b.spread_hours * 60.0, b.minutes)
@@ -254,24 +256,31 @@ class Dispatcher:
 
     # ------------------------------------------------------------------ pending list
     def _enter_pending(self, inc: Incident) -> None:
-        wait = 0.0
         if self._delay is not None and not inc.units:   # still being decided, or stacked
             wait = inc.ready_at + self._delay[inc.grade][inc.caller] - self._env._now
-        if wait > 0:
-            self.pending.hold(inc)
-        else:
-            self.pending.push(inc)
+            if wait > 0:
+                self._hold(inc, wait)
+                return
+        self.pending.push(inc)
         if not inc.units and inc.unresourced_since is None:
             inc.unresourced_since = self._env._now
         inc.epoch += 1
-        if wait > 0:
-            self._at(wait, self._release, inc, inc.epoch)
-        else:
-            self.try_dispatch()
-            if inc.units:
-                return  # resourced at once: the policy has nothing to look at
-            if inc.grade <= 2:
-                self._no_unit_free(inc)
+        self.try_dispatch()
+        if inc.units:
+            return  # resourced at once: the policy has nothing to look at
+        if self._help[inc.grade]:
+            self._no_unit_free(inc)
+        for delay, check in self.policy.checks(inc.grade):
+            self._at(delay, self._check, inc, inc.epoch, check, 0)
+
+    def _hold(self, inc: Incident, wait: float) -> None:
+        """On the pending list, held back for ``wait`` minutes (decision time, stacking hold); the
+        policy's checks run from now, as for any incident waiting."""
+        self.pending.hold(inc)
+        if inc.unresourced_since is None:
+            inc.unresourced_since = self._env._now
+        inc.epoch += 1
+        self._at(wait, self._release, inc, inc.epoch)
         for delay, check in self.policy.checks(inc.grade):
             self._at(delay, self._check, inc, inc.epoch, check, 0)
 
@@ -281,7 +290,7 @@ class Dispatcher:
             return   # re-graded (held again at its new grade), resourced or closed meanwhile
         self.pending.release(inc)
         self.try_dispatch()
-        if not inc.units and inc.grade <= 2:
+        if not inc.units and self._help[inc.grade]:
             self._no_unit_free(inc)
 
     def _no_unit_free(self, inc: Incident) -> None:
