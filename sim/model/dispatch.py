@@ -30,28 +30,10 @@ from sim.scenario import GRADES
 from sim.model.appointments import ESCALATE, KEEP, AppointmentBook, Rebooking
 from sim.model.pending import Incident, PendingList
 from sim.model.policies import Borrow, Divert, IncidentView, Recheck, Regrade, make_policy
+from sim.model.preemption import asked, choose
+from sim.model.units import AFTER, BLOCK, FREE, NEIGHBOURHOOD, OFF, RESPONSE, SCENE, TRAVEL, Unit  # noqa: F401
 
-FREE, TRAVEL, SCENE, AFTER, BLOCK, OFF = range(6)
-RESPONSE, NEIGHBOURHOOD = POOLS.index("response"), POOLS.index("neighbourhood")
 A_INCIDENT, A_CUSTODY, A_ADMIN, A_NON_INCIDENT, A_BORROWED = (ACTIVITIES.index(a) for a in ACTIVITIES)
-
-
-class Unit:
-    __slots__ = ("id", "pool", "shift", "team", "start", "end", "state", "job", "token", "job_start",
-                 "off_due", "blocks_due", "borrowed_at", "arrive_at", "block_end", "block_row")
-
-    def __init__(self, uid: int, pool: int, shift: int, team: int, start: float, end: float):
-        self.id, self.pool, self.shift, self.team, self.start, self.end = uid, pool, shift, team, start, end
-        self.state = FREE
-        self.job: Incident | None = None
-        self.token = 0          # bumped when the unit is re-tasked: its stale timers are ignored
-        self.job_start = 0.0
-        self.off_due = False    # shift over, leaves when its job ends
-        self.blocks_due: list = []
-        self.borrowed_at = 0.0
-        self.arrive_at = 0.0    # en route: when it will be on scene
-        self.block_end = 0.0    # on a break or other block: when it ends, and its activity row
-        self.block_row = -1
 
 
 class Dispatcher:
@@ -516,34 +498,11 @@ class Dispatcher:
 
     def _preempt(self, taker: Incident) -> None:
         """Take a unit from lower-grade work or a break for ``taker`` (a G1, or a G2; no unit is
-        free), with the scenario's probability for its grade (this incident's own uniform), by its
-        rule; none if no unit qualifies. Only work of a lower grade than the taker's is interrupted."""
-        p = self.preempt
-        if taker.grade == 1:
-            if p.probability < 1.0 and self.m.streams.hashed("preemption", taker.caller, taker.id) >= p.probability:
-                return
-        elif self.m.streams.hashed("preemption.g2", taker.caller, taker.id) >= p.probability_g2:
-            return
-        lowest_first = p.rule == "lowest_grade_first"
-        best, best_key = None, None
-        for u in self.on_duty.values():
-            if u.pool != RESPONSE or u.off_due:
-                continue
-            state = u.state
-            if state == TRAVEL or (state == SCENE and p.from_scene):
-                job = u.job
-                if job.grade not in self.preempt_grades or job.grade <= taker.grade:
-                    continue
-                rank, finish = job.grade, (u.arrive_at if state == TRAVEL else job.clear_at)
-            elif state == BLOCK and p.from_blocks:
-                rank, finish = 5, u.block_end   # a break is lower than any job
-            else:
-                continue
-            key = (-rank, finish) if lowest_first else (finish, -rank)
-            if best is None or key < best_key:
-                best, best_key = u, key
-        if best is not None:
-            self._take_busy(best, taker)
+        free), if the controller does (``preemption.asked``) and a unit qualifies (``choose``)."""
+        if asked(self.preempt, taker, self.m.streams):
+            u = choose(self.on_duty.values(), taker.grade, self.preempt, self.preempt_grades)
+            if u is not None:
+                self._take_busy(u, taker)
 
     def _take_busy(self, u: Unit, g1: Incident) -> None:
         """Give ``u`` to ``g1`` (a G1, or a G2): its break's remainder is taken later; its incident loses it and
