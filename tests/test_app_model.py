@@ -17,10 +17,7 @@ TABLES = ("calls", "grade_changes", "pending", "unit_shifts", "activities", "ros
 @pytest.fixture(scope="module")
 def peak():
     # Friday 18:00-22:00 after the week's first four days, and two hours after for outcomes
-    # a controller who takes a busy unit for half the G1s with none free (the default's 0.72 leaves as
-    # few as 4 questions in these four hours: too few to try every choice)
-    return load_scenario("scenarios/nottinghamshire-2016.toml", ["run.warmup_days=4.75", "run.days=0.25",
-                                                                 "response.preemption.probability=0.5"])
+    return load_scenario("scenarios/nottinghamshire-2016.toml", ["run.warmup_days=4.75", "run.days=0.25"])
 
 
 def _policy(s, ask):

@@ -12,7 +12,7 @@ protected), and G1s are given such late units first.
 
 Issue 23's control-room practice, each off unless the scenario sets it: a dispatcher's decision
 time and a stacking hold keep a ready incident on the pending list, held back, until its own
-moment (``delay_g*`` of its caller); ``stacking.min_free`` gives a G2/G3 a unit only while more
+moment (``sim.model.holds``); ``stacking.min_free`` gives a G2/G3 a unit only while more
 than that many are free; and a G1 that becomes ready with no unit free may pre-empt a unit from
 lower-grade work or a break (``_preempt``), whose incident goes back on the list with its
 remaining on-scene work.
@@ -30,6 +30,7 @@ from sim.scenario import GRADES
 from sim.model.appointments import ESCALATE, KEEP, AppointmentBook, Rebooking
 from sim.model.pending import Incident, PendingList
 from sim.model.policies import Borrow, Divert, IncidentView, Recheck, Regrade, make_policy
+from sim.model.holds import Holds
 from sim.model.preemption import asked, choose
 from sim.model.units import AFTER, BLOCK, FREE, NEIGHBOURHOOD, OFF, RESPONSE, SCENE, TRAVEL, Unit  # noqa: F401
 
@@ -54,8 +55,7 @@ class Dispatcher:
         self._units_needed = memoryview(c.units_needed)
         self._rank = memoryview(c.rank) if c.rank is not None else None
         # decision time + stacking hold per caller at each dispatched grade (None: dispatched when ready)
-        self._delay = (None, *(memoryview(getattr(c, f"delay_g{g}")) for g in (1, 2, 3))) \
-            if c.delay_g1 is not None else None
+        self._holds = Holds(s.response, c) if c.u_hold is not None else None
         self.pending = PendingList()
         self.free: dict[int, Unit] = {}            # response units free now
         self.neighbourhood: dict[int, Unit] = {}   # neighbourhood officers on duty, not borrowed
@@ -238,8 +238,8 @@ class Dispatcher:
 
     # ------------------------------------------------------------------ pending list
     def _enter_pending(self, inc: Incident) -> None:
-        if self._delay is not None and not inc.units:   # still being decided, or stacked
-            wait = inc.ready_at + self._delay[inc.grade][inc.caller] - self._env._now
+        if self._holds is not None and not inc.units:   # still being decided, or stacked
+            wait = inc.ready_at + self._holds.wait(inc.grade, inc.caller) - self._env._now
             if wait > 0:
                 self._hold(inc, wait)
                 return
