@@ -82,9 +82,7 @@ class Callers:
     sup_accurate: np.ndarray | None = None    # a review of it finds the true risk
     sup_delay: np.ndarray | None = None       # grading to review request, minutes (float32)
     sup_minutes: np.ndarray | None = None     # the review's length, minutes (float32)
-    # issue 23, only when the scenario uses a decision time or a stacking hold: the caller's uniform
-    # for its wait from ready to dispatchable (uint16), and a replayed call's hold class (see _dispatch_needs)
-    u_hold: np.ndarray | None = None
+    # issue 23: a replayed call's hold class, when a priority code has its own hold (see _dispatch_needs)
     hold_class: np.ndarray | None = None
     rank: np.ndarray | None = None            # a replayed call's order within its grade (trace column rank)
 
@@ -217,17 +215,12 @@ def _needs(s: Scenario, name: str, code: int, ch, times: np.ndarray, streams: St
 
 
 def _dispatch_needs(s: Scenario, rs, n: int, grades: np.ndarray | None, priorities: np.ndarray | None) -> dict:
-    """Issue 23's per-caller draw, only when the scenario has a decision time or a stacking hold:
-    one uniform, kept as 16 bits (2 bytes a caller: a year's 550k callers in 1.1 MB), that the
-    dispatcher reads through the quantile table of the grade the incident has when it becomes
-    ready (``sim.model.holds``). A replayed call whose priority code has its own hold gets that
-    code's table: ``hold_class`` is 1 + the code's place in ``stacking.hold_by_priority`` (0: its
-    grade's table)."""
-    r = s.response
-    st = r.stacking
-    if not (r.decision or st.hold or st.hold_by_priority):
-        return {}
-    out = {"u_hold": (rs("dispatch.delay").random(n) * 65536).astype(np.uint16)}
+    """Issue 23: a replayed call whose priority code has its own stacking hold gets that code's
+    table (``sim.model.holds``): ``hold_class`` is 1 + the code's place in
+    ``stacking.hold_by_priority`` (0: its grade's table). Nothing is kept per caller otherwise (the
+    wait's uniform is hashed from the caller when needed)."""
+    st = s.response.stacking
+    out = {}
     if priorities is not None and grades is not None and st.hold_by_priority:
         cls = np.zeros(n, dtype=np.int8)
         for k, code in enumerate(st.hold_by_priority, start=1):

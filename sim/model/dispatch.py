@@ -55,7 +55,9 @@ class Dispatcher:
         self._units_needed = memoryview(c.units_needed)
         self._rank = memoryview(c.rank) if c.rank is not None else None
         # decision time + stacking hold per caller at each dispatched grade (None: dispatched when ready)
-        self._holds = Holds(s.response, c) if c.u_hold is not None else None
+        r = s.response
+        self._holds = Holds(r, c, model.streams) if (r.decision or r.stacking.hold or r.stacking.hold_by_priority) \
+            else None
         self.pending = PendingList()
         self.free: dict[int, Unit] = {}            # response units free now
         self.neighbourhood: dict[int, Unit] = {}   # neighbourhood officers on duty, not borrowed
