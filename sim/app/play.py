@@ -5,6 +5,11 @@ resource-led and a risk-led controller on the same callers (common random number
 same scenario, seed and replication, the force's usual policy before the shift, only the
 controller in the window different. Those two are ordinary runs (``run_model`` with a
 ``Windowed`` policy); the trainee's is a ``Session`` of the same model.
+
+The played scenario has no automatic emergency access to busy officers (issue 23's
+``response.preemption``): the trainee is the controller, and taking an officer from other work for
+a G1 is theirs to choose ("divert"), not the model's. Left on, it answers most G1 questions before
+the trainee sees them (a Friday evening gave 3 questions instead of 8).
 """
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ from sim.model.interactive import Session
 from sim.model.policies import CHOICE_TEXT, CHOICES, Deferred, Replay, Windowed, make_policy
 from sim.scenario import Scenario
 from sim.util.files import atomic_write
+from sim.experiment.replications import with_overrides
 from sim.app.live import clock, describe, window_minutes, windowed
 
 TAIL_HOURS = 2.0   # the run goes on after the shift so its callers' outcomes are known
@@ -100,7 +106,8 @@ class Game:
     def __init__(self, base: Scenario, shift: Shift = Shift(), name: str = "trainee"):
         self.shift, self.name = shift, name
         self.start, self.end = window_minutes(shift.day, shift.start_hour, shift.hours)
-        self.scenario = windowed(base, self.start, self.end, TAIL_HOURS)
+        self.scenario = windowed(with_overrides(base, ["response.preemption.enabled=false"]), self.start, self.end,
+                                 TAIL_HOURS)
         self.seed = self.scenario.run.seed if shift.seed is None else int(shift.seed)
         self.categories = self.scenario.thrive.category_names()
         self.session = Session(self.scenario, self.seed, shift.replication, policy=self._policy)
