@@ -297,11 +297,17 @@ def test_default_lands_in_its_reference_ranges(default_28):
 
 
 def test_default_downgrades_concentrate_at_the_evening_and_weekend_night_peaks(default_28):
-    g = default_28.grade_changes
-    g = g[(g["reason"] == 0) & (g["time"] >= default_28.warmup)]
-    hour, dow = (g["time"] % 1440) // 60, (g["time"] // 1440) % 7
-    peak = (hour >= 16) | ((dow >= 5) & (hour < 4))   # 16-24 daily, Sat/Sun 00-04: 36% of the week
-    assert len(g) > 50 and peak.mean() > 0.55
+    """Pooled over three replications: one replication's share moves by +-0.1 (0.54-0.81 over six
+    seeds since issue 23's pre-emption took many evening G1 downgrades away)."""
+    logs = [default_28] + [run_model(load_scenario(DEFAULT), None, rep) for rep in (1, 2)]
+    peak, n = 0, 0
+    for log in logs:
+        g = log.grade_changes
+        g = g[(g["reason"] == 0) & (g["time"] >= log.warmup)]
+        hour, dow = (g["time"] % 1440) // 60, (g["time"] // 1440) % 7
+        peak += int(((hour >= 16) | ((dow >= 5) & (hour < 4))).sum())   # 16-24 daily, Sat/Sun 00-04: 36% of the week
+        n += len(g)
+    assert n > 150 and peak / n > 0.55
 
 
 def test_handlers_and_neighbourhood_officers_on_patterns():
