@@ -164,8 +164,9 @@ def _shares(mix: dict) -> dict:
     return out
 
 
-def fit_duration(values: np.ndarray, what: str, opts) -> DurationFit | None:
-    """Lognormal by maximum likelihood, or empirical when the lognormal's KS distance is too large."""
+def fit_duration(values: np.ndarray, what: str, opts, empirical: bool = False) -> DurationFit | None:
+    """Lognormal by maximum likelihood, or empirical when the lognormal's KS distance is too large
+    (or always, with ``empirical``: a duration with a spike at 0 and a long tail)."""
     from scipy import stats
 
     x = np.asarray(values, float)
@@ -178,7 +179,7 @@ def fit_duration(values: np.ndarray, what: str, opts) -> DurationFit | None:
     sigma = max(sigma, 1e-3)
     ks = float(stats.kstest(logs, "norm", args=(mu, sigma)).statistic)
     median, p90 = math.exp(mu), math.exp(mu + Z90 * sigma)
-    if ks <= opts.lognormal_max_ks:
+    if ks <= opts.lognormal_max_ks and not empirical:
         table = {"family": "lognormal", "median": round(median, 3), "p90": round(p90, 3)}
         family = "lognormal"
     else:

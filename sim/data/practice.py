@@ -64,7 +64,7 @@ def fit_practice(rec: Records) -> Practice:
     grade_of = {p: str(grade[prio == p][0]) for p in sorted(set(prio), key=_code_key)}
     quiet = {p: wait[quiet_rows & (prio == p)] for p in grade_of}
     g1 = np.concatenate([quiet[p] for p, g in grade_of.items() if g == "G1"] or [np.zeros(0)])
-    decision = fit_duration(g1, "decision time (G1, nothing else waiting)", _Empirical(opts)) if g1.size >= 2 else None
+    decision = fit_duration(g1, "decision time (G1, nothing else waiting)", opts, empirical=True) if g1.size >= 2 else None
     holds, grade_holds = {}, {}
     for p, g in grade_of.items():
         if g in ("G2", "G3") and quiet[p].size >= MIN_ROWS:
@@ -74,15 +74,6 @@ def fit_practice(rec: Records) -> Practice:
         if x.size >= MIN_ROWS:
             grade_holds[g] = _hold(x, decision, f"hold {g}", opts)
     return Practice(others, quiet, decision, holds, grade_holds, grade_of)
-
-
-class _Empirical:
-    """The fit options with the lognormal switched off: decision times and holds have a spike at 0
-    and a long tail that no lognormal fits; their quantiles are kept."""
-
-    def __init__(self, opts):
-        self.lognormal_max_ks = -1.0
-        self.empirical_points = opts.empirical_points
 
 
 def _hold(quiet: np.ndarray, decision: DurationFit | None, what: str, opts) -> DurationFit:

@@ -13,9 +13,9 @@ protected), and G1s are given such late units first.
 Issue 23's control-room practice, each off unless the scenario sets it: a dispatcher's decision
 time and a stacking hold keep a ready incident on the pending list, held back, until its own
 moment (``sim.model.holds``); ``stacking.min_free`` gives a G2/G3 a unit only while more
-than that many are free; and a G1 that becomes ready with no unit free may pre-empt a unit from
-lower-grade work or a break (``_preempt``), whose incident goes back on the list with its
-remaining on-scene work.
+than that many are free; and a G1 (or, if the scenario says, a G2) that becomes ready with no unit
+free may pre-empt a unit from lower-grade work or a break (``sim.model.preemption``), whose
+incident goes back on the list with its remaining on-scene work.
 """
 from __future__ import annotations
 
@@ -55,9 +55,7 @@ class Dispatcher:
         self._units_needed = memoryview(c.units_needed)
         self._rank = memoryview(c.rank) if c.rank is not None else None
         # decision time + stacking hold per caller at each dispatched grade (None: dispatched when ready)
-        r = s.response
-        self._holds = Holds(r, c, model.streams) if (r.decision or r.stacking.hold or r.stacking.hold_by_priority) \
-            else None
+        self._holds = Holds(s.response, c, model.streams) if s.response.delays_dispatch else None
         self.pending = PendingList()
         self.free: dict[int, Unit] = {}            # response units free now
         self.neighbourhood: dict[int, Unit] = {}   # neighbourhood officers on duty, not borrowed
@@ -486,15 +484,23 @@ class Dispatcher:
                 best = u
         if best is None:
             return
-        old = best.job
-        now = self._env._now
-        self.travelling.pop(best.id)
-        self.rec.activities.append((best.id, A_INCIDENT, best.job_start, now, old.id))
-        old.units.remove(best)
-        self.calls.diverted[old.id] += 1
+        old = self._withdraw(best)
         self._assign(best, g1)
+        self._requeue(old)
+
+    def _withdraw(self, u: Unit) -> Incident:
+        """Take ``u`` off its incident (en route or on scene), which it leaves for another; the
+        incident is returned, to be put back on the list (``_requeue``) once ``u`` is re-tasked."""
+        old = u.job
+        self.travelling.pop(u.id, None)
+        self.rec.activities.append((u.id, A_INCIDENT, u.job_start, self._env._now, old.id))
+        old.units.remove(u)
+        self.calls.diverted[old.id] += 1
+        return old
+
+    def _requeue(self, old: Incident) -> None:
         if old.units:
-            self.pending.push(old)     # still has a unit: only the one taken away is needed again
+            self.pending.push(old)     # others still on it: only the unit taken away is needed again
         else:
             self._enter_pending(old)   # unresourced again: back in the list, policy checks and all
 
@@ -506,9 +512,9 @@ class Dispatcher:
             if u is not None:
                 self._take_busy(u, taker)
 
-    def _take_busy(self, u: Unit, g1: Incident) -> None:
-        """Give ``u`` to ``g1`` (a G1, or a G2): its break's remainder is taken later; its incident loses it and
-        goes back on the pending list, its on-scene work paused if no other unit is there."""
+    def _take_busy(self, u: Unit, taker: Incident) -> None:
+        """Give ``u`` to ``taker`` (a G1, or a G2): its break's remainder is taken later; its incident
+        loses it and goes back on the pending list, its on-scene work paused if no other unit is there."""
         now = self._env._now
         old = None
         if u.state == BLOCK:
@@ -517,12 +523,8 @@ class Dispatcher:
             if u.block_end > now:
                 u.blocks_due.insert(0, u.block_end - now)
         else:
-            old = u.job
             work = ON_SCENE if u.state == SCENE else EN_ROUTE
-            self.rec.activities.append((u.id, A_INCIDENT, u.job_start, now, old.id))
-            self.travelling.pop(u.id, None)
-            old.units.remove(u)
-            self.calls.diverted[old.id] += 1
+            old = self._withdraw(u)
             if work == ON_SCENE:
                 still = [v for v in old.units if v.state == SCENE]
                 if not still:   # nobody left on scene: the work stops, to resume when a unit arrives
@@ -530,13 +532,10 @@ class Dispatcher:
                     old.clear_token += 1
                 if old.lead is u:
                     old.lead = still[0] if still else None
-        self.rec.preemptions.append((u.id, now, old.id if old is not None else -1, g1.id, g1.grade, work))
-        self._assign(u, g1)
+        self.rec.preemptions.append((u.id, now, old.id if old is not None else -1, taker.id, taker.grade, work))
+        self._assign(u, taker)
         if old is not None:
-            if old.units:
-                self.pending.push(old)     # others still on it: only the unit taken is needed again
-            else:
-                self._enter_pending(old)   # unresourced again: back on the list, policy checks and all
+            self._requeue(old)
 
     # ------------------------------------------------------------------ end of run
     def close(self, horizon: float) -> None:

@@ -60,10 +60,6 @@ class Stacking(_Strict):
                              "dispatched when a G2 may not; expected G3's threshold at least G2's")
         return v
 
-    @property
-    def enabled(self) -> bool:
-        return bool(self.hold or self.hold_by_priority or any(self.min_free.values()))
-
 
 class Preemption(_Strict):
     """Emergency access to busy officers: a G1 that becomes ready with no unit free may take one from
@@ -106,6 +102,11 @@ class Response(_Pool):
     decision: dict[DispatchGrade, Distribution] = {}
     stacking: Stacking = Stacking()
     preemption: Preemption = Preemption()
+
+    @property
+    def delays_dispatch(self) -> bool:
+        """Whether a ready incident may wait for something other than a unit (decision time, a hold)."""
+        return bool(self.decision or self.stacking.hold or self.stacking.hold_by_priority)
 
     @field_validator("areas")
     @classmethod
