@@ -2,7 +2,6 @@
 ``sim.cli.main`` through ``register``). Heavy imports happen inside the commands."""
 from __future__ import annotations
 
-import math
 import shlex
 import sys
 import time
@@ -130,6 +129,7 @@ def cmd_fit(args) -> int:
     from sim.util.files import atomic_folder, atomic_write
     from sim.scenario import load_scenario, load_written
     from sim.data.backtest import replay, replay_scenario
+    from sim.data.calibrate import calibrate_all
     from sim.data.practice import fit_practice
     from sim.data.extract import read_extract
     from sim.data.fit import fit_records
@@ -179,8 +179,9 @@ def cmd_fit(args) -> int:
 
             say(f"calibrating units per shift, then the pre-emption shares, twice: {args.reps} replications per "
                 f"evaluation, seed {seed}")
-            cal, units, note, pre, shares = _calibrate(write, practice, args.reps, seed, m.fit.comparison_warmup_hours,
-                                                       say, args.jobs, source, fit.tag())
+            cal, units, note, pre, shares = calibrate_all(write, bool(practice.holds or practice.grade_holds), args.reps,
+                                                          seed, m.fit.comparison_warmup_hours, say, args.jobs, source,
+                                                          fit.tag())
             import pandas as pd
             hist = pd.DataFrame([{"step": st, **{f"units_{k}": str(v) for k, v in u.items()},
                                   **{f"median_{k}": v for k, v in med.items()}, "median_all": allm}
@@ -210,41 +211,6 @@ def cmd_fit(args) -> int:
     if not args.quiet:
         print(f"fit: {final} (scenario.toml, data-quality.md, report.html) in {time.perf_counter() - t0:.1f} s")
     return 0
-
-
-def _calibrate(write, practice, reps: int, seed: int, warmup: float, say, jobs: int, source: str, tag: str):
-    """Units per shift, then the G1s' and the G2s' pre-emption shares, in two rounds (the shares
-    change how many units the tails need, and the units how much pre-emption the G1s need). Units
-    are first calibrated with every G1 taking a busy unit when none is free and no G2 doing so."""
-    from sim.data.calibrate import calibrate_preemption, calibrate_units
-
-    tails = bool(practice.holds or practice.grade_holds)
-    what = "median and p90" if tails else "median"
-    shares = {"probability": (1.0, "[D: provisional, while units are calibrated]"),
-              "probability_g2": (0.0, "[D: provisional, while units are calibrated]")}
-    s = write(shares=shares)
-    first = {k: sh.units[0] for k, sh in s.response.shifts.items()}    # the base's, for the notes
-    units = note = cal = None
-    pre = {}
-    for rnd in (1, 2):
-        say(f"round {rnd}: units per shift")
-        cal = calibrate_units(s, reps, seed, warmup, say, jobs=jobs, tails=tails)
-        note = (f"[D: calibrated by triage-sim fit --calibrate-units on {source} ({tag}): units per shift with which "
-                f"the replayed calls' {what} call -> first dispatch match the observed, {reps} replications, seed {seed}]")
-        units = {k: (v, f"[D: calibrated, x{(v if isinstance(v, int) else v[0]) / first[k]:.3f} of the base's; its calls' observed dispatch "
-                     f"median {cal.observed.get(k, math.nan):.1f} min, p90 {cal.observed_p90.get(k, math.nan):.1f}; "
-                     f"simulated {cal.simulated.get(k, math.nan):.1f}, {cal.simulated_p90.get(k, math.nan):.1f}]")
-                 for k, v in cal.units.items()}
-        s = write(units, note, shares)
-        for grade, key in (("G1", "probability"), ("G2", "probability_g2")):
-            say(f"round {rnd}: the {grade}s' pre-emption share, on their p90")
-            p = pre[grade] = calibrate_preemption(s, reps, seed, warmup, say, jobs=jobs, grade=grade)
-            shares[key] = (round(p.probability, 4), f"[D: calibrated by triage-sim fit --calibrate-units: the replayed "
-                           f"{grade}s' p90 call -> first dispatch {p.simulated_p90:.2f} min against {p.observed_p90:.2f} "
-                           f"observed (n={p.g1_calls:,}); {p.preempted:.0f} units taken from other work for them per replay]")
-            s = write(units, note, shares)
-    cal.scales = {k: (v if isinstance(v, int) else v[0]) / first[k] for k, v in cal.units.items()}   # of the base's
-    return cal, units, note, pre, shares
 
 
 def _reachable_base(base: Path, base_s, final: Path, tmp: Path, roots=None) -> Path:
