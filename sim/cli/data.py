@@ -168,7 +168,7 @@ def cmd_fit(args) -> int:
                        args.base_root)
         seed = base_s.run.seed if args.seed is None else args.seed
         tables, figures = [], fit_figures(fit)
-        cal = pre = None
+        cal = pre = lead = None
         if args.calibrate_units:
             def write(units=None, note="", shares=None):
                 """Write the fitted scenario with these units and shares; its replay of the trace."""
@@ -177,9 +177,9 @@ def cmd_fit(args) -> int:
                 return replay_scenario(load_written(tmp / "scenario.toml", roots=args.base_root),
                                        str((tmp / "trace.csv").resolve()))
 
-            say(f"calibrating units per shift, then the pre-emption shares, twice: {args.reps} replications per "
+            say(f"calibrating units per shift, then the rank lead and the pre-emption shares, twice: {args.reps} replications per "
                 f"evaluation, seed {seed}")
-            cal, units, note, pre, shares = calibrate_all(write, bool(practice.holds or practice.grade_holds), args.reps,
+            cal, units, note, pre, shares, lead = calibrate_all(write, bool(practice.holds or practice.grade_holds), args.reps,
                                                           seed, m.fit.comparison_warmup_hours, say, args.jobs, source,
                                                           fit.tag())
             import pandas as pd
@@ -201,11 +201,11 @@ def cmd_fit(args) -> int:
         figs.mkdir()
         for fname, _, png in figures:
             atomic_write(figs / fname, png)
-        summary = _fit_summary(fit, cal, practice, pre)
+        summary = _fit_summary(fit, cal, practice, pre, lead)
         atomic_write(tmp / "fit.json", json.dumps(summary, indent=1, default=str) + "\n")
         command = "triage-sim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["fit"] else "triage-sim fit"
         tables = [("Fitted values", fit_values_html(fit)), ("Arrival assumption (Kim & Whitt 2014)", arrivals_html(fit)),
-                  ("The control room's dispatch practice", practice_html(practice, pre))] + tables
+                  ("The control room's dispatch practice", practice_html(practice, pre, lead))] + tables
         atomic_write(tmp / "report.html", fit_page(m.name, source, fit.tag(), fit.days, base, tables, figures,
                                                    __version__, command, seed))
     if not args.quiet:
@@ -377,7 +377,7 @@ def _verdict_text(v) -> str:
     return "\n".join(lines)
 
 
-def _fit_summary(fit, cal, practice=None, pre=None) -> dict:
+def _fit_summary(fit, cal, practice=None, pre=None, lead=None) -> dict:
     out = {"n": fit.n, "start": str(fit.start), "end_exclusive": str(fit.end), "days": fit.days,
            "channels": {k: {"n": c["n"], "calls_per_day": c["calls_per_day"], "risk": c["risk"],
                             "hour_of_week": [float(x) for x in c["hour_of_week"]],
@@ -401,6 +401,10 @@ def _fit_summary(fit, cal, practice=None, pre=None) -> dict:
         out.setdefault("preemption", {})[grade] = {"probability": p.probability, "observed_p90": p.observed_p90,
                                                    "simulated_p90": p.simulated_p90, "calls": p.g1_calls,
                                                    "preempted_per_replay": p.preempted, "history": p.history}
+    if lead is not None:
+        out["rank_lead"] = {"minutes": lead.minutes, "strict": lead.minutes is None, "codes": lead.codes,
+                            "observed_p90": lead.observed_p90, "simulated_p90": lead.simulated_p90, "calls": lead.calls,
+                            "history": lead.history}
     return out
 
 

@@ -62,6 +62,7 @@ class Replay:
     load: np.ndarray | None = None   # observed incidents open at the call's arrival (sim.data.load)
     load_rule: str = ""              # how each incident's close was taken for the load
     preemptions: dict | None = None   # "G1"/"G2" -> per replication: units taken from other work for them
+    rank: np.ndarray | None = None   # trace column rank (order within the grade), if the trace has it
 
 
 def _one(args):
@@ -98,7 +99,8 @@ def replay(s: Scenario, reps: int, seed: int, warmup_hours: float, jobs: int = 1
         simulated={m: np.vstack([r[m] for r in results]) for m in MEASURES},
         grade=np.asarray(GRADES)[trace.grade[order] - 1], priority=trace.priority[order],
         compared=t >= t.min() + warmup_hours * 60.0, arrival=t, load=load[order], load_rule=rule,
-        preemptions={g: np.asarray([r["preemptions"][g] for r in results]) for g in GRADES[:2]})
+        preemptions={g: np.asarray([r["preemptions"][g] for r in results]) for g in GRADES[:2]},
+        rank=np.nan_to_num(c["rank"][order]).astype(int) if "rank" in c else None)
 
 
 def _order_ci(x: np.ndarray, q: float) -> tuple[float, float]:

@@ -150,6 +150,7 @@ def _log_ratio(sim: float, obs: float) -> float:
 
 
 SHARE_KEY = {"G1": "probability", "G2": "probability_g2"}
+LEAD_KEY = "rank_lead_minutes"    # in calibrate_all's shares: response.rank_lead_minutes, not a pre-emption key
 
 
 def calibrate_preemption(s: Scenario, reps: int, seed: int, warmup_hours: float, say=lambda msg: None,
@@ -197,6 +198,76 @@ def calibrate_preemption(s: Scenario, reps: int, seed: int, warmup_hours: float,
     return Preemption(best, target, dict(hist)[best], float(np.mean(rp.preemptions[grade])), int(g1.sum()), hist, grade)
 
 
+@dataclass
+class RankLead:
+    """How strictly the force serves a grade's more urgent code first (``response.rank_lead_minutes``),
+    calibrated so the replayed calls of those codes (rank 0 in a grade that has ranked codes: P3
+    beside P4) have the observed p90 call -> first dispatch. Strict precedence gives them the
+    shortest tail, none (first come, first served) the longest; the extract cannot show the order a
+    controller chose in, only its effect."""
+    minutes: float | None         # None: strictly by rank
+    observed_p90: float
+    simulated_p90: float
+    calls: int
+    codes: list                   # the priority codes calibrated on
+    history: list = field(default_factory=list)   # (minutes or None, simulated p90)
+
+
+STRICT = None
+LEAD_RANGE = (1.0, 10_080.0)      # minutes: from a minute to a week (beyond it, strict in practice)
+
+
+def calibrate_rank_lead(s: Scenario, reps: int, seed: int, warmup_hours: float, say=lambda msg: None,
+                        jobs: int = 1) -> RankLead | None:
+    """Bisect the rank lead (log scale, LEAD_RANGE) on the p90 of the urgent codes of ranked grades;
+    strict when even strict precedence leaves their tail too long, 0 when even first come, first
+    served leaves it too short. None when no grade has ranked codes or they have fewer than 20 calls."""
+    probe = replay(s, 1, seed, warmup_hours)
+    if probe.rank is None or not (probe.rank > 0).any():
+        return None
+    ranked = set(probe.grade[probe.rank > 0])
+    rows = probe.compared & (probe.rank == 0) & np.isin(probe.grade, list(ranked)) & ~np.isnan(probe.observed["dispatch"])
+    if rows.sum() < 20:
+        return None
+    codes = sorted(set(probe.priority[rows]))
+    target = float(np.quantile(probe.observed["dispatch"][rows], 0.9))
+    hist: list = []
+
+    def evaluate(lead: float | None) -> float:
+        data = s.to_dict()
+        data["response"]["rank_lead_minutes"] = lead
+        rp = replay(validate(data, source=s.meta.name), reps, seed, warmup_hours, jobs=jobs)
+        v = _quantile(rp.simulated["dispatch"][:, rows], 0.9)
+        hist.append((lead, v))
+        say(f"  rank lead {'strict' if lead is None else f'{lead:.0f} min'} -> priority {'/'.join(codes)} p90 call -> "
+            f"first dispatch {v:.1f} min (observed {target:.1f})")
+        return v - target
+
+    def done(lead, v):
+        return RankLead(lead, target, v + target, int(rows.sum()), codes, hist)
+
+    f_strict = evaluate(STRICT)
+    if f_strict >= 0:
+        return done(STRICT, f_strict)
+    f0 = evaluate(0.0)
+    if f0 <= 0:
+        return done(0.0, f0)
+    lo, hi = LEAD_RANGE                 # f(lo) > 0 > f(hi) assumed between the ends just measured
+    flo, fhi = evaluate(lo), evaluate(hi)
+    if flo <= 0:
+        return done(0.0, f0) if abs(f0) < abs(flo) else done(lo, flo)
+    if fhi >= 0:
+        return done(hi, fhi) if abs(fhi) < abs(f_strict) else done(STRICT, f_strict)
+    for _ in range(7):
+        mid = round(math.sqrt(lo * hi), 1)
+        fm = evaluate(mid)
+        if fm > 0:
+            lo, flo = mid, fm
+        else:
+            hi, fhi = mid, fm
+    return done(lo, flo) if abs(flo) < abs(fhi) else done(hi, fhi)
+
+
 def _scaled(units, scale: float):
     vals = [max(1, int(round(u * scale))) for u in units]
     return vals[0] if len(set(vals)) == 1 else vals
@@ -232,17 +303,19 @@ def _bisect(f, lo: float, hi: float, units_of, steps: int = 12) -> float:
 
 
 def calibrate_all(write, tails: bool, reps: int, seed: int, warmup: float, say, jobs: int, source: str, tag: str):
-    """Units per shift, then the G1s' and the G2s' pre-emption shares, in two rounds (the shares
-    change how many units the tails need, and the units how much pre-emption the G1s need). Units
-    are first calibrated with every G1 taking a busy unit when none is free and no G2 doing so.
-    ``write(units, note, shares)`` writes the fitted scenario with them (each value with its note)
-    and returns its replay scenario; ``tails``: calibrate units on the p90 as well (holds fitted)."""
+    """Units per shift, then the rank lead (where the map ranks codes within a grade), then the G1s'
+    and the G2s' pre-emption shares, in two rounds (the shares change how many units the tails need,
+    and the units how much pre-emption the G1s need). Units are first calibrated with every G1
+    taking a busy unit when none is free, no G2 doing so and ranks strict.
+    ``write(units, note, shares)`` writes the fitted scenario with them (each value with its note;
+    ``shares`` holds the pre-emption shares and ``rank_lead_minutes``) and returns its replay
+    scenario; ``tails``: calibrate units on the p90 as well (holds fitted)."""
     what = "median and p90" if tails else "median"
     shares = {"probability": (1.0, "[D: provisional, while units are calibrated]"),
               "probability_g2": (0.0, "[D: provisional, while units are calibrated]")}
     s = write(shares=shares)
     first = {k: sh.units[0] for k, sh in s.response.shifts.items()}    # the base's, for the notes
-    units = note = cal = None
+    units = note = cal = lead = None
     pre = {}
     for rnd in (1, 2):
         say(f"round {rnd}: units per shift")
@@ -254,6 +327,16 @@ def calibrate_all(write, tails: bool, reps: int, seed: int, warmup: float, say, 
                      f"simulated {cal.simulated.get(k, math.nan):.1f}, {cal.simulated_p90.get(k, math.nan):.1f}]")
                  for k, v in cal.units.items()}
         s = write(units, note, shares)
+        say(f"round {rnd}: the rank lead within a grade, on its urgent codes' p90")
+        lead = calibrate_rank_lead(s, reps, seed, warmup, say, jobs=jobs)
+        if lead is not None:
+            shares[LEAD_KEY] = (lead.minutes, f"[D: calibrated by triage-sim fit --calibrate-units: the replayed "
+                                f"priority {'/'.join(lead.codes)} calls' p90 call -> first dispatch {lead.simulated_p90:.1f} "
+                                f"min against {lead.observed_p90:.1f} observed (n={lead.calls:,}); "
+                                + ("strict: served before every lower-ranked call of the grade]" if lead.minutes is None
+                                   else "served before lower-ranked calls of the grade that became ready less than this "
+                                   "long before them]"))
+            s = write(units, note, shares)
         for grade, key in (("G1", "probability"), ("G2", "probability_g2")):
             say(f"round {rnd}: the {grade}s' pre-emption share, on their p90")
             p = pre[grade] = calibrate_preemption(s, reps, seed, warmup, say, jobs=jobs, grade=grade)
@@ -262,4 +345,4 @@ def calibrate_all(write, tails: bool, reps: int, seed: int, warmup: float, say, 
                            f"observed (n={p.g1_calls:,}); {p.preempted:.0f} units taken from other work for them per replay]")
             s = write(units, note, shares)
     cal.scales = {k: (v if isinstance(v, int) else v[0]) / first[k] for k, v in cal.units.items()}   # of the base's
-    return cal, units, note, pre, shares
+    return cal, units, note, pre, shares, lead

@@ -285,10 +285,10 @@ def calibration_html(cal) -> Markup:
     return render("fit_calibration.line.html.j2", rows=rows, evaluations=cal.evaluations, tails=cal.tails)
 
 
-def practice_html(practice, pre=None) -> Markup:
+def practice_html(practice, pre=None, lead=None) -> Markup:
     """The control room's practice the fit found (``sim.data.practice``): decision time, holds per
-    grade and per priority code, and the calibrated pre-emption shares (``pre``: grade -> its
-    calibration, if calibrated)."""
+    grade and per priority code, the calibrated pre-emption shares (``pre``: grade -> its
+    calibration, if calibrated) and the rank lead within a grade (``lead``, if calibrated)."""
     rows = []
     if practice.decision is not None:
         d = practice.decision
@@ -300,8 +300,11 @@ def practice_html(practice, pre=None) -> Markup:
     quiet = sum(int(v.size) for v in practice.quiet.values())
     shares = [{"grade": g, "probability": f"{p.probability:.3g}", "simulated": f"{p.simulated_p90:.2f}",
                "observed": f"{p.observed_p90:.2f}", "taken": f"{p.preempted:.0f}"} for g, p in (pre or {}).items()]
+    rank = None if lead is None else {
+        "codes": "/".join(lead.codes), "value": "strict" if lead.minutes is None else f"{lead.minutes:g} min",
+        "simulated": f"{lead.simulated_p90:.1f}", "observed": f"{lead.observed_p90:.1f}", "calls": f"{lead.calls:,}"}
     return render("fit_practice.line.html.j2", rows=rows, quiet=f"{quiet:,}",
-                  total=f"{practice.pending_at_ready.size:,}", shares=shares)
+                  total=f"{practice.pending_at_ready.size:,}", shares=shares, rank=rank)
 
 
 def backtest_html(bt) -> Markup:
@@ -398,6 +401,9 @@ def replay_used_html(s) -> Markup:
             ", ".join(f"{k} {v.get('size', '')}" for k, v in p.get("teams", {}).items())))
     settings = [(k, _flat(_used_part(r[k])) if k in r and _in_use(r[k]) else "not used") for k in DISPATCH_SETTINGS]
     other = [(k, _flat(r[k])) for k in ("abstraction", "reserve_for_g1", "divert_to_g1_from") if k in r]
+    lead = r.get("rank_lead_minutes")
+    other.append(("rank_lead_minutes", "none: a grade's ranked codes strictly by rank" if lead is None else
+                  f"{lead:g} min: by rank and time together (a rank step counts as {lead:g} min later)"))
     if r.get("non_incident"):
         other.append(("non_incident", "; ".join(
             f"{k} {b.get('minutes', 0):g} min, {b.get('after_hours', 0):g} h into the shift"

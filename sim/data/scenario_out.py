@@ -161,7 +161,13 @@ def _practice(doc: _Doc, practice, D, preemption) -> None:
     else:
         doc.set("preemption.enabled", True, "[D: G1s reach a unit in minutes at every load]")
         for key, (value, note) in preemption.items():
-            doc.set(f"preemption.{key}", value, note)
+            if key == "rank_lead_minutes":
+                if value is None:
+                    doc.comment(f"rank_lead_minutes: not set, ranks strict {note}")
+                else:
+                    doc.set(key, value, note)
+            else:
+                doc.set(f"preemption.{key}", value, note)
 
 
 def write_scenario(text: str, path: Path, roots=None) -> None:

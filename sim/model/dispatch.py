@@ -56,7 +56,7 @@ class Dispatcher:
         self._rank = memoryview(c.rank) if c.rank is not None else None
         # decision time + stacking hold per caller at each dispatched grade (None: dispatched when ready)
         self._holds = Holds(s.response, c, model.streams) if s.response.delays_dispatch else None
-        self.pending = PendingList()
+        self.pending = PendingList(s.response.rank_lead_minutes)
         self.free: dict[int, Unit] = {}            # response units free now
         self.neighbourhood: dict[int, Unit] = {}   # neighbourhood officers on duty, not borrowed
         self.travelling: dict[int, Unit] = {}      # response units en route (diversion candidates)

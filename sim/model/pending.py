@@ -2,7 +2,8 @@
 
 Ordered by current grade, then by its rank within the grade (0 unless a replayed force's own
 priority codes say otherwise: two codes one grade, the more urgent first), then by the time the
-incident was graded. An incident the control room
+incident was graded; with a rank lead (``response.rank_lead_minutes``) rank and time are one key
+instead, each rank step counting as that many minutes later. An incident the control room
 is holding back (call stacking, or the dispatcher still deciding) is on the list, counted and shown,
 but not offered to units until it is released. SimPy's
 ``PriorityResource`` fixes a request's priority when it is made, but a controller
@@ -39,7 +40,8 @@ class Incident:
 
 
 class PendingList:
-    def __init__(self):
+    def __init__(self, rank_lead: float | None = None):
+        self._lead = rank_lead
         self._heap: list = []
         self._seq = 0
         self.size = 0
@@ -54,8 +56,17 @@ class PendingList:
                 del self._held[inc.id]
         self._seq += 1
         inc.queued = self._seq
-        heapq.heappush(self._heap, (inc.grade, inc.rank, inc.since, self._seq, inc))
+        if self._lead is None:
+            heapq.heappush(self._heap, (inc.grade, inc.rank, inc.since, self._seq, inc))
+        else:
+            heapq.heappush(self._heap, (*self._key(inc), self._seq, inc))
         self.size += 1
+
+    def _key(self, inc: Incident) -> tuple:
+        """The place within the grade: (rank, since), or with a rank lead (0, since + lead x rank)."""
+        if self._lead is None or not inc.rank:
+            return inc.grade, inc.rank if self._lead is None else 0, inc.since
+        return inc.grade, 0, inc.since + self._lead * inc.rank
 
     def hold(self, inc: Incident) -> None:
         """Put ``inc`` on the list held back: counted and shown, not offered to units (``peek``)."""
@@ -96,7 +107,7 @@ class PendingList:
     def in_order(self) -> list[Incident]:
         """Queued incidents, most urgent first (for tests and inspection, not the hot path)."""
         live = [e[4] for e in self._heap if e[3] == e[4].queued and not e[4].held]
-        return sorted(live + list(self._held.values()), key=lambda i: (i.grade, i.rank, i.since, i.queued))
+        return sorted(live + list(self._held.values()), key=lambda i: (*self._key(i), i.queued))
 
     def held(self) -> list[Incident]:
         """Incidents held back now (for inspection and tests)."""

@@ -102,6 +102,11 @@ class Response(_Pool):
     decision: dict[DispatchGrade, Distribution] = {}
     stacking: Stacking = Stacking()
     preemption: Preemption = Preemption()
+    # replayed calls whose force ranks two codes within one grade (trace column rank, e.g. P3 before
+    # P4 in G3): none = strictly by rank; a number = each rank step is worth this many minutes of
+    # waiting, so a P3 goes before the P4s that became ready less than that long before it, and after
+    # older ones (controllers do not leave a P4 waiting for ever behind every new P3)
+    rank_lead_minutes: float | None = Field(default=None, ge=0, le=100_000)
 
     @property
     def delays_dispatch(self) -> bool:
