@@ -19,7 +19,10 @@ priority = "Pri"
 grades = { "1" = "G1", "2" = "G2" }
 exclude = ["9"]
 """
-GOOD = "Created,Dispatched,Pri\n2025-01-06 10:00:00,2025-01-06 10:05:00,1\n2025-01-06 11:00:00,2025-01-06 11:20:00,2\n"
+GOOD = ("Created,Dispatched,Pri\n2025-01-06 10:00:00,2025-01-06 10:05:00,1\n2025-01-06 11:00:00,2025-01-06 11:20:00,2\n"
+        # the least a fit accepts (sim.data.fit: 50 demand rows over 7 days): 58 more, from the next day
+        + "".join(f"2025-01-{7 + k // 8:02d} {2 + 2 * (k % 8):02d}:00:00,2025-01-{7 + k // 8:02d} {2 + 2 * (k % 8):02d}:"
+                  f"{5 + k % 40:02d}:00,{1 + k % 2}\n" for k in range(58)))
 
 
 def _run(tmp_path, capsys, extract=GOOD, map_text=MAP, extra=()):

@@ -10,7 +10,8 @@ from conftest import DEFAULT, ROOT, run_triage_process
 
 
 @pytest.mark.parametrize("args, words", [
-    (["run", "--days", "100000"], "calls in one replication"),
+    (["run", "--days", "100000"], "run.days = 100000.0: expected a number <= 3660"),
+    (["run", "--days", "3000"], "calls in one replication"),
     (["run", "--set", "demand.channels.999.calls_per_day=1e12"], "calls_per_day = 1000000000000.0: expected a number <= 1000000"),
     (["run", "--set", "demand.channels.999.calls_per_day=900000", "--days", "60"], "if you mean it, add --allow-large"),
     (["sweep", "--vary", "response.shifts.late.units=1:100000:1", "--reps", "1"], "100,000 replications in all"),

@@ -15,6 +15,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     check = subparsers.add_parser("check", help="validate a scenario and print what it resolves to")
     check.add_argument("scenario", nargs="?", help=f"scenario TOML file (default {DEFAULT_SCENARIO})")
     add_overrides(check)
+    check.add_argument("--allow-large", action="store_true",
+                       help="call the scenario valid even beyond the size limits a run would refuse")
     check.set_defaults(func=cmd_check)
     return check
 
@@ -22,7 +24,10 @@ def register(subparsers) -> argparse.ArgumentParser:
 def cmd_check(args) -> int:
     from sim.scenario.writing import toml_text
 
+    from sim.experiment.limits import check_size, size_line
+
     path, s = load(args)
+    check_size([s], 1, 1, args.allow_large)   # beyond what a run would accept: one line, exit 2
     print(f"# {path}: valid. Fully resolved scenario:\n")
     print(toml_text(s.to_dict()))
     print("# derived")
@@ -36,4 +41,5 @@ def cmd_check(args) -> int:
         if pool.has_rota:
             print("\n".join(rota_summary(label, pool, s.run.start_date)))
     print(f"#   policy: {s.policy.kind}; horizon {s.run.warmup_days + s.run.days:g} days")
+    print(f"#   size: {size_line(s)}")
     return 0

@@ -34,6 +34,7 @@ def register(subparsers) -> None:
     p.add_argument("--jobs", type=int, default=1, help="worker processes for the replications (default 1)")
     p.add_argument("--quiet", action="store_true", help="print nothing unless something fails")
     p.add_argument("--base-root", action="append", metavar="DIR", help=BASE_ROOT_HELP)
+    p.add_argument("--allow-large", action="store_true", help="calibrate even beyond the size limits of a run")
     _add_window(p, "fitted")
     p.set_defaults(func=cmd_fit)
 
@@ -52,6 +53,7 @@ def register(subparsers) -> None:
     b.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     b.add_argument("--quiet", action="store_true", help="print nothing unless something fails")
     b.add_argument("--base-root", action="append", metavar="DIR", help=BASE_ROOT_HELP)
+    b.add_argument("--allow-large", action="store_true", help="replay even beyond the size limits of a run")
     _add_window(b, "replayed and compared")
     b.set_defaults(func=cmd_backtest)
 
@@ -130,6 +132,7 @@ def cmd_fit(args) -> int:
     from sim.scenario import load_scenario, load_written
     from sim.data.backtest import replay, replay_scenario
     from sim.data.calibrate import calibrate_all
+    from sim.experiment.limits import check_size
     from sim.data.practice import fit_practice
     from sim.data.extract import read_extract
     from sim.data.fit import fit_records
@@ -177,6 +180,7 @@ def cmd_fit(args) -> int:
                 return replay_scenario(load_written(tmp / "scenario.toml", roots=args.base_root),
                                        str((tmp / "trace.csv").resolve()))
 
+            check_size([write()], args.reps, max(1, min(args.jobs, args.reps)), args.allow_large)
             say(f"calibrating units per shift, then the rank lead and the pre-emption shares, twice: {args.reps} replications per "
                 f"evaluation, seed {seed}")
             cal, units, note, pre, shares, lead = calibrate_all(write, bool(practice.holds or practice.grade_holds), args.reps,
@@ -235,6 +239,7 @@ def cmd_backtest(args) -> int:
     from sim.util.files import atomic_folder, atomic_write
     from sim.scenario import load_scenario
     from sim.data.backtest import fitted_period, period_summary, replay, replay_scenario
+    from sim.experiment.limits import check_size
     from sim.data.report import (backtest_figure, backtest_html, backtest_page, by_load_figure, replay_used_html,
                                  verdict_html)
 
@@ -275,6 +280,7 @@ def cmd_backtest(args) -> int:
         if warmup < 0:
             raise ScenarioError("--warmup-hours", "", warmup, "expected a number of hours >= 0")
         rs = replay_scenario(s, str(trace_path.resolve()))
+        check_size([rs], args.reps, max(1, min(args.jobs, args.reps)), args.allow_large)
         say(f"replaying {args.reps} replications of {rs.run.days:g} days, seed {seed}")
         rp = replay(rs, args.reps, seed, warmup, jobs=args.jobs)
         bt, bl, v, sentence = _backtest_outputs(tmp, rp)

@@ -27,10 +27,12 @@ import numpy as np
 
 from sim.data.load import (BOOT_REPS, BOOT_SEED, QUANTILES, block_draws, bootstrap_band, load_bins,
                            open_incidents, week_blocks)
-from sim.scenario import GRADES, Scenario, validate
+from sim.scenario import GRADES, Scenario, ScenarioError, validate
 from sim.scenario.trace import read_trace, trace_minutes, trace_order
 from sim.util.executors import map_ordered
 from sim.util.stats import prediction_half_width, t_half_width
+
+MAX_TRACE_DAYS = 3660     # as run.days: ten years; a replay longer than that is a dating error
 
 MEASURES = {"dispatch": ("dispatch_min", "first_dispatch", "call -> first dispatch"),
             "scene": ("scene_min", "first_on_scene", "call -> first on scene")}
@@ -44,6 +46,11 @@ def replay_scenario(s: Scenario, trace_path: str) -> Scenario:
     last = trace.arrival.max()
     start = first - dt.timedelta(days=first.weekday())
     days = math.ceil(float((last - np.datetime64(start, "ms")) / np.timedelta64(1, "D"))) + 2
+    if days > MAX_TRACE_DAYS:
+        raise ScenarioError(trace_path, "arrival", f"{first} .. {str(last)[:10]}",
+                            f"calls within {MAX_TRACE_DAYS:,} days of each other (this trace would be replayed over "
+                            f"{days:,} days): a row dated far from the rest is usually a typo; cut the period with the "
+                            "map's filter.start/end or --start/--end")
     data = s.to_dict()
     data["demand"]["trace"] = str(trace_path)
     data["run"].update(start_date=start, warmup_days=0.0, days=float(days))

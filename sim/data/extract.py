@@ -17,6 +17,9 @@ import numpy as np
 from sim.scenario import GRADES, ScenarioError
 from sim.scenario.base import _NO_VALUE
 from sim.data.map import Map
+from sim.data.reading import MALFORMED_FIELDS, MALFORMED_QUOTE, read_lines
+
+UNKNOWN_CODE = "?"   # the priority of a malformed row: its fields cannot be read
 
 # Reasons a row is not demand, in the order they are tested (the first that applies is counted)
 OTHER_AGENCY = "other agency (map filter.agency)"
@@ -30,7 +33,7 @@ OUTSIDE = "created outside the fit window (map filter.start/end)"
 MISSING_TIME = "missing time (created or first dispatch)"
 NEGATIVE = "negative interval (first dispatch before created)"
 ABSURD = "absurd interval (created -> first dispatch beyond map limits)"
-ROW_REASONS = (OTHER_AGENCY, DUPLICATE, OFFICER, EXCLUDED_PRIORITY, MISSING_PRIORITY, MISSING_SOURCE,
+ROW_REASONS = (MALFORMED_FIELDS, MALFORMED_QUOTE, OTHER_AGENCY, DUPLICATE, OFFICER, EXCLUDED_PRIORITY, MISSING_PRIORITY, MISSING_SOURCE,
                EXCLUDED_SOURCE, OUTSIDE, MISSING_TIME, NEGATIVE, ABSURD)
 USED = "used as demand"
 
@@ -39,6 +42,7 @@ MEASURES = ("handling", "travel", "on_scene")
 M_MISSING, M_NEGATIVE, M_ABSURD, M_REOPENED, M_NO_COLUMN = (
     "time not recorded", "negative interval", "absurd interval (beyond map limits)", "reopened incident",
     "column not in the map")
+M_MALFORMED = "malformed row"
 
 
 @dataclass
@@ -65,14 +69,15 @@ def read_extract(path: str | Path, m: Map) -> Records:
     path = Path(path)
     if not path.is_file():
         raise ScenarioError(path, "", _NO_VALUE, "extract not found" if not path.exists() else "expected a CSV file, not a folder")
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, sep=m.extract.delimiter, compression="infer")
-    except pd.errors.EmptyDataError:
-        raise ScenarioError(path, "", _NO_VALUE, "the extract is empty: expected a header row and at least one row") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError) as exc:
-        raise ScenarioError(path, "", _NO_VALUE, f"expected a CSV extract ({str(exc).splitlines()[0][:120]})") from None
-    if df.empty:
-        raise ScenarioError(path, "", _NO_VALUE, "the extract has a header but no rows")
+    lines = read_lines(path, m.extract.delimiter)
+    if not lines.header:
+        raise ScenarioError(path, "", _NO_VALUE, "the extract is empty: expected a header row and at least one row")
+    if not lines.rows:
+        bad = sum(map(len, lines.malformed.values()))
+        raise ScenarioError(path, "", _NO_VALUE, "the extract has a header but no rows" if not bad else
+                            f"none of its {bad:,} rows has as many fields as the header ({len(lines.header)}): "
+                            f"check the map's extract.delimiter ({m.extract.delimiter!r})")
+    df = pd.DataFrame(lines.rows, columns=_unique(lines.header), dtype=object)
     cols = m.columns
     for field, name in cols.model_dump().items():
         if name is not None and name not in df.columns:
@@ -81,7 +86,7 @@ def read_extract(path: str | Path, m: Map) -> Records:
             raise ScenarioError(path, f"column {name!r}", _NO_VALUE,
                                 f"not in the extract (map columns.{field})" + (f"; did you mean {hint[0]!r}?" if hint else ""))
     n = len(df)
-    line = np.arange(n) + 2   # the file's line number (header is line 1), as a spreadsheet shows it
+    line = np.asarray(lines.line)   # the file's line number (header is line 1), as a spreadsheet shows it
     missing = set(m.extract.missing)
 
     def text(name):
@@ -194,11 +199,28 @@ def read_extract(path: str | Path, m: Map) -> Records:
     out["scene"] = np.where(out["travel_reason"] == "", on_scene - created if on_scene is not None else np.nan, np.nan)
     out["units"] = (pd.to_numeric(text(cols.units), errors="coerce").to_numpy(float) if cols.units else np.nan)
     out["incident_type"] = text(cols.incident_type).to_numpy(object) if cols.incident_type else ""
+    if lines.malformed:
+        bad = pd.DataFrame([(ln, why) for why, nums in lines.malformed.items() for ln in nums], columns=["line", "reason"])
+        bad["priority"], bad["grade"], bad["channel"], bad["incident_type"] = UNKNOWN_CODE, "", "", ""
+        for name in MEASURES:
+            bad[f"{name}_reason"] = M_MALFORMED
+        out = pd.concat([out, bad], ignore_index=True).sort_values("line", kind="stable").reset_index(drop=True)
     if not (out["reason"] == USED).any():
         raise ScenarioError(path, "", _NO_VALUE,
                             "no row is demand after the map's filters (check filter.agency, filter.start/end, "
                             "[sources] and [priorities]); nothing to fit")
-    return Records(out, path, m, n)
+    return Records(out, path, m, len(out))
+
+
+def _unique(header: list[str]) -> list[str]:
+    """Column names made unique as pandas makes them (a repeated name gets .1, .2...)."""
+    seen: dict = {}
+    out = []
+    for name in header:
+        k = seen.get(name, 0)
+        seen[name] = k + 1
+        out.append(name if k == 0 else f"{name}.{k}")
+    return out
 
 
 __all__ = ["Records", "read_extract", "ROW_REASONS", "USED", "MEASURES", "GRADES"]

@@ -25,10 +25,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.scenario import CHANNELS, GRADES
+from sim.scenario import CHANNELS, GRADES, ScenarioError
+from sim.scenario.base import _NO_VALUE
 from sim.data.extract import Records
 
 Z90 = 1.2815515655446004
+MIN_DEMAND_ROWS = 50   # a fit needs this many demand rows...
+MIN_DAYS = 7           # ...over at least a week (the hour-of-week profile, the month multipliers)
+MIN_FIT_ROWS = 10      # a duration fitted from fewer rows is not fitted: the base's is kept
 MIN_FIT = 1.0 / 60.0   # a duration recorded as 0 (same second) is taken as one second for the log
 
 
@@ -80,6 +84,11 @@ def fit_records(rec: Records) -> FitResult:
     start = np.datetime64(m.filter.start, "D") if m.filter.start else local.min().astype("datetime64[D]")
     end = (np.datetime64(m.filter.end, "D") if m.filter.end else local.max().astype("datetime64[D]") + 1)
     days = float((end - start) / np.timedelta64(1, "D"))
+    span = float((local.max() - local.min()) / np.timedelta64(1, "D"))
+    if len(d) < MIN_DEMAND_ROWS or span < MIN_DAYS - 1:
+        raise ScenarioError(rec.path, "", _NO_VALUE, f"{len(d):,} demand rows over {span + 1:.0f} day(s): a fit needs at "
+                            f"least {MIN_DEMAND_ROWS} demand rows spread over at least {MIN_DAYS} days (a week of "
+                            "hours for the hour-of-week profile)")
     # exposure: how often each hour of the week occurs in the window
     hours = np.arange(start.astype("datetime64[h]"), end.astype("datetime64[h]"))
     how_all = _hour_of_week(hours)
@@ -171,7 +180,7 @@ def fit_duration(values: np.ndarray, what: str, opts, empirical: bool = False) -
 
     x = np.asarray(values, float)
     x = x[~np.isnan(x)]
-    if x.size < 2:
+    if x.size < MIN_FIT_ROWS:
         return None
     x = np.maximum(x, MIN_FIT)
     logs = np.log(x)

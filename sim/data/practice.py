@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.data.extract import Records
-from sim.data.fit import DurationFit, _code_key, fit_duration
+from sim.data.fit import MIN_FIT_ROWS, DurationFit, _code_key, fit_duration
 
 MIN_ROWS = 20   # fewer quiet-time rows than this for a code: its hold is not fitted (the grade's is used)
 
@@ -64,7 +64,7 @@ def fit_practice(rec: Records) -> Practice:
     grade_of = {p: str(grade[prio == p][0]) for p in sorted(set(prio), key=_code_key)}
     quiet = {p: wait[quiet_rows & (prio == p)] for p in grade_of}
     g1 = np.concatenate([quiet[p] for p, g in grade_of.items() if g == "G1"] or [np.zeros(0)])
-    decision = fit_duration(g1, "decision time (G1, nothing else waiting)", opts, empirical=True) if g1.size >= 2 else None
+    decision = fit_duration(g1, "decision time (G1, nothing else waiting)", opts, empirical=True) if g1.size >= MIN_FIT_ROWS else None
     holds, grade_holds = {}, {}
     for p, g in grade_of.items():
         if g in ("G2", "G3") and quiet[p].size >= MIN_ROWS:

@@ -121,7 +121,15 @@ def _progress_bar(total: int, enabled: bool):
 
 # ---------------------------------------------------------------------------- public API
 def with_overrides(scenario: Scenario, overrides: list[str]) -> Scenario:
-    """A copy of ``scenario`` with ``key=value`` overrides applied and validated again."""
+    """A copy of ``scenario`` with ``key=value`` overrides applied and validated again. The trace
+    file is not among what may change here: a file path from an option must go through the
+    scenario loader's confinement (``load_scenario``), which knows the folders the file may come from."""
+    for text in overrides:
+        keys, value = parse_override(text)
+        if keys[:2] == ["demand", "trace"] or keys == ["demand"]:
+            raise ScenarioError(f"{scenario.meta.name} (--set)", "demand.trace", value,
+                                "a trace is named in the scenario file or by run/check --set (confined to the "
+                                "scenario's folders); it cannot be varied or swept")
     return validate(apply_overrides(scenario.to_dict(), overrides), source=f"{scenario.meta.name} (--set)")
 
 
@@ -139,7 +147,15 @@ def run_experiment(scenario: Scenario, reps: int = 1, *, seed: int | None = None
 
 
 def compare(a: Scenario, b: Scenario, reps: int = 10, **kw) -> "ExperimentResult":
-    """Paired comparison: replication r of A and of B see the same callers."""
+    """Paired comparison: replication r of A and of B see the same callers, over the same period:
+    arms of different lengths, warm-ups or start dates are refused (their differences in counts
+    would be the period's, not the change's: calls offered -34,228 with a tight interval)."""
+    for key in ("days", "warmup_days", "start_date"):
+        va, vb = getattr(a.run, key), getattr(b.run, key)
+        if va != vb:
+            raise ScenarioError(f"{b.meta.name} (arm B)", f"run.{key}", vb,
+                                f"the same as arm A's ({va}): a paired comparison needs both arms over the same period "
+                                f"(give --days/--warmup-days to both, or --set-b run.{key}={va})")
     seed = kw.pop("seed", None)
     plan = Plan("compare", [{"name": "a", "label": a.meta.name, "values": {}},
                             {"name": "b", "label": b.meta.name, "values": {}}],

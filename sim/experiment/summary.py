@@ -12,14 +12,13 @@ import pandas as pd
 
 from sim.experiment.task import Plan
 from sim.measures.audit import COLUMNS as AUDIT_COLUMNS
-from sim.measures.kpis import KPIS
+from sim.measures.kpis import KPIS, description
 from sim.scenario import Scenario
 from sim.util.stats import clip_ci, mean_ci, welch_half_width
 
 KPI_NAMES = [k.name for k in KPIS]
 FEW_REPS = 5   # below this many replications the printout and report warn that intervals are wide
 _UNITS = {k.name: k.unit for k in KPIS}
-_DESCRIPTIONS = {k.name: k.description for k in KPIS}
 
 
 @dataclass
@@ -47,7 +46,7 @@ def summarise(results: list[dict], scenario: Scenario, name: str = "") -> ArmRes
     rows = []
     for k in KPI_NAMES:
         ci = clip_ci(mean_ci(reps[k].to_numpy(float)) if len(reps) else mean_ci([]), 0.0, upper_bound(k))
-        rows.append({"kpi": k, "value": ci["mean"], "unit": _UNITS[k], "description": _DESCRIPTIONS[k], **ci})
+        rows.append({"kpi": k, "value": ci["mean"], "unit": _UNITS[k], "description": description(k, scenario), **ci})
     summary = pd.DataFrame(rows, columns=["kpi", "value", "unit", "description", "mean", "ci_low", "ci_high",
                                           "half_width", "reps", "clipped"])
     profiles = pd.concat([r["profiles"].assign(replication=r["replication"]) for r in ok], ignore_index=True) \
@@ -73,7 +72,7 @@ def paired_differences(a: ArmResult, b: ArmResult) -> pd.DataFrame:
                      "diff": diff["mean"], "ci_low": diff["ci_low"], "ci_high": diff["ci_high"],
                      "half_width": diff["half_width"], "reps": diff["reps"], "clipped": diff["clipped"],
                      "unpaired_half_width": welch_half_width(ra[k].to_numpy(float), rb[k].to_numpy(float)),
-                     "description": _DESCRIPTIONS[k]})
+                     "description": description(k, a.scenario)})
     return pd.DataFrame(rows)
 
 

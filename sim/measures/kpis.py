@@ -283,6 +283,23 @@ KPIS: tuple[KPI, ...] = (
     KPI("meets_recommendation", "0/1", "1 if resource downgrades/week within tolerance and G1, G2 in-target rates reach the aims (blank: nothing to judge)", meets_recommendation),
 )
 
+def description(name: str, s=None) -> str:
+    """A KPI's one-line description; with scenario ``s``, in its own attendance standards (a
+    scenario that sets G1 to 10 minutes must not be described as 'within 15 min')."""
+    kpi = next(k for k in KPIS if k.name == name)
+    if s is None:
+        return kpi.description
+    st = s.standards
+    if name == "g1_in_target":
+        areas = " / ".join(f"{m:g} min {area}" for area, m in st.g1_minutes.items() if area in s.response.areas)
+        return f"initial G1 attended within {areas} of the call"
+    if name == "g2_in_target":
+        return f"initial G2 attended within {st.g2_minutes:g} min of the call"
+    if name == "g3_in_target":
+        return f"initial G3 attended within the appointment window ({st.g3_hours:g} h) of the call"
+    return kpi.description
+
+
 # HMIC's first recommendation (issue 15): the initial assessment, vulnerable callers, supervision
 # and the appointment diary; listed in sim/measures/assessment.py
 KPIS += tuple(KPI(name, unit, desc, fn) for name, unit, desc, fn, _ in ASSESSMENT_KPIS)

@@ -13,6 +13,9 @@ from sim.scenario.base import GRADES, Grade, _check_probabilities, _Strict
 from sim.scenario.pools import HandlerShift, _Pool
 from sim.util.distributions import Distribution, Fixed
 
+MAX_CATEGORIES = 30_000   # a caller's category is kept in 16 bits
+
+
 class Thrive(_Strict):
     """Assessment at first contact: the misgrading matrix maps true risk to assessed grade."""
     misgrading_enabled: bool = True
@@ -31,6 +34,10 @@ class Thrive(_Strict):
     def _cats(cls, v):
         for g, row in v.items():
             _check_probabilities(row, f"category mix {g}")
+        names = {c for row in v.values() for c in row}
+        if len(names) > MAX_CATEGORIES:
+            raise ValueError(f"{len(names):,} incident categories: expected at most {MAX_CATEGORIES:,} (a caller's "
+                             "category is stored in 16 bits)")
         return v
 
     def matrix(self) -> np.ndarray:

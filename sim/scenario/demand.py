@@ -129,7 +129,7 @@ class Demand(_Strict):
     multiplier: float = Field(default=1.0, ge=0, le=MAX_FACTOR)
     month: list[Annotated[float, Field(ge=0, le=100)]] = Field(default=[1.0] * 12, min_length=12, max_length=12)
     channels: Channels
-    surges: list[Surge] = []
+    surges: list[Surge] = Field(default=[], max_length=1000)   # a year has 8,760 hours; 1,000 windows is any plan
     # a trace of observed calls (sim/scenario/trace.py) replayed instead of sampled arrivals; the path
     # is resolved against the folder of the file that names it, as ``base`` is (see read_layers)
     trace: str | None = None

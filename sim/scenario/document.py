@@ -30,8 +30,8 @@ class Meta(_Strict):
 
 
 class Run(_Strict):
-    days: float = Field(default=28, gt=0)
-    warmup_days: float = Field(default=3, ge=0)
+    days: float = Field(default=28, gt=0, le=3660)          # ten years: beyond, a study is several runs
+    warmup_days: float = Field(default=3, ge=0, le=366)
     seed: int = Field(default=1, ge=0)
     start_date: dt.date = dt.date(2016, 9, 5)
 

@@ -91,9 +91,9 @@ def _exact_length(path_parts: list[str], parent) -> bool:
         return True
     for n, f in parent.model_fields.items():
         if (f.alias or n) == path_parts[-1]:
-            lengths = {getattr(m, "min_length", None) for m in f.metadata} | {getattr(m, "max_length", None) for m in f.metadata}
-            lengths.discard(None)
-            return len(lengths) <= 1
+            lo = {getattr(m, "min_length", None) for m in f.metadata} - {None}
+            hi = {getattr(m, "max_length", None) for m in f.metadata} - {None}
+            return bool(lo) and lo == hi      # a bound on one side only is 'at least' / 'at most'
     return True
 
 

@@ -74,7 +74,7 @@ def read_layers(path: str | Path, roots: Iterable[str | Path] | None = (), _seen
     return deep_merge(read_layers(base_path, roots, _seen + (resolved,), allowed), data)
 
 
-def _resolve_trace(data: dict, path: Path, roots: list[Path]) -> None:
+def _resolve_trace(data: dict, path: Path, roots: list[Path], folder: Path | None = None) -> None:
     """A layer's ``demand.trace`` names a file relative to that layer's folder and confined to the
     same folders as ``base`` files (``base_roots``): made absolute here, so a merged (or
     written-out) scenario still finds it, and a missing or misnamed trace is reported against the
@@ -85,7 +85,8 @@ def _resolve_trace(data: dict, path: Path, roots: list[Path]) -> None:
         return
     if not isinstance(trace, str) or not trace.strip() or "\x00" in trace or len(trace) > 4096:
         raise ScenarioError(path, "demand.trace", trace, "expected a file name (a string, no NUL byte, at most 4096 characters)")
-    demand["trace"] = str(_confined_file(path, "demand.trace", trace, path.parent / trace, roots, "trace", "trace"))
+    demand["trace"] = str(_confined_file(path, "demand.trace", trace, (folder or path.parent) / trace, roots, "trace",
+                                         "trace"))
 
 
 def _confined_file(path: Path, key: str, value: str, target: Path, roots: list[Path], kind: str, named: str) -> Path:
@@ -100,6 +101,19 @@ def _confined_file(path: Path, key: str, value: str, target: Path, roots: list[P
         what = f"is a folder, not a {kind} file" if target.is_dir() else f"{named} file not found"
         raise ScenarioError(path, key, value, f"{what} (looked for {where})")
     return where
+
+
+def _trace_of(data: dict):
+    demand = data.get("demand")
+    return demand.get("trace") if isinstance(demand, dict) else None
+
+
+def _confine_set_trace(data: dict, path: Path, roots, overrides: list[str]) -> None:
+    """A trace named by ``--set demand.trace=FILE`` goes through the same rule as one the file
+    names: relative to the scenario file's folder, confined to its ``base_roots`` (a --set is one
+    more layer over the file, not a way to read /etc/shadow)."""
+    text = next((o for o in reversed(overrides) if o.split("=", 1)[0].strip().startswith("demand")), "demand.trace")
+    _resolve_trace(data, Path(f"--set {text.split('=', 1)[0].strip()}"), base_roots(path, roots), path.parent)
 
 
 def layer_files(path: str | Path) -> list[Path]:
@@ -131,7 +145,10 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None,
     trace) may also come from, beside those of ``base_roots`` (``--base-root DIR``)."""
     data = read_layers(path, roots)
     dropped: list[str] = []
+    layered = _trace_of(data)
     data = apply_overrides(data, overrides or [], dropped)
+    if _trace_of(data) != layered and _trace_of(data) is not None:
+        _confine_set_trace(data, Path(path), roots, overrides or [])
     try:
         return validate(data, source=path)
     except ScenarioError as err:

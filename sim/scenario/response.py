@@ -32,6 +32,10 @@ DispatchGrade = Literal["G1", "G2", "G3"]
 StackedGrade = Literal["G2", "G3"]
 
 
+MAX_AREAS = 100          # a caller's area is kept in 8 bits
+MAX_UNITS_NEEDED = 100   # units one incident may need: the model keeps each caller's need in 8 bits
+
+
 class Stacking(_Strict):
     """Call stacking: the control room holding lower-grade incidents back before dispatch, a known
     practice (HMICFRS reports forces "stacking" calls at peaks; a US centre's data show it even when
@@ -118,6 +122,8 @@ class Response(_Pool):
     def _shares(cls, v):
         if not v:
             raise ValueError("expected at least one area")
+        if len(v) > MAX_AREAS:
+            raise ValueError(f"{len(v):,} areas: expected at most {MAX_AREAS} (a caller's area is stored in 8 bits)")
         _check_probabilities({k: a.share for k, a in v.items()}, "area shares")
         return v
 
@@ -134,8 +140,9 @@ class Response(_Pool):
     def _units_needed(cls, v):
         for g, row in v.items():
             for k in row:
-                if not k.isdigit() or int(k) < 1:
-                    raise ValueError(f"units_needed.{g}: keys are unit counts 1, 2, 3...; got {k!r}")
+                if not k.isdigit() or not 1 <= int(k) <= MAX_UNITS_NEEDED:
+                    raise ValueError(f"units_needed.{g}: keys are unit counts 1, 2, 3... up to {MAX_UNITS_NEEDED} (as a "
+                                     f"trace's units column; a caller's need is stored in one byte); got {k!r}")
             _check_probabilities(row, f"units_needed.{g}")
         return v
 

@@ -65,7 +65,8 @@ def _read(path: str, _mtime: int, _size: int) -> Trace:
         raise ScenarioError(path, "", _NO_VALUE, f"expected a trace CSV ({type(exc).__name__})") from None
     for col in ("arrival", "grade"):
         if col not in df.columns:
-            raise ScenarioError(path, col, _NO_VALUE, f"required column is missing; the trace has {list(df.columns)}")
+            raise ScenarioError(path, col, _NO_VALUE, f"required column is missing (the first line has {len(df.columns)} "
+                                f"field(s), none named {col!r}; expected a header naming arrival and grade)")
     if df.empty:
         raise ScenarioError(path, "", _NO_VALUE, "expected at least one call in the trace")
     arrival = pd.to_datetime(df["arrival"].str.strip(), errors="coerce", format="ISO8601")

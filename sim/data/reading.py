@@ -1,0 +1,118 @@
+"""Reading an extract's lines within bounds, and counting the malformed ones.
+
+An extract comes from outside: a 4 MB ``.gz`` can expand to 4 GB, a line can be a whole file, a
+stray quote can swallow the hundred rows after it. So the decompressed bytes, the length of a line
+and the number of rows are bounded (the figures a year of a large force needs, with room), and a
+CAD export is read one record per line [A: exports do not break a record over lines; the US
+extract's 28,751 rows are 28,751 lines]: a row whose fields do not match the header, whatever
+the cause (a field short, one too many, a quote left open), is counted as malformed with its line
+number and left out, never merged into its neighbours or filled with blanks.
+"""
+from __future__ import annotations
+
+import bz2
+import csv
+import gzip
+import io
+import lzma
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sim.scenario import ScenarioError
+from sim.scenario.base import _NO_VALUE
+
+MAX_BYTES = 512 * 2**20      # decompressed: a force-year of incidents is ~150-300 MB
+MAX_LINE = 64 * 2**10        # characters: a CAD row is ~1 KB
+MAX_ROWS = 3_000_000         # a force-year is ~550k calls
+MALFORMED_FIELDS = "malformed row (its fields do not match the header)"
+MALFORMED_QUOTE = "malformed row (a quote left open)"
+
+
+@dataclass
+class Lines:
+    header: list[str]
+    rows: list[list[str]]                   # the well-formed rows, as text
+    line: list[int]                         # each well-formed row's line in the file (header = 1)
+    malformed: dict = field(default_factory=dict)   # reason -> line numbers
+
+
+class _Bounded(io.RawIOBase):
+    """A binary stream that refuses to give more than ``limit`` bytes (counted after decompression)."""
+
+    def __init__(self, raw, limit: int, path: Path):
+        self._raw, self._left, self._limit, self._path = raw, limit, limit, path
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        data = self._raw.read(min(len(b), self._left + 1))
+        if len(data) > self._left:
+            raise ScenarioError(self._path, "", _NO_VALUE, f"the extract is larger than {self._limit:,} bytes once "
+                                "decompressed: split it by date and fit a period at a time")
+        self._left -= len(data)
+        b[: len(data)] = data
+        return len(data)
+
+
+def _open(path: Path):
+    """The file's bytes, decompressed by its suffix (.gz, .bz2, .xz, .zip with one member)."""
+    suffix = path.suffix.lower()
+    if suffix == ".gz":
+        return gzip.open(path, "rb")
+    if suffix == ".bz2":
+        return bz2.open(path, "rb")
+    if suffix in (".xz", ".lzma"):
+        return lzma.open(path, "rb")
+    if suffix == ".zip":
+        z = zipfile.ZipFile(path)
+        names = [n for n in z.namelist() if not n.endswith("/")]
+        if len(names) != 1:
+            raise ScenarioError(path, "", _NO_VALUE, f"expected a zip holding one CSV file, it holds {len(names)}")
+        return z.open(names[0])
+    return open(path, "rb")
+
+
+def read_lines(path: Path, delimiter: str) -> Lines:
+    """The header and the rows of a delimited text file, within MAX_BYTES, MAX_LINE and MAX_ROWS."""
+    try:
+        raw = _open(path)
+    except (OSError, zipfile.BadZipFile, EOFError, lzma.LZMAError) as exc:
+        raise ScenarioError(path, "", _NO_VALUE, f"cannot be opened as an extract ({type(exc).__name__})") from None
+    out = Lines([], [], [])
+    try:
+        with raw, io.TextIOWrapper(io.BufferedReader(_Bounded(raw, MAX_BYTES, path)), encoding="utf-8-sig",
+                                   newline="") as text:
+            number = 0
+            while True:
+                line = text.readline(MAX_LINE + 1)
+                if not line:
+                    break
+                number += 1
+                if len(line) > MAX_LINE and not line.endswith("\n"):
+                    raise ScenarioError(path, f"line {number}", _NO_VALUE, f"a line longer than {MAX_LINE:,} "
+                                        "characters: expected a CSV extract, one record per line")
+                body = line.rstrip("\r\n")
+                if not body.strip():
+                    continue            # blank lines are not rows (as spreadsheets and pandas read them)
+                fields = next(csv.reader([body], delimiter=delimiter, strict=False))
+                if not out.header:
+                    out.header = [f.strip() for f in fields]
+                    continue
+                if len(out.rows) + sum(map(len, out.malformed.values())) >= MAX_ROWS:
+                    raise ScenarioError(path, "", _NO_VALUE, f"more than {MAX_ROWS:,} rows: split the extract by "
+                                        "date and fit a period at a time")
+                if len(fields) == len(out.header):   # a quote inside a field (5" pipe) is kept as text
+                    out.rows.append(fields)
+                    out.line.append(number)
+                else:
+                    why = MALFORMED_QUOTE if body.count('"') % 2 else MALFORMED_FIELDS
+                    out.malformed.setdefault(why, []).append(number)
+    except (UnicodeDecodeError, EOFError, OSError, lzma.LZMAError, zlib.error) as exc:
+        raise ScenarioError(path, "", _NO_VALUE, f"expected a UTF-8 CSV extract ({type(exc).__name__})") from None
+    return out
+
+
+__all__ = ["Lines", "read_lines", "MAX_BYTES", "MAX_LINE", "MAX_ROWS", "MALFORMED_FIELDS", "MALFORMED_QUOTE"]
