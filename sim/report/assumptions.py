@@ -164,10 +164,13 @@ def parse_settings(text: str, file: str) -> tuple[list[Setting], str | None]:
             it.value = f"{first}: {it.value}"
             it.path = f"{head}.{{{', '.join(k.rsplit('.', 1)[1] for k in it.keys)}}}"
     # a table's value: its keys that carry no tag of their own
+    untagged: dict[str, list] = {}      # table path -> its keys without a tag, in order (one pass: a
+    for k in merged:                    # scenario with 1,000 surges has 1,000 tables)
+        if k.kind == "key" and not k.cls:
+            untagged.setdefault(k.path.rsplit(".", len(k.keys[0].split(".")))[0], []).append(k)
     for it in merged:
         if it.kind == "table":
-            own = [k for k in merged if k.kind == "key" and k.path.rsplit(".", len(k.keys[0].split(".")))[0] == it.path
-                   and not k.cls]
+            own = untagged.get(it.path, [])
             it.value = "; ".join(f"{k.keys[0] if len(k.keys) == 1 else k.path.split('.')[-1]} = {k.value}"
                                  for k in own)
             if not it.value:
