@@ -169,3 +169,14 @@ def test_check_states_the_size_of_a_replication(triage):
     p = triage("check")
     assert p.returncode == 0
     assert "#   size: ~" in p.stdout and "calls and" in p.stdout
+
+
+def test_a_compressed_trace_that_expands_past_the_bound_is_refused(tmp_path, triage, monkeypatch):
+    import sim.scenario.trace as trace
+
+    monkeypatch.setattr(trace, "MAX_TRACE_BYTES", 100_000)
+    rows = "arrival,grade\n" + "2025-03-03 10:00:00,G2\n" * 20_000
+    (tmp_path / "t.csv.gz").write_bytes(gzip.compress(rows.encode(), compresslevel=9))
+    p = triage("backtest", tmp_path / "t.csv.gz", DEFAULT, "--reps", "1", "--out", tmp_path / "o")
+    _one_line(p, "the trace is larger than 100,000 bytes once decompressed")
+    assert not (tmp_path / "o").exists()

@@ -10,18 +10,15 @@ number and left out, never merged into its neighbours or filled with blanks.
 """
 from __future__ import annotations
 
-import bz2
 import csv
-import gzip
 import io
-import lzma
-import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim.scenario import ScenarioError
 from sim.scenario.base import _NO_VALUE
+from sim.util.bounded import DAMAGED, InputTooLarge, open_bounded
 
 MAX_BYTES = 512 * 2**20      # decompressed: a force-year of incidents is ~150-300 MB
 MAX_LINE = 64 * 2**10        # characters: a CAD row is ~1 KB
@@ -38,53 +35,11 @@ class Lines:
     malformed: dict = field(default_factory=dict)   # reason -> line numbers
 
 
-class _Bounded(io.RawIOBase):
-    """A binary stream that refuses to give more than ``limit`` bytes (counted after decompression)."""
-
-    def __init__(self, raw, limit: int, path: Path):
-        self._raw, self._left, self._limit, self._path = raw, limit, limit, path
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b) -> int:
-        data = self._raw.read(min(len(b), self._left + 1))
-        if len(data) > self._left:
-            raise ScenarioError(self._path, "", _NO_VALUE, f"the extract is larger than {self._limit:,} bytes once "
-                                "decompressed: split it by date and fit a period at a time")
-        self._left -= len(data)
-        b[: len(data)] = data
-        return len(data)
-
-
-def _open(path: Path):
-    """The file's bytes, decompressed by its suffix (.gz, .bz2, .xz, .zip with one member)."""
-    suffix = path.suffix.lower()
-    if suffix == ".gz":
-        return gzip.open(path, "rb")
-    if suffix == ".bz2":
-        return bz2.open(path, "rb")
-    if suffix in (".xz", ".lzma"):
-        return lzma.open(path, "rb")
-    if suffix == ".zip":
-        z = zipfile.ZipFile(path)
-        names = [n for n in z.namelist() if not n.endswith("/")]
-        if len(names) != 1:
-            raise ScenarioError(path, "", _NO_VALUE, f"expected a zip holding one CSV file, it holds {len(names)}")
-        return z.open(names[0])
-    return open(path, "rb")
-
-
 def read_lines(path: Path, delimiter: str) -> Lines:
     """The header and the rows of a delimited text file, within MAX_BYTES, MAX_LINE and MAX_ROWS."""
-    try:
-        raw = _open(path)
-    except (OSError, zipfile.BadZipFile, EOFError, lzma.LZMAError) as exc:
-        raise ScenarioError(path, "", _NO_VALUE, f"cannot be opened as an extract ({type(exc).__name__})") from None
     out = Lines([], [], [])
     try:
-        with raw, io.TextIOWrapper(io.BufferedReader(_Bounded(raw, MAX_BYTES, path)), encoding="utf-8-sig",
-                                   newline="") as text:
+        with open_bounded(path, MAX_BYTES) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text:
             number = 0
             while True:
                 line = text.readline(MAX_LINE + 1)
@@ -110,7 +65,10 @@ def read_lines(path: Path, delimiter: str) -> Lines:
                 else:
                     why = MALFORMED_QUOTE if body.count('"') % 2 else MALFORMED_FIELDS
                     out.malformed.setdefault(why, []).append(number)
-    except (UnicodeDecodeError, EOFError, OSError, lzma.LZMAError, zlib.error) as exc:
+    except InputTooLarge as exc:
+        raise ScenarioError(path, "", _NO_VALUE, f"the extract is {exc}: split it by date and fit a period at a "
+                            "time") from None
+    except (UnicodeDecodeError, OSError, zlib.error, *DAMAGED) as exc:
         raise ScenarioError(path, "", _NO_VALUE, f"expected a UTF-8 CSV extract ({type(exc).__name__})") from None
     return out
 

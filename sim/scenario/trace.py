@@ -33,7 +33,10 @@ import numpy as np
 
 from sim.scenario.base import _NO_VALUE, CHANNELS, GRADES, ScenarioError
 from sim.scenario.document import horizon_minutes
+from sim.util.bounded import DAMAGED, InputTooLarge, open_bounded
 
+MAX_TRACE_BYTES = 1024 * 2**20   # decompressed; a force-year as a trace is ~60 MB
+MAX_TRACE_ROWS = 3_000_000       # as a run's calls (sim.experiment.limits)
 OPTIONAL = ("handling_min", "travel_min", "on_scene_min", "units", "dispatch_min", "scene_min", "rank")
 
 
@@ -60,9 +63,15 @@ def _read(path: str, _mtime: int, _size: int) -> Trace:
     import pandas as pd
 
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.EmptyDataError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        with open_bounded(path, MAX_TRACE_BYTES) as raw:
+            df = pd.read_csv(raw, dtype=str, keep_default_na=False, nrows=MAX_TRACE_ROWS + 1)
+    except InputTooLarge as exc:
+        raise ScenarioError(path, "", _NO_VALUE, f"the trace is {exc}: expected at most a few force-years of calls") from None
+    except (pd.errors.EmptyDataError, UnicodeDecodeError, pd.errors.ParserError, OSError, *DAMAGED) as exc:
         raise ScenarioError(path, "", _NO_VALUE, f"expected a trace CSV ({type(exc).__name__})") from None
+    if len(df) > MAX_TRACE_ROWS:
+        raise ScenarioError(path, "", _NO_VALUE, f"more than {MAX_TRACE_ROWS:,} calls: expected at most a few force-years "
+                            "(a force-year is ~550,000)")
     for col in ("arrival", "grade"):
         if col not in df.columns:
             raise ScenarioError(path, col, _NO_VALUE, f"required column is missing (the first line has {len(df.columns)} "
