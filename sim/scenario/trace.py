@@ -20,7 +20,9 @@ A trace is a CSV with one row per observed call:
 
 Blank cells mean "not observed": that need is drawn from the scenario as usual, from the same
 named streams, so the replay keeps common random numbers between scenarios. Rows outside the
-run (before `run.start_date` 00:00, or after the horizon) are left out.
+run (before `run.start_date` 00:00, or after the horizon) are left out. A text cell written with a
+leading quote so that it does not open as a formula (`'=P1`, as the project writes every CSV:
+``sim.util.cells``) is read as the value it stands for (`=P1`).
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ import numpy as np
 
 from sim.scenario.base import _NO_VALUE, CHANNELS, GRADES, ScenarioError
 from sim.scenario.document import horizon_minutes
+from sim.util.cells import read_csv
 
 OPTIONAL = ("handling_min", "travel_min", "on_scene_min", "units", "dispatch_min", "scene_min", "rank")
 
@@ -60,7 +63,7 @@ def _read(path: str, _mtime: int, _size: int) -> Trace:
     import pandas as pd
 
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        df = read_csv(path, dtype=str, keep_default_na=False)
     except (pd.errors.EmptyDataError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise ScenarioError(path, "", _NO_VALUE, f"expected a trace CSV ({type(exc).__name__})") from None
     for col in ("arrival", "grade"):
