@@ -1,8 +1,12 @@
-"""Numbers as the app's pages and the debrief show them. Plain functions, no Streamlit: the
-play logic formats its debrief with them without importing the page helpers."""
+"""Numbers as the app's pages and the debrief show them, and text from outside the app (a
+trainee's name, a scenario's category or shift names, a debrief file) made safe to show. Plain
+functions, no Streamlit: the play logic formats its debrief with them without importing the page
+helpers."""
 from __future__ import annotations
 
 import math
+import re
+import string
 
 from sim.report.labels import fmt_kpi
 
@@ -38,3 +42,49 @@ def diff_ci(unit: str, lo, hi) -> str:
     if lo is None or lo != lo:
         return "no CI"
     return f"{diff(unit, lo)} to {diff(unit, hi)}"
+
+
+# Streamlit reads Markdown (and its own :colour[...] and $LaTeX$) in st.markdown, st.caption,
+# alerts, expander and widget labels and st.table cells: a trainee named ![x](http://host/) would make
+# every browser showing the name fetch that address. CommonMark lets any ASCII punctuation be
+# escaped with a backslash, so escaping all of it leaves no syntax to read.
+_PUNCTUATION = frozenset(string.punctuation)
+
+
+def _one_line(value) -> str:
+    """``value`` as text on one line: runs of whitespace (newlines too) as one space, so a value
+    cannot start a new Markdown block or end an HTML one."""
+    return " ".join(str(value).split())
+
+
+# GFM also links bare addresses (http://..., www...., a@b.c) after parsing, escapes already undone:
+# an invisible word joiner after ':' and '@' and between 'www' and '.' keeps them text
+_JOINER = "\u2060"
+_BARE_LINK = re.compile(r"(?<=[:@])|(?<=www)(?=\.)", re.IGNORECASE)
+
+
+def plain(value) -> str:
+    """``value`` (text from a user, a scenario or a file) for a place Streamlit renders as Markdown:
+    every ASCII punctuation character backslash-escaped and bare addresses broken by an invisible
+    joiner, so it shows as written and nothing in it becomes a link, an image, HTML, emphasis, a
+    colour or a formula."""
+    text = _BARE_LINK.sub(_JOINER, _one_line(value))
+    return "".join("\\" + ch if ch in _PUNCTUATION else ch for ch in text)
+
+
+def html_text(value) -> str:
+    """``value`` for an HTML snippet the app writes itself (``unsafe_allow_html``): every ASCII
+    punctuation character as a numeric character reference (so ``<``, ``&`` and quotes cannot open
+    a tag or an attribute, as with ``html.escape``, and no Markdown syntax is left either, should
+    the snippet be read as Markdown)."""
+    return "".join(f"&#{ord(ch)};" if ch in _PUNCTUATION else ch for ch in _one_line(value))
+
+
+def plain_rows(rows) -> list[dict]:
+    """Rows for ``st.table`` (whose cells and headings are Markdown) with every key and value
+    through ``plain`` but numbers and blanks, which stay as they are. Anything but a list of dicts
+    (a damaged debrief file) becomes one row of text."""
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        return [{"": plain(rows)}]
+    return [{plain(k): v if v is None or isinstance(v, (int, float)) else plain(v) for k, v in r.items()}
+            for r in rows]
