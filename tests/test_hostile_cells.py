@@ -34,7 +34,9 @@ RISKY = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(inf|nan)", re.IGNORECASE)
 CALC = "=cmd|' /C calc'!A0"
 # the extract's priority codes 1, 2, 3 (graded) and 9 (excluded) renamed to formulas
-CODES = {"1": CALC, "2": "@SUM(1+1)*cmd|' /C calc'!A0", "3": "+3+cmd|' /C calc'!A0", "9": "-9-cmd|' /C calc'!A0"}
+CODES = {"1": CALC, "2": "@SUM(1+1)*cmd|' /C calc'!A0", "3": "+3+cmd|' /C calc'!A0",
+         "9": "-9-![q](http://evil.invalid/q.png)<img src=http://evil.invalid/i.png>"}
+MAP_NAME = "`![m](http://evil.invalid/m.png)"   # the map's name, shown in data-quality.md
 # a scenario's category and area names renamed to formulas (and one that already starts with a quote)
 NAMES = {"domestic_abuse": CALC, "violence": "@SUM(1)", "urban": "-2+3+cmd|' /C calc'!A0", "other": "'=quoted"}
 
@@ -100,6 +102,8 @@ def _extract(tmp: Path, codes: dict[str, str]) -> tuple[Path, Path, Path]:
                                f"grades = {{ {json.dumps(codes['1'])} = \"G1\", {json.dumps(codes['2'])} = \"G2\", "
                                f"{json.dumps(codes['3'])} = \"G3\" }}\nexclude = [{json.dumps(codes['9'])}]")
     assert text != map_text(s) or codes["1"] == "1"
+    if codes["1"] != "1":
+        text = text.replace('name = "sim-export"', f"name = {json.dumps(MAP_NAME)}")
     tmp.mkdir(parents=True)
     cad.to_csv(tmp / "cad.csv", index=False)
     (tmp / "map.toml").write_text(text)
@@ -143,6 +147,23 @@ def test_extract_codes_never_open_as_formulas_in_what_fit_and_backtest_write(fit
         assert set(CODES.values()) - {CODES["9"]} == set(bt.loc[bt["group"] == "priority", "value"])
     raw = (hostile / "bt" / "backtest.csv").read_text()
     assert f",'{CALC}," in raw or f",\"'{CALC}\"," in raw
+
+
+def test_extract_codes_and_map_name_are_text_in_data_quality_md(fitted):
+    """data-quality.md: a code or a map name written as Markdown or HTML is shown as written, and a
+    '|' in a code does not split the table's columns."""
+    from markdown_it import MarkdownIt
+
+    _, hostile = fitted
+    md = (hostile / "fit" / "data-quality.md").read_text()
+    page = _Html()
+    page.feed(MarkdownIt("commonmark", {"html": True}).enable("table").render(md))
+    assert not {t for t, _ in page.tags} & {"img", "a"}, page.tags
+    assert {t for t, _ in page.tags} <= {"h1", "h2", "p", "code", "strong", "table", "thead", "tbody", "tr", "th", "td"}
+    text = "".join(page.text).replace("\u2060", "")
+    assert MAP_NAME in text and all(f"P{c}" in text for c in CODES.values()), text
+    head = next(line for line in md.splitlines() if line.startswith("| reason |"))
+    assert len(re.findall(r"(?<!\\)\|", head)) == len(CODES) + 3, head   # reason, a column per code, all
 
 
 def test_extract_codes_leave_every_number_as_it_was(fitted):

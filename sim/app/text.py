@@ -5,10 +5,10 @@ helpers."""
 from __future__ import annotations
 
 import math
-import re
 import string
 
 from sim.report.labels import fmt_kpi
+from sim.util.cells import markdown_text, one_line
 
 
 def fmt(unit: str, v) -> str:
@@ -44,32 +44,15 @@ def diff_ci(unit: str, lo, hi) -> str:
     return f"{diff(unit, lo)} to {diff(unit, hi)}"
 
 
-# Streamlit reads Markdown (and its own :colour[...] and $LaTeX$) in st.markdown, st.caption,
-# alerts, expander and widget labels and st.table cells: a trainee named ![x](http://host/) would make
-# every browser showing the name fetch that address. CommonMark lets any ASCII punctuation be
-# escaped with a backslash, so escaping all of it leaves no syntax to read.
 _PUNCTUATION = frozenset(string.punctuation)
 
 
-def _one_line(value) -> str:
-    """``value`` as text on one line: runs of whitespace (newlines too) as one space, so a value
-    cannot start a new Markdown block or end an HTML one."""
-    return " ".join(str(value).split())
-
-
-# GFM also links bare addresses (http://..., www...., a@b.c) after parsing, escapes already undone:
-# an invisible word joiner after ':' and '@' and between 'www' and '.' keeps them text
-_JOINER = "\u2060"
-_BARE_LINK = re.compile(r"(?<=[:@])|(?<=www)(?=\.)", re.IGNORECASE)
-
-
 def plain(value) -> str:
-    """``value`` (text from a user, a scenario or a file) for a place Streamlit renders as Markdown:
-    every ASCII punctuation character backslash-escaped and bare addresses broken by an invisible
-    joiner, so it shows as written and nothing in it becomes a link, an image, HTML, emphasis, a
-    colour or a formula."""
-    text = _BARE_LINK.sub(_JOINER, _one_line(value))
-    return "".join("\\" + ch if ch in _PUNCTUATION else ch for ch in text)
+    """``value`` (text from a user, a scenario or a file) for a place Streamlit renders as Markdown
+    (st.markdown, st.caption, alerts, expander and widget labels, st.table cells): shown as written,
+    nothing in it read as Markdown (``sim.util.cells.markdown_text``). Without it a trainee named
+    ``![x](http://host/)`` made every browser showing the name fetch that address."""
+    return markdown_text(value)
 
 
 def html_text(value) -> str:
@@ -77,7 +60,7 @@ def html_text(value) -> str:
     punctuation character as a numeric character reference (so ``<``, ``&`` and quotes cannot open
     a tag or an attribute, as with ``html.escape``, and no Markdown syntax is left either, should
     the snippet be read as Markdown)."""
-    return "".join(f"&#{ord(ch)};" if ch in _PUNCTUATION else ch for ch in _one_line(value))
+    return "".join(f"&#{ord(ch)};" if ch in _PUNCTUATION else ch for ch in one_line(value))
 
 
 def plain_rows(rows) -> list[dict]:

@@ -1,4 +1,4 @@
-"""Every CSV the project writes goes through ``write_csv``: a text cell that a spreadsheet would
+"""Cells that would become formulas or markup. Every CSV the project writes goes through ``write_csv``: a text cell that a spreadsheet would
 read as a formula is written with a leading single quote, so a value taken from an extract, a
 scenario or a user (``=cmd|' /C calc'!A0``, ``@SUM(A1)``) opens as text (the OWASP rule for CSV
 injection: cells starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return).
@@ -9,10 +9,15 @@ way that can be undone exactly (a value that already starts with quotes before a
 gets one more), and ``read_csv`` undoes it, so a CSV the project reads back (a trace, a
 replication's audit on ``--resume``, the tables a report is drawn from) holds the values as they
 were, and writing them again gives the same file.
+
+Markdown is the other place such a value could turn into something else (``![x](http://host/)``
+an image fetched, ``<img ...>`` HTML): ``markdown_text`` and ``markdown_code`` write it so that it
+shows as written (the app's pages, data-quality.md).
 """
 from __future__ import annotations
 
 import re
+import string
 
 RISKY = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
@@ -99,3 +104,36 @@ def read_csv(path, **kwargs):
     import pandas as pd
 
     return _mapped(pd.read_csv(path, **kwargs), restore_cell)
+
+
+# CommonMark lets any ASCII punctuation be escaped with a backslash: escaping all of it leaves no
+# syntax to read (nor Streamlit's :colour[...] and $LaTeX$). GFM also links bare addresses
+# (http://..., www...., a@b.c) after parsing, escapes already undone: an invisible word joiner
+# after ':' and '@' and between 'www' and '.' keeps them text.
+_PUNCTUATION = frozenset(string.punctuation)
+_JOINER = "\u2060"
+_BARE_LINK = re.compile(r"(?<=[:@])|(?<=www)(?=\.)", re.IGNORECASE)
+
+
+def one_line(value) -> str:
+    """``value`` as text on one line: runs of whitespace (newlines too) as one space, so a value
+    cannot start a new Markdown block (or end an HTML one)."""
+    return " ".join(str(value).split())
+
+
+def markdown_text(value) -> str:
+    """``value`` (text from a user, a scenario, a map or an extract) for Markdown: on one line,
+    every ASCII punctuation character backslash-escaped and bare addresses broken by an invisible
+    joiner, so it shows as written and nothing in it becomes a link, an image, HTML, emphasis, a
+    table cell's end, a colour or a formula."""
+    text = _BARE_LINK.sub(_JOINER, one_line(value))
+    return "".join("\\" + ch if ch in _PUNCTUATION else ch for ch in text)
+
+
+def markdown_code(value) -> str:
+    """``value`` as a Markdown code span (shown literally, in code type): on one line, fenced by
+    more backticks than any run of them inside it, padded when it starts or ends with one."""
+    text = one_line(value)
+    fence = "`" * (max((len(r) for r in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
