@@ -437,8 +437,8 @@ def test_the_served_app_sends_no_usage_statistics_and_listens_locally():
 
 
 def test_nothing_leaves_the_machine_in_a_real_browser(tmp_path, monkeypatch):
-    """The served app in chromium, over a scenario and a debrief with hostile names: no request
-    goes anywhere but 127.0.0.1, and no image or link shows up on any page."""
+    """The served app in chromium, over a scenario and a debrief with hostile names: on all four
+    pages no request goes anywhere but 127.0.0.1, and no image or link shows up."""
     from urllib.parse import urlparse
 
     from test_app_browser import _need_browser
@@ -458,6 +458,11 @@ def test_nothing_leaves_the_machine_in_a_real_browser(tmp_path, monkeypatch):
     away, shown = [], []
     with served(session) as url, browser_page() as page:
         page.on("request", lambda r: away.append(r.url) if urlparse(r.url).hostname != "127.0.0.1" else None)
+        page.goto(url + "/")
+        page.get_by_text("What-if: change the force").wait_for(timeout=60_000)
+        wait_idle(page)
+        shown += page.eval_on_selector_all("[data-testid=stMain] img, [data-testid=stMain] a[href^=http]",
+                                           "els => els.map(e => e.outerHTML)")
         page.goto(url + "/facilitator")
         page.get_by_test_id("stExpander").first.wait_for(timeout=60_000)
         page.get_by_test_id("stExpander").first.click()
