@@ -1,10 +1,14 @@
-"""Numbers as the app's pages and the debrief show them. Plain functions, no Streamlit: the
-play logic formats its debrief with them without importing the page helpers."""
+"""Numbers as the app's pages and the debrief show them, and text from outside the app (a
+trainee's name, a scenario's category or shift names, a debrief file) made safe to show. Plain
+functions, no Streamlit: the play logic formats its debrief with them without importing the page
+helpers."""
 from __future__ import annotations
 
 import math
+import string
 
 from sim.report.labels import fmt_kpi
+from sim.util.cells import markdown_text, one_line
 
 
 def fmt(unit: str, v) -> str:
@@ -38,3 +42,32 @@ def diff_ci(unit: str, lo, hi) -> str:
     if lo is None or lo != lo:
         return "no CI"
     return f"{diff(unit, lo)} to {diff(unit, hi)}"
+
+
+_PUNCTUATION = frozenset(string.punctuation)
+
+
+def plain(value) -> str:
+    """``value`` (text from a user, a scenario or a file) for a place Streamlit renders as Markdown
+    (st.markdown, st.caption, alerts, expander and widget labels, st.table cells): shown as written,
+    nothing in it read as Markdown (``sim.util.cells.markdown_text``). Without it a trainee named
+    ``![x](http://host/)`` made every browser showing the name fetch that address."""
+    return markdown_text(value)
+
+
+def html_text(value) -> str:
+    """``value`` for an HTML snippet the app writes itself (``unsafe_allow_html``): every ASCII
+    punctuation character as a numeric character reference (so ``<``, ``&`` and quotes cannot open
+    a tag or an attribute, as with ``html.escape``, and no Markdown syntax is left either, should
+    the snippet be read as Markdown)."""
+    return "".join(f"&#{ord(ch)};" if ch in _PUNCTUATION else ch for ch in one_line(value))
+
+
+def plain_rows(rows) -> list[dict]:
+    """Rows for ``st.table`` (whose cells and headings are Markdown) with every key and value
+    through ``plain`` but numbers and blanks, which stay as they are. Anything but a list of dicts
+    (a damaged debrief file) becomes one row of text."""
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        return [{"": plain(rows)}]
+    return [{plain(k): v if v is None or isinstance(v, (int, float)) else plain(v) for k, v in r.items()}
+            for r in rows]

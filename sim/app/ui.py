@@ -8,7 +8,7 @@ import streamlit as st
 
 from sim.app.serve import ENV_SCENARIO
 from sim.app.whatif import DEFAULT_SCENARIO, base_scenario
-from sim.app.text import ci, diff, diff_ci, fmt  # noqa: F401  (the pages import them from here)
+from sim.app.text import ci, diff, diff_ci, fmt, html_text, plain, plain_rows  # noqa: F401  (the pages import them from here)
 
 PROJECTOR_CSS = """
 <style>
@@ -41,3 +41,8 @@ def _base(path: str):
 def base():
     """The scenario the app starts from (``triage-sim app --scenario``, else the default)."""
     return _base(os.environ.get(ENV_SCENARIO) or str(DEFAULT_SCENARIO))
+
+
+def text_table(rows) -> None:
+    """``st.table`` of rows that hold text from a scenario or a file: shown as text, not Markdown."""
+    st.table(plain_rows(rows))

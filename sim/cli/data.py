@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sim.scenario import ScenarioError
 from sim.scenario.base import _NO_VALUE
+from sim.util.cells import read_csv, write_csv
 
 
 BASE_ROOT_HELP = ("a folder base files (and traces) may also come from (by default: the scenario's own folder, the "
@@ -156,14 +157,14 @@ def cmd_fit(args) -> int:
     final = _new_folder(args.out, f"fit-{m.name}")
     with atomic_folder(final) as tmp:
         table = quality_table(rec)
-        atomic_write(tmp / "data-quality.csv", table.to_csv(index=False))
+        atomic_write(tmp / "data-quality.csv", write_csv(table))
         atomic_write(tmp / "data-quality.md", quality_markdown(rec, table, source))
         fit = fit_records(rec)
         say(f"fitted {fit.n:,} calls over {fit.days:g} days ({fit.tag()})")
         practice = fit_practice(rec)
         trace = records_trace(rec)
-        atomic_write(tmp / "trace.csv", trace.to_csv(index=False))
-        fit.arrivals.to_csv(tmp / "arrivals.csv", index=False)
+        atomic_write(tmp / "trace.csv", write_csv(trace))
+        atomic_write(tmp / "arrivals.csv", write_csv(fit.arrivals))
         name = f"{m.name}-fitted"
         areas = list(base_s.response.areas)
         base = _reachable_base(base, base_s, final, tmp, args.base_root)
@@ -190,7 +191,7 @@ def cmd_fit(args) -> int:
             hist = pd.DataFrame([{"step": st, **{f"units_{k}": str(v) for k, v in u.items()},
                                   **{f"median_{k}": v for k, v in med.items()}, "median_all": allm}
                                  for st, u, med, allm in cal.history])
-            atomic_write(tmp / "calibration.csv", hist.to_csv(index=False))
+            atomic_write(tmp / "calibration.csv", write_csv(hist))
             s = replay_scenario(load_written(tmp / "scenario.toml", roots=args.base_root), str((tmp / "trace.csv").resolve()))
             rp = replay(s, max(args.reps, 10), seed, m.fit.comparison_warmup_hours, jobs=args.jobs)
             bt, bl, v, sentence = _backtest_outputs(tmp, rp)
@@ -265,7 +266,7 @@ def cmd_backtest(args) -> int:
 
             rec = read_extract(args.extract, m)
             trace_path = tmp / "trace.csv"
-            atomic_write(trace_path, records_trace(rec).to_csv(index=False))
+            atomic_write(trace_path, write_csv(records_trace(rec)))
             warmup = m.fit.comparison_warmup_hours if warmup is None else warmup
             say(f"read {rec.rows_read:,} rows of {Path(args.extract).name}; {len(rec.demand):,} are demand")
         else:
@@ -322,9 +323,9 @@ def _backtest_outputs(tmp: Path, rp):
     bt = compare(rp)
     bl = by_load(rp)
     v = verdict(bt)
-    atomic_write(tmp / "backtest.csv", bt.to_csv(index=False))
-    atomic_write(tmp / "by_load.csv", bl.to_csv(index=False))
-    atomic_write(tmp / "verdict.csv", v.to_csv(index=False))
+    atomic_write(tmp / "backtest.csv", write_csv(bt))
+    atomic_write(tmp / "by_load.csv", write_csv(bl))
+    atomic_write(tmp / "verdict.csv", write_csv(v))
     return bt, bl, v, verdict_sentence(v)
 
 
@@ -334,7 +335,7 @@ def _trace_window(path: Path, window: tuple, out: Path) -> Path:
 
     from sim.util.files import atomic_write
 
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df = read_csv(path, dtype=str, keep_default_na=False)
     day = pd.to_datetime(df["arrival"].str.strip(), format="ISO8601").dt.date
     keep = pd.Series(True, index=df.index)
     if window[0]:
@@ -344,7 +345,7 @@ def _trace_window(path: Path, window: tuple, out: Path) -> Path:
     if not keep.any():
         raise ScenarioError(path, "", _NO_VALUE, f"no call in the trace from {window[0] or 'its start'} to "
                             f"{window[1] or 'its end'} (--start / --end)")
-    atomic_write(out, df[keep].to_csv(index=False))
+    atomic_write(out, write_csv(df[keep]))
     return out
 
 

@@ -10,6 +10,7 @@ from sim import __version__
 from sim.cli.common import DEFAULT_SCENARIO, add_execution, add_overrides, command_line, default_run_dir, load
 from sim.cli.experiments import guard
 from sim.scenario import ScenarioError
+from sim.util.cells import write_csv
 from sim.util.errors import FolderError
 from sim.util.lazy import LazyModule
 
@@ -54,7 +55,7 @@ def cmd_warmup(args) -> int:
     out.mkdir(parents=True)
     plot_warmup(table, suggestions, chosen, out / "warmup.png",
                 f"{scenario.meta.name}: Welch's method over {args.reps} replications")
-    atomic_write(out / "warmup.csv", table.to_csv(index=False))
+    atomic_write(out / "warmup.csv", write_csv(table))
     atomic_write(out / "manifest.json", json_text({
         "version": __version__, "scenario": scenario.meta.name, "seed": scenario.run.seed,
         "replications": args.reps, "days": scenario.run.days, "suggested_warmup_days": chosen,

@@ -1,9 +1,12 @@
 """Data quality first: every row read is counted once, as demand or under the one reason it was
 excluded, per priority code; and for the demand rows, why a duration was left out of its fit.
-Written as data-quality.csv (long: section, reason, priority, rows) and data-quality.md."""
+Written as data-quality.csv (long: section, reason, priority, rows) and data-quality.md (the
+extract's name, the map's name and the priority codes in it shown as written, never read as
+Markdown: ``sim.util.cells``)."""
 from __future__ import annotations
 
 from sim.data.extract import MEASURES, ROW_REASONS, USED, Records
+from sim.util.cells import markdown_code, markdown_text
 
 SECTION_ROWS = "rows"
 MEASURE_TITLES = {"handling": "call handling (created -> ready for dispatch)",
@@ -46,8 +49,8 @@ def _codes(series) -> list[str]:
 
 def quality_markdown(rec: Records, table, source: str) -> str:
     f = rec.frame
-    lines = [f"# Data quality: {source}", "",
-             f"Map: `{rec.map.name}`. Rows read: **{rec.rows_read:,}**; used as demand: "
+    lines = [f"# Data quality: {markdown_text(source)}", "",
+             f"Map: {markdown_code(rec.map.name)}. Rows read: **{rec.rows_read:,}**; used as demand: "
              f"**{int((f['reason'] == USED).sum()):,}**. Each row is counted once, under the first reason "
              "that applies, in the order below; the counts add up to the rows read.", ""]
     lines += _pivot_md(table[table["section"] == SECTION_ROWS], "reason", total_label="rows read")
@@ -65,7 +68,7 @@ def _pivot_md(part, by: str, total_label: str) -> list[str]:
     pv = part.pivot_table(index=by, columns="priority", values="rows", aggfunc="sum", sort=False, fill_value=0)
     cols = _codes(part["priority"])
     pv = pv[cols]
-    head = f"| {by} | " + " | ".join(f"P{c}" for c in cols) + " | all |"
+    head = f"| {by} | " + " | ".join(f"P{markdown_text(c)}" for c in cols) + " | all |"
     lines = [head, "|---|" + "---:|" * (len(cols) + 1)]
     for reason, row in pv.iterrows():
         lines.append(f"| {reason} | " + " | ".join(f"{int(v):,}" for v in row) + f" | {int(row.sum()):,} |")

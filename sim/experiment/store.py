@@ -19,6 +19,7 @@ from sim.measures.audit import COLUMNS as AUDIT_COLUMNS
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.writing import toml_text
 from sim.util.errors import FolderError
+from sim.util.cells import read_csv, write_csv
 from sim.util.files import atomic_path, atomic_write
 
 
@@ -45,7 +46,7 @@ class Store:
             err.unlink()
         with atomic_path(self._rep_path(arm, rep, ".profiles.parquet")) as tmp:
             result["profiles"].to_parquet(tmp, index=False)
-        atomic_write(self._rep_path(arm, rep, ".downgrades.csv"), result["downgrades"].to_csv(index=False))
+        atomic_write(self._rep_path(arm, rep, ".downgrades.csv"), write_csv(result["downgrades"]))
         meta = {k: result[k] for k in ("arm", "replication", "seed", "scenario", "calls", "wall_s")}
         # the JSON is written last: its presence marks the replication as finished
         atomic_write(self._rep_path(arm, rep, ".json"), json_text({**meta, "kpis": result["kpis"]}, indent=1))
@@ -67,7 +68,7 @@ class Store:
         audit = self._rep_path(arm, rep, ".downgrades.csv")
         try:
             data["profiles"] = pd.read_parquet(parquet)
-            data["downgrades"] = pd.read_csv(audit) if audit.exists() else pd.DataFrame(columns=AUDIT_COLUMNS)
+            data["downgrades"] = read_csv(audit) if audit.exists() else pd.DataFrame(columns=AUDIT_COLUMNS)
         except Exception as exc:  # noqa: BLE001 - pyarrow and pandas raise many kinds for a damaged file
             raise FolderError(f"{parquet.parent}: rep-{rep:04d} damaged ({type(exc).__name__}); {hint}") from None
         data.setdefault("arm", arm)
@@ -132,9 +133,9 @@ def _manifest(result: ExperimentResult, reps: list[int]) -> dict:
 
 
 def _write_arm(folder: Path, arm: ArmResult) -> None:
-    atomic_write(folder / "replications.csv", arm.replications.to_csv(index=False))
-    atomic_write(folder / "downgrades.csv", arm.downgrades.to_csv(index=False))
-    atomic_write(folder / "summary.csv", arm.summary.to_csv(index=False))
+    atomic_write(folder / "replications.csv", write_csv(arm.replications))
+    atomic_write(folder / "downgrades.csv", write_csv(arm.downgrades))
+    atomic_write(folder / "summary.csv", write_csv(arm.summary))
     with atomic_path(folder / "profiles.parquet") as tmp:
         arm.profiles.to_parquet(tmp, index=False)
 
@@ -145,7 +146,7 @@ def finish_folder(result: ExperimentResult, reps: list[int]) -> None:
     for name, arm in result.arms.items():
         _write_arm(store.arm_dir(name), arm)
     if result.plan.kind == "compare":
-        atomic_write(root / "comparison.csv", result.comparison().to_csv(index=False))
+        atomic_write(root / "comparison.csv", write_csv(result.comparison()))
     if result.plan.kind == "sweep":
-        atomic_write(root / "sweep.csv", result.sweep_table().to_csv(index=False))
+        atomic_write(root / "sweep.csv", write_csv(result.sweep_table()))
     atomic_write(root / "manifest.json", json_text(_manifest(result, reps)) + "\n")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.util.cells import write_csv
 from sim.util.files import atomic_paths
 from sim.util.lazy import LazyModule
 
@@ -250,7 +251,7 @@ class EventLog:
         with atomic_paths(out) as temps:
             for (_, df, fmt), path in zip(tables, temps):
                 if fmt == "csv":
-                    df.to_csv(path, index=False, float_format="%.10g")   # minutes to ~1e-4 over a year
+                    write_csv(df, path, float_format="%.10g")   # minutes to ~1e-4 over a year
                 else:
                     df.to_parquet(path, index=False)
         return out

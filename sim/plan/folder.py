@@ -15,6 +15,7 @@ from sim import __version__
 from sim.plan.requirement import practice_assumptions
 from sim.util.errors import FolderError
 from sim.scenario import DAYS
+from sim.util.cells import write_csv
 from sim.util.files import atomic_write
 from sim.scenario.writing import Document, number
 from sim.plan.refine import PlanResult, template_hours
@@ -142,10 +143,10 @@ def write_plan(result: PlanResult, scenario_path: Path, out: Path, command: str,
     if pattern_text is not None:
         atomic_write(out / "pattern.toml", pattern_text)
     atomic_write(out / "rota.toml", rota_toml(result, scenario_path, out))
-    atomic_write(out / "requirement.csv", requirement_frame(result).to_csv(index=False))
-    atomic_write(out / "iterations.csv", result.iterations().to_csv(index=False))
+    atomic_write(out / "requirement.csv", write_csv(requirement_frame(result)))
+    atomic_write(out / "iterations.csv", write_csv(result.iterations()))
     if result.final is not None:
-        atomic_write(out / "comparison.csv", result.final.comparison().to_csv(index=False))
+        atomic_write(out / "comparison.csv", write_csv(result.final.comparison()))
     manifest = {"version": __version__, "scenario": str(scenario_path), "command": command,
                 "meets": result.meets, "officer_hours_current": template_hours(result.current),
                 "officer_hours_proposed": template_hours(result.proposed),

@@ -17,6 +17,7 @@ import pandas as pd
 from sim.experiment.folders import read_json, read_plan
 from sim.report.figures.arms import ArmView
 from sim.report.labels import plural
+from sim.util import cells
 
 
 @dataclass
@@ -35,8 +36,10 @@ class Folder:
 
 
 def read_csv(path: Path) -> pd.DataFrame | None:
+    """A table the run wrote (its text as it was, ``sim.util.cells``), or None when it is missing
+    or cannot be read."""
     try:
-        return pd.read_csv(path) if path.exists() else None
+        return cells.read_csv(path) if path.exists() else None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
         return None
 

@@ -20,7 +20,9 @@ A trace is a CSV with one row per observed call:
 
 Blank cells mean "not observed": that need is drawn from the scenario as usual, from the same
 named streams, so the replay keeps common random numbers between scenarios. Rows outside the
-run (before `run.start_date` 00:00, or after the horizon) are left out.
+run (before `run.start_date` 00:00, or after the horizon) are left out. A text cell written with a
+leading quote so that it does not open as a formula (`'=P1`, as the project writes every CSV:
+``sim.util.cells``) is read as the value it stands for (`=P1`).
 """
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ import numpy as np
 from sim.scenario.base import _NO_VALUE, CHANNELS, GRADES, ScenarioError
 from sim.scenario.document import horizon_minutes
 from sim.util.bounded import DAMAGED, InputTooLarge, open_bounded
+from sim.util.cells import read_csv
 
 MAX_TRACE_BYTES = 1024 * 2**20   # decompressed; a force-year as a trace is ~60 MB
 MAX_TRACE_ROWS = 3_000_000       # as a run's calls (sim.experiment.limits)
@@ -64,7 +67,7 @@ def _read(path: str, _mtime: int, _size: int) -> Trace:
 
     try:
         with open_bounded(path, MAX_TRACE_BYTES) as raw:
-            df = pd.read_csv(raw, dtype=str, keep_default_na=False, nrows=MAX_TRACE_ROWS + 1)
+            df = read_csv(raw, dtype=str, keep_default_na=False, nrows=MAX_TRACE_ROWS + 1)
     except InputTooLarge as exc:
         raise ScenarioError(path, "", _NO_VALUE, f"the trace is {exc}: expected at most a few force-years of calls") from None
     except (pd.errors.EmptyDataError, UnicodeDecodeError, pd.errors.ParserError, OSError, *DAMAGED) as exc:

@@ -2,15 +2,15 @@
 import streamlit as st
 
 from sim.app.facilitator import UNITS, load_debriefs, session_folder, side_by_side
-from sim.app.ui import fmt, page
+from sim.app.ui import fmt, page, plain, text_table
 
 page("Facilitator: the room's debriefs")
 folder = session_folder()
-st.caption(f"Session folder: {folder.resolve()} (files are written by the Play page; nothing leaves this machine)")
+st.caption(f"Session folder: {plain(folder.resolve())} (files are written by the Play page; nothing leaves this machine)")
 st.button("Refresh", key="fa_refresh")
 debriefs, problems = load_debriefs(folder)
 for p in problems:
-    st.warning(p)
+    st.warning(plain(p))
 if not debriefs:
     st.info("No debriefs yet: trainees finish a shift on the Play the controller page.")
 else:
@@ -20,6 +20,7 @@ else:
         shown.loc[row] = [fmt(UNITS.get(row, ""), v) for v in table.loc[row]]
     st.dataframe(shown, width="stretch")
     for d in debriefs:
-        with st.expander(f"{d.get('name')} — {d.get('shift')} — {len(d.get('wrong', []))} decisions a true-risk view "
-                         "calls wrong"):
-            st.table(d.get("wrong") or [{"": "none"}])
+        wrong = d.get("wrong") or []
+        with st.expander(f"{plain(d.get('name'))} — {plain(d.get('shift'))} — "
+                         f"{len(wrong) if isinstance(wrong, list) else '?'} decisions a true-risk view calls wrong"):
+            text_table(wrong or [{"": "none"}])

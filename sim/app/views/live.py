@@ -1,11 +1,10 @@
 """Live peak page: one run stepped in accelerated time, as the control-room wall would show it."""
-import html
 import time
 
 import streamlit as st
 
 from sim.app import live as lv
-from sim.app.ui import base, page
+from sim.app.ui import base, html_text, page, plain, text_table
 from sim.scenario import DAYS
 
 page("Live peak")
@@ -21,7 +20,7 @@ with st.sidebar:
             st.session_state["live"] = lv.LivePeak(s, day, int(start), int(hours))
             st.session_state["lv_playing"] = False
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
 
 peak = st.session_state.get("live")
 if peak is not None:
@@ -51,12 +50,12 @@ if peak is not None:
         st.subheader("Pending list (most urgent first)")
         rows = peak.pending_rows()
         if rows:
-            st.table(rows)
+            text_table(rows)
         else:
             st.write("Nothing waiting.")
     with right:
         st.subheader("Ticker")
-        lines = [f"<div class='{t.kind}'>{lv.clock(t.time)[4:]} {html.escape(t.text)}</div>"
+        lines = [f"<div class='{t.kind}'>{lv.clock(t.time)[4:]} {html_text(t.text)}</div>"
                  for t in reversed(peak.ticker[-18:])]
         st.markdown("<div class='ticker'>" + ("".join(lines) or "Press Play or Step.") + "</div>",
                     unsafe_allow_html=True)

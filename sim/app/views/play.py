@@ -4,7 +4,7 @@ import streamlit as st
 
 from sim.app import play as pl
 from sim.app.facilitator import session_folder
-from sim.app.ui import base, fmt, page
+from sim.app.ui import base, fmt, html_text, page, plain, text_table
 from sim.model.policies import CHOICE_TEXT, CHOICES
 from sim.scenario import DAYS
 
@@ -29,16 +29,16 @@ if game is None:
                 st.session_state["game"] = pl.Game(s, pl.Shift(day, int(start), float(hours), None, int(rep)),
                                                    name.strip() or "trainee")
             except ValueError as exc:
-                st.error(f"Cannot start: {exc}")
+                st.error(f"Cannot start: {plain(exc)}")
             else:
                 st.rerun()
 elif not game.over:
     desk = game.desk()
     st.markdown(f"### Decision {desk['number']} — {desk['clock']} — {desk['left']:.0f} min of your shift left")
     cls = "desk g2" if desk["grade"] == "G2" else "desk"
-    st.markdown(f"<div class='{cls}'><b>{desk['grade']} {desk['category']}</b> ({desk['area']}), unresourced for "
-                f"<b>{desk['waited']:.0f} min</b>, no response unit free.<br>Caller: {desk['says']}</div>",
-                unsafe_allow_html=True)
+    st.markdown(f"<div class='{cls}'><b>{html_text(desk['grade'])} {html_text(desk['category'])}</b> "
+                f"({html_text(desk['area'])}), unresourced for <b>{desk['waited']:.0f} min</b>, no response unit "
+                f"free.<br>Caller: {html_text(desk['says'])}</div>", unsafe_allow_html=True)
     u = desk["units"]
     m = st.columns(5)
     m[0].metric("Units free", u["free"])
@@ -49,7 +49,7 @@ elif not game.over:
     left, right = st.columns([3, 2])
     with left:
         st.markdown("**Pending list**")
-        st.table(desk["pending"])
+        text_table(desk["pending"])
     with right:
         with st.form(f"decide{desk['number']}"):
             choice = st.radio("Your decision", CHOICES, format_func=CHOICE_TEXT.get, key=f"pl_choice{desk['number']}")
@@ -65,7 +65,7 @@ else:
         except OSError as exc:
             st.session_state["pl_saved"] = {id(game): {"saved": None, "error": str(exc)}}
     saved = st.session_state["pl_saved"][id(game)]
-    st.markdown(f"### Debrief: {d['name']}, {d['shift']}, {len(game.decisions)} decisions")
+    st.markdown(f"### Debrief: {plain(d['name'])}, {d['shift']}, {len(game.decisions)} decisions")
     st.write(f"Same callers for all three columns (seed {d['seed']}, replication {d['replication']}): the force ran "
              "as usual up to your shift; only the controller in the shift differs. Outcomes of callers who rang "
              "during the shift, followed for two hours after it.")
@@ -73,14 +73,14 @@ else:
     st.table(rows)
     st.markdown(f"#### Decisions a true-risk view calls wrong: {len(d['wrong'])} of {len(game.decisions)}")
     if d["wrong"]:
-        st.table([{"time": w["time"][4:], "incident": f"{w['grade']} {w['category']} (true {w['true_risk']})",
-                   "you chose": w["choice"], "why it is wrong": w["why"]} for w in d["wrong"]])
+        text_table([{"time": w["time"][4:], "incident": f"{w['grade']} {w['category']} (true {w['true_risk']})",
+                     "you chose": w["choice"], "why it is wrong": w["why"]} for w in d["wrong"]])
     else:
         st.write("None: every decision fits the caller's true risk.")
     if saved.get("saved"):
-        st.caption(f"Saved for the facilitator: {saved['saved']}")
+        st.caption(f"Saved for the facilitator: {plain(saved['saved'])}")
     else:
-        st.warning(f"Could not save the debrief: {saved.get('error')}")
+        st.warning(f"Could not save the debrief: {plain(saved.get('error'))}")
     if st.button("Play again", key="pl_again"):
         del st.session_state["game"]
         st.rerun()

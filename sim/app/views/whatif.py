@@ -2,7 +2,7 @@
 import streamlit as st
 
 from sim.app import whatif as w
-from sim.app.ui import base, ci, diff, diff_ci, fmt, page
+from sim.app.ui import base, ci, diff, diff_ci, fmt, page, plain
 from sim.measures.catalogue import words
 from sim.scenario import DAYS, ScenarioError
 
@@ -27,7 +27,7 @@ with st.expander("Change the force", expanded=st.session_state.get("wi_result") 
     left, mid, right = st.columns(3)
     with left:
         st.markdown("**Response units per shift**")
-        units = {n: st.number_input(f"{n} ({sh.start}, {sh.hours:g} h)", 0, 300, int(c.units.get(n, _heads(sh.units))),
+        units = {n: st.number_input(plain(f"{n} ({sh.start}, {sh.hours:g} h)"), 0, 300, int(c.units.get(n, _heads(sh.units))),
                                     key=k + "u_" + n) for n, sh in s.response.shifts.items()}
         rota = st.selectbox("Response rota", ["weekly template (above)", *w.patterns()], key=k + "rota",
                             help="a team pattern from scenarios/patterns/ replaces the shifts above")
@@ -35,7 +35,7 @@ with st.expander("Change the force", expanded=st.session_state.get("wi_result") 
                              (s.response.shifts["late"].start if "late" in s.response.shifts else ""), key=k + "late")
     with mid:
         st.markdown("**Call handlers per shift**")
-        handlers = {n: st.number_input(f"{n} ({sh.start}, {sh.hours:g} h)", 0, 100,
+        handlers = {n: st.number_input(plain(f"{n} ({sh.start}, {sh.hours:g} h)"), 0, 100,
                                        int(c.handlers.get(n, _heads(sh.staff))), key=k + "h_" + n)
                     for n, sh in s.call_handling.shifts.items()}
         policy = st.selectbox("Controller (downgrade policy)", list(w.POLICIES), list(w.POLICIES).index(c.policy),
@@ -73,7 +73,7 @@ if go:
                        label=choice if choice in w.PRESETS else "what-if")
     except (w.ControlError, ScenarioError) as exc:
         bar.empty()
-        out.error(f"Cannot run this: {exc}")
+        out.error(f"Cannot run this: {plain(exc)}")
         st.session_state.pop("wi_result", None)
     else:
         bar.empty()
@@ -103,6 +103,6 @@ if result is not None:
             if fig.png:
                 st.image(fig.png, width="stretch")
             if fig.caption:
-                st.caption(fig.caption)
+                st.caption(plain(fig.caption))
             if fig.note:
-                st.caption(f"{fig.title}: {fig.note}")
+                st.caption(plain(f"{fig.title}: {fig.note}"))
