@@ -44,6 +44,37 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+def _pdeathsig():
+    """libc's ``prctl``, loaded here in the parent: a child between fork and exec must not
+    import or load anything (another thread may hold the import lock)."""
+    try:
+        import ctypes
+
+        return ctypes.CDLL("libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):   # pragma: no cover - not Linux
+        return None
+
+
+def spawn_tied(cmd: list[str], **popen_kw):
+    """``subprocess.Popen(cmd)`` for a server this process runs on the user's behalf (the
+    workshop app): on Linux the kernel sends it SIGTERM the moment this process dies, by any
+    signal, SIGKILL included, so a killed command never leaves a server answering behind it.
+    The child keeps its default signal handling (it is another program, with its own
+    shutdown); only the death signal is added, between fork and exec."""
+    import signal
+    import subprocess
+
+    prctl, parent = _pdeathsig(), os.getpid()
+
+    def tie() -> None:
+        if prctl is not None:
+            prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG: survives exec
+        if os.getppid() != parent:     # the parent died before the request took effect
+            os._exit(1)
+
+    return subprocess.Popen(cmd, preexec_fn=tie if prctl is not None else None, **popen_kw)
+
+
 class SerialExecutor:
     name = "serial"
     workers = 1
