@@ -97,6 +97,12 @@ def test_dask_address_where_something_else_listens(answer, words, tmp_path):
     assert not (tmp_path / "r").exists()
 
 
+def test_dask_tls_without_tls_settings_says_so(tmp_path):
+    with fake_server(silent) as port:
+        p = run_triage_process("run", "--days", "1", "--dask", f"tls://127.0.0.1:{port}", timeout=60)
+    _one_line_exit_2(p, "tls:// needs Dask's TLS settings")
+
+
 def test_dask_scheduler_without_workers_is_refused(tmp_path):
     port = _free_port()
     sched = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",

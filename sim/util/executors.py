@@ -221,11 +221,13 @@ def _handshake(address: str, seconds: float) -> None:
 
     from distributed.comm import connect
     from distributed.comm.core import CommClosedError
+    from distributed.security import Security
 
     async def once():
         # the connect's own retries end first (a refused connect: OSError), the clock on the
-        # whole handshake last (a silent peer: TimeoutError)
-        comm = await asyncio.wait_for(connect(address, timeout=0.8 * seconds), seconds)
+        # whole handshake last (a silent peer: TimeoutError); TLS settings as the Client's
+        comm = await asyncio.wait_for(connect(address, timeout=0.8 * seconds,
+                                              **Security().get_connection_args("client")), seconds)
         await comm.close()
 
     where = f"--dask {address}"
@@ -244,7 +246,10 @@ def _handshake(address: str, seconds: float) -> None:
                             "start one (dask scheduler) or use --dask local") from None
     except (KeyboardInterrupt, SystemExit):
         raise
-    except BaseException:  # noqa: BLE001 - MemoryError, struct.error, msgpack's: another protocol
+    except BaseException as exc:  # noqa: BLE001 - MemoryError, struct.error, msgpack's: another protocol
+        if isinstance(exc, TypeError) and address.startswith("tls://"):   # no ssl context configured
+            raise ExecutorError(f"{where}: tls:// needs Dask's TLS settings (certificates: distributed.comm.tls in "
+                                "Dask's configuration); use tcp://HOST:PORT or --dask local") from None
         raise ExecutorError(f"{where}: what answers there speaks another protocol (a web server?): not a Dask "
                             f"scheduler ({SCHEDULER_HINT}); check the address or use --dask local") from None
 
