@@ -39,7 +39,8 @@ def print_run(result) -> None:
           f"{n} replication{'s' if n != 1 else ''}, policy {s.policy.kind}; {arm.calls:,} calls simulated "
           f"in {result.wall_s:.1f} s ({result.executor}, {result.workers} worker{'s' if result.workers != 1 else ''})")
     if result.stopped_by:
-        print(f"  stopped by {'the precision target' if result.stopped_by == 'precision' else '--max-reps'} "
+        cap = f"the cap of {result.plan.max_reps} replications (--max-reps)"
+        print(f"  stopped by {'the precision target' if result.stopped_by == 'precision' else cap} "
               f"after {n} replications")
     table = arm.summary.set_index("kpi")
     for name in HEADLINES:

@@ -18,7 +18,8 @@ from sim.util.lazy import LazyModule
 experiment = LazyModule("sim.experiment.replications")
 summary = LazyModule("sim.experiment.summary")
 
-RUN_DEFAULTS = {"reps": 1, "max_reps": 100, "first_rep": 0}
+MAX_REPS_DEFAULT = 100
+RUN_DEFAULTS = {"reps": 1, "first_rep": 0}
 _RESUME_ONLY = ("jobs", "dask", "quiet", "resume", "figures", "title")
 
 
@@ -44,7 +45,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     run.add_argument("--precision", type=share_above_zero, metavar="H",
                      help="add replications until the 95%% CI half-width of each --kpi is within H x its mean")
     run.add_argument("--kpi", action="append", metavar="NAME", help="KPI the precision target applies to (repeatable)")
-    run.add_argument("--max-reps", type=at_least(1), default=100, help="cap on replications with --precision (default 100)")
+    run.add_argument("--max-reps", type=at_least(1), default=None,
+                     help=f"cap on replications with --precision (default {MAX_REPS_DEFAULT}, or --reps if more)")
     run.add_argument("--first-rep", type=at_least(0), default=0, help="number of the first replication (to rerun one alone)")
     run.add_argument("--resume", metavar="DIR", help="finish an interrupted run in DIR (same final files)")
     run.set_defaults(func=with_drawer(cmd_run))
@@ -61,15 +63,28 @@ def cmd_run(args) -> int:
     for k in args.kpi or []:
         if k not in summary.KPI_NAMES:
             raise ScenarioError("--kpi", "", k, f"unknown KPI; expected one of: {', '.join(summary.KPI_NAMES)}")
-    if args.max_reps < args.reps:
-        raise ScenarioError("--max-reps", "", args.max_reps, f"expected at least --reps ({args.reps})")
+    max_reps = _max_reps(args)
     path, scenario = load(args)
-    guard(args, [scenario], args.max_reps if args.precision is not None else args.reps)
+    guard(args, [scenario], max_reps if args.precision is not None else args.reps)
     result = experiment.run_experiment(
         scenario, reps=args.reps, jobs=args.jobs, dask=args.dask, out=out_folder(args, scenario.meta.name),
-        events=args.events, precision=args.precision, kpis=tuple(args.kpi or ()), max_reps=args.max_reps,
+        events=args.events, precision=args.precision, kpis=tuple(args.kpi or ()), max_reps=max_reps,
         first_rep=args.first_rep, progress=not args.quiet, command=command_line(), sources=layer_files(path))
     return finish(result, args, print_run)
+
+
+def _max_reps(args) -> int:
+    """The cap on replications a precision target may add. Without --max-reps it is 100, or
+    --reps when more were asked for: a default the user never typed must not refuse what they
+    did type (``--reps 101`` once said "--max-reps: expected at least --reps"). Only a --max-reps
+    given below --reps is a contradiction, and is said to be one."""
+    if args.max_reps is None:
+        return max(MAX_REPS_DEFAULT, args.reps)
+    if args.max_reps < args.reps:
+        raise ScenarioError("--max-reps", "", args.max_reps,
+                            f"expected at least --reps ({args.reps}): it caps the replications --precision adds to "
+                            f"the --reps it starts from; raise --max-reps to {args.reps} or more, or lower --reps")
+    return args.max_reps
 
 
 def _resume(args) -> int:
@@ -92,9 +107,13 @@ def _resume(args) -> int:
 
 def _complete_without_report(folder: Path) -> bool:
     from sim.experiment.folders import read_json, read_plan
+    from sim.util.files import remove_stale_temps
 
     manifest = folder / "manifest.json"
     if not manifest.exists() or (folder / "report.html").exists():
         return False
     read_plan(folder)   # a damaged plan.json is said to be damaged, whatever else is missing
-    return not read_json(manifest).get("failed_replications")
+    if read_json(manifest).get("failed_replications"):
+        return False
+    remove_stale_temps(folder)   # e.g. a figure the stopped report process was writing
+    return True

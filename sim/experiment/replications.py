@@ -31,6 +31,7 @@ from sim.scenario import Scenario, ScenarioError, apply_overrides, parse_overrid
 from sim.scenario.writing import value_text
 from sim.util.errors import FolderError
 from sim.util.executors import SerialExecutor, make_executor
+from sim.util.files import remove_stale_temps
 from sim.util.stats import mean_ci, relative_half_width
 
 
@@ -223,6 +224,7 @@ def resume(root: Path, jobs: int | None = None, dask: str | None = None, progres
     if manifest.exists() and not read_json(manifest).get("failed_replications"):
         raise FolderError(f"{root}: already complete, nothing to resume (its files are left as they are)")
     plan, scenarios = load_plan(root)
+    remove_stale_temps(root)   # what a run killed mid-write left
     return execute(plan, scenarios, out=Path(root), jobs=jobs, dask=dask, progress=progress, resume=True)
 
 

@@ -44,6 +44,37 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+def _pdeathsig():
+    """libc's ``prctl``, loaded here in the parent: a child between fork and exec must not
+    import or load anything (another thread may hold the import lock)."""
+    try:
+        import ctypes
+
+        return ctypes.CDLL("libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):   # pragma: no cover - not Linux
+        return None
+
+
+def spawn_tied(cmd: list[str], **popen_kw):
+    """``subprocess.Popen(cmd)`` for a server this process runs on the user's behalf (the
+    workshop app): on Linux the kernel sends it SIGTERM the moment this process dies, by any
+    signal, SIGKILL included, so a killed command never leaves a server answering behind it.
+    The child keeps its default signal handling (it is another program, with its own
+    shutdown); only the death signal is added, between fork and exec."""
+    import signal
+    import subprocess
+
+    prctl, parent = _pdeathsig(), os.getpid()
+
+    def tie() -> None:
+        if prctl is not None:
+            prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG: survives exec
+        if os.getppid() != parent:     # the parent died before the request took effect
+            os._exit(1)
+
+    return subprocess.Popen(cmd, preexec_fn=tie if prctl is not None else None, **popen_kw)
+
+
 class SerialExecutor:
     name = "serial"
     workers = 1
@@ -92,21 +123,35 @@ class DaskExecutor:
 
     def __init__(self, address: str, workers: int | None = None):
         try:
-            from dask.distributed import Client, LocalCluster
+            from dask.distributed import Client
         except ImportError:
             raise ExecutorError("--dask needs Dask: pip install '.[dask]' (or pip install 'dask[distributed]')") from None
-        self.cluster = None
+        self.cluster = self.scratch = None
         if address == "local":
-            import dask
-
-            n = workers or _cores()
-            with dask.config.set(local_cluster_config()):
-                self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                            host="127.0.0.1", dashboard_address=":0")
-            self.client = Client(self.cluster)
+            self.client = self._local(Client, workers or _cores())
         else:
             self.client = _connect(Client, address)
+            _need_workers(self.client, address)
         self.workers = max(len(self.client.scheduler_info().get("workers", {})), 1)
+
+    def _local(self, client_cls, n: int):
+        """A LocalCluster of ``n`` worker processes whose scratch space (``dask-scratch-space``,
+        lock files included) is a temporary folder of ours, removed on ``close()``: left to
+        itself Dask keeps one in the system's temporary folder after every run."""
+        import tempfile
+
+        import dask
+        from dask.distributed import LocalCluster
+
+        self.scratch = tempfile.TemporaryDirectory(prefix="triage-sim-dask-", ignore_cleanup_errors=True)
+        try:
+            with dask.config.set({**local_cluster_config(), "temporary-directory": self.scratch.name}):
+                self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                            dashboard_address=":0", local_directory=self.scratch.name)
+            return client_cls(self.cluster)
+        except BaseException:
+            self.close()
+            raise
 
     def run(self, fn, tasks):
         from dask.distributed import as_completed
@@ -117,9 +162,13 @@ class DaskExecutor:
             fut.release()
 
     def close(self) -> None:
-        self.client.close()
+        if getattr(self, "client", None) is not None:
+            self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+        if self.scratch is not None:
+            self.scratch.cleanup()
+            self.scratch = None
 
 
 def local_cluster_config() -> dict:
@@ -140,20 +189,80 @@ def local_cluster_config() -> dict:
 
 
 CONNECT_SECONDS = 5.0
+WORKER_SECONDS = 10.0
+# what a scheduler address is not: Dask's default ports, for the message that says so
+SCHEDULER_HINT = "a Dask scheduler listens on tcp://HOST:8786 by default; :8787 is its dashboard, a web page"
 
 
 def _connect(client_cls, address: str):
     """A client of the scheduler at ``address`` ('tcp://HOST:PORT' or 'HOST:PORT'), or a clear
-    error within a few seconds when the address is malformed or nothing answers there."""
+    error within a few seconds when the address is malformed, nothing answers there, or what
+    answers is not a Dask scheduler (``_handshake`` first: the client's own timeout does not
+    cover that)."""
     import re
 
     if not re.fullmatch(r"(tcp|tls)://[^\s/:]+:\d{1,5}|[^\s/:]+:\d{1,5}", address):
         raise ExecutorError(f"--dask {address}: expected 'local' or a scheduler address tcp://HOST:PORT")
+    _handshake(address, CONNECT_SECONDS)
     try:
         return client_cls(address, timeout=CONNECT_SECONDS)
     except (OSError, TimeoutError) as exc:
         raise ExecutorError(f"--dask {address}: no Dask scheduler answered within {CONNECT_SECONDS:g} s "
                             f"({type(exc).__name__}); start one (dask scheduler) or use --dask local") from None
+
+
+def _handshake(address: str, seconds: float) -> None:
+    """One Dask handshake with ``address``, bounded as a whole by the clock, its failures told
+    apart. Why: ``Client(timeout=...)`` bounds the TCP connect, not the handshake after it, so a
+    port that accepts and never answers held the command for minutes; and a port speaking
+    another protocol (a web server) had its first 8 bytes read as a frame length, an exabyte
+    allocation and a traceback. A real scheduler answers at once; this costs it one connection."""
+    import asyncio
+
+    from distributed.comm import connect
+    from distributed.comm.core import CommClosedError
+    from distributed.security import Security
+
+    async def once():
+        # the connect's own retries end first (a refused connect: OSError), the clock on the
+        # whole handshake last (a silent peer: TimeoutError); TLS settings as the Client's
+        comm = await asyncio.wait_for(connect(address, timeout=0.8 * seconds,
+                                              **Security().get_connection_args("client")), seconds)
+        await comm.close()
+
+    where = f"--dask {address}"
+    try:
+        asyncio.run(once())
+    except asyncio.TimeoutError:
+        raise ExecutorError(f"{where}: the port accepted the connection but gave no Dask handshake within "
+                            f"{seconds:g} s: not a Dask scheduler ({SCHEDULER_HINT}); "
+                            "check the address or use --dask local") from None
+    except CommClosedError:
+        raise ExecutorError(f"{where}: the port accepted the connection and closed it without a Dask handshake: "
+                            f"not a Dask scheduler ({SCHEDULER_HINT}); check the address or use --dask local"
+                            ) from None
+    except OSError as exc:
+        raise ExecutorError(f"{where}: no Dask scheduler answered within {seconds:g} s ({type(exc).__name__}); "
+                            "start one (dask scheduler) or use --dask local") from None
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - MemoryError, struct.error, msgpack's: another protocol
+        if isinstance(exc, TypeError) and address.startswith("tls://"):   # no ssl context configured
+            raise ExecutorError(f"{where}: tls:// needs Dask's TLS settings (certificates: distributed.comm.tls in "
+                                "Dask's configuration); use tcp://HOST:PORT or --dask local") from None
+        raise ExecutorError(f"{where}: what answers there speaks another protocol (a web server?): not a Dask "
+                            f"scheduler ({SCHEDULER_HINT}); check the address or use --dask local") from None
+
+
+def _need_workers(client, address: str, seconds: float = WORKER_SECONDS) -> None:
+    """At least one worker on the scheduler within ``seconds``: with none, the replications
+    would wait for ever without a word."""
+    try:
+        client.wait_for_workers(1, timeout=seconds)
+    except (TimeoutError, OSError):
+        client.close()
+        raise ExecutorError(f"--dask {address}: the scheduler has no workers (none joined within {seconds:g} s); "
+                            f"start some (dask worker {address}) or use --dask local") from None
 
 
 def make_executor(jobs: int | None = None, dask: str | None = None):
