@@ -176,7 +176,7 @@ def test_warmup_too_short_for_welchs_window_is_one_line_and_writes_nothing(tmp_p
     from conftest import run_triage
 
     out = tmp_path / "wu"
-    p = run_triage("warmup", "--days", "2", "--reps", "1", "--out", out)
+    p = run_triage("warmup", "--days", "2", "--reps", "2", "--out", out)
     assert p.returncode == 2 and "Traceback" not in p.stderr
     assert "--days" in p.stderr and "at least 7 days" in p.stderr
     assert not out.exists()

@@ -373,10 +373,20 @@ def test_bad_abstraction_is_refused(value, words):
     assert words in str(err.value)
 
 
-def test_everyone_abstracted_still_gives_a_report(tmp_path, triage):
+def test_everyone_abstracted_is_refused_and_the_report_still_copes(tmp_path, triage):
+    """An abstraction that leaves nobody on duty is refused at load (issue 28); the model and the
+    report still cope with it (a scenario built past that check: the figures with nothing to draw
+    are left out with a note)."""
+    from sim.experiment.replications import run_experiment
+    from sim.report.page import write_report
+    from sim.scenario import load_scenario
+
     p = triage("run", "--days", "2", "--set", "response.abstraction=0.9999", "--out", tmp_path / "r", "--quiet")
-    assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr
-    assert "left out: the run has no values to draw here" in (tmp_path / "r" / "report.html").read_text()
+    assert p.returncode == 2 and "response.abstraction = 0.9999" in p.stderr and not (tmp_path / "r").exists()
+    s = load_scenario(DEFAULT, ["run.days=2"])
+    nobody = s.model_copy(update={"response": s.response.model_copy(update={"abstraction": 0.9999})})
+    run_experiment(nobody, out=tmp_path / "r")
+    assert "left out: the run has no values to draw here" in write_report(tmp_path / "r").read_text()
 
 
 @pytest.mark.parametrize("value", ['{family="fixed",value=2}', '{family="empirical",values=[0.1,1.0]}',

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 import re
 import shlex
 import sys
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.scenario import Scenario, default_scenario, load_scenario
+from sim.util.bounds import MAX_JOBS, MAX_REPS, MAX_SEED
 
 DEFAULT_SCENARIO = "scenarios/nottinghamshire-2016.toml"
 EXIT_BAD_INPUT = 2
@@ -28,23 +30,66 @@ class Terminated(KeyboardInterrupt):
 @dataclass
 class Context:
     """Made by ``main()`` for one command (``args.context``), read by ``main()`` when the command
-    is stopped: the results folder being written (named in the message saying how to resume)
-    and the report process drawing beside the simulation, if one was started."""
+    is stopped or a write fails: the results folder being written and the command that finishes
+    it (named in the message saying how to resume), and the report process drawing beside the
+    simulation, if one was started."""
     folder: Path | None = None
     drawer: Any = None
+    resume: str = "triage-sim run --resume"
+
+    def resumable(self) -> bool:
+        """Whether the folder holds what its resume needs (plan.json of an experiment, planner.json
+        of a plan): a folder that failed before that has nothing to finish."""
+        try:
+            return self.folder is not None and any((self.folder / f).is_file() for f in ("plan.json", "planner.json"))
+        except OSError:
+            return False
 
 
 # ---------------------------------------------------------------------------- argparse types
-def at_least(lowest: int):
+def whole(low: int, high: int, why: str = ""):
+    """An argparse type for every whole-number option: ``low`` to ``high`` (the limits of
+    ``sim.util.bounds``, what storage and numpy hold), checked while the options are read, so a
+    value out of range stops the command before anything runs or is written. ``why`` is said
+    after the range (e.g. why the least is 2)."""
+    expected = f"a whole number from {low:,} to {high:,}{f' ({why})' if why else ''}"
+
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if value < lowest:
-            raise argparse.ArgumentTypeError(f"expected a whole number >= {lowest}, got {value}")
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text[:40]!r}") from None
+        if not low <= value <= high:
+            shown = f"{value:,}" if len(str(value)) <= 40 else f"a number of {len(str(value))} digits"
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {shown}")
         return value
-    parse.__name__ = f"integer >= {lowest}"
+    parse.__name__ = f"whole number {low}..{high}"
+    return parse
+
+
+SEED = whole(0, MAX_SEED)                 # --seed of every command
+WORKERS = whole(1, MAX_JOBS)              # --jobs of every command
+
+
+def replications(low: int = 1, why: str = ""):
+    """--reps (and --max-reps, --search-reps): ``low`` to ``MAX_REPS`` replications."""
+    return whole(low, MAX_REPS, why)
+
+
+def finite_number(low: float, *, above: bool = False):
+    """An argparse type for a number option that must be finite (``nan`` and ``inf`` parse as
+    floats but mean nothing as days or hours) and at least ``low`` (above it with ``above``)."""
+    expected = f"a finite number {'above' if above else 'of at least'} {low:g}"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text[:40]!r}") from None
+        if not (math.isfinite(value) and (value > low if above else value >= low)):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text[:40]!r}")
+        return value
+    parse.__name__ = expected
     return parse
 
 
@@ -82,16 +127,17 @@ def add_overrides(q) -> None:
                    help="override a scenario field by dotted key, e.g. --set policy.kind=risk_led (repeatable)")
     q.add_argument("--days", type=float, help="measured days (overrides run.days)")
     q.add_argument("--warmup-days", type=float, help="warm-up days discarded before measuring")
-    q.add_argument("--seed", type=at_least(0), help="random seed (overrides run.seed)")
+    q.add_argument("--seed", type=SEED, help="random seed (overrides run.seed)")
     q.add_argument("--base-root", action="append", metavar="DIR",
                    help="a folder base files may also come from (by default: the scenario's own folder, the "
                         "nearest enclosing 'scenarios' folder and the shipped scenarios/) (repeatable)")
 
 
-def add_execution(q, reps_default: int) -> None:
+def add_execution(q, reps_default: int, least_reps: int = 1, why: str = "") -> None:
     """Replications, workers and the results folder of run, compare, sweep and warmup."""
-    q.add_argument("--reps", type=at_least(1), default=reps_default, help=f"replications (default {reps_default})")
-    q.add_argument("--jobs", type=at_least(1), default=None, help="worker processes (default: all cores; 1 = in-process)")
+    q.add_argument("--reps", type=replications(least_reps, why), default=reps_default,
+                   help=f"replications (default {reps_default})")
+    q.add_argument("--jobs", type=WORKERS, default=None, help="worker processes (default: all cores; 1 = in-process)")
     q.add_argument("--dask", metavar="ADDRESS", help="run on Dask: 'local' starts a LocalCluster, or tcp://HOST:PORT")
     q.add_argument("--out", help="results folder (default results/<name>-<timestamp>/); never overwritten")
     q.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
@@ -156,8 +202,28 @@ def default_run_dir(root: Path, name: str) -> Path:
     return path
 
 
+def shown_path(path) -> str:
+    """A path for a one-line message: as given, its middle cut when it is very long."""
+    text = str(path)
+    return text if len(text) <= 160 else f"{text[:100]}...{text[-40:]}"
+
+
+def check_out(path, what: str = "results folder", option: str = "--out") -> Path:
+    """Refuse, before anything runs, an output the command could not write (a folder that
+    cannot exist, a name too long for the file system, no permission): one line naming the
+    option, the path and why, instead of a traceback after the work (``sim.util.files.unwritable``)."""
+    from sim.util.errors import FolderError
+    from sim.util.files import unwritable
+
+    why = unwritable(Path(path))
+    if why:
+        raise FolderError(f"{option} {shown_path(path)}: cannot create the {what} there ({why[0]}); {why[1]}")
+    return Path(path)
+
+
 def out_folder(args, name: str) -> Path:
-    """--out, or results/<name>-<timestamp>/; recorded in ``args.context`` for an interruption."""
-    out = Path(args.out) if args.out else default_run_dir(Path("results"), name)
+    """--out, or results/<name>-<timestamp>/, checked writable; recorded in ``args.context`` for
+    an interruption or a failed write."""
+    out = check_out(Path(args.out) if args.out else default_run_dir(Path("results"), name))
     args.context.folder = out
     return out

@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+from sim.cli.common import SEED, WORKERS, finite_number, replications
 from sim.scenario import ScenarioError
 from sim.scenario.base import _NO_VALUE
 from sim.util.cells import read_csv, write_csv
@@ -30,9 +31,10 @@ def register(subparsers) -> None:
     p.add_argument("--out", help="output folder (default results/fit-<map name>-<timestamp>/); never overwritten")
     p.add_argument("--calibrate-units", action="store_true",
                    help="search the units per shift (one scale per shift) to match observed dispatch-delay medians")
-    p.add_argument("--reps", type=int, default=3, help="replications per evaluation with --calibrate-units (default 3)")
-    p.add_argument("--seed", type=int, help="random seed (default the base's run.seed)")
-    p.add_argument("--jobs", type=int, default=1, help="worker processes for the replications (default 1)")
+    p.add_argument("--reps", type=replications(), default=3,
+                   help="replications per evaluation with --calibrate-units (default 3)")
+    p.add_argument("--seed", type=SEED, help="random seed (default the base's run.seed)")
+    p.add_argument("--jobs", type=WORKERS, default=1, help="worker processes for the replications (default 1)")
     p.add_argument("--quiet", action="store_true", help="print nothing unless something fails")
     p.add_argument("--base-root", action="append", metavar="DIR", help=BASE_ROOT_HELP)
     p.add_argument("--allow-large", action="store_true", help="calibrate even beyond the size limits of a run")
@@ -48,10 +50,11 @@ def register(subparsers) -> None:
     b.add_argument("scenario", help="scenario TOML whose response model is tested")
     b.add_argument("--map", help="MAP.toml for a CAD extract")
     b.add_argument("--out", help="output folder (default results/backtest-<scenario>-<timestamp>/); never overwritten")
-    b.add_argument("--reps", type=int, default=10, help="replications (default 10)")
-    b.add_argument("--seed", type=int, help="random seed (default the scenario's run.seed)")
-    b.add_argument("--warmup-hours", type=float, help="first hours of the trace not compared (default: the map's, else 24)")
-    b.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    b.add_argument("--reps", type=replications(), default=10, help="replications (default 10)")
+    b.add_argument("--seed", type=SEED, help="random seed (default the scenario's run.seed)")
+    b.add_argument("--warmup-hours", type=finite_number(0), help="first hours of the trace not compared (default: the "
+                   "map's, else 24)")
+    b.add_argument("--jobs", type=WORKERS, default=1, help="worker processes (default 1)")
     b.add_argument("--quiet", action="store_true", help="print nothing unless something fails")
     b.add_argument("--base-root", action="append", metavar="DIR", help=BASE_ROOT_HELP)
     b.add_argument("--allow-large", action="store_true", help="replay even beyond the size limits of a run")
@@ -64,11 +67,6 @@ def _add_window(q, what: str) -> None:
                    "without --map, a trace's rows before it are left out)")
     q.add_argument("--end", metavar="YYYY-MM-DD", help=f"day after the last day of calls {what}, exclusive (overrides the "
                    "map's filter.end); e.g. fit --end 2025-11-16, then backtest --start 2025-11-16 for out of sample")
-
-
-def _positive(name: str, value, what="a whole number >= 1") -> None:
-    if value is not None and value < 1:
-        raise ScenarioError(name, "", value, f"expected {what}")
 
 
 def _date(name: str, text: str | None):
@@ -105,9 +103,9 @@ def _windowed_map(args, m):
 
 def _new_folder(out: Path | None, prefix: str) -> Path:
     """The output folder, which must not exist yet (written through ``atomic_folder``)."""
-    from sim.cli.common import default_run_dir
+    from sim.cli.common import check_out, default_run_dir
 
-    final = Path(out) if out else default_run_dir(Path("results"), prefix)
+    final = check_out(Path(out) if out else default_run_dir(Path("results"), prefix), "output folder")
     if final.exists():
         raise ScenarioError(final, "", _NO_VALUE, "already exists: an output folder is never overwritten; choose another --out")
     try:
@@ -146,15 +144,13 @@ def cmd_fit(args) -> int:
 
     t0 = time.perf_counter()
     say = _say(args, t0)
-    _positive("--reps", args.reps)
-    _positive("--jobs", args.jobs)
     m = _windowed_map(args, load_map(args.map))
     base = Path(args.base) if args.base else default_scenario_path()
     base_s = load_scenario(base, roots=args.base_root)
+    final = _new_folder(args.out, f"fit-{m.name}")   # before the extract is read: nowhere to write, no work
     rec = read_extract(args.extract, m)
     source = Path(args.extract).name
     say(f"read {rec.rows_read:,} rows of {source}; {len(rec.demand):,} are demand")
-    final = _new_folder(args.out, f"fit-{m.name}")
     with atomic_folder(final) as tmp:
         table = quality_table(rec)
         atomic_write(tmp / "data-quality.csv", write_csv(table))
@@ -246,8 +242,6 @@ def cmd_backtest(args) -> int:
 
     t0 = time.perf_counter()
     say = _say(args, t0)
-    _positive("--reps", args.reps)
-    _positive("--jobs", args.jobs)
     m = None
     if args.map:
         from sim.data.map import load_map
@@ -283,7 +277,7 @@ def cmd_backtest(args) -> int:
         rs = replay_scenario(s, str(trace_path.resolve()))
         check_size([rs], args.reps, max(1, min(args.jobs, args.reps)), args.allow_large)
         say(f"replaying {args.reps} replications of {rs.run.days:g} days, seed {seed}")
-        rp = replay(rs, args.reps, seed, warmup, jobs=args.jobs)
+        rp = replay(rs, args.reps, seed, warmup, jobs=args.jobs, source=args.extract)
         bt, bl, v, sentence = _backtest_outputs(tmp, rp)
         period = period_summary(rp, rs.run.start_date, window, fitted_period(s), s.meta.description)
         qq, load_fig = backtest_figure(rp, bt), by_load_figure(bl)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import shlex
 import shutil
 import sys
@@ -10,16 +11,23 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+from sim.cli.common import SEED, WORKERS, check_out, finite_number, replications, whole
 from sim.util.errors import FolderError
 from sim.scenario import ScenarioError, load_scenario
+from sim.scenario.base import MAX_HEADS
 
 
 def _numbers(kind):
+    """--lengths 8,10 / --starts 6,14: comma-separated finite numbers (their range is the planner's
+    to check, ``sim.plan.shifts.candidates``); ``nan`` or ``inf`` would slip past a range check."""
     def parse(text: str) -> list:
         try:
-            return [kind(x) for x in text.split(",") if x.strip()]
+            out = [kind(x) for x in text.split(",") if x.strip()]
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
+            out = None
+        if not out or not all(math.isfinite(x) for x in out):
+            raise argparse.ArgumentTypeError(f"expected comma-separated finite numbers, got {text[:80]!r}")
+        return out
     return parse
 
 
@@ -32,17 +40,22 @@ def register(subparsers) -> argparse.ArgumentParser:
                     "short, trim while it meets, and check with the scenario's run length. Writes a plan folder.")
     p.add_argument("scenario", nargs="?", help="scenario TOML file (default scenarios/nottinghamshire-2016.toml)")
     p.add_argument("--out", help="plan folder (default results/plan-<name>-<timestamp>/); never overwritten")
-    p.add_argument("--reps", type=int, default=10, help="replications of the final check (default 10)")
+    p.add_argument("--reps", type=replications(), default=10, help="replications of the final check (default 10)")
     p.add_argument("--days", type=float, help="measured days of the final check (default: the scenario's)")
-    p.add_argument("--search-reps", type=int, default=10, help="replications per rota while searching (default 10)")
-    p.add_argument("--search-days", type=float, default=14, help="days per rota while searching (default 14)")
-    p.add_argument("--officers", type=int, help="spread this establishment instead (worst shortfall minimised)")
+    p.add_argument("--search-reps", type=replications(), default=10,
+                   help="replications per rota while searching (default 10)")
+    p.add_argument("--search-days", type=finite_number(0, above=True), default=14,
+                   help="days per rota while searching (default 14)")
+    p.add_argument("--officers", type=whole(1, MAX_HEADS),
+                   help="spread this establishment instead (worst shortfall minimised)")
     p.add_argument("--lengths", type=_numbers(float), help="shift lengths in hours, e.g. 8,10 (default: the scenario's)")
     p.add_argument("--starts", type=_numbers(int), help="candidate start hours, e.g. 6,7,14,22 (default: every hour)")
-    p.add_argument("--max-starts", type=int, default=4, help="at most this many distinct start times (default 4)")
-    p.add_argument("--min-per-shift", type=int, default=5, help="units on any shift that runs (default 5)")
-    p.add_argument("--seed", type=int, help="random seed (default: the scenario's run.seed)")
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--max-starts", type=whole(1, 24), default=4,
+                   help="at most this many distinct start times (default 4)")
+    p.add_argument("--min-per-shift", type=whole(1, MAX_HEADS), default=5,
+                   help="units on any shift that runs (default 5)")
+    p.add_argument("--seed", type=SEED, help="random seed (default: the scenario's run.seed)")
+    p.add_argument("--jobs", type=WORKERS, default=None, help="worker processes (default: all cores)")
     p.add_argument("--units-only", action="store_true", help="plan response units only; keep today's call handlers")
     p.add_argument("--pattern", action="store_true",
                    help="also write the answer as a team pattern (pattern.toml) where one fits, or say why none does")
@@ -70,17 +83,12 @@ def cmd_plan(args) -> int:
         if given:
             raise ScenarioError("plan", "--resume", args.resume, "only --jobs and --quiet apply beside it (the "
                                 f"options saved in the plan folder are used), not {', '.join(given)}")
+        args.context.folder, args.context.resume = Path(args.resume), "triage-sim plan --resume"
         return _resume(Path(args.resume), args)
     path = Path(args.scenario) if args.scenario else default_scenario_path()
     s = load_scenario(path, [f"run.days={args.days}"] if args.days is not None else [])
-    for name in ("reps", "search_reps", "max_starts", "min_per_shift"):
-        if getattr(args, name) is not None and getattr(args, name) < 1:
-            raise ScenarioError("plan", f"--{name.replace('_', '-')}", getattr(args, name), "expected a whole number >= 1")
-    if args.search_days <= 0:
-        raise ScenarioError("plan", "--search-days", args.search_days, "expected a number of days > 0")
-    if args.officers is not None and args.officers < 1:
-        raise ScenarioError("plan", "--officers", args.officers, "expected a whole number of officers >= 1")
-    out = Path(args.out) if args.out else default_run_dir(Path("results"), f"plan-{s.meta.name}")
+    out = check_out(Path(args.out) if args.out else default_run_dir(Path("results"), f"plan-{s.meta.name}"),
+                    "plan folder")
     opts = Options(search_days=args.search_days, search_reps=args.search_reps, final_reps=args.reps,
                    lengths=args.lengths, starts=args.starts, max_starts=args.max_starts,
                    min_per_shift=args.min_per_shift, officers=args.officers, jobs=args.jobs, seed=args.seed,
@@ -91,6 +99,7 @@ def cmd_plan(args) -> int:
     saved = {"scenario": str(path), "days": args.days, "options": {**asdict(opts), "jobs": None},
              "pattern": args.pattern, "command": command, "scenario_digest": digest(s.to_dict())}
     start_folder(out, saved, s)
+    args.context.folder, args.context.resume = out, "triage-sim plan --resume"   # named if a write fails
     try:
         return _plan(out, path, s, opts, saved, args)
     except ScenarioError:

@@ -7,11 +7,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.cli.common import (DEFAULT_SCENARIO, add_drawing, add_execution, add_overrides, at_least, command_line,
-                            load, out_folder, share_above_zero)
+from sim.cli.common import (DEFAULT_SCENARIO, add_drawing, add_execution, add_overrides, command_line, load,
+                            out_folder, replications, share_above_zero, whole)
 from sim.cli.experiments import finish, guard, with_drawer, write_report
 from sim.cli.printout import print_compare, print_run, print_sweep
 from sim.scenario import ScenarioError, layer_files
+from sim.util.bounds import MAX_FIRST_REP
 from sim.util.errors import FolderError
 from sim.util.lazy import LazyModule
 
@@ -45,9 +46,10 @@ def register(subparsers) -> argparse.ArgumentParser:
     run.add_argument("--precision", type=share_above_zero, metavar="H",
                      help="add replications until the 95%% CI half-width of each --kpi is within H x its mean")
     run.add_argument("--kpi", action="append", metavar="NAME", help="KPI the precision target applies to (repeatable)")
-    run.add_argument("--max-reps", type=at_least(1), default=None,
+    run.add_argument("--max-reps", type=replications(), default=None,
                      help=f"cap on replications with --precision (default {MAX_REPS_DEFAULT}, or --reps if more)")
-    run.add_argument("--first-rep", type=at_least(0), default=0, help="number of the first replication (to rerun one alone)")
+    run.add_argument("--first-rep", type=whole(0, MAX_FIRST_REP), default=0,
+                     help="number of the first replication (to rerun one alone)")
     run.add_argument("--resume", metavar="DIR", help="finish an interrupted run in DIR (same final files)")
     run.set_defaults(func=with_drawer(cmd_run))
     return run

@@ -8,8 +8,10 @@ import sys
 import time
 from pathlib import Path
 
+from sim.cli.common import SEED, WORKERS, check_out, replications, shown_path
 from sim.scenario import ScenarioError
 from sim.scenario.base import _NO_VALUE
+from sim.util.errors import FolderError
 from sim.util.files import atomic_write
 from sim.validation.cases import DEFAULT_REPS, KINDS, cases, kind_of
 from sim.validation.compare import LEVEL
@@ -30,11 +32,12 @@ def register(subparsers) -> argparse.ArgumentParser:
                    help="validate this scenario file instead of the registered cases (repeatable)")
     p.add_argument("--kind", choices=KINDS, help="validation kind for --scenario (default: from the file name prefix)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a field of the --scenario files")
-    p.add_argument("--reps", type=int, help=f"replications per case (default: the registry's, also for a registered "
-                                            f"file given with --scenario; {DEFAULT_REPS} for any other file)")
-    p.add_argument("--seed", type=int, help="random seed for every case (default: each file's run.seed)")
+    p.add_argument("--reps", type=replications(2, "a confidence interval needs two"),
+                   help=f"replications per case (default: the registry's, also for a registered "
+                        f"file given with --scenario; {DEFAULT_REPS} for any other file)")
+    p.add_argument("--seed", type=SEED, help="random seed for every case (default: each file's run.seed)")
     p.add_argument("--level", type=float, default=LEVEL, help="confidence level of the intervals (default 0.95)")
-    p.add_argument("--jobs", type=int, default=0, help="worker processes (default: one per core)")
+    p.add_argument("--jobs", type=WORKERS, help="worker processes (default: one per core)")
     p.add_argument("--out", help=f"write the Markdown report here (default with --full: {REPORT})")
     p.set_defaults(func=cmd_validate)
     return p
@@ -60,10 +63,17 @@ def _command(args) -> str:
     return " ".join(parts)
 
 
+def _check_report_path(path: Path) -> None:
+    """The report file must be writable before the cases run (minutes of simulation otherwise
+    end in a FileNotFoundError); an existing file is replaced (docs/validation.md is rewritten),
+    an existing folder is not a file."""
+    check_out(path, "report file")
+    if path.is_dir():
+        raise FolderError(f"--out {shown_path(path)}: is a folder; expected the Markdown report's file name")
+
+
 def cmd_validate(args) -> int:
     t0 = time.perf_counter()
-    if args.reps is not None and args.reps < 2:
-        raise ScenarioError("--reps", "", args.reps, "expected at least 2 replications")
     if not 0 < args.level < 1:
         raise ScenarioError("--level", "", args.level, "expected a confidence level between 0 and 1")
     if args.scenario:
@@ -76,6 +86,10 @@ def cmd_validate(args) -> int:
             raise ScenarioError("--kind/--set", "", _NO_VALUE, "only with --scenario")
         specs = [(c.name, c.path, c.kind, args.reps or c.reps) for c in cases() if args.full or c.fast]
 
+    out = args.out or (str(REPORT) if args.full and not args.scenario else None)
+    if out:
+        _check_report_path(Path(out))
+
     def progress(res: CaseResult) -> None:
         bad = sum(not r.passed for r in res.rows)
         print(f"  {res.case:32s} {len(res.rows):2d} quantities  "
@@ -86,7 +100,6 @@ def cmd_validate(args) -> int:
     seconds = time.perf_counter() - t0
     registry_run = not args.scenario and args.full and args.reps is None and args.seed is None \
         and args.level == LEVEL
-    out = args.out or (str(REPORT) if args.full and not args.scenario else None)
     text = report_markdown(results, seed=args.seed, level=args.level, full=args.full and not args.scenario,
                            digest=cases_hash() if registry_run else None, command=_command(args), seconds=seconds)
     if out:

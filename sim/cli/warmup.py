@@ -7,7 +7,8 @@ import argparse
 from pathlib import Path
 
 from sim import __version__
-from sim.cli.common import DEFAULT_SCENARIO, add_execution, add_overrides, command_line, default_run_dir, load
+from sim.cli.common import (DEFAULT_SCENARIO, add_execution, add_overrides, check_out, command_line, default_run_dir,
+                            load)
 from sim.cli.experiments import guard
 from sim.scenario import ScenarioError
 from sim.util.cells import write_csv
@@ -22,7 +23,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     wu = subparsers.add_parser("warmup", help="suggest a warm-up length with Welch's method (plots the running means)")
     wu.add_argument("scenario", nargs="?", help=f"scenario TOML file (default {DEFAULT_SCENARIO})")
     add_overrides(wu)
-    add_execution(wu, 5)
+    add_execution(wu, 5, least_reps=2, why="Welch's method averages the replications' daily series")
     wu.set_defaults(func=cmd_warmup)
     return wu
 
@@ -32,7 +33,7 @@ def cmd_warmup(args) -> int:
     from sim.experiment.folders import json_text
     from sim.util.executors import make_executor
     from sim.report.figures.warmup import plot_warmup
-    from sim.util.files import atomic_write
+    from sim.util.files import atomic_folder, atomic_path, atomic_write
 
     path, scenario = load(args)
     scenario = experiment.with_overrides(scenario, ["run.warmup_days=0"])
@@ -41,7 +42,7 @@ def cmd_warmup(args) -> int:
                             f"at least {warmup.MIN_DAYS} days (Welch's moving average looks {warmup.WINDOW} days "
                             "each side of a day)")
     guard(args, [scenario], args.reps)
-    out = Path(args.out) if args.out else default_run_dir(Path("results"), f"warmup-{scenario.meta.name}")
+    out = check_out(Path(args.out) if args.out else default_run_dir(Path("results"), f"warmup-{scenario.meta.name}"))
     if out.exists():
         raise FolderError(f"{out}: already exists; results are never overwritten")
     executor = make_executor(1 if args.reps == 1 else args.jobs, args.dask)
@@ -52,14 +53,16 @@ def cmd_warmup(args) -> int:
         executor.close()
     table, suggestions = warmup.analyse(series)
     chosen = max(suggestions.values())
-    out.mkdir(parents=True)
-    plot_warmup(table, suggestions, chosen, out / "warmup.png",
-                f"{scenario.meta.name}: Welch's method over {args.reps} replications")
-    atomic_write(out / "warmup.csv", write_csv(table))
-    atomic_write(out / "manifest.json", json_text({
-        "version": __version__, "scenario": scenario.meta.name, "seed": scenario.run.seed,
-        "replications": args.reps, "days": scenario.run.days, "suggested_warmup_days": chosen,
-        "by_series": suggestions, "command": command_line()}, indent=2) + "\n")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_folder(out) as tmp:   # all three files or none: a failed write leaves no half folder
+        with atomic_path(tmp / "warmup.png") as png, open(png, "wb") as fh:   # a failed write names its file
+            plot_warmup(table, suggestions, chosen, fh,
+                        f"{scenario.meta.name}: Welch's method over {args.reps} replications")
+        atomic_write(tmp / "warmup.csv", write_csv(table))
+        atomic_write(tmp / "manifest.json", json_text({
+            "version": __version__, "scenario": scenario.meta.name, "seed": scenario.run.seed,
+            "replications": args.reps, "days": scenario.run.days, "suggested_warmup_days": chosen,
+            "by_series": suggestions, "command": command_line()}, indent=2) + "\n")
     if not args.quiet:
         for name, d in suggestions.items():
             print(f"  {name:18s} settles after {d} days  ({warmup.SERIES[name]})")

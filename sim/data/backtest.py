@@ -28,6 +28,7 @@ import numpy as np
 from sim.data.load import (BOOT_REPS, BOOT_SEED, QUANTILES, block_draws, bootstrap_band, load_bins,
                            open_incidents, week_blocks)
 from sim.scenario import GRADES, Scenario, ScenarioError, validate
+from sim.scenario.base import _NO_VALUE
 from sim.scenario.trace import read_trace, trace_minutes, trace_order
 from sim.util.executors import map_ordered
 from sim.util.stats import prediction_half_width, t_half_width
@@ -90,16 +91,18 @@ def _one(args):
     return out
 
 
-def replay(s: Scenario, reps: int, seed: int, warmup_hours: float, jobs: int = 1) -> Replay:
-    """Run ``reps`` replications of a trace scenario (``replay_scenario``); rows in caller order."""
+def replay(s: Scenario, reps: int, seed: int, warmup_hours: float, jobs: int = 1, source=None) -> Replay:
+    """Run ``reps`` replications of a trace scenario (``replay_scenario``); rows in caller order.
+    ``source``: the file a refusal names (the extract the trace came from; default the trace)."""
     trace = read_trace(s.demand.trace)
     order = trace_order(s, trace)
     n = order.size
-    tasks = [(s, seed, r, n) for r in range(reps)]
-    results = map_ordered(_one, tasks, max(jobs, 1))
     every = trace_minutes(trace, s.run.start_date)
     t = every[order]
     c = trace.cols
+    check_comparable(c["dispatch_min"][order], t, warmup_hours, source or s.demand.trace)
+    tasks = [(s, seed, r, n) for r in range(reps)]
+    results = map_ordered(_one, tasks, max(jobs, 1))
     load, rule = open_incidents(every, c["dispatch_min"], c["scene_min"], c["on_scene_min"])
     return Replay(
         observed={m: trace.cols[c][order] for m, (c, _, _) in MEASURES.items()},
@@ -108,6 +111,23 @@ def replay(s: Scenario, reps: int, seed: int, warmup_hours: float, jobs: int = 1
         compared=t >= t.min() + warmup_hours * 60.0, arrival=t, load=load[order], load_rule=rule,
         preemptions={g: np.asarray([r["preemptions"][g] for r in results]) for g in GRADES[:2]},
         rank=np.nan_to_num(c["rank"][order]).astype(int) if "rank" in c else None)
+
+
+def check_comparable(dispatch: np.ndarray, t: np.ndarray, warmup_hours: float, path) -> None:
+    """Refuse, before any replication runs, a replay with nothing to compare: the verdict is per
+    police priority on call -> first dispatch, so at least one call after the first
+    ``warmup_hours`` needs an observed dispatch time (``dispatch_min``). A one-row trace, a
+    warm-up longer than the trace or a trace without dispatch times otherwise ran every
+    replication and then failed on an empty table (KeyError)."""
+    if t.size and (~np.isnan(dispatch) & (t >= t.min() + warmup_hours * 60.0)).any():
+        return
+    span = float(t.max() - t.min()) / 60.0 if t.size else 0.0
+    timed = int((~np.isnan(dispatch)).sum())
+    raise ScenarioError(path, "", _NO_VALUE,
+                        f"nothing to compare: expected at least one call with an observed dispatch time (dispatch_min) "
+                        f"after the first {warmup_hours:g} hours, which are not compared (--warmup-hours, or the map's "
+                        f"fit.comparison_warmup_hours); the trace has {t.size:,} call(s) over {span:,.1f} hours, "
+                        f"{timed:,} with a dispatch time")
 
 
 def _order_ci(x: np.ndarray, q: float) -> tuple[float, float]:

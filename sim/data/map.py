@@ -39,8 +39,16 @@ class Extract(_Strict):
     @field_validator("time_format")
     @classmethod
     def _format(cls, v):
+        """Checked when the map is read, not when the first time is parsed (a traceback from
+        pandas then): a sample time written with the codes must read back with them, which
+        refuses an unknown directive (``%Q``), a stray ``%`` and codes that cannot work together."""
         if "%" not in v:
             raise ValueError("expected strptime codes such as '%Y-%m-%d %H:%M:%S'")
+        sample = dt.datetime(2025, 1, 6, 10, 4, 5, 120000, tzinfo=dt.timezone.utc)
+        try:
+            dt.datetime.strptime(sample.strftime(v), v)
+        except ValueError as exc:
+            raise ValueError(f"expected strptime codes such as '%Y-%m-%d %H:%M:%S' ({exc})") from None
         return v
 
 

@@ -10,6 +10,7 @@ import math
 import re
 from pathlib import Path
 
+from sim.util.bounds import MAX_FIRST_REP, MAX_REPS, MAX_SEED
 from sim.util.errors import FolderError
 
 PLAN_KINDS = ("run", "compare", "sweep")
@@ -17,7 +18,6 @@ PLAN_KINDS = ("run", "compare", "sweep")
 ARM_NAME = re.compile(r"^(|a|b|p\d{3,6})$")
 PLAN_FIELDS = {"kind", "arms", "seed", "first_rep", "reps", "events", "precision", "precision_kpis", "max_reps",
                "command", "version"}
-MAX_REPS = 100_000
 
 
 def finite(obj):
@@ -80,7 +80,8 @@ def check_plan(data: dict, path: Path) -> dict:
         bad("arms", arms, "a list of arms named '', 'a', 'b' or p000..")
     if len({a["name"] for a in arms}) != len(arms):
         bad("arms", [a["name"] for a in arms], "arms with different names")
-    for key, lo, hi in (("seed", 0, 2**128), ("first_rep", 0, 10**9), ("reps", 1, MAX_REPS), ("max_reps", 1, MAX_REPS)):
+    for key, lo, hi in (("seed", 0, MAX_SEED), ("first_rep", 0, MAX_FIRST_REP), ("reps", 1, MAX_REPS),
+                         ("max_reps", 1, MAX_REPS)):
         v = data.get(key, lo)
         if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
             bad(key, v, f"a whole number from {lo:,} to {hi:,}")

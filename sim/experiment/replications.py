@@ -59,7 +59,7 @@ class Runner:
             for rep in reps:
                 if (arm, rep) in self.results and self.results[(arm, rep)]["ok"]:
                     continue
-                saved = self.store.load(arm, rep) if self.store else None
+                saved = self.store.load(arm, rep, self.plan.seed) if self.store else None
                 if saved is not None:
                     self.results[(arm, rep)] = saved
                 else:
@@ -71,6 +71,8 @@ class Runner:
         bar = _progress_bar(len(todo), self.progress)
         try:
             for result in self.executor.run(run_task, todo):
+                if result.get("os_error") is not None:   # e.g. a full disk under the event log
+                    raise result["os_error"]
                 if self.store:
                     self.store.save(result)
                 self.results[(result["arm"], result["replication"])] = result

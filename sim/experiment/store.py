@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import platform
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -51,7 +52,11 @@ class Store:
         # the JSON is written last: its presence marks the replication as finished
         atomic_write(self._rep_path(arm, rep, ".json"), json_text({**meta, "kpis": result["kpis"]}, indent=1))
 
-    def load(self, arm: str, rep: int) -> dict | None:
+    def load(self, arm: str, rep: int, seed: int | None = None) -> dict | None:
+        """A finished replication read back, or None if it has not finished. With ``seed`` (the
+        plan's), a file that claims another seed or arm is refused: it came from another
+        experiment (copied in, or a folder edited), and mixing it in would change the numbers
+        without a word."""
         path = self._rep_path(arm, rep, ".json")
         if not path.exists():
             return None
@@ -64,6 +69,12 @@ class Store:
             raise FolderError(f"{path}: damaged (not a replication's results); {hint}") from None
         if data["replication"] != rep:
             raise FolderError(f"{path}: damaged (it holds replication {data['replication']}); {hint}")
+        if seed is not None and data["seed"] != seed:
+            raise FolderError(f"{path}: seed = {data['seed']}: expected {seed}, the experiment's seed (plan.json): this "
+                              f"replication is from another experiment; {hint}")
+        if data.get("arm", arm) != arm:
+            raise FolderError(f"{path}: arm = {data['arm']!r}: expected {arm!r}, the folder it is in: this replication "
+                              f"is from another arm; {hint}")
         parquet = self._rep_path(arm, rep, ".profiles.parquet")
         audit = self._rep_path(arm, rep, ".downgrades.csv")
         try:
@@ -85,6 +96,18 @@ def start_folder(root: Path, plan: Plan, scenarios: dict[str, Scenario],
         root.mkdir(parents=True)
     except OSError as exc:
         raise FolderError(f"{root}: cannot create the results folder there ({exc.strerror or exc})") from None
+    try:
+        _write_start(root, plan, scenarios, sources)
+    except BaseException:
+        # a folder without its plan.json can be neither resumed nor reused (it exists): a write
+        # that fails here (a full disk) or a stop leaves no folder, and the command is run again
+        shutil.rmtree(root, ignore_errors=True)
+        raise
+
+
+def _write_start(root: Path, plan: Plan, scenarios: dict[str, Scenario], sources) -> None:
+    """The scenarios (as run, and their files as written) and plan.json, last: its presence
+    makes the folder resumable."""
     store = Store(root)
     for name, s in scenarios.items():
         store.arm_dir(name).mkdir(parents=True, exist_ok=True)

@@ -30,7 +30,10 @@ class Task:
 
 def run_task(task: Task) -> dict:
     """Run one replication (in whatever process the executor chose). Never raises: a failure
-    comes back with its traceback, seed and replication so it can be rerun alone."""
+    comes back with its traceback, seed and replication so it can be rerun alone; a file-system
+    error (the event log meeting a full disk) comes back as ``os_error`` too, for the parent to
+    stop on it in one line (``Runner.ensure``): it is not the replication's fault, and its rerun
+    after ``--resume`` gives the same numbers."""
     base = {"arm": task.arm, "replication": task.replication, "seed": task.seed,
             "scenario": task.scenario.meta.name}
     try:
@@ -43,6 +46,8 @@ def run_task(task: Task) -> dict:
             _write_events(log, Path(task.events_dir), task.events_formats)
         return {**base, "ok": True, "kpis": kpis, "profiles": profiles, "downgrades": downgrades,
                 "calls": int(len(log.calls)), "wall_s": time.perf_counter() - t0}
+    except OSError as exc:
+        return {**base, "ok": False, "error": traceback.format_exc(), "os_error": exc}
     except Exception:  # noqa: BLE001 - reported to the user with what is needed to rerun it
         return {**base, "ok": False, "error": traceback.format_exc()}
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -47,9 +48,13 @@ def start_folder(out: Path, saved: dict, s) -> None:
         out.mkdir(parents=True)
     except OSError as exc:
         raise FolderError(f"{out}: cannot create the plan folder there ({exc.strerror or exc})") from None
-    atomic_write(out / INPUT, toml_text(s.to_dict(), header=f"{saved['scenario']} as the planner read it "
-                                        "(base chain and --days applied)"))
-    atomic_write(out / "planner.json", json.dumps(saved, indent=2, default=str) + "\n")
+    try:
+        atomic_write(out / INPUT, toml_text(s.to_dict(), header=f"{saved['scenario']} as the planner read it "
+                                            "(base chain and --days applied)"))
+        atomic_write(out / "planner.json", json.dumps(saved, indent=2, default=str) + "\n")
+    except BaseException:
+        shutil.rmtree(out, ignore_errors=True)   # no planner.json: nothing to resume, so no folder in the way
+        raise
 
 
 def read_saved(out: Path) -> dict:

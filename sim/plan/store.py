@@ -73,6 +73,8 @@ class PlanStore:
             if str(folder) in str(exc):   # a damaged file of this step, named by sim.experiment.folders
                 raise self.damaged(folder, str(exc).replace(f"{folder}/", "")) from None
             raise
+        except OSError:   # a full disk while finishing the step: the folder is not damaged, plan --resume finishes it
+            raise
         except Exception as exc:  # noqa: BLE001 - a saved replication that cannot be read back
             raise self.damaged(folder, f"{type(exc).__name__}: {exc}") from None
 

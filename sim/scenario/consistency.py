@@ -1,6 +1,7 @@
-"""Checks that need several fields at once, run after the schema: a G1 standard for every area,
-breaks and reserves that fit the rota, fatigue limits of team patterns, someone on duty
-whenever demand is expected, categories that exist, appointment slots for G3s. The rota
+"""Checks that need several fields at once, run after the schema: a run that ends on a calendar
+date, a G1 standard for every area, breaks and reserves that fit the rota, fatigue limits of team
+patterns, someone on duty whenever demand is expected (rostered, and not all abstracted),
+categories that exist, appointment slots for G3s. The rota
 arithmetic comes from ``rota.py``, which needs only the schema's types (no circle).
 """
 from __future__ import annotations
@@ -12,10 +13,14 @@ import numpy as np
 from sim.scenario.base import _NO_VALUE, CHANNELS, DAYS, GRADES, ScenarioError
 from sim.scenario.document import Scenario
 from sim.scenario.pools import Pattern
-from sim.scenario.rota import fatigue_problem, first_date_on, headcount, period_days
+from sim.scenario.rota import fatigue_problem, first_date_on, headcount, mean_share_absent, period_days
+
+# an abstraction that leaves nobody on duty on at least this share of the thinnest shifts is refused
+MOST_SHIFTS = 0.5
 
 def check_consistency(s: Scenario, source=None) -> None:
     """Checks that need several fields at once."""
+    _check_calendar(s, source)
     for area in s.response.areas:
         if area not in s.standards.g1_minutes:
             raise ScenarioError(source, f"standards.g1_minutes.{area}", _NO_VALUE,
@@ -122,6 +127,27 @@ def _fewest_on_duty(s: Scenario) -> int:
     return int(headcount(s.response, s.run.start_date, period_days(s.response)).min())
 
 
+def _check_calendar(s: Scenario, source) -> None:
+    """The run must end by the last date a calendar holds (9999-12-31): the model dates every
+    day it simulates (the downgrade audit, the report), and a later day fails half-way through
+    a replication (OverflowError) instead of here."""
+    room = (dt.date.max - s.run.start_date).days
+    if s.run.warmup_days + s.run.days > room:
+        raise ScenarioError(source, "run.days", s.run.days,
+                            f"expected the run (run.warmup_days {s.run.warmup_days:g} + run.days from run.start_date "
+                            f"{s.run.start_date}) to end by {dt.date.max}, the last date a calendar holds: at most "
+                            f"{max(room - s.run.warmup_days, 0):,.0f} days")
+
+
+def _when(q: int, pool, start: dt.date) -> str:
+    """The quarter-hour ``q`` of the rota's period as 'Mon 03:00' (a pattern: with its date)."""
+    day, minute = divmod(q * 15, 1440)
+    when = f"{DAYS[day % 7]} {minute // 60:02d}:{minute % 60:02d}"
+    if pool.pattern is not None:
+        when += f" ({start + dt.timedelta(days=day)})"
+    return when
+
+
 def _check_coverage(s: Scenario, source) -> None:
     checks = [
         ("call_handling", s.call_handling, _demand_by_hour(s), "call handler", "calls are expected"),
@@ -133,14 +159,36 @@ def _check_coverage(s: Scenario, source) -> None:
         need = np.tile(np.repeat(demand, 4), days // 7) > 0
         gaps = np.flatnonzero(need & (on_duty == 0))
         if gaps.size:
-            q = int(gaps[0])
-            day, minute = divmod(q * 15, 1440)
-            when = f"{DAYS[day % 7]} {minute // 60:02d}:{minute % 60:02d}"
-            if pool.pattern is not None:
-                date = s.run.start_date + dt.timedelta(days=day)
-                when += f" ({date})"
+            when = _when(int(gaps[0]), pool, s.run.start_date)
             rota = f"{path}.pattern" if pool.pattern is not None else f"{path}.shifts"
             raise ScenarioError(source, rota, f"no {who} on duty at {when}",
                                 f"expected at least one {who} on duty whenever {what}")
+        _check_abstraction(path, pool, on_duty, need, who, what, source, s.run.start_date)
+
+
+def _check_abstraction(path: str, pool, on_duty: np.ndarray, need: np.ndarray, who: str, what: str, source,
+                       start: dt.date) -> None:
+    """Refuse an abstraction that leaves nobody on duty on most shifts: rostered is not enough
+    if (nearly) everyone rostered is absent. Each rostered person is absent with the pool's share
+    (its mean, for a distribution), so with n rostered at the thinnest time demand is expected,
+    nobody is there on share**n of those shifts; from half of them on, the run would describe a
+    control room without that pool (no call answered or no incident attended) rather than the
+    rota, so it is the same hole as a rota with nobody rostered and is refused the same way,
+    naming the time, the headcount and the share. The model itself copes (the report leaves out
+    what has no values), so the line is drawn here, at the input, not in the model."""
+    share = mean_share_absent(pool.abstraction)
+    if share == 0.0 or not need.any():
+        return
+    fewest = int(on_duty[need].min())
+    nobody = share ** fewest
+    if nobody < MOST_SHIFTS:
+        return
+    when = _when(int(np.flatnonzero(need & (on_duty == fewest))[0]), pool, start)
+    value = pool.abstraction if isinstance(pool.abstraction, float) else _NO_VALUE
+    mean = "" if isinstance(pool.abstraction, float) else f" (a mean share absent of {share:g})"
+    raise ScenarioError(source, f"{path}.abstraction", value,
+                        f"expected someone on duty whenever {what}: with {fewest:,} {who}(s) rostered at {when}, "
+                        f"all are absent on {nobody:.0%} of those shifts{mean}; expected a share absent that leaves "
+                        f"nobody on duty on fewer than {MOST_SHIFTS:.0%} of them")
 
 

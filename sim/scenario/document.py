@@ -6,6 +6,7 @@ are judged against (``standards``, ``recommendation``).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from pydantic import Field, field_validator
 
@@ -15,6 +16,7 @@ from sim.scenario.demand import Demand
 from sim.scenario.policies import Policy
 from sim.scenario.pools import CallHandling
 from sim.scenario.response import Appointments, Neighbourhood, Response
+from sim.util.bounds import MAX_SEED
 
 class Meta(_Strict):
     name: str = Field(min_length=1, max_length=200)
@@ -32,7 +34,7 @@ class Meta(_Strict):
 class Run(_Strict):
     days: float = Field(default=28, gt=0, le=3660)          # ten years: beyond, a study is several runs
     warmup_days: float = Field(default=3, ge=0, le=366)
-    seed: int = Field(default=1, ge=0)
+    seed: int = Field(default=1, ge=0, le=MAX_SEED)   # what replications.csv and numpy hold (sim.util.bounds)
     start_date: dt.date = dt.date(2016, 9, 5)
 
     @field_validator("start_date")
@@ -44,7 +46,9 @@ class Run(_Strict):
 
 
 class Standards(_Strict):
-    g1_minutes: dict[str, float] = {"urban": 15.0, "rural": 20.0}
+    """What response times are judged against; each a time after the call, so above zero (a
+    standard of 0 or -5 minutes would count every attendance as late, or none as on time)."""
+    g1_minutes: dict[str, Annotated[float, Field(gt=0)]] = {"urban": 15.0, "rural": 20.0}
     g2_minutes: float = Field(default=60.0, gt=0)
     g3_hours: float = Field(default=48.0, gt=0)
 

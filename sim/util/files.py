@@ -5,9 +5,14 @@ an output folder is built under a temporary name and renamed when complete.
 The temporary names start with a dot and end with ``.tmp-<pid>``: hidden from listings, and two
 processes writing the same file never share one. Nothing is fsynced (no writer here ever was):
 the rename protects readers from a half-written file, not the data from a power cut.
+
+A write that fails (a full disk, a file-size limit) removes its temporary file and raises an
+``OSError`` naming the file it was writing, which the command line reports in one line;
+``unwritable`` says, before any work, why an output path could not be written at all.
 """
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
@@ -15,12 +20,26 @@ from contextlib import contextmanager
 from pathlib import Path
 
 TEMP_NAME = re.compile(r"^\..+\.tmp-(\d+)$")   # what temp_path names: .<name>.tmp-<pid>
+TEMP_ROOM = 16   # what a temporary name adds to a name: "." before, ".tmp-<pid>" (a pid of up to 7 digits) after
+FILE_ROOM = 64   # what a command adds below its output folder (e.g. "/reps/rep-0001.profiles.parquet")
 
 
 def temp_path(path: Path) -> Path:
     """The temporary name ``path`` is written under before it is renamed into place."""
     path = Path(path)
     return path.with_name(f".{path.name}.tmp-{os.getpid()}")
+
+
+def _named(exc: BaseException, path: Path, tmp: Path | None = None) -> None:
+    """Put the final path on an OSError that does not name a file (a failed ``write`` does not,
+    nor does pyarrow's), so the one-line message can say which file could not be written; a
+    file named inside the temporary folder ``tmp`` (gone by then) is named where it was going."""
+    if not isinstance(exc, OSError):
+        return
+    if not exc.filename:
+        exc.filename = str(path)
+    elif tmp is not None and Path(exc.filename).is_relative_to(tmp):
+        exc.filename = str(path / Path(exc.filename).relative_to(tmp))
 
 
 @contextmanager
@@ -34,8 +53,9 @@ def atomic_paths(paths):
         yield temps
         for tmp, final in zip(temps, finals):
             os.replace(tmp, final)
-    except BaseException:
+    except BaseException as exc:
         _remove(temps)
+        _named(exc, finals[0] if len(finals) == 1 else finals[0].parent)
         raise
 
 
@@ -76,8 +96,9 @@ def atomic_folder(final: Path):
     try:
         yield tmp
         tmp.rename(final)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        _named(exc, final, tmp)
         raise
 
 
@@ -113,3 +134,57 @@ def remove_stale_temps(folder: Path) -> list[Path]:
                     continue
                 removed.append(path)
     return removed
+
+
+def _nearest_existing(path: Path) -> Path:
+    """The deepest of ``path`` and its parents that exists (a name too long to look up counts
+    as missing)."""
+    for p in (path, *path.parents):
+        try:
+            if p.exists():
+                return p
+        except OSError:
+            continue
+    return Path(path.anchor or "/")
+
+
+def _limit(folder: Path, name: str, default: int) -> int:
+    try:
+        return os.pathconf(folder, name)
+    except (OSError, ValueError, AttributeError):   # pragma: no cover - not POSIX, or no such limit
+        return default
+
+
+def unwritable(path: Path) -> tuple[str, str] | None:
+    """Why an output ``path`` (a folder or a file to create) could not be written (what the
+    system would say, and the detail), or None; for
+    asking before any work instead of failing after it (a run simulated, then nowhere to put it).
+    Checked without creating anything that stays: each name to be made against the file
+    system's longest (less room for the temporary name it is first written under), the whole
+    path against the longest path (less room for the files a folder gets), the deepest existing
+    folder being a folder, and a probe file created and removed in it. An existing ``path`` is
+    the caller's to judge (a results folder is never overwritten; a report file may be)."""
+    path = Path(os.path.abspath(path))
+    size = len(os.fsencode(str(path)))
+    longest = _limit(Path(path.anchor or "/"), "PC_PATH_MAX", 4096) - TEMP_ROOM - FILE_ROOM
+    if size > longest:
+        return (os.strerror(errno.ENAMETOOLONG), f"a path of {size:,} bytes: expected at most {longest:,} (the "
+                "file system's limit, less room for the files in it)")
+    base = _nearest_existing(path)
+    if base == path:
+        return None
+    name_max = _limit(base, "PC_NAME_MAX", 255)
+    for part in path.relative_to(base).parts:
+        n = len(os.fsencode(part))
+        if n > name_max - TEMP_ROOM:
+            return (os.strerror(errno.ENAMETOOLONG), f"a name of {n:,} bytes ({part[:24]}...): expected at most "
+                    f"{name_max - TEMP_ROOM} (the file system allows {name_max}, less room for a temporary name)")
+    if not base.is_dir():
+        return os.strerror(errno.ENOTDIR), f"{base} is a file, not a folder"
+    probe = temp_path(base / ".triage-sim-probe")
+    try:
+        os.close(os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except OSError as exc:
+        return exc.strerror or str(exc), f"cannot write in {base}"
+    probe.unlink(missing_ok=True)
+    return None
