@@ -85,7 +85,6 @@ class LivePeak:
     def _new_ticks(self) -> list[Tick]:
         m, out = self.session.model, []
         calls, callers = m.rec.calls, m.callers
-        free = self.session.units()["free"]
         for c in range(self._seen_call, calls.n):       # new G1 incidents
             if calls.initial_grade[c] == 1 and calls.graded[c] >= self.start:
                 what = describe(callers, calls.caller[c], self.categories)
