@@ -42,6 +42,8 @@ class Incident:
 class PendingList:
     def __init__(self, rank_lead: float | None = None):
         self._lead = rank_lead
+        if rank_lead is not None:
+            self.push = self._push_with_lead
         self._heap: list = []
         self._seq = 0
         self.size = 0
@@ -56,10 +58,20 @@ class PendingList:
                 del self._held[inc.id]
         self._seq += 1
         inc.queued = self._seq
-        if self._lead is None:
-            heapq.heappush(self._heap, (inc.grade, inc.rank, inc.since, self._seq, inc))
-        else:
-            heapq.heappush(self._heap, (*self._key(inc), self._seq, inc))
+        heapq.heappush(self._heap, (inc.grade, inc.rank, inc.since, self._seq, inc))
+        self.size += 1
+
+    def _push_with_lead(self, inc: Incident) -> None:
+        """``push`` with a rank lead: rank and time one key (set as ``push`` only when a lead is
+        given, so the usual list runs the code it always ran)."""
+        if inc.queued:
+            self.size -= 1
+            if inc.held:
+                inc.held = False
+                del self._held[inc.id]
+        self._seq += 1
+        inc.queued = self._seq
+        heapq.heappush(self._heap, (*self._key(inc), self._seq, inc))
         self.size += 1
 
     def _key(self, inc: Incident) -> tuple:
