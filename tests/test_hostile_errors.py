@@ -24,6 +24,7 @@ import pytest
 
 from conftest import BASE, DEFAULT, ROOT, run_triage
 from sim.scenario.writing import toml_text
+from test_data_errors import MAP   # the small map the data tests read extracts with
 
 BIG = str(2**70)
 LONG = "x" * 300
@@ -132,18 +133,6 @@ def test_a_bad_option_is_one_line_without_the_usage_block(triage):
 
 
 # ---------------------------------------------------------------------------- output paths
-MAP = """
-name = "t"
-[extract]
-time_format = "%Y-%m-%d %H:%M:%S"
-time_zone = "Europe/London"
-[columns]
-created = "Created"
-dispatched = "Dispatched"
-priority = "Pri"
-[priorities]
-grades = { "1" = "G1", "2" = "G2" }
-"""
 
 
 def _commands(folder: Path) -> dict[str, list]:
