@@ -170,10 +170,11 @@ def cmd_fit(args) -> int:
         tables, figures = [], fit_figures(fit)
         cal = pre = lead = None
         if args.calibrate_units:
-            def write(units=None, note="", shares=None):
-                """Write the fitted scenario with these units and shares; its replay of the trace."""
+            def write(units=None, note="", shares=None, rank_lead=None):
+                """Write the fitted scenario with these units, shares and rank lead; its replay of the trace."""
                 write_scenario(scenario_text(fit, source, base, final, name, areas, units, calibration_note=note,
-                                             practice=practice, preemption=shares), tmp / "scenario.toml", args.base_root)
+                                             practice=practice, preemption=shares, rank_lead=rank_lead),
+                               tmp / "scenario.toml", args.base_root)
                 return replay_scenario(load_written(tmp / "scenario.toml", roots=args.base_root),
                                        str((tmp / "trace.csv").resolve()))
 

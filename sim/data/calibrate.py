@@ -150,7 +150,6 @@ def _log_ratio(sim: float, obs: float) -> float:
 
 
 SHARE_KEY = {"G1": "probability", "G2": "probability_g2"}
-LEAD_KEY = "rank_lead_minutes"    # in calibrate_all's shares: response.rank_lead_minutes, not a pre-emption key
 
 
 def calibrate_preemption(s: Scenario, reps: int, seed: int, warmup_hours: float, say=lambda msg: None,
@@ -307,15 +306,15 @@ def calibrate_all(write, tails: bool, reps: int, seed: int, warmup: float, say, 
     and the G2s' pre-emption shares, in two rounds (the shares change how many units the tails need,
     and the units how much pre-emption the G1s need). Units are first calibrated with every G1
     taking a busy unit when none is free, no G2 doing so and ranks strict.
-    ``write(units, note, shares)`` writes the fitted scenario with them (each value with its note;
-    ``shares`` holds the pre-emption shares and ``rank_lead_minutes``) and returns its replay
+    ``write(units, note, shares, rank_lead)`` writes the fitted scenario with them (each value with
+    its note: ``shares`` the pre-emption shares, ``rank_lead`` the lead) and returns its replay
     scenario; ``tails``: calibrate units on the p90 as well (holds fitted)."""
     what = "median and p90" if tails else "median"
     shares = {"probability": (1.0, "[D: provisional, while units are calibrated]"),
               "probability_g2": (0.0, "[D: provisional, while units are calibrated]")}
     s = write(shares=shares)
     first = {k: sh.units[0] for k, sh in s.response.shifts.items()}    # the base's, for the notes
-    units = note = cal = lead = None
+    units = note = cal = lead = written_lead = None
     pre = {}
     for rnd in (1, 2):
         say(f"round {rnd}: units per shift")
@@ -326,23 +325,23 @@ def calibrate_all(write, tails: bool, reps: int, seed: int, warmup: float, say, 
                      f"median {cal.observed.get(k, math.nan):.1f} min, p90 {cal.observed_p90.get(k, math.nan):.1f}; "
                      f"simulated {cal.simulated.get(k, math.nan):.1f}, {cal.simulated_p90.get(k, math.nan):.1f}]")
                  for k, v in cal.units.items()}
-        s = write(units, note, shares)
+        s = write(units, note, shares, written_lead)
         say(f"round {rnd}: the rank lead within a grade, on its urgent codes' p90")
         lead = calibrate_rank_lead(s, reps, seed, warmup, say, jobs=jobs)
         if lead is not None:
-            shares[LEAD_KEY] = (lead.minutes, f"[D: calibrated by triage-sim fit --calibrate-units: the replayed "
+            written_lead = (lead.minutes, f"[D: calibrated by triage-sim fit --calibrate-units: the replayed "
                                 f"priority {'/'.join(lead.codes)} calls' p90 call -> first dispatch {lead.simulated_p90:.1f} "
                                 f"min against {lead.observed_p90:.1f} observed (n={lead.calls:,}); "
                                 + ("strict: served before every lower-ranked call of the grade]" if lead.minutes is None
                                    else "served before lower-ranked calls of the grade that became ready less than this "
                                    "long before them]"))
-            s = write(units, note, shares)
+            s = write(units, note, shares, written_lead)
         for grade, key in (("G1", "probability"), ("G2", "probability_g2")):
             say(f"round {rnd}: the {grade}s' pre-emption share, on their p90")
             p = pre[grade] = calibrate_preemption(s, reps, seed, warmup, say, jobs=jobs, grade=grade)
             shares[key] = (round(p.probability, 4), f"[D: calibrated by triage-sim fit --calibrate-units: the replayed "
                            f"{grade}s' p90 call -> first dispatch {p.simulated_p90:.2f} min against {p.observed_p90:.2f} "
                            f"observed (n={p.g1_calls:,}); {p.preempted:.0f} units taken from other work for them per replay]")
-            s = write(units, note, shares)
+            s = write(units, note, shares, written_lead)
     cal.scales = {k: (v if isinstance(v, int) else v[0]) / first[k] for k, v in cal.units.items()}   # of the base's
     return cal, units, note, pre, shares, lead

@@ -40,7 +40,7 @@ def read_lines(path: Path, delimiter: str) -> Lines:
     out = Lines([], [], [])
     try:
         with open_bounded(path, MAX_BYTES) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text:
-            number = 0
+            number = rows = 0          # lines read; rows read after the header (good and malformed)
             while True:
                 line = text.readline(MAX_LINE + 1)
                 if not line:
@@ -56,9 +56,10 @@ def read_lines(path: Path, delimiter: str) -> Lines:
                 if not out.header:
                     out.header = [f.strip() for f in fields]
                     continue
-                if len(out.rows) + sum(map(len, out.malformed.values())) >= MAX_ROWS:
+                if rows >= MAX_ROWS:
                     raise ScenarioError(path, "", _NO_VALUE, f"more than {MAX_ROWS:,} rows: split the extract by "
                                         "date and fit a period at a time")
+                rows += 1
                 if len(fields) == len(out.header):   # a quote inside a field (5" pipe) is kept as text
                     out.rows.append(fields)
                     out.line.append(number)

@@ -54,10 +54,11 @@ def monday_on_or_after(day) -> dt.date:
 
 def scenario_text(fit: FitResult, source: str, base: Path, out_dir: Path, name: str, areas: list[str],
                   units: dict | None = None, calibration_note: str = "", practice=None,
-                  preemption: dict | None = None) -> str:
+                  preemption: dict | None = None, rank_lead: tuple | None = None) -> str:
     """``practice``: the decision time and holds (``sim.data.practice``); ``preemption``: the
     calibrated shares, ``{"probability": (value, note), "probability_g2": (value, note)}`` (without
-    it, the base's pre-emption setting stands)."""
+    it, the base's pre-emption setting stands); ``rank_lead``: the calibrated
+    ``(response.rank_lead_minutes or None for strict, note)``."""
     D = lambda n=None: f"[D: fitted from {source}, {fit.tag(n)}]"  # noqa: E731
     doc = _Doc()
     doc.comment(f"Fitted by `triage-sim fit` from {source} ({fit.tag()}). A delta of its base: what is not")
@@ -121,7 +122,7 @@ def scenario_text(fit: FitResult, source: str, base: Path, out_dir: Path, name: 
     doc.set("admin", {"family": "fixed", "value": 0.0}, "[D: as arrests: in the on-scene time]")
     doc.set("blue_light_grades", ["G1"], "[D: travel fitted for G1 (blue light) and G2-G4 (normal) apart]")
     if practice is not None:
-        _practice(doc, practice, D, preemption)
+        _practice(doc, practice, D, preemption, rank_lead)
     if units:
         doc.comment(calibration_note or "units calibrated by triage-sim fit --calibrate-units")
         for shift, (n, note) in units.items():
@@ -139,7 +140,7 @@ def scenario_text(fit: FitResult, source: str, base: Path, out_dir: Path, name: 
     return doc.text()
 
 
-def _practice(doc: _Doc, practice, D, preemption) -> None:
+def _practice(doc: _Doc, practice, D, preemption, rank_lead=None) -> None:
     """The control room's dispatch practice (issue 23): decision time, holds, pre-emption."""
     quiet = "ready -> first dispatch of incidents ready while no other incident waited for dispatch"
     dec = practice.decision
@@ -161,13 +162,13 @@ def _practice(doc: _Doc, practice, D, preemption) -> None:
     else:
         doc.set("preemption.enabled", True, "[D: G1s reach a unit in minutes at every load]")
         for key, (value, note) in preemption.items():
-            if key == "rank_lead_minutes":
-                if value is None:
-                    doc.comment(f"rank_lead_minutes: not set, ranks strict {note}")
-                else:
-                    doc.set(key, value, note)
-            else:
-                doc.set(f"preemption.{key}", value, note)
+            doc.set(f"preemption.{key}", value, note)
+    if rank_lead is not None:
+        value, note = rank_lead
+        if value is None:
+            doc.comment(f"rank_lead_minutes: not set, ranks strict {note}")
+        else:
+            doc.set("rank_lead_minutes", value, note)
 
 
 def write_scenario(text: str, path: Path, roots=None) -> None:
