@@ -19,7 +19,8 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# the full validation against queueing theory (a few minutes); CI runs it after `make test`
+# the slow layers (subprocess, browser and README runs, plan searches, the full validation against
+# queueing theory; tests marked @pytest.mark.slow); CI runs it after `make test`
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m slow
 

@@ -40,6 +40,7 @@ def test_every_page_renders(app):
         assert any(t.value.startswith(title) for t in app.title), (path, [t.value for t in app.title])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(w.PRESETS))
 def test_each_preset_runs_and_shows_verdict_and_kpis(app, name):
     app.selectbox(key="wi_preset").set_value(name).run()
@@ -201,6 +202,7 @@ def test_app_command_bad_input_one_line(capsys, tmp_path):
     assert "nope.toml" in err and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_what_if_puts_the_force_on_a_team_pattern(app):
     app.selectbox(key="wi_preset").set_value("Custom").run()
     app.selectbox(key="wi_Custom_rota").set_value("4-on-4-off")

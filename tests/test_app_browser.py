@@ -24,6 +24,7 @@ def _need_browser():
         pytest.skip(msg)
 
 
+@pytest.mark.slow
 def test_friday_preset_in_chromium(tmp_path):
     _need_browser()
     with served(tmp_path / "session") as url, browser_page() as page:

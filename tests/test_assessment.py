@@ -297,6 +297,7 @@ def test_default_undergrading_rises_when_calls_queue():
     assert busy > 10 and busy > 5 * max(quiet, 1)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("reps", [1, 2])
 def test_first_recommendation_figure_draws_error_bars_only_with_a_ci(tmp_path, monkeypatch, reps):
     """Figure 8's bars carry a 95% CI from two replications on; one replication has none to draw

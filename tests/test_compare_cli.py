@@ -11,6 +11,7 @@ from sim.cli.common import safe_name
 from conftest import DEFAULT, ROOT
 
 
+@pytest.mark.slow
 def test_compare_one_scenario_with_itself_changed(tmp_path, triage):
     out = tmp_path / "c"
     p = triage("compare", DEFAULT, "--set-b", "response.shifts.late.units=90", "--reps", 2, "--days", 2,
@@ -28,6 +29,7 @@ def test_compare_one_scenario_with_itself_changed(tmp_path, triage):
     assert diff.loc["officer_hours_rostered", "diff"] > 0   # 20 more rostered on every late shift
 
 
+@pytest.mark.slow
 def test_compare_set_a_and_set_b_on_two_files(tmp_path, triage):
     p = triage("compare", DEFAULT, ROOT / "scenarios" / "risk-led.toml", "--set-a", "policy.kind=none",
                 "--reps", 2, "--days", 1, "--jobs", 1, "--out", tmp_path / "d", "--quiet")

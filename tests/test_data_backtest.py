@@ -53,6 +53,7 @@ def test_full_trace_replays_exactly(loaded, tmp_path):
     assert np.isclose(rp.simulated["scene"][0][known], scene[known], atol=0.01).mean() > 0.99
 
 
+@pytest.mark.slow
 def test_redrawn_durations_agree_in_distribution(loaded, tmp_path):
     """Only arrivals, grades and handling replayed; travel and on-scene drawn afresh from the
     scenario: the back-test's distributions match the observed ones (backtest CLI, no map)."""
@@ -81,6 +82,7 @@ def test_redrawn_durations_agree_in_distribution(loaded, tmp_path):
     assert {"version", "seed", "replications"} <= set(pd.read_json(out / "manifest.json", typ="series").index)
 
 
+@pytest.mark.slow
 def test_trace_demand_in_any_scenario(loaded, tmp_path, monkeypatch):
     """``[demand] trace = "..."`` in a scenario file, resolved against that file's folder (like
     ``base``); ``triage-sim run`` replays it: one call per trace row in the run."""

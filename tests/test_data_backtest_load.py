@@ -154,6 +154,7 @@ def test_a_scaled_simulated_side_fails_on_the_criterion_broken():
     assert "fails for P1 on p50 and KS" in sentence and "P2" not in sentence and "P3" not in sentence
 
 
+@pytest.mark.slow
 def test_the_urgent_priority_is_judged_in_minutes_found_by_its_grade():
     """Code '2' holds the G1 calls here: a quarter of a minute more on a 1-minute median is a
     ratio of 1.25 (would fail a ratio) but within 0.3 min; half a minute is not."""
@@ -211,6 +212,7 @@ def trace_files(loaded, tmp_path_factory):
     return s, tmp
 
 
+@pytest.mark.slow
 def test_backtest_writes_by_load_and_verdict(trace_files):
     s, tmp = trace_files
     out = tmp / "bt"
@@ -228,6 +230,7 @@ def test_backtest_writes_by_load_and_verdict(trace_files):
     assert {p.name for p in (out / "figures").iterdir()} == {"backtest_qq.png", "backtest_by_load.png"}
 
 
+@pytest.mark.slow
 def test_backtest_window_on_a_trace_and_the_fit_period(trace_files, capsys):
     """--start/--end cut a trace without a map; the manifest and report say which period was
     compared and how it relates to the period the scenario was fitted on."""
@@ -250,6 +253,7 @@ def test_backtest_window_on_a_trace_and_the_fit_period(trace_files, capsys):
     assert "out of sample" in (out / "report.html").read_text()
 
 
+@pytest.mark.slow
 def test_fit_window_overrides_the_map(trace_files):
     s, tmp = trace_files
     start = s.run.start_date

@@ -2,6 +2,8 @@
 fitted over a base that says 40, comes back near 16, and the scenario says so in [D] comments."""
 from __future__ import annotations
 
+import pytest
+
 import json
 
 import numpy as np
@@ -13,6 +15,7 @@ from sim.scenario.writing import toml_text
 from test_data_fit import truth_scenario
 
 
+@pytest.mark.slow
 def test_calibrate_units_recovers_the_rota(tmp_path):
     s = truth_scenario(days=14, units=16)
     cad = cad_frame(s, incidents(s, seed=6))
@@ -39,6 +42,7 @@ def test_calibrate_units_recovers_the_rota(tmp_path):
     assert "What the back-test&#x27;s replay used" in (out / "report.html").read_text()
 
 
+@pytest.mark.slow
 def test_a_fit_over_a_base_outside_its_roots_runs_in_a_new_process(tmp_path):
     """--base from a folder a scenario may not name: the fitted scenario names a resolved copy
     (base.toml) beside it, so a later `triage-sim check` in a fresh process loads it unaided."""

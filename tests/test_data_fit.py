@@ -67,6 +67,7 @@ def fitted(tmp_path_factory):
     return s, inc, cad, injected, tmp / "out"
 
 
+@pytest.mark.slow
 def test_every_row_is_counted_and_every_defect_found(fitted):
     s, inc, cad, injected, out = fitted
     q = pd.read_csv(out / "data-quality.csv", dtype={"priority": str})

@@ -53,6 +53,7 @@ def practice_fit(tmp_path_factory):
     return tmp / "out"
 
 
+@pytest.mark.slow
 def test_fit_recovers_decision_time_and_holds(practice_fit):
     """The fitted quantiles (deciles 2-8 and the median) of the decision time and of each grade's
     hold lie within the sampling error of the true ones: the n quiet rows give an order-statistic

@@ -1,11 +1,14 @@
 """--events csv: the event log as CSV, keyed by call_id (= incident), with an in_warmup column."""
 from __future__ import annotations
 
+import pytest
+
 import pandas as pd
 
 from conftest import DEFAULT
 
 
+@pytest.mark.slow
 def test_events_csv_matches_parquet_and_marks_the_warmup(tmp_path, triage):
     out = tmp_path / "e"
     p = triage("run", DEFAULT, "--days", 1, "--warmup-days", 1, "--events", "parquet,csv", "--jobs", 1,
@@ -27,6 +30,7 @@ def test_events_csv_matches_parquet_and_marks_the_warmup(tmp_path, triage):
     assert set(audit["incident"]) <= set(measured["incident"])
 
 
+@pytest.mark.slow
 def test_events_csv_alone_and_a_bad_format(tmp_path, triage):
     out = tmp_path / "c"
     p = triage("run", DEFAULT, "--days", 1, "--warmup-days", 0, "--events", "csv", "--jobs", 1, "--out", out,

@@ -65,6 +65,7 @@ def _same_files(a: Path, b: Path, names=("replications.csv", "summary.csv")) -> 
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_process_pool_gives_identical_results(serial_run, tmp_path):
     pooled = run_experiment(small(), reps=4, seed=21, jobs=2, out=tmp_path / "pool")
     assert pooled.executor == "processes"
@@ -86,6 +87,7 @@ def test_map_ordered_returns_results_in_task_order():
     assert map_ordered(_late_square, [], 2) == []
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_gives_identical_results(serial_run, tmp_path):
     pytest.importorskip("dask.distributed")
     res = run_experiment(small(), reps=4, seed=21, jobs=2, dask="local", out=tmp_path / "dask")
@@ -111,6 +113,7 @@ def test_existing_folder_is_never_overwritten(serial_run):
         run_experiment(small(), reps=1, out=serial_run.folder)
 
 
+@pytest.mark.slow
 def test_paired_comparison_is_tighter_than_unpaired():
     a = small(run={"days": 4})
     b = small(run={"days": 4}, response={"shifts": {"day": {"units": 6}, "night": {"units": 5}}})
@@ -124,6 +127,7 @@ def test_paired_comparison_is_tighter_than_unpaired():
     assert table.loc["calls_offered", "diff"] == 0 and table.loc["calls_offered", "half_width"] == 0
 
 
+@pytest.mark.slow
 def test_sweep_runs_the_full_grid(tmp_path):
     vary = {"response.shifts.day.units": [3, 6], "policy.kind": ["resource_led", "risk_led"]}
     res = sweep(small(run={"days": 1}), vary, reps=2, seed=4, jobs=1, out=tmp_path / "sw")
@@ -141,6 +145,7 @@ def test_parse_vary():
     assert experiment.parse_vary("a=0.1:0.3:0.1")[1] == pytest.approx([0.1, 0.2, 0.3])
 
 
+@pytest.mark.slow
 def test_precision_stops_on_target_independent_of_jobs(tmp_path):
     kw = dict(reps=3, seed=2, precision=0.02, kpis=("calls_offered",), max_reps=12)
     one = run_experiment(small(run={"days": 1}), jobs=1, **kw)
@@ -184,6 +189,7 @@ def _write_small(path: Path, **run) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_kill_and_resume_gives_the_same_files(tmp_path):
     """A real subprocess killed mid-run keeps finished replications; --resume completes them."""
     scenario = _write_small(tmp_path / "small.toml", days=6)
@@ -212,6 +218,7 @@ def test_kill_and_resume_gives_the_same_files(tmp_path):
     assert len(list((out / "reps").glob("*.json"))) == 10
 
 
+@pytest.mark.slow
 def test_cli_compare_and_sweep(tmp_path):
     a = _write_small(tmp_path / "a.toml", days=1)
     data = {**BASE, "run": {**BASE["run"], "days": 1}}

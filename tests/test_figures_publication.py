@@ -15,6 +15,7 @@ def _svg_text(path) -> str:
     return " ".join(re.findall(r"<text[^>]*>([^<]*)", path.read_text()))
 
 
+@pytest.mark.slow
 def test_run_writes_svg_with_human_labels(tmp_path, triage):
     out = tmp_path / "r"
     p = triage("run", DEFAULT, "--days", 2, "--warmup-days", 1, "--reps", 2, "--jobs", 1, "--out", out,
@@ -28,6 +29,7 @@ def test_run_writes_svg_with_human_labels(tmp_path, triage):
     assert "data:image/png;base64" in (out / "report.html").read_text()   # the report still embeds PNGs
 
 
+@pytest.mark.slow
 def test_report_redraws_in_other_formats_and_a_title(tmp_path, triage):
     out = tmp_path / "r"
     assert triage("run", DEFAULT, "--days", 1, "--warmup-days", 0, "--jobs", 1, "--out", out, "--quiet").returncode == 0
@@ -42,6 +44,7 @@ def test_report_redraws_in_other_formats_and_a_title(tmp_path, triage):
     assert all("Figure 2: the control room in 2016" in _svg_text(x) for x in (out / "figures").glob("*.svg"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("bad", ["gif", "png,", "svg,jpeg", ""])
 def test_figures_option_refuses_unknown_formats(bad, tmp_path, triage):
     p = triage("run", "--figures", bad, "--out", tmp_path / "x")
@@ -51,6 +54,7 @@ def test_figures_option_refuses_unknown_formats(bad, tmp_path, triage):
     assert "Traceback" not in p.stderr and not (tmp_path / "x").exists()
 
 
+@pytest.mark.slow
 def test_compare_figures_describe_a_and_b(tmp_path, triage):
     out = tmp_path / "c"
     p = triage("compare", DEFAULT, "--set-b", "response.shifts.late.units=60", "--reps", 2, "--days", 1,

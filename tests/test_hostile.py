@@ -27,6 +27,7 @@ from conftest import DEFAULT, ROOT, run_triage_process
      "expected at most 100,000 slots an hour"),
     (["compare", DEFAULT], "give a second scenario B"),
 ])
+@pytest.mark.slow
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(args, words, tmp_path, triage):
     before = set((ROOT / "results").iterdir()) if (ROOT / "results").exists() else set()
     p = (run_triage_process if _in_a_process(args) else triage)(*args)
@@ -49,11 +50,13 @@ def test_precision_must_be_a_finite_positive_share(value, triage):
     assert p.returncode == 2 and "expected a finite number above 0" in p.stderr and "Traceback" not in p.stderr
 
 
+@pytest.mark.slow
 def test_jobs_above_the_cores_are_capped_with_a_note(tmp_path, triage):
     p = triage("run", "--days", "1", "--reps", "2", "--jobs", "64", "--out", tmp_path / "r", "--quiet")
     assert p.returncode == 0 and "is more than this machine's" in p.stderr
 
 
+@pytest.mark.slow
 def test_report_on_a_damaged_folder_keeps_what_it_has(tmp_path, triage):
     import shutil
 
@@ -105,6 +108,7 @@ def _wait_for(cond, seconds: float) -> bool:
     return False
 
 
+@pytest.mark.slow
 def test_sigterm_is_handled_like_ctrl_c_and_the_run_resumes(tmp_path, triage):
     import signal
 
@@ -134,6 +138,7 @@ def test_pool_workers_end_when_the_parent_is_killed(tmp_path):
     assert _wait_for(gone, 15), "worker processes outlived their parent"
 
 
+@pytest.mark.slow
 def test_a_run_interrupted_while_drawing_is_finished_by_resume(tmp_path, triage):
     out = tmp_path / "r"
     assert triage("run", "--days", "2", "--out", out, "--quiet").returncode == 0

@@ -129,6 +129,7 @@ def _edit_plan(d, **changes):
     (lambda d: _edit_plan(d, kind="rm -rf"), "kind = 'rm -rf'"),
     (lambda d: (d / "manifest.json").write_text('{"failed_'), "manifest.json: damaged"),
 ])
+@pytest.mark.slow
 def test_resume_of_a_damaged_folder_is_one_line(finished, tmp_path, damage, words, triage):
     d = _copy(finished, tmp_path)
     damage(d)
@@ -159,6 +160,7 @@ def test_report_refuses_an_edited_plan_without_reading_outside(finished, tmp_pat
     assert not (d / "report.html").exists()
 
 
+@pytest.mark.slow
 def test_no_nan_in_any_json_written(tmp_path, triage):
     # a risk-led day with no neighbourhood borrowing and nothing downgraded leaves KPIs undefined
     out = tmp_path / "r"

@@ -133,6 +133,7 @@ def fitted(tmp_path_factory):
     return plain, hostile
 
 
+@pytest.mark.slow
 def test_extract_codes_never_open_as_formulas_in_what_fit_and_backtest_write(fitted):
     plain, hostile = fitted
     assert _csvs(hostile) == _csvs(plain)
@@ -149,6 +150,7 @@ def test_extract_codes_never_open_as_formulas_in_what_fit_and_backtest_write(fit
     assert f",'{CALC}," in raw or f",\"'{CALC}\"," in raw
 
 
+@pytest.mark.slow
 def test_extract_codes_and_map_name_are_text_in_data_quality_md(fitted):
     """data-quality.md: a code or a map name written as Markdown or HTML is shown as written, and a
     '|' in a code does not split the table's columns."""
@@ -166,6 +168,7 @@ def test_extract_codes_and_map_name_are_text_in_data_quality_md(fitted):
     assert len(re.findall(r"(?<!\\)\|", head)) == len(CODES) + 3, head   # reason, a column per code, all
 
 
+@pytest.mark.slow
 def test_extract_codes_leave_every_number_as_it_was(fitted):
     """The same extract with formula codes gives the same numbers in every table: only the code
     cells differ (and the rows sort in another order)."""
@@ -224,6 +227,7 @@ def runs(tmp_path_factory):
     return _run_all(tmp, {}), _run_all(tmp, NAMES)
 
 
+@pytest.mark.slow
 def test_scenario_names_never_open_as_formulas_in_run_compare_and_sweep_csvs(runs):
     plain, hostile = runs
     assert _csvs(hostile) == _csvs(plain)
@@ -236,6 +240,7 @@ def test_scenario_names_never_open_as_formulas_in_run_compare_and_sweep_csvs(run
     assert {CALC, "@SUM(1)", "'=quoted"} <= set(calls["category"])
 
 
+@pytest.mark.slow
 def test_scenario_names_leave_every_number_as_it_was(runs):
     plain, hostile = runs
     for name in _csvs(plain):
@@ -250,6 +255,7 @@ def test_scenario_names_leave_every_number_as_it_was(runs):
             assert a == b, name
 
 
+@pytest.mark.slow
 def test_resume_reads_the_quoted_audit_back_and_writes_it_again_unchanged(runs, tmp_path):
     import shutil
 
@@ -437,6 +443,7 @@ def test_the_served_app_sends_no_usage_statistics_and_listens_locally():
     assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1"
 
 
+@pytest.mark.slow
 def test_nothing_leaves_the_machine_in_a_real_browser(tmp_path, monkeypatch):
     """The served app in chromium, over a scenario and a debrief with hostile names: on all four
     pages no request goes anywhere but 127.0.0.1, and no image or link shows up."""

@@ -235,6 +235,7 @@ def _same_results(folder: Path, reference: Path) -> None:
     ("figures", "3-response-standards.png"),
     ("report", "report.html"),
 ])
+@pytest.mark.slow
 def test_a_full_disk_in_any_phase_is_one_line_leaves_no_temporary_file_and_resume_finishes_it(
         phase, name, tmp_path, reference):
     small = _small_file(tmp_path)
@@ -273,6 +274,7 @@ def test_a_full_disk_in_the_other_commands_leaves_nothing_half_written(command, 
     assert not out.exists() and not _temporary_files(inputs)
 
 
+@pytest.mark.slow
 def test_a_file_size_limit_during_replications_is_one_line_and_resume_finishes_it(tmp_path, reference):
     """The real thing, in a process of its own: RLIMIT_FSIZE below one replication's profiles
     (pyarrow's write fails with EFBIG; Python ignores SIGXFSZ, set here all the same), two

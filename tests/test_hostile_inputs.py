@@ -129,6 +129,7 @@ def test_a_comparison_of_arms_over_different_periods_is_refused(tmp_path, triage
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.slow
 def test_summary_describes_the_scenarios_own_standards(tmp_path, triage):
     p = triage("run", "--days", "1", "--reps", "1", "--quiet", "--set", "standards.g1_minutes.urban=10",
                "--set", "standards.g2_minutes=45", "--out", tmp_path / "o")

@@ -85,6 +85,7 @@ def _one_line_exit_2(p, words):
     (http_server, "speaks another protocol (a web server?)"),
     (hangs_up, "closed it without a Dask handshake"),
 ])
+@pytest.mark.slow
 def test_dask_address_where_something_else_listens(answer, words, tmp_path):
     with fake_server(answer) as port:
         t0 = time.monotonic()
@@ -103,6 +104,7 @@ def test_dask_tls_without_tls_settings_says_so(tmp_path):
     _one_line_exit_2(p, "tls:// needs Dask's TLS settings")
 
 
+@pytest.mark.slow
 def test_dask_scheduler_without_workers_is_refused(tmp_path):
     port = _free_port()
     sched = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
@@ -119,6 +121,7 @@ def test_dask_scheduler_without_workers_is_refused(tmp_path):
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.slow
 def test_dask_local_leaves_no_scratch_space(tmp_path):
     scratch = tmp_path / "tmp"
     scratch.mkdir()
@@ -199,11 +202,13 @@ def _get(port: int, host: str, path: str = "/") -> tuple[int, bytes]:
         c.close()
 
 
+@pytest.mark.slow
 def test_app_is_answering_when_it_prints_its_address(app):
     _, port = app
     assert _get(port, f"127.0.0.1:{port}", "/_stcore/health") == (200, b"ok")
 
 
+@pytest.mark.slow
 def test_app_answers_only_to_local_host_names(app):
     _, port = app
     assert _get(port, f"127.0.0.1:{port}")[0] == 200
@@ -293,6 +298,7 @@ def test_a_failed_rename_leaves_no_temporary_file(tmp_path):
     assert _temps(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_a_file_size_limit_leaves_no_temporary_file_and_resume_completes(tmp_path, triage):
     """A real write failure (the file-size limit: EFBIG, as a full disk gives ENOSPC) while the
     results are written, then ``--resume``: no temporary file at either point, same numbers."""
@@ -315,6 +321,7 @@ def test_a_file_size_limit_leaves_no_temporary_file_and_resume_completes(tmp_pat
     assert (full / "replications.csv").read_text() == (clean / "replications.csv").read_text()
 
 
+@pytest.mark.slow
 def test_resume_removes_what_a_killed_writer_left(tmp_path, triage):
     out = tmp_path / "r"
     assert triage("run", _small_file(tmp_path), "--days", "1", "--reps", "2", "--jobs", "1", "--out", out,

@@ -1,6 +1,8 @@
 """Honest intervals: never outside the quantity's range, and a warning with few replications."""
 from __future__ import annotations
 
+import pytest
+
 import numpy as np
 import pandas as pd
 
@@ -28,6 +30,7 @@ def test_bands_in_figures_stay_in_range():
     assert (mean_band(m)[1] >= 0).all()
 
 
+@pytest.mark.slow
 def test_two_replications_warn_and_no_interval_leaves_its_range(tmp_path, triage):
     p = triage("run", DEFAULT, "--reps", "2", "--days", "3", "--jobs", "1", "--out", tmp_path / "r")
     assert p.returncode == 0, p.stderr

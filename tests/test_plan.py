@@ -126,6 +126,7 @@ def _coverage_by_rota(template: dict) -> np.ndarray:
     return quarters.reshape(168, 4).min(axis=1)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("max_starts,lengths", [(None, [8, 10]), (3, [10]), (4, [8, 10])])
 def test_design_covers_every_hour(max_starts, lengths):
     need = _peaky_requirement()
@@ -189,6 +190,7 @@ FAST = ["--search-days", "2", "--search-reps", "2", "--reps", "2", "--starts", "
         "--lengths", "8", "--max-starts", "3", "--min-per-shift", "2", "--jobs", "1", "--quiet"]
 
 
+@pytest.mark.slow
 def test_plan_writes_a_runnable_folder(tmp_path, capsys):
     path = _small_file(tmp_path)
     out = tmp_path / "plan"
@@ -231,6 +233,7 @@ def test_plan_officers_reports_the_best_spread(tmp_path, capsys):
     assert hours_per_week(s.response) <= 12 * 40
 
 
+@pytest.mark.slow
 def test_plan_of_a_team_pattern_writes_shifts_that_replace_it(tmp_path):
     path = _small_file(tmp_path)
     data = tomllib.loads(path.read_text())
@@ -247,6 +250,7 @@ def test_plan_of_a_team_pattern_writes_shifts_that_replace_it(tmp_path):
     assert planned.response.pattern is None and planned.response.shifts
 
 
+@pytest.mark.slow
 def test_an_understaffed_start_is_raised_where_it_falls_short(tmp_path, monkeypatch):
     """Stage 3's iterative staffing: start from half the analytic requirement; the hours with
     downgrades or waiting incidents are raised until the simulation meets the recommendation."""

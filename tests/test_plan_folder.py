@@ -42,6 +42,7 @@ def _template(shifts: dict, key: str) -> dict:
             for n, v in shifts.items()}
 
 
+@pytest.mark.slow
 def test_call_handlers_are_planned_per_shift(planned):
     _, out = planned
     s = load_written(out / "rota.toml")
@@ -54,6 +55,7 @@ def test_call_handlers_are_planned_per_shift(planned):
     assert {"answering_ok", "handler_hours", "sl_999_10s", "sl_101_180s"} <= set(it.columns)
 
 
+@pytest.mark.slow
 def test_units_only_keeps_todays_handlers(tmp_path):
     path = _small_file(tmp_path)
     out = tmp_path / "units"
@@ -64,6 +66,7 @@ def test_units_only_keeps_todays_handlers(tmp_path):
     assert load_written(out / "rota.toml").call_handling == load_scenario(path).call_handling
 
 
+@pytest.mark.slow
 def test_report_states_solver_status_and_sipp(planned):
     _, out = planned
     html_ = (out / "report.html").read_text()
@@ -74,6 +77,7 @@ def test_report_states_solver_status_and_sipp(planned):
     assert "units_required_sipp" in pd.read_csv(out / "requirement.csv").columns
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
 def test_a_stopped_plan_resumes_to_the_same_rota(planned, tmp_path, sig, capsys):
     path, whole = planned
@@ -103,6 +107,7 @@ def test_a_stopped_plan_resumes_to_the_same_rota(planned, tmp_path, sig, capsys)
     assert "already complete" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_resume_takes_only_jobs_and_quiet(planned, tmp_path, capsys):
     _, whole = planned
     assert main(["plan", "--resume", str(whole), "--reps", "3"]) == 2
@@ -120,6 +125,7 @@ def _incomplete_copy(whole: Path, dest: Path) -> Path:
     return dest
 
 
+@pytest.mark.slow
 def test_a_damaged_plan_folder_is_refused_clearly(planned, tmp_path, capsys):
     _, whole = planned
     out = _incomplete_copy(whole, tmp_path / "damaged")
@@ -139,6 +145,7 @@ def test_a_damaged_plan_folder_is_refused_clearly(planned, tmp_path, capsys):
     assert "damaged plan folder (planner.json" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_changed_scenario_is_not_resumed(planned, tmp_path, capsys):
     import shutil
     path, whole = planned
@@ -177,6 +184,7 @@ def test_impossible_requests_exit_2_and_leave_no_folder(tmp_path, capsys, extra,
 
 
 # ---------------------------------------------------------------------------- --pattern
+@pytest.mark.slow
 def test_pattern_covers_the_plan_within_the_fatigue_limits(tmp_path, capsys):
     from sim.scenario.rota import average_week, fatigue_problem
     from sim.plan.shifts import coverage_of

@@ -33,6 +33,7 @@ def console_examples() -> list[tuple[str, str]]:
 EXAMPLES = console_examples()
 
 
+@pytest.mark.slow
 def test_readme_python_example_runs():
     blocks = re.findall(r"```python\n(.*?)```", README, flags=re.S)
     assert blocks
@@ -57,6 +58,7 @@ def _params():
     return [pytest.param(c, e, id=c, marks=[pytest.mark.slow] if "--full" in c else []) for c, e in EXAMPLES]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command,expected", _params())
 def test_readme_example_runs(command, expected, tmp_path):
     (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")

@@ -125,6 +125,7 @@ def _pngs(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted((folder / "figures").glob("*.png"))}
 
 
+@pytest.mark.slow
 def test_run_report_draws_every_figure(folders, reports):
     folder = folders["run"]
     assert reports["run"] == folder / "report.html"
@@ -136,6 +137,7 @@ def test_run_report_draws_every_figure(folders, reports):
     assert "HMIC" in text and "95% CI" in text and "triage-sim run x" in text
 
 
+@pytest.mark.slow
 def test_compare_and_sweep_reports(folders, reports):
     for name in COMPARE_FIGURES:
         _assert_png(folders["compare"] / "figures" / f"{name}.png")
@@ -150,6 +152,7 @@ def test_compare_and_sweep_reports(folders, reports):
     assert 'class="cheapest"' in text
 
 
+@pytest.mark.slow
 def test_report_regenerates_identically(folders, reports, tmp_path):
     for kind in ("run", "compare", "sweep"):
         folder = folders[kind]
@@ -162,6 +165,7 @@ def test_report_regenerates_identically(folders, reports, tmp_path):
         assert _pngs(copy) == first_pngs
 
 
+@pytest.mark.slow
 def test_missing_profile_gives_a_note_not_a_figure(folders, reports, tmp_path):
     copy = tmp_path / "old-run"
     shutil.copytree(folders["run"], copy)
@@ -176,6 +180,7 @@ def test_missing_profile_gives_a_note_not_a_figure(folders, reports, tmp_path):
     _check_html(copy / "report.html")
 
 
+@pytest.mark.slow
 def test_no_downgrades_and_no_borrowing_are_said_not_drawn(tmp_path):
     scen = _scenario(policy={"kind": "none"})
     folder = run_experiment(scen, reps=2, jobs=1, out=tmp_path / "none").folder
@@ -188,6 +193,7 @@ def test_no_downgrades_and_no_borrowing_are_said_not_drawn(tmp_path):
     _check_html(folder / "report.html")
 
 
+@pytest.mark.slow
 def test_assumptions_come_from_the_scenario_comments(folders, reports):
     text = reports["run"].read_text()
     assert "A named source, 2016" in text
@@ -210,6 +216,7 @@ def test_parse_settings_attaches_comments():
     assert base == "x.toml" and [s.path for s in top] == ["a", "a.b"]
 
 
+@pytest.mark.slow
 def test_load_folder_reads_layouts(folders, reports):
     assert load_folder(folders["run"]).kind == "run"
     c = load_folder(folders["compare"])
@@ -229,6 +236,7 @@ def _share(d: pd.Series) -> str:
     return f"{d['mean'] * 100:.1f}%"
 
 
+@pytest.mark.slow
 def test_figure3_in_target_numbers_are_the_summary_kpis(folders, reports):
     """Figure 3's headline share within standard is the KPI (g1/g2/g3_in_target) from summary.csv,
     with its CI; curve readings at the standard lines are labelled as something else."""
@@ -271,6 +279,7 @@ def _edit_summary(folder: Path, **values) -> None:
     s.to_csv(folder / "summary.csv", index=False)
 
 
+@pytest.mark.slow
 def test_verdict_says_cannot_be_judged_when_nothing_to_judge(folders, reports, tmp_path):
     copy = tmp_path / "empty"
     shutil.copytree(folders["run"], copy)
@@ -291,6 +300,7 @@ def test_verdict_says_cannot_be_judged_when_nothing_to_judge(folders, reports, t
     assert "judged in 1 of 2 replications" in html.unescape(text)
 
 
+@pytest.mark.slow
 def test_counts_are_pluralised(tmp_path, folders, reports):
     folder = run_experiment(_scenario(), reps=1, jobs=1, out=tmp_path / "one").folder
     text = html.unescape(write_report(folder).read_text())
@@ -307,6 +317,7 @@ def test_counts_are_pluralised(tmp_path, folders, reports):
     assert "2 of 3 replications (1 failed)" in write_report(copy).read_text()
 
 
+@pytest.mark.slow
 def test_report_states_version_and_citation(folders, reports):
     from sim import CITATION, __version__
 
@@ -340,6 +351,7 @@ def test_an_indented_comment_line_continues_the_trailing_comment_above_it():
     assert by["response.reserve"].comment == "[D] above the next key"
 
 
+@pytest.mark.slow
 def test_report_shows_the_first_downgrades_and_names_the_file(folders, reports):
     text = reports["run"].read_text()
     assert '<section id="downgrades">' in text and "<code>downgrades.csv</code> beside this report" in text

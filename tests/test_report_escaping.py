@@ -4,6 +4,8 @@ a run report or a fit or back-test report, and values are escaped exactly as htm
 before the templates (the pages kept their bytes)."""
 from __future__ import annotations
 
+import pytest
+
 import html
 
 from markupsafe import Markup
@@ -19,6 +21,7 @@ EVIL = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 
+@pytest.mark.slow
 def test_a_hostile_scenario_is_escaped_in_the_run_report(tmp_path):
     src = tmp_path / "evil.toml"
     src.write_text(f'# {EVIL}\n[meta]\nname = "evil{EVIL}"\ndescription = "{EVIL} & \'quotes\'"\n'

@@ -296,6 +296,7 @@ def test_default_lands_in_its_reference_ranges(default_28):
     assert k["officer_hours_on_duty"] < k["officer_hours_rostered"]
 
 
+@pytest.mark.slow
 def test_default_downgrades_concentrate_at_the_evening_and_weekend_night_peaks(default_28):
     """Pooled over three replications: one replication's share moves by +-0.1 (0.54-0.81 over six
     seeds since issue 23's pre-emption took many evening G1 downgrades away)."""
@@ -373,6 +374,7 @@ def test_bad_abstraction_is_refused(value, words):
     assert words in str(err.value)
 
 
+@pytest.mark.slow
 def test_everyone_abstracted_is_refused_and_the_report_still_copes(tmp_path, triage):
     """An abstraction that leaves nobody on duty is refused at load (issue 28); the model and the
     report still cope with it (a scenario built past that check: the figures with nothing to draw

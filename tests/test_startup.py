@@ -35,6 +35,7 @@ def test_import_sim_is_light_and_public_names_still_work():
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_figures_drawn_in_parallel_equal_figures_drawn_serially(tmp_path):
     from sim.experiment.replications import run_experiment
     from sim.report.figure_jobs import figure_jobs
@@ -89,6 +90,7 @@ def test_the_report_process_ends_with_its_parent_even_by_sigkill(tmp_path):
     assert not any(alive(k) for k in kids), "the report process outlived its parent"
 
 
+@pytest.mark.slow
 def test_a_report_drawn_beside_the_run_equals_one_drawn_afterwards(tmp_path):
     from conftest import ROOT
 

@@ -41,6 +41,7 @@ def test_every_case_file_is_registered_and_every_registered_case_has_a_file():
     assert files == set(v.REGISTRY)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", v.cases(ROOT), ids=lambda c: c.name)
 def test_case_reduces_to_its_theory(case):
     """Each file loads with the normal loader and meets its kind's conditions; the analytic
@@ -59,6 +60,7 @@ def test_case_reduces_to_its_theory(case):
         assert info["servers"] == int(case.name.split("-")[-1][1:])
 
 
+@pytest.mark.slow
 def test_loads_and_server_counts_cover_the_issue():
     rhos, servers = set(), set()
     for case in v.cases(ROOT):
@@ -87,6 +89,7 @@ def fast_results():
     return {r.case: r for r in run_cases(specs)}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", FAST, ids=lambda c: c.name)
 def test_fast_case_lies_within_its_confidence_intervals(fast_results, case):
     res = fast_results[case.name]
@@ -277,6 +280,7 @@ def test_rota_kind_on_a_constant_post_is_erlang_c():
     assert [q.analytic for q in qs] == pytest.approx([wq] * 12, rel=1e-6)
 
 
+@pytest.mark.slow
 def test_rota_validation_detects_a_model_that_disagrees_with_theory():
     """Negative control: analytic values for a night crew of 6, simulated with 5 -> the blocks
     after the 22:00 hand-over must fail (the old hand-over rule, where the next handlers to
