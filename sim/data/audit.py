@@ -454,10 +454,12 @@ def _attended(grade: str, group: str, inc: pd.DataFrame, unknown: int = 0) -> di
     seen = ~np.isnan(wait)
     w = wait[seen]
     q = np.quantile(w, [0.5, 0.9]) if w.size else [np.nan, np.nan]
-    return {"opening_grade": grade, "group": group, "incidents": int(len(inc)) + unknown, "attended": int(seen.sum()),
+    n = len(inc)
+    over, never = int((w > 2 * DAY).sum()), int((~seen).sum())
+    return {"opening_grade": grade, "group": group, "incidents": n + unknown, "attended": int(seen.sum()),
             "p50_minutes": q[0], "p90_minutes": q[1], "within_24h": int((w <= DAY).sum()),
-            "over_48h": int((w > 2 * DAY).sum()), "over_72h": int((w > 3 * DAY).sum()), "never": int((~seen).sum()),
-            "not_in_extract": unknown}
+            "over_48h": over, "over_72h": int((w > 3 * DAY).sum()), "never": never, "not_in_extract": unknown,
+            "share_over_48h": over / n if n else np.nan, "share_never": never / n if n else np.nan}
 
 
 def downgrades_table(data: AuditData) -> pd.DataFrame:
