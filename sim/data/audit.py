@@ -166,7 +166,11 @@ def observed_records(rec: Records, log: GradeLog | None, m: Map) -> AuditData:
     has_open = m.columns.opening_grade is not None
     opening = grades("opening_grade") if has_open else grade.copy()
     closing = grades("closing_grade") if m.columns.closing_grade is not None else grade.copy()
-    inc = pd.DataFrame({"id": keep["incident_id"].astype(str).to_numpy(object), "created": keep["created"].to_numpy(float),
+    ids = keep["incident_id"].astype(str).str.strip()
+    no_id = ids.isin(set(m.extract.missing) | {""}).to_numpy()   # kept, under a name no log can give
+    ids = np.where(no_id, "(no incident number, line " + keep["line"].astype(str) + ")", ids).astype(object)
+    quality.append(("extract", "incidents audited without an incident number", int(no_id.sum())))
+    inc = pd.DataFrame({"id": ids, "created": keep["created"].to_numpy(float),
                         "created_wall": wall_minutes(keep["created_local"].to_numpy()),
                         "dispatched": keep["dispatched_at"].to_numpy(float), "on_scene": keep["on_scene_at"].to_numpy(float),
                         "category": keep["incident_type"].astype(str).replace("", "(not recorded)").to_numpy(object),

@@ -49,7 +49,8 @@ def figures(data: AuditData, tables: dict) -> list[tuple[str, str, bytes]]:
     ax.set_xticklabels(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", ""])
     ax.set_xlim(-0.5, 167.5)
     ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=8, loc="upper left")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     out.append(("1-downgrades-by-hour-of-week.png", title, _png(fig)))
     if data.layout == "a":

@@ -86,7 +86,8 @@ def read_grade_log(path: str | Path, m: Map) -> GradeLog:
         if name is not None and name not in header:
             hint = difflib.get_close_matches(name, header, n=1, cutoff=0.5)
             raise ScenarioError(path, f"column {name!r}", _NO_VALUE,
-                                f"not in the grade log (map grade_log.columns.{fld}); its columns are {header}"
+                                f"not in the grade log (map grade_log.columns.{fld}); its columns are {header[:12]}"
+                                + (f" and {len(header) - 12} more" if len(header) > 12 else "")
                                 + (f"; did you mean {hint[0]!r}?" if hint else ""))
     df = pd.DataFrame(lines.rows, columns=header, dtype=object) if lines.rows else pd.DataFrame(columns=header)
     line = np.asarray(lines.line, dtype=np.int64)
