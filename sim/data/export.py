@@ -195,9 +195,9 @@ def map_text(period: tuple[dt.datetime, dt.datetime], net: bool) -> str:
                           "resource_keywords": ["no units"], "reassessment_keywords": ["new information"],
                           "other_keywords": ["supervisor", "escalated"], "no_reason": "unassigned",
                           "start": period[0], "end": period[1]}
-    header = ("How to read a simulated event log exported by triage-sim export-extract (see scenarios/fitted/audit-example/map.toml for\n"
-              "every field). Times are the run's clock from its start date; the audit period is the run's\n"
-              "measured window (warm-up excluded).")
+    header = ("How to read a simulated event log exported by triage-sim export-extract (every field is explained\n"
+              "in scenarios/fitted/audit-example/map.toml). Times are the run's clock from its start date; the\n"
+              "audit period is the run's measured window (warm-up excluded).")
     return toml_text(data, header=header)
 
 
