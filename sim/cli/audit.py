@@ -133,7 +133,7 @@ def _summary(data, sims):
     import pandas as pd
 
     from sim.data.audit import KINDS, downgrades_in_period, attendance
-    from sim.util.stats import mean_ci
+    from sim.util.stats import clip_ci, mean_ci
 
     def values(d):
         dd = downgrades_in_period(d)
@@ -147,7 +147,7 @@ def _summary(data, sims):
     sims_v = [values(s) for s in sims]
     rows = []
     for k in sims_v[0]:
-        ci = mean_ci([v[k] for v in sims_v])
+        ci = clip_ci(mean_ci([v[k] for v in sims_v]), 0.0, 1.0 if "share" in k else float("inf"))
         rows.append({"measure": k, "observed": obs.get(k, float("nan")), "simulated_mean": ci["mean"],
                      "simulated_low": ci["ci_low"], "simulated_high": ci["ci_high"], "replications": ci["reps"]})
     return pd.DataFrame(rows)

@@ -22,7 +22,7 @@ from sim.measures.kpis import resource_downgrades
 from sim.model.log import GRADE_NAMES, REASONS, EventLog
 from sim.scenario import ScenarioError
 from sim.scenario.base import _NO_VALUE
-from sim.util.stats import mean_ci
+from sim.util.stats import clip_ci, mean_ci
 
 MONDAY = dt.date(1970, 1, 5)
 KIND_OF_REASON = {"resource": "resource", "reassessment": "reassessment", "supervision": "other", "escalation": "other"}
@@ -145,7 +145,7 @@ def with_simulated(name: str, observed: pd.DataFrame, sims: list[pd.DataFrame]) 
             values = part.set_index("_rep")[c].reindex(range(n))
             if name in ("by_category",):          # a category a replication did not see: none that week
                 values = values.fillna(0.0)
-            ci = mean_ci(values.to_numpy(float))
+            ci = clip_ci(mean_ci(values.to_numpy(float)), 0.0, 1.0 if c.startswith("share") else np.inf)
             row.update({f"sim_{c}_mean": ci["mean"], f"sim_{c}_low": ci["ci_low"], f"sim_{c}_high": ci["ci_high"]})
         rows.append(row)
     sim = pd.DataFrame(rows)
