@@ -66,6 +66,13 @@ def test_audit_of_the_export_gives_the_models_own_figures(run, tmp_path, rep):
     last = pd.read_csv(out / "attendance.csv").iloc[-1]
     assert last["over_48h"] == kpis["downgraded_attended_over_48h"] == exp["downgraded_attended_over_48h"]
     assert last["never"] == kpis["downgraded_attended_never"]
+    # units committed at each downgrade (first dispatch to clear, units sent), as the run's calls say
+    d = pd.read_csv(out / "downgrades_observed.csv")
+    calls = pd.read_parquet(run / "events" / f"rep-{rep:04d}" / "calls.parquet")
+    t = pd.to_datetime(d["time"]) - pd.Timestamp("2016-09-05")
+    for minute, got in zip(t.dt.total_seconds() / 60.0, d["units_committed_at_time"]):
+        busy = (calls["first_dispatch"] <= minute + 1 / 60) & (calls["cleared"] > minute + 1 / 60)
+        assert got == calls.loc[busy, "units_sent"].sum()
     q = _quality(out)
     assert q[("defects", "changes logged out of order (earlier than a change logged above them)")] == 0
     assert q[("defects", "incidents in the grade log missing from the extract")] == 0

@@ -85,6 +85,9 @@ def cmd_audit(args) -> int:
     if args.log and m.grade_log is None:
         raise ScenarioError(args.map, "grade_log", None, "--log was given but the map has no [grade_log] section "
                             "saying how to read it (columns id, time, from_grade, to_grade)")
+    if args.log and m.columns.id is None:
+        raise ScenarioError(args.map, "columns.id", None, "a grade log is joined to the extract by incident number: "
+                            "give the extract's incident number column as columns.id")
     final = _new_folder(Path(args.out), "audit")
     rec = read_extract(args.extract, m)
     glog = read_grade_log(args.log, m) if args.log else None

@@ -173,6 +173,8 @@ def observed_records(rec: Records, log: GradeLog | None, m: Map) -> AuditData:
     inc = pd.DataFrame({"id": ids, "created": keep["created"].to_numpy(float),
                         "created_wall": wall_minutes(keep["created_local"].to_numpy()),
                         "dispatched": keep["dispatched_at"].to_numpy(float), "on_scene": keep["on_scene_at"].to_numpy(float),
+                        "cleared": keep["cleared_at"].to_numpy(float),
+                        "units": (keep["units"].to_numpy(float) if m.columns.units else np.ones(len(keep))),
                         "category": keep["incident_type"].astype(str).replace("", "(not recorded)").to_numpy(object),
                         "opening": opening, "closing": closing})
     dg = m.downgrades
@@ -184,7 +186,7 @@ def observed_records(rec: Records, log: GradeLog | None, m: Map) -> AuditData:
         return AuditData(inc, ch, lo, hi, _abs_from_wall(lo, m.extract.time_zone), layout, quality)
     if m.columns.id is None:
         from sim.scenario import ScenarioError
-        raise ScenarioError(rec.map.name, "columns.id", None, "a grade log is joined to the extract by incident "
+        raise ScenarioError(rec.path, "columns.id", None, "a grade log is joined to the extract by incident "
                             "number: give the extract's incident number column as columns.id")
     ch = log.frame.copy()
     quality.append(("grade log", "rows read", log.rows_read))
@@ -399,6 +401,25 @@ def waiting_at(data: AuditData, times: np.ndarray, closed: bool = True) -> np.nd
             - np.searchsorted(np.sort(hi), times, side="left" if closed else "right"))
 
 
+def committed_at(data: AuditData, times: np.ndarray) -> np.ndarray:
+    """Units committed to incidents at each of ``times``: from first dispatch to clear, each
+    incident counting its units (the extract's units column, else one). NaN where the data has no
+    clear time at all (then it cannot be measured)."""
+    inc = data.incidents
+    times = np.asarray(times, float)
+    if "cleared" not in inc.columns or inc["cleared"].isna().all():
+        return np.full(times.size, np.nan)
+    ok = inc["dispatched"].notna() & inc["cleared"].notna() & (inc["cleared"] > inc["dispatched"])
+    lo, hi = inc.loc[ok, "dispatched"].to_numpy(float), inc.loc[ok, "cleared"].to_numpy(float)
+    w = inc.loc[ok, "units"].fillna(1.0).clip(lower=1.0).to_numpy(float) if "units" in inc.columns else np.ones(lo.size)
+    order_lo, order_hi = np.argsort(lo), np.argsort(hi)
+    cum_lo = np.concatenate([[0.0], np.cumsum(w[order_lo])])
+    cum_hi = np.concatenate([[0.0], np.cumsum(w[order_hi])])
+    started = cum_lo[np.searchsorted(lo[order_lo], times, side="right")]
+    ended = cum_hi[np.searchsorted(hi[order_hi], times, side="right")]
+    return started - ended
+
+
 def by_load(data: AuditData) -> pd.DataFrame:
     """Resource-led downgrades by how many G1/G2 incidents were waiting for a unit at the time, with
     the hours the force spent at that load in the period, so downgrades an hour can be read."""
@@ -485,6 +506,7 @@ def downgrades_table(data: AuditData) -> pd.DataFrame:
             "opening_grade": ["G" + str(int(g)) if g == g and g > 0 else "" for g in joined["opening"].to_numpy(float)],
             "waited_before_min": np.round(d["minute"].to_numpy(float) - joined["created"].to_numpy(float), 3),
             "waiting_g1_g2_at_time": np.where(joined["id"].notna().to_numpy(), waiting_at(data, d["minute"].to_numpy(float)), -1),
+            "units_committed_at_time": committed_at(data, d["minute"].to_numpy(float)),
             "attended_after_min": np.round(joined["on_scene"].to_numpy(float) - joined["created"].to_numpy(float), 3)})
         return out
     d = net_downgrades(data) if data.layout == "b" else data.incidents.iloc[:0]

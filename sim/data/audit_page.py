@@ -157,7 +157,12 @@ def audit_page(data: AuditData, tables: dict, quality, figs, *, title: str, extr
         sections.append(_section("Against load at the time (by_load.csv)", tables["by_load"],
                                  notes=["Load: G1/G2 incidents created and not yet given a unit (from the extract's "
                                         "created and first dispatch times and the grade log), the downgraded incident "
-                                        "included; hours at load: time the force spent at that load in the period."],
+                                        "included; hours at load: time the force spent at that load in the period.",
+                                        "Units committed at the time of each downgrade (first dispatch to clear, the "
+                                        "incident's units) are in downgrades_observed.csv"
+                                        + (": this extract has no clear time, so they cannot be measured."
+                                           if "cleared" not in data.incidents or data.incidents["cleared"].isna().all()
+                                           else ".")],
                                  figs=[emb[n] for n in emb if n.startswith("3-")]))
     sections.append(_section("Call to first unit on scene (attendance.csv)", tables["attendance"],
                              notes=["Downgraded incidents (whenever the call came) against incidents created in the "

@@ -97,6 +97,7 @@ def simulated_data(log: EventLog, start: dt.date) -> AuditData:
                         "created_wall": c["arrival"].to_numpy(float) + shift,
                         "dispatched": c["first_dispatch"].to_numpy(float) + shift,
                         "on_scene": c["first_on_scene"].to_numpy(float) + shift, "category": category,
+                        "cleared": c["cleared"].to_numpy(float) + shift, "units": c["units_sent"].to_numpy(float),
                         "opening": c["initial_grade"].to_numpy(int), "closing": c["final_grade"].to_numpy(int)})
     g = log.grade_changes
     kind = np.array([KIND_OF_REASON[REASONS[r]] if 0 <= r < len(REASONS) else "other" for r in g["reason"]],

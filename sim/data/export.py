@@ -149,7 +149,8 @@ def export(folder: Path, rep: int = 0, defects: Defects = Defects(), seed: int =
                         "priority": [to_text[x] for x in c["final_grade"]],
                         "opening_priority": [to_text[x] for x in c["initial_grade"]],
                         "closing_priority": [to_text[x] for x in c["final_grade"]],
-                        "category": c["category"].astype(str).to_numpy(object)})[keep].reset_index(drop=True)
+                        "category": c["category"].astype(str).to_numpy(object),
+                        "units": c["units_sent"].to_numpy(np.int64)})[keep].reset_index(drop=True)
     d = resource_downgrades(log)
     attended = downgraded_attended(log)
     period = (dt.datetime.combine(start, dt.time()) + dt.timedelta(minutes=warmup),
@@ -183,7 +184,7 @@ def map_text(period: tuple[dt.datetime, dt.datetime], net: bool) -> str:
                                                                             else " and its grade log"),
         "extract": {"time_format": TIME_FORMAT, "time_zone": "UTC", "missing": [""]},
         "columns": {"id": "incident_number", "created": "created", "dispatched": "dispatched", "on_scene": "on_scene",
-                    "cleared": "cleared", "priority": "priority", "incident_type": "category",
+                    "cleared": "cleared", "priority": "priority", "incident_type": "category", "units": "units",
                     "opening_grade": "opening_priority", "closing_grade": "closing_priority"},
         "priorities": {"grades": {"1": "G1", "2": "G2", "3": "G3", "4": "G4"}},
         "limits": {"max_dispatch_hours": 24.0 * 30, "max_on_scene_hours": 24.0 * 30},
