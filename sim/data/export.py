@@ -73,10 +73,11 @@ def export(folder: Path, rep: int = 0, defects: Defects = Defects(), seed: int =
     """(incidents, grade_log, map text, net map text, expected) for replication ``rep`` of ``folder``."""
     folder = Path(folder)
     warmup, horizon, start = run_window(folder)
-    reps = event_folders(folder)
-    if not 0 <= rep < len(reps):
-        raise ScenarioError("--rep", "", rep, f"expected a replication with an event log, 0 to {len(reps) - 1}")
-    log = read_events(reps[rep], warmup, horizon, start)
+    found = _by_number(folder, event_folders(folder))
+    if rep not in found:
+        raise ScenarioError("--rep", "", rep, f"expected a replication whose event log is in {folder}: "
+                            f"{', '.join(map(str, sorted(found)))}")
+    log = read_events(found[rep], warmup, horizon, start)
     rng = np.random.default_rng(seed)
     c = log.calls[log.calls["initial_grade"].to_numpy() >= 1]
     ids = c["call_id"].to_numpy(np.int64)
@@ -156,7 +157,7 @@ def export(folder: Path, rep: int = 0, defects: Defects = Defects(), seed: int =
     period = (dt.datetime.combine(start, dt.time()) + dt.timedelta(minutes=warmup),
               dt.datetime.combine(start, dt.time()) + dt.timedelta(minutes=horizon))
     expected = {
-        "source": str(reps[rep]), "replication": rep, "period_start": period[0].isoformat(sep=" "),
+        "source": str(found[rep]), "replication": rep, "period_start": period[0].isoformat(sep=" "),
         "period_end": period[1].isoformat(sep=" "),
         "resource_downgrades": int(len(d)),
         "resource_downgrades_by_hour_of_week": hour_of_week_counts(d["time"].to_numpy(float), warmup, horizon)
@@ -168,6 +169,18 @@ def export(folder: Path, rep: int = 0, defects: Defects = Defects(), seed: int =
                     "ids_left_out": sorted(str(i) for i in removed)},
     }
     return inc, glog, map_text(period, net=False), map_text(period, net=True), expected
+
+
+def _by_number(folder: Path, reps: list[Path]) -> dict[int, Path]:
+    """Replication number -> its event folder (events/rep-NNNN, or the run folder for one replication:
+    the plan's first replication)."""
+    if reps == [folder]:
+        try:
+            first = int(json.loads((folder / "plan.json").read_text(encoding="utf-8")).get("first_rep", 0))
+        except (OSError, ValueError, TypeError, AttributeError):
+            first = 0
+        return {first: folder}
+    return {int(p.name.removeprefix("rep-")): p for p in reps if p.name.removeprefix("rep-").isdigit()}
 
 
 def _enough(have: int, want: int, option: str, what: str) -> None:
