@@ -183,7 +183,14 @@ def observed_records(rec: Records, log: GradeLog | None, m: Map) -> AuditData:
         lo, hi = _period(m, [inc["created_wall"].to_numpy()])
         ch = pd.DataFrame(columns=["id", "wall", "minute", "from_grade", "to_grade", "kind", "decided_by", "reason",
                                    "text", "line", "unknown_code"])
-        return AuditData(inc, ch, lo, hi, _abs_from_wall(lo, m.extract.time_zone), layout, quality)
+        data = AuditData(inc, ch, lo, hi, _abs_from_wall(lo, m.extract.time_zone), layout, quality)
+        if layout == "b":
+            made = _created_in_period(data)
+            quality.append(("period", "incidents created in the audit period", len(made)))
+            quality.append(("period", "of which with no opening or closing grade (not judged)",
+                            int(((made["opening"] == 0) | (made["closing"] == 0)).sum())))
+            quality.append(("period", "net downgrades (closing grade below opening)", len(net_downgrades(data))))
+        return data
     if m.columns.id is None:
         from sim.scenario import ScenarioError
         raise ScenarioError(rec.path, "columns.id", None, "a grade log is joined to the extract by incident "
