@@ -194,3 +194,22 @@ def test_free_text_from_the_log_is_shown_as_text(tmp_path, capsys):
     assert "<script>alert" not in html and "&lt;script&gt;" in html
     q = _quality(out)   # free text without a keyword: unclassified, listed
     assert q[("downgrades decided by", "text without keywords")] == 1
+
+
+@pytest.mark.parametrize("old, new, words", [
+    ('other = ["SUP", "ESC"]', 'other = ["SUP", "NUA"]', ["downgrades", "'NUA' is listed twice"]),
+    ('no_reason = "unassigned"', 'no_reason = "guess"', ["downgrades.no_reason", "'guess'"]),
+    ('no_reason = "unassigned"', 'no_reasons = "other"', ["downgrades.no_reasons", "unknown key"]),
+    ("# time_format = \"%d/%m/%Y %H:%M\"", 'time_format = "%Q"', ["grade_log.time_format", "strptime"]),
+    ("end = 2024-01-08", "end = 2023-12-31", ["downgrades", "must be after start"]),
+    ('resource_keywords = ["no units", "no resources"]', 'resource_keywords = [" "]', ["resource_keywords", "empty"]),
+])
+def test_bad_audit_map_is_one_line(tmp_path, capsys, old, new, words):
+    text = (EXAMPLE / "map.toml").read_text()
+    assert old in text
+    (tmp_path / "m.toml").write_text(text.replace(old, new))
+    rc, err, out = _audit(tmp_path, capsys, map_path=tmp_path / "m.toml")
+    assert rc == 2 and "\n" not in err and "Traceback" not in err and str(tmp_path / "m.toml") in err
+    for w in words:
+        assert w in err, err
+    assert not out.exists()
