@@ -63,6 +63,9 @@ def test_kinds_worked_out_by_hand(example):
     assert q[("downgrades by kind", "resource")] == 4 and q[("downgrades by kind", "reassessment")] == 2
     assert q[("downgrades by kind", "other")] == 2 and q[("downgrades by kind", "unclassified")] == 1
     assert q[("decided by the no-reason rule", "resource")] == 1 and q[("decided by the no-reason rule", "other")] == 2
+    # all four resource-led were opened G2 (A9, not in the extract, by its log's grade before)
+    assert q[("resource-led downgrades by opening grade", "G2")] == 4
+    assert q[("resource-led downgrades by opening grade", "high risk (opened G1 or G2)")] == 4
 
 
 def test_defects_and_unclassified_values_are_counted_and_listed(example):

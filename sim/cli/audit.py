@@ -163,6 +163,8 @@ def _printout(data, quality) -> list[str]:
         kinds = q[q["section"] == "downgrades by kind"]
         lines.append("downgrades in the period: " + ", ".join(f"{k} {int(n)}" for k, n in zip(kinds["item"], kinds["rows"]))
                      + f" over {data.weeks:.2f} weeks")
+        hr = q[(q["section"] == "resource-led downgrades by opening grade") & q["item"].str.startswith("high risk")]
+        lines.append(f"resource-led downgrades of incidents first graded G1 or G2: {int(hr['rows'].sum())}")
         rule = q[q["section"] == "decided by the no-reason rule"]
         lines.append(f"decided by the no-reason rule: {int(rule['rows'].sum())}")
         d = q[q["section"] == "defects"]

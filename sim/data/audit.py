@@ -255,6 +255,12 @@ def _count_period(data: AuditData) -> None:
     d = c[down]
     for kind in KINDS:
         q.append(("downgrades by kind", kind, int((d["kind"] == kind).sum())))
+    opened = d["id"].map(dict(zip(data.incidents["id"], data.incidents["opening"])))
+    opened = opened.where(opened.fillna(0) > 0, d["from_grade"]).astype(int)   # not in the extract: its log's grade
+    res = opened[d["kind"] == "resource"]
+    for g in (1, 2, 3):
+        q.append(("resource-led downgrades by opening grade", f"G{g}", int((res == g).sum())))
+    q.append(("resource-led downgrades by opening grade", "high risk (opened G1 or G2)", int((res <= 2).sum())))
     for how, n in d["decided_by"].value_counts().items():
         q.append(("downgrades decided by", how, int(n)))
     rule = d[d["decided_by"] == "rule"]

@@ -119,6 +119,9 @@ def audit_page(data: AuditData, tables: dict, quality, figs, *, title: str, extr
         key_lines.append(f"{n.get('resource', 0):,} resource-led downgrades in the period "
                          f"({n.get('resource', 0) / data.weeks:.2f} a week); {n.get('reassessment', 0):,} on re-assessment, "
                          f"{n.get('other', 0):,} other, {n.get('unclassified', 0):,} unclassified.")
+        hr = q[(q["section"] == "resource-led downgrades by opening grade") & q["item"].str.startswith("high risk")]
+        key_lines.append(f"{int(hr['rows'].sum()):,} of the resource-led downgrades were of incidents first graded high "
+                         "risk (G1 or G2).")
         rule = q[q["section"] == "decided by the no-reason rule"]
         key_lines.append(f"The no-reason rule decided {int(rule['rows'].sum()):,} downgrade(s) "
                          + ("(" + ", ".join(f"{int(r)} {k}" for k, r in zip(rule["item"], rule["rows"])) + ")" if len(rule) else "")
@@ -136,6 +139,9 @@ def audit_page(data: AuditData, tables: dict, quality, figs, *, title: str, extr
                          "headers": [], "rows": None, "figures": []})
     sections.append(_section("What was read and what was dropped (quality.csv)",
                              q[q["section"].isin(["extract", "grade log", "period"])]))
+    if data.layout == "a":
+        sections.append(_section("Resource-led downgrades by the grade first given",
+                                 q[q["section"] == "resource-led downgrades by opening grade"]))
     if data.layout == "a":
         sections.append(_section("Defects of the grade log", q[q["section"] == "defects"]))
         how = q[q["section"] == "downgrades decided by"].copy()
