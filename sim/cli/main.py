@@ -14,7 +14,7 @@ import sys
 from concurrent.futures.process import BrokenProcessPool
 
 from sim import __version__
-from sim.cli import app, check, compare, data, plan, report, run, sweep, validate, warmup
+from sim.cli import app, audit, check, compare, data, plan, report, run, sweep, validate, warmup
 from sim.cli.common import EXIT_BAD_INPUT, Context, Terminated, shown_path
 from sim.scenario import ScenarioError
 from sim.util.errors import FolderError
@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.register(sub)
     plan.register(sub)
     data.register(sub)
+    audit.register(sub)
     app.register(sub)
     return p
 

@@ -199,6 +199,14 @@ def read_extract(path: str | Path, m: Map) -> Records:
     out["scene"] = np.where(out["travel_reason"] == "", on_scene - created if on_scene is not None else np.nan, np.nan)
     out["units"] = (pd.to_numeric(text(cols.units), errors="coerce").to_numpy(float) if cols.units else np.nan)
     out["incident_type"] = text(cols.incident_type).to_numpy(object) if cols.incident_type else ""
+    # for the downgrade audit (sim.data.audit): the incident number and the raw times and grades
+    out["incident_id"] = text(cols.id).to_numpy(object) if cols.id else ""
+    out["dispatched_at"] = dispatched
+    out["on_scene_at"] = on_scene if on_scene is not None else np.nan
+    out["cleared_at"] = cleared if cleared is not None else np.nan
+    for field in ("opening_grade", "closing_grade"):
+        name = getattr(cols, field)
+        out[field] = _grades(path, name, text(name), line, m, missing) if name else ""
     if lines.malformed:
         bad = pd.DataFrame([(ln, why) for why, nums in lines.malformed.items() for ln in nums], columns=["line", "reason"])
         bad["priority"], bad["grade"], bad["channel"], bad["incident_type"] = UNKNOWN_CODE, "", "", ""
@@ -210,6 +218,18 @@ def read_extract(path: str | Path, m: Map) -> Records:
                             "no row is demand after the map's filters (check filter.agency, filter.start/end, "
                             "[sources] and [priorities]); nothing to fit")
     return Records(out, path, m, len(out))
+
+
+def _grades(path, name: str, codes, line, m: Map, missing: set):
+    """A priority column beside ``columns.priority`` (opening or closing grade) as grades through
+    [priorities]: '' where missing or excluded; an unknown code is refused like the priority's."""
+    known = set(m.priorities.grades) | set(m.priorities.exclude)
+    bad = np.flatnonzero(~codes.isin(known).to_numpy() & ~codes.isin(missing).to_numpy())
+    if bad.size:
+        i = bad[0]
+        _fail(path, name, int(line[i]), codes.iloc[i], f"unknown priority code; the map gives grades for "
+              f"{sorted(m.priorities.grades)} and excludes {sorted(m.priorities.exclude)} (map [priorities])")
+    return codes.map(m.priorities.grades).fillna("").to_numpy(object)
 
 
 def _unique(header: list[str]) -> list[str]:

@@ -30,26 +30,34 @@ class Extract(_Strict):
     @field_validator("time_zone")
     @classmethod
     def _zone(cls, v):
-        try:
-            zoneinfo.ZoneInfo(v)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError("expected an IANA time zone name such as 'America/New_York' or 'Europe/London'") from None
-        return v
+        return _zone_ok(v)
 
     @field_validator("time_format")
     @classmethod
     def _format(cls, v):
-        """Checked when the map is read, not when the first time is parsed (a traceback from
-        pandas then): a sample time written with the codes must read back with them, which
-        refuses an unknown directive (``%Q``), a stray ``%`` and codes that cannot work together."""
-        if "%" not in v:
-            raise ValueError("expected strptime codes such as '%Y-%m-%d %H:%M:%S'")
-        sample = dt.datetime(2025, 1, 6, 10, 4, 5, 120000, tzinfo=dt.timezone.utc)
-        try:
-            dt.datetime.strptime(sample.strftime(v), v)
-        except ValueError as exc:
-            raise ValueError(f"expected strptime codes such as '%Y-%m-%d %H:%M:%S' ({exc})") from None
-        return v
+        return _format_ok(v)
+
+
+def _zone_ok(v):
+    try:
+        zoneinfo.ZoneInfo(v)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError("expected an IANA time zone name such as 'America/New_York' or 'Europe/London'") from None
+    return v
+
+
+def _format_ok(v):
+    """Checked when the map is read, not when the first time is parsed (a traceback from
+    pandas then): a sample time written with the codes must read back with them, which
+    refuses an unknown directive (``%Q``), a stray ``%`` and codes that cannot work together."""
+    if "%" not in v:
+        raise ValueError("expected strptime codes such as '%Y-%m-%d %H:%M:%S'")
+    sample = dt.datetime(2025, 1, 6, 10, 4, 5, 120000, tzinfo=dt.timezone.utc)
+    try:
+        dt.datetime.strptime(sample.strftime(v), v)
+    except ValueError as exc:
+        raise ValueError(f"expected strptime codes such as '%Y-%m-%d %H:%M:%S' ({exc})") from None
+    return v
 
 
 class Columns(_Strict):
@@ -67,6 +75,8 @@ class Columns(_Strict):
     reopened: str | None = None
     incident_type: str | None = None
     units: str | None = None          # units assigned to the incident
+    opening_grade: str | None = None  # the priority first given (audit, layout b: no grade log)
+    closing_grade: str | None = None  # the priority at closure (audit, layout b)
 
 
 class Priorities(_Strict):
@@ -141,6 +151,79 @@ class Fit(_Strict):
         return v
 
 
+class GradeLogColumns(_Strict):
+    """Column names in the grade log: one row per grade change of an incident."""
+    id: str                           # incident number, as in the extract's columns.id
+    time: str                         # when the grade was changed
+    from_grade: str                   # the priority before the change
+    to_grade: str                     # the priority after it
+    reason: str | None = None         # a reason code (classified by [downgrades])
+    text: str | None = None           # free text (searched for [downgrades] keywords)
+
+
+class GradeLog(_Strict):
+    """The incident log's grade changes (``triage-sim audit --log``). Separator, time format and
+    zone are the extract's unless given; grade codes are [priorities].grades unless ``grades``."""
+    delimiter: str | None = Field(default=None, min_length=1, max_length=1)
+    time_format: str | None = None
+    time_zone: str | None = None
+    columns: GradeLogColumns
+    grades: dict[str, Literal["G1", "G2", "G3", "G4"]] | None = Field(default=None, min_length=1)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, v):
+        return None if v is None else _zone_ok(v)
+
+    @field_validator("time_format")
+    @classmethod
+    def _format(cls, v):
+        return None if v is None else _format_ok(v)
+
+
+NO_REASON_RULES = ("unassigned", "resource", "reassessment", "other")
+
+
+class Downgrades(_Strict):
+    """How a downgrade's reason is classified: its code (resource-led, re-assessment on new
+    information, other), else keywords in its free text (case-insensitive; re-assessment words are
+    tried first, then resource, then other), else, with no reason at all, the ``no_reason`` rule:
+    'unassigned' = resource-led when no unit had been dispatched to the incident by then (the
+    extract's columns.dispatched missing or later) and no re-assessment was logged for it at or
+    before the change, otherwise other; or every such downgrade counted as one kind. A code the map
+    does not list is counted and listed as unclassified (its text's keywords may still decide it).
+    ``start``/``end``: the audit period (changes, or in layout b calls created, from start to end
+    exclusive, local time); by default the days the data spans."""
+    resource: list[str] = []
+    reassessment: list[str] = []
+    other: list[str] = []
+    resource_keywords: list[str] = []
+    reassessment_keywords: list[str] = []
+    other_keywords: list[str] = []
+    no_reason: Literal["unassigned", "resource", "reassessment", "other"] = "unassigned"
+    start: dt.datetime | dt.date | None = None
+    end: dt.datetime | dt.date | None = None
+
+    @model_validator(mode="after")
+    def _disjoint(self):
+        seen: dict[str, str] = {}
+        for where in ("resource", "reassessment", "other"):
+            for value in getattr(self, where):
+                if value in seen:
+                    raise ValueError(f"reason code {value!r} is listed twice ({seen[value]} and {where})")
+                seen[value] = where
+        for where in ("resource_keywords", "reassessment_keywords", "other_keywords"):
+            if any(not k.strip() for k in getattr(self, where)):
+                raise ValueError(f"{where}: expected words, not an empty string (it would match every text)")
+        if self.start is not None and self.end is not None and _as_datetime(self.end) <= _as_datetime(self.start):
+            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        return self
+
+
+def _as_datetime(v) -> dt.datetime:
+    return v if isinstance(v, dt.datetime) else dt.datetime.combine(v, dt.time())
+
+
 class Map(_Strict):
     name: str = Field(default="extract", min_length=1, max_length=200)
     description: str = ""
@@ -152,6 +235,8 @@ class Map(_Strict):
     limits: Limits = Limits()
     reopened: Reopened = Reopened()
     fit: Fit = Fit()
+    grade_log: GradeLog | None = None
+    downgrades: Downgrades = Downgrades()
 
     @model_validator(mode="after")
     def _sources(self):
@@ -188,4 +273,4 @@ def load_map(path: str | Path) -> Map:
         raise ScenarioError(path, where, err.get("input"), msg) from None
 
 
-__all__ = ["Map", "load_map", "CHANNELS", "GRADES"]
+__all__ = ["Map", "GradeLog", "Downgrades", "NO_REASON_RULES", "load_map", "CHANNELS", "GRADES"]

@@ -38,21 +38,36 @@ PERCENTILES = np.arange(101)
 _GRADES = {1: "G1", 2: "G2", 3: "G3"}
 
 
-def _hour_exposure(log: EventLog) -> np.ndarray:
-    """How many times each hour of the week occurs in the measured window (fractions at the ends)."""
-    lo, hi = log.warmup, log.horizon
+def hour_of_week(minutes) -> np.ndarray:
+    """The hour of the week (0 = Monday 00:00-01:00) of times in minutes from a Monday 00:00 on the
+    wall clock: the one rule for simulated events (minutes from the run's start, a Monday) and for
+    a force's own records (``sim.data.audit``, local wall clock from a Monday)."""
+    return (np.asarray(minutes, float) // 60).astype(np.int64) % HOURS_OF_WEEK
+
+
+def hour_exposure(lo: float, hi: float) -> np.ndarray:
+    """How many times each hour of the week occurs in [lo, hi) minutes (fractions at the ends)."""
     hours = np.arange(int(lo // 60), int(np.ceil(hi / 60)))
     inside = (np.minimum((hours + 1) * 60.0, hi) - np.maximum(hours * 60.0, lo)) / 60.0
     return np.bincount(hours % HOURS_OF_WEEK, weights=inside, minlength=HOURS_OF_WEEK)
 
 
+def hour_of_week_counts(times, lo: float, hi: float, weights=None) -> np.ndarray:
+    """Events in [lo, hi) per hour of the week (168 counts, or sums of ``weights``)."""
+    t = np.asarray(times, float)
+    keep = (t >= lo) & (t < hi)
+    w = None if weights is None else np.asarray(weights, float)[keep]
+    return np.bincount(hour_of_week(t[keep]), weights=w, minlength=HOURS_OF_WEEK)
+
+
+def _hour_exposure(log: EventLog) -> np.ndarray:
+    """How many times each hour of the week occurs in the measured window (fractions at the ends)."""
+    return hour_exposure(log.warmup, log.horizon)
+
+
 def _per_hour_of_week(times: np.ndarray, weights: np.ndarray | None, log: EventLog) -> np.ndarray:
     """Events per hour of the week, averaged over the weeks in which that hour was observed."""
-    t = np.asarray(times, float)
-    keep = (t >= log.warmup) & (t < log.horizon)
-    w = None if weights is None else np.asarray(weights, float)[keep]
-    how = (t[keep] // 60).astype(np.int64) % HOURS_OF_WEEK
-    counts = np.bincount(how, weights=w, minlength=HOURS_OF_WEEK)
+    counts = hour_of_week_counts(times, log.warmup, log.horizon, weights)
     exposure = _hour_exposure(log)
     return np.divide(counts, exposure, out=np.full(HOURS_OF_WEEK, np.nan), where=exposure > 0)
 
