@@ -20,6 +20,11 @@ def _has_sim(table, column: str) -> bool:
     return f"sim_{column}_mean" in table.columns
 
 
+def _legend_outside(ax) -> None:
+    """The legend to the right of the axes, so it never covers a bar or a line."""
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False)
+
+
 def figures(data: AuditData, tables: dict) -> list[tuple[str, str, bytes]]:
     """(file name, caption, PNG) of each figure."""
     plt = _plt()
@@ -50,7 +55,7 @@ def figures(data: AuditData, tables: dict) -> list[tuple[str, str, bytes]]:
     ax.set_xlim(-0.5, 167.5)
     ax.set_title(title, fontsize=10)
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=8, loc="upper left")
+        _legend_outside(ax)
     fig.tight_layout()
     out.append(("1-downgrades-by-hour-of-week.png", title, _png(fig)))
     if data.layout == "a":
@@ -62,8 +67,10 @@ def figures(data: AuditData, tables: dict) -> list[tuple[str, str, bytes]]:
             ax.bar(w["week"], v, bottom=bottom, color=KIND_COLOURS[kind], label=kind)
             bottom += v
         ax.set_xlabel("week of the audit period")
+        ax.set_xticks(w["week"].to_numpy())
+        ax.set_ylim(0, max(1.0, float(bottom.max()) * 1.1))
         ax.set_ylabel("downgrades")
-        ax.legend(fontsize=8)
+        _legend_outside(ax)
         title = "Downgrades a week, by kind"
         ax.set_title(title, fontsize=10)
         fig.tight_layout()
@@ -82,7 +89,7 @@ def figures(data: AuditData, tables: dict) -> list[tuple[str, str, bytes]]:
         ax.set_xticklabels(b["waiting_g1_g2"])
         ax.set_xlabel("G1/G2 incidents waiting for a unit")
         ax.set_ylabel("resource-led downgrades an hour")
-        ax.legend(fontsize=8)
+        _legend_outside(ax)
         title = "Resource-led downgrades by load at the time"
         ax.set_title(title, fontsize=10)
         fig.tight_layout()
@@ -100,12 +107,31 @@ def _cell(v) -> str:
     return str(v)
 
 
+def _interval(mean, low, high) -> str:
+    """One cell for a simulated mean and its interval, so a compared table fits a 1280-pixel page
+    (the CSV keeps the three columns)."""
+    m = _cell(mean)
+    return f"{m} ({_cell(low)}–{_cell(high)})" if m and _cell(low) else m
+
+
 def _section(heading: str, table=None, notes=(), figs=(), drop=()):
     if table is None:
         return {"heading": heading, "notes": list(notes), "headers": [], "rows": None, "figures": list(figs)}
     cols = [c for c in table.columns if c not in drop]
-    return {"heading": heading, "notes": list(notes), "headers": cols,
-            "rows": [[_cell(v) for v in r] for r in table[cols].itertuples(index=False)], "figures": list(figs)}
+    shown = {}
+    for c in cols:
+        if c.startswith("sim_") and c.endswith("_mean") and c[:-5] + "_low" in cols and c[:-5] + "_high" in cols:
+            base = c[:-5]
+            shown[f"{base} (95% interval)"] = [
+                _interval(m, lo, hi) for m, lo, hi in zip(table[c], table[base + "_low"], table[base + "_high"])]
+        elif c.startswith("sim_") and (c.endswith("_low") or c.endswith("_high")) and \
+                c.rsplit("_", 1)[0] + "_mean" in cols:
+            continue
+        else:
+            shown[c] = [_cell(v) for v in table[c]]
+    text_columns = 2 if "group" in shown else 1   # row labels read left-aligned
+    return {"heading": heading, "notes": list(notes), "headers": list(shown), "text_columns": text_columns,
+            "rows": [list(r) for r in zip(*shown.values())] if len(table) else [], "figures": list(figs)}
 
 
 def audit_page(data: AuditData, tables: dict, quality, figs, *, title: str, extract: str, log: str | None,
@@ -170,9 +196,18 @@ def audit_page(data: AuditData, tables: dict, quality, figs, *, title: str, extr
                                            if "cleared" not in data.incidents or data.incidents["cleared"].isna().all()
                                            else ".")],
                                  figs=[emb[n] for n in emb if n.startswith("3-")]))
-    sections.append(_section("Call to first unit on scene (attendance.csv)", tables["attendance"],
+    att = tables["attendance"]
+    simulated = [c for c in att.columns if c.startswith("sim_")]
+    sections.append(_section("Call to first unit on scene (attendance.csv)", att, drop=simulated,
                              notes=["Downgraded incidents (whenever the call came) against incidents created in the "
                                     "period and not downgraded, by opening grade; 'never': no arrival on scene recorded."]))
+    if simulated:
+        compared = [c for c in ("p50_minutes", "p90_minutes", "share_over_48h", "share_never") if f"sim_{c}_mean" in att]
+        pairs = ["opening_grade", "group"] + [x for c in compared
+                                              for x in (c, f"sim_{c}_mean", f"sim_{c}_low", f"sim_{c}_high")]
+        sections.append(_section("Call to first unit on scene, observed and simulated", att[pairs],
+                                 notes=["Each observed measure beside the simulated mean and its 95% interval across "
+                                        "replications (attendance.csv has every column)."]))
     return str(render("observed_audit.html.j2", title=title, extract=extract, log=log, map_name=map_name, period=period,
                       weeks=f"{data.weeks:.2f}", compare=compare, reps=reps, key_lines=key_lines, sections=sections,
                       version=version, command=command, files=files))

@@ -154,7 +154,12 @@ def with_simulated(name: str, observed: pd.DataFrame, sims: list[pd.DataFrame]) 
         return observed
     for k in keys:
         sim[k] = sim[k].astype(observed[k].dtype) if k in observed.columns and observed[k].dtype != object else sim[k]
-    return observed.merge(sim, on=keys, how="outer")
+    # observed rows keep their order (load bins are ordered, not alphabetical: an outer merge would
+    # sort "11-20" before "3-5"); keys only a replication saw follow
+    merged = observed.merge(sim, on=keys, how="left")
+    only_sim = sim.merge(observed[keys], on=keys, how="left", indicator=True)
+    only_sim = only_sim[only_sim["_merge"] == "left_only"].drop(columns="_merge")
+    return pd.concat([merged, only_sim], ignore_index=True) if len(only_sim) else merged
 
 
 __all__ = ["simulated_runs", "simulated_data", "with_simulated", "read_events", "event_folders", "run_window",
