@@ -11,7 +11,7 @@ from sim.measures.assessment import ATTENDED_AFTER_BINS
 from sim.report.figures.arms import _reps_text
 from sim.report.figures.bands import _nanmean0, mean_band
 from sim.report.figures.drawing import Drawn, _missing
-from sim.report.figures.style import ARM_COLOURS, _figure, _pct_axis, _short, _step, week_axis
+from sim.report.figures.style import ARM_COLOURS, _figure, _pct_axis, _short, _step, legend_outside, week_axis
 
 SLUG = "8-first-recommendation"
 BLOCK = 4   # hours per bar of the week panel
@@ -58,8 +58,8 @@ def fig_first_recommendation(arms: list, slug: str = SLUG) -> Drawn:
         week_axis(ax_week, step=f"{BLOCK}-hour blocks")
         ax_week.set_ylabel(f"callers per week, per {BLOCK} h")
         ax_week.set_ylim(bottom=0)
-        ax_week.set_ylim(0, ax_week.get_ylim()[1] * (1.25 + 0.1 * len(arms)))   # room for the legend above the lines
-        ax_week.legend(fontsize=9, ncol=2, loc="upper left")
+        ax_week.set_ylim(0, ax_week.get_ylim()[1] * 1.08)   # the key is beside the axes
+        legend_outside(ax_week)
         ax_week.set_title(f"Vulnerable and repeat victims by {BLOCK}-hour block of the week (mean per week)", loc="left")
     else:
         ax_week.text(0.5, 0.5, "no vulnerable callers modelled", ha="center", va="center", transform=ax_week.transAxes)
