@@ -135,6 +135,30 @@ def unit_period(kpi: str, unit: str = "") -> str:
     return f"{shown}, over the measured days" if shown else "over the measured days"
 
 
+@dataclass(frozen=True)
+class Standard:
+    """What a recommendation is judged against: a KPI, its aim and which side of it passes."""
+    kpi: str
+    aim: float
+    better: int
+    text: str      # the standard in words, as the report states it
+    source: str    # where the number comes from ([S] sourced, [A] assumed)
+
+    def passes(self, value: float) -> bool | None:
+        if value != value:
+            return None
+        return value >= self.aim if self.better == HIGHER else value <= self.aim
+
+
+# HMIC's recommendation 1 (assess vulnerable callers to an appropriate standard) names no number;
+# the model judges it against the share of vulnerable callers recognised as vulnerable at first
+# contact, at the same 90% aim the scenarios use for G1/G2 attendance.
+RECOMMENDATION_1 = Standard(
+    "vulnerable_identified", 0.90, HIGHER,
+    "at least 90% of vulnerable callers identified as vulnerable at first contact",
+    "[A] HMIC gives no number; the 90% aim the scenarios use for G1/G2 attendance")
+
+
 def label(kpi: str) -> str:
     """The report's name for ``kpi`` (the KPI's own name where the catalogue gives none)."""
     return words(kpi).label or kpi

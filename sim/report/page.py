@@ -47,9 +47,9 @@ def _figure(i: int, fig: Fig) -> dict:
 def _recommendation_lines(f: Folder) -> list[str]:
     """Each of HMIC's two recommendations judged separately (sim.report.verdicts)."""
     if f.kind == "compare" and f.comparison is not None and not f.comparison.empty:
-        return compare_lines(f.comparison)
+        return compare_lines(f.comparison, f.arms[0].recommendation())
     if f.kind == "run" and f.arms:
-        return run_lines({k: f.arms[0].kpi(k) for k in f.arms[0].kpis})
+        return run_lines({k: f.arms[0].kpi(k) for k in f.arms[0].kpis}, f.arms[0].recommendation())
     return []
 
 
