@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sim.report.figures.arms import ArmView
 from sim.report.figures.assessment import fig_first_recommendation
+from sim.report.figures.breakdowns import fig_category, fig_month
 from sim.report.figures.call_handling import fig_call_handling
 from sim.report.figures.demand import fig_demand_capacity
 from sim.report.figures.downgrades import fig_downgrades
@@ -75,6 +76,8 @@ def figure_jobs(f: Folder) -> list[Job]:
             Job(fig_utilisation, arms),
             Job(fig_call_handling, arms),
             Job(fig_first_recommendation, arms),
+            Job(fig_category, arms),
+            Job(fig_month, arms),
         ]
     if f.kind == "compare":
         a, b = arms[0], arms[1]
@@ -95,6 +98,8 @@ def figure_jobs(f: Folder) -> list[Job]:
             Job(fig_call_handling, named),
             Job(fig_forest, f.comparison, la[3:], lb[3:], _forest_names(), own_heading=True),
             Job(fig_first_recommendation, named),
+            Job(fig_category, named),
+            Job(fig_month, named),
         ]
     # sweep
     points = labelled_points(f)

@@ -23,6 +23,7 @@ from pathlib import Path
 from sim.util.errors import FolderError
 from sim.report.assumptions import assumptions_html
 from sim.report.audit_section import audit_html
+from sim.report.breakdowns import breakdowns_html
 from sim.report.figure_jobs import build_figures
 from sim.report.figures.drawing import Fig
 from sim.report.labels import plural
@@ -70,6 +71,7 @@ def render_html(f: Folder, figs: list[Fig]) -> str:
             f"{plural(m.get('warmup_days', '?'), 'warm-up day')}; seed {m.get('seed', '?')}")
     return render("report.html.j2", title=title, sub=sub, verdict_class=cls, verdict=sentence,
                   recommendation_lines=_recommendation_lines(f), kpi_table=kpi_table(f), audit=audit_html(f),
+                  breakdowns=breakdowns_html(f),
                   figures=[_figure(i, fig) for i, fig in enumerate(figs, 1)], assumptions=assumptions_html(f),
                   reproduce=reproduce_html(f))
 
