@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MultipleLocator, PercentFormatter
 
 from sim.report.figures.arms import ArmView
 from sim.report.figures.drawing import Drawn, _missing
-from sim.report.figures.style import ARM_COLOURS, STANDARD_COLOUR, _figure, _pct_axis, _short, legend_outside
+from sim.report.figures.style import ARM_COLOURS, STANDARD_COLOUR, _figure, _short, legend_outside
 from sim.util.stats import mean_ci
 
 MEASURES = {"category": ("incidents", "g12", "resource_downgrades", "in_target"),
             "month": ("days", "calls", "incidents", "resource_downgrades", "in_target")}
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 FULL_MONTH_DAYS = 28.0      # a month with fewer measured days than this is a part month
 SEASONAL_MONTHS = 3         # fewer whole months than this: no seasonal reading
 
@@ -74,6 +75,39 @@ def _bars(ax, tables, keys, measure, horizontal, labels):
     return pos
 
 
+def _points(ax, tables, keys, measure, horizontal, labels, aim):
+    """Shares as dots with their 95% CI, on an axis zoomed to where they are (bars from 0% hid
+    differences of a few points), with the aim as a dashed line."""
+    n = len(tables)
+    pos = np.arange(len(keys), dtype=float)
+    lows = [aim]
+    for i, t in enumerate(tables):
+        t = t.set_index("key").reindex(keys)
+        v = t[measure].to_numpy(float)
+        hw = np.nan_to_num(t[measure + "_hw"].to_numpy(float))
+        off = pos + (i - (n - 1) / 2) * (0.8 / n)
+        kw = dict(fmt="o", ms=7, color=ARM_COLOURS[i], capsize=3, lw=1.5, label=labels[i] if n > 1 else None)
+        if horizontal:
+            ax.errorbar(v, off, xerr=hw if hw.any() else None, **kw)
+        else:
+            ax.errorbar(off, v, yerr=hw if hw.any() else None, **kw)
+        if np.isfinite(v).any():
+            lows.append(float(np.nanmin(v - hw)))
+    lo = max(0.0, np.floor(min(lows) * 20 - 1) / 20)   # a 5% step below the lowest point
+    line = ax.axvline if horizontal else ax.axhline
+    line(aim, color=STANDARD_COLOUR, ls="--", lw=1.5, label=f"aim {aim:.0%}")
+    axis = ax.xaxis if horizontal else ax.yaxis
+    (ax.set_xlim if horizontal else ax.set_ylim)(lo, 1.0)
+    axis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    axis.set_major_locator(MultipleLocator(0.05 if 1.0 - lo <= 0.5 else 0.1))   # whole per cents on the ticks
+    (ax.set_ylim if horizontal else ax.set_xlim)(-0.6, len(keys) - 0.4)
+    if horizontal:
+        ax.invert_yaxis()
+    ax.grid(axis="x" if horizontal else "y", color="0.9")
+    ax.set_axisbelow(True)
+    return pos
+
+
 def fig_category(arms: list[ArmView], slug: str = "9-by-category") -> Drawn:
     title = "By incident category: resource-driven downgrades and G1/G2 attended within standard"
     tables = [breakdown(a, "category") for a in arms]
@@ -86,19 +120,14 @@ def fig_category(arms: list[ArmView], slug: str = "9-by-category") -> Drawn:
     left, right = fig.subplots(1, 2, sharey=True)
     pos = _bars(left, tables, keys, "resource_downgrades", True, labels)
     left.set_yticks(pos, [k.replace("_", " ") for k in keys])
-    left.invert_yaxis()
     left.set_xlabel("resource-driven downgrades per week")
     left.set_xlim(left=0)
     left.set_title("Downgraded for lack of an officer", loc="left")
     left.grid(axis="x", color="0.9")
-    _bars(right, tables, keys, "in_target", True, labels)
-    aim = arms[0].recommendation()["g1_aim"]
-    right.axvline(aim, color=STANDARD_COLOUR, ls="--", lw=1.5, label=f"aim {aim:.0%}")
-    right.set_xlim(0, 1.0)
-    right.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    left.set_axisbelow(True)
+    _points(right, tables, keys, "in_target", True, labels, arms[0].recommendation()["g1_aim"])
     right.set_xlabel("initial G1/G2 incidents attended within standard")
     right.set_title("G1/G2 attended within standard", loc="left")
-    right.grid(axis="x", color="0.9")
     legend_outside(right)
     t0 = tables[0]
     top = t0.sort_values("resource_downgrades", ascending=False, kind="stable").iloc[0]
@@ -123,24 +152,24 @@ def fig_month(arms: list[ArmView], slug: str = "10-by-month") -> Drawn:
         return _missing(slug, title, "left out: this run's profiles.parquet has no breakdown by month "
                                      "(results written before version 0.3; rerun to get it)")
     keys = list(tables[0]["key"])
+    days = dict(zip(tables[0]["key"], tables[0]["days"]))
+    ticks = [f"{_MONTHS[int(k[5:7]) - 1]} {k[:4]}\n{days[k]:.0f} days" for k in keys]
     labels = [_short(a.label, 40) for a in arms]
     fig = _figure(4.8)
     left, right = fig.subplots(1, 2)
+    many = len(keys) > 6
     pos = _bars(left, tables, keys, "resource_downgrades", False, labels)
-    left.set_xticks(pos, keys, rotation=45 if len(keys) > 6 else 0, ha="right" if len(keys) > 6 else "center")
+    left.set_xticks(pos, ticks, fontsize=9 if many else 11)
     left.set_ylabel("downgrades per week")
     left.set_title("Downgraded for lack of an officer", loc="left")
     left.grid(axis="y", color="0.9")
-    _bars(right, tables, keys, "in_target", False, labels)
-    right.set_xticks(pos, keys, rotation=45 if len(keys) > 6 else 0, ha="right" if len(keys) > 6 else "center")
-    _pct_axis(right, 1.0)
-    aim = arms[0].recommendation()["g1_aim"]
-    right.axhline(aim, color=STANDARD_COLOUR, ls="--", lw=1.5, label=f"aim {aim:.0%}")
+    left.set_axisbelow(True)
+    _points(right, tables, keys, "in_target", False, labels, arms[0].recommendation()["g1_aim"])
+    right.set_xticks(pos, ticks, fontsize=9 if many else 11)
     right.set_ylabel("G1/G2 within standard")
     right.set_title("G1/G2 attended within standard", loc="left")
-    right.grid(axis="y", color="0.9")
     legend_outside(right)
-    fig.suptitle(title.split(":")[0] + " (measured days in each month below the table)")
+    fig.suptitle(title.split(":")[0] + " (each month's measured days under its name)")
     note = seasonal_note(tables[0])
     t0 = tables[0]
     hi = t0.sort_values("resource_downgrades", ascending=False, kind="stable").iloc[0]
