@@ -96,6 +96,21 @@ def _meaning(k: str, meaning: str, a: ArmView) -> str:
 def kpi_table(f: Folder) -> Markup:
     """The KPI section: a warning when the intervals rest on fewer than FEW_REPS replications,
     the table (run, compare or sweep) and a line on how to read it."""
+    return render("kpis.html.j2", **kpi_table_data(f))
+
+
+def kpi_headings(data: dict) -> list[str]:
+    """The table's column headings as plain text (the PDF's; the HTML template spells the same)."""
+    if data["kind"] == "run":
+        return ["KPI", "mean", "95% CI", "unit and period", "aim or standard", "what it means"]
+    if data["kind"] == "compare":
+        return ["KPI", "A", "B", "B − A", "paired 95% CI", "unit and period", "aim or standard", "what it means"]
+    return list(data["keys"]) + [f"{c['name']} ({c['unit']}{' · ' + c['aim'] if c['aim'] else ''})"
+                                 for c in data["columns"]]
+
+
+def kpi_table_data(f: Folder) -> dict:
+    """What the KPI table shows, for the HTML page and the PDF alike."""
     days = run_days(f)
     rows = []
     labels, keys, columns, cheap = [], [], [], None
@@ -141,8 +156,8 @@ def kpi_table(f: Folder) -> Markup:
             rows.append(_row(None, [(value_text(p.values.get(k, "")), True) for k in f.keys]
                              + [(_with_hw(_unit(f, k), p.kpis.get(k)), True) for k in SWEEP_COLUMNS], cheapest=i == cheap))
     n = max((a.reps for a in f.arms), default=0)
-    return render("kpis.html.j2", kind=f.kind, few_reps=n if 2 <= n < FEW_REPS else 0, enough_reps=FEW_REPS,
-                  labels=labels, keys=keys, columns=columns, rows=rows, cheapest=cheap, period_rule=PERIOD_RULE)
+    return dict(kind=f.kind, few_reps=n if 2 <= n < FEW_REPS else 0, enough_reps=FEW_REPS,
+                labels=labels, keys=keys, columns=columns, rows=rows, cheapest=cheap, period_rule=PERIOD_RULE)
 
 
 def _row(name: str | None, cells: list[tuple[str, bool]] = (), na: str | None = None, span: int = 0,

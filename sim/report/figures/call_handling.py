@@ -73,7 +73,7 @@ def fig_call_handling(arms: list[ArmView], slug: str = "6-call-handling") -> Dra
                               color="0.3")
             top_ax.tick_params(length=4, color="0.55")
         ax.set_xlim(0, 24)
-        ax.set_xticks(range(0, 25, 3), [f"{h:02d}:00" for h in range(0, 25, 3)])
+        ax.set_xticks(range(0, 25, 6), [f"{h:02d}:00" for h in range(0, 25, 6)])   # 3-hourly ran together
         ax.set_xlabel("hour of day the call arrived")
         ax.set_ylabel(ylabel)
         ax.set_title(heading, loc="left", pad=28 if handler else 6)
