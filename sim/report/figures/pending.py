@@ -89,9 +89,10 @@ def fig_pending(arms: list[ArmView], slug: str = "4-pending-week") -> Drawn:
     arm, k, v, x = peak
     t = x[k]
     caption = f"The median pending list is longest at {how_label(t)} ({v:.0f} incidents waiting"
-    if shifts:
+    own = _unique_shifts([arm])   # the peak's own arm's shifts: B's may start a shift A does not have
+    if own:
         upcoming = sorted(((d * 24 + sh["start_h"] - t) % 168, sh["name"], d * 24 + sh["start_h"])
-                          for sh in shifts for d in sh["days"] if sh["heads"][d])
+                          for sh in own for d in sh["days"] if sh["heads"][d])
         if upcoming:
             wait, name, at = upcoming[0] if upcoming[0][0] > 0 else (upcoming[1] if len(upcoming) > 1 else upcoming[0])
             caption += f", {wait:.1f} h before the {name} shift starts at {how_label(at)[4:]}"
