@@ -116,7 +116,7 @@ def fig_category(arms: list[ArmView], slug: str = "9-by-category") -> Drawn:
                                      "(results written before version 0.3; rerun to get it)")
     keys = _order(tables)
     labels = [_short(a.label, 40) for a in arms]
-    fig = _figure(0.9 + 0.42 * len(keys) * max(1, len(arms) * 0.7))
+    fig = _figure(max(3.8, 0.9 + 0.42 * len(keys) * max(1, len(arms) * 0.7)))
     left, right = fig.subplots(1, 2, sharey=True)
     pos = _bars(left, tables, keys, "resource_downgrades", True, labels)
     left.set_yticks(pos, [k.replace("_", " ") for k in keys])
