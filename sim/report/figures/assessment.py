@@ -43,7 +43,7 @@ def fig_first_recommendation(arms: list, slug: str = SLUG) -> Drawn:
         if p is None:
             continue
         c = ARM_COLOURS[i]
-        name = _short(a.label) if len(arms) > 1 else ""
+        name = _short(a.label.split(":")[0]) if len(arms) > 1 else ""   # "A" / "B": the heading names them
         x = p[0][::BLOCK]
         if i == 0:
             _step(ax_week, x, _blocks(p[1]), color="0.6", lw=1.2, label="vulnerable callers (all)")

@@ -113,7 +113,7 @@ def fig_category(arms: list[ArmView], slug: str = "9-by-category") -> Drawn:
     tables = [breakdown(a, "category") for a in arms]
     if any(t.empty for t in tables):
         return _missing(slug, title, "left out: this run's profiles.parquet has no breakdown by incident category "
-                                     "(results written before version 0.3; rerun to get it)")
+                                     "(results written before the breakdowns existed; rerun to get it)")
     keys = _order(tables)
     labels = [_short(a.label, 40) for a in arms]
     fig = _figure(max(3.8, 0.9 + 0.42 * len(keys) * max(1, len(arms) * 0.7)))
@@ -150,7 +150,7 @@ def fig_month(arms: list[ArmView], slug: str = "10-by-month") -> Drawn:
     tables = [breakdown(a, "month") for a in arms]
     if any(t.empty for t in tables):
         return _missing(slug, title, "left out: this run's profiles.parquet has no breakdown by month "
-                                     "(results written before version 0.3; rerun to get it)")
+                                     "(results written before the breakdowns existed; rerun to get it)")
     keys = list(tables[0]["key"])
     days = dict(zip(tables[0]["key"], tables[0]["days"]))
     ticks = [f"{_MONTHS[int(k[5:7]) - 1]} {k[:4]}\n{days[k]:.0f} days" for k in keys]
