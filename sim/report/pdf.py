@@ -1,7 +1,7 @@
 """``report.pdf``: the report an inspector can attach, on A4 pages, written beside report.html.
 
-Made with matplotlib's ``PdfPages`` (already the project's drawing library: no new dependency, no
-system libraries, no browser), pages laid out by hand: page 1 the title, the verdict and each
+Made with matplotlib's ``PdfPages`` (already the project's drawing library: no system libraries,
+no browser), pages laid out by hand, and joined with ``pypdf`` (the pages are drawn in parallel): page 1 the title, the verdict and each
 recommendation's verdict, then the headline KPI table (unit and period on every row), the tables
 by incident category and by month, then the figures, two to a page where they fit, each with its
 heading, caption and note. The figures are the report's own PNGs placed on the page, so the PDF
@@ -11,11 +11,10 @@ bytes.
 from __future__ import annotations
 
 import io
+import struct
 import textwrap
 
 import matplotlib
-import numpy as np
-from PIL import Image
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -30,8 +29,8 @@ METADATA = {"CreationDate": None, "Creator": None, "Producer": None}
 
 
 def _chars(width_in: float, size: float, bold: bool = False) -> int:
-    """How many characters of DejaVu Sans at ``size`` pt fit in ``width_in`` inches (an average
-    glyph is ~0.55 em wide, ~0.62 em in bold; a little over, so a line never runs past its column)."""
+    """How many characters of Helvetica at ``size`` pt fit in ``width_in`` inches (an average
+    glyph of this text is ~0.5 em wide, more in bold; counted wider, so a line never runs past its column)."""
     return max(4, int(width_in * 72 / ((0.64 if bold else 0.56) * size)))
 
 
@@ -44,6 +43,7 @@ class Pages:
 
     def __init__(self, pdf: PdfPages, footer: str):
         self.pdf, self.footer, self.fig, self.y, self.number = pdf, footer, None, 0.0, 0
+        self.images: list[tuple[int, tuple, bytes]] = []   # (page index, (x, y, w, h) in points, PNG)
 
     def new(self) -> None:
         self.close()
@@ -64,8 +64,8 @@ class Pages:
 
     def text(self, y: float, s: str, size: float = 9.0, colour="black", bold: bool = False,
              x: float = MARGIN) -> None:
-        self.fig.text(x / A4[0], 1 - y / A4[1], s, fontsize=size, color=colour, va="top", ha="left",
-                      fontweight="bold" if bold else "normal", linespacing=LINE)
+        self.fig.text(x / A4[0], 1 - y / A4[1], plain(s), fontsize=size, color=colour, va="top", ha="left",
+                      fontweight="bold" if bold else "medium", linespacing=LINE)
 
     def para(self, s: str, size: float = 9.0, colour="black", bold: bool = False, indent: float = 0.0,
              after: float = 0.08) -> None:
@@ -136,21 +136,21 @@ class Pages:
         self.y += 0.15
 
     def image(self, png: bytes, heading: str, caption: str, note: str) -> None:
-        # 8-bit RGB straight from the PNG (the figures are opaque): a float image costs ~30 ms more
-        # a figure to draw, and an alpha channel would be stored as a second image
-        img = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
-        h_img = WIDTH * img.shape[0] / img.shape[1]
+        """The figure across the page under its heading, its caption below. The image itself is
+        put in afterwards (``_place_images``) from the PNG's own compressed rows; here its place
+        is kept."""
+        width_px, height_px = png_size(png)
+        h_img = WIDTH * height_px / width_px
         cap = len(_wrap(caption, WIDTH, 8.5)) * 8.5 * LINE / 72 + (len(_wrap(note, WIDTH, 8.5)) * 0.16 if note else 0)
         need = 0.3 + h_img + 0.1 + cap
         if self.fig is None or self.y + min(need, A4[1] - 2 * MARGIN) > A4[1] - MARGIN:
             self.new()
         self.para(heading, 10.5, bold=True, after=0.04)
         h_img = min(h_img, A4[1] - MARGIN - self.y - cap - 0.1)
-        w_img = h_img * img.shape[1] / img.shape[0]
-        ax = self.fig.add_axes(((MARGIN + (WIDTH - w_img) / 2) / A4[0], 1 - (self.y + h_img) / A4[1],
-                                w_img / A4[0], h_img / A4[1]))
-        ax.imshow(img, interpolation="none")   # drawn at the image's own resolution (no resampling)
-        ax.set_axis_off()
+        w_img = h_img * width_px / height_px
+        x0 = MARGIN + (WIDTH - w_img) / 2
+        # in PDF points from the page's lower left corner
+        self.images.append((self.number - 1, (x0 * 72, (A4[1] - self.y - h_img) * 72, w_img * 72, h_img * 72), png))
         self.y += h_img + 0.1
         if caption:
             self.para(caption, 8.5)
@@ -159,10 +159,23 @@ class Pages:
         self.y += 0.2
 
 
+# The pages' words are set in the PDF's own Helvetica (one of the 14 fonts every reader has): no
+# font is embedded, and writing the text costs a fifth of embedding DejaVu Sans glyph by glyph. Its
+# encoding (cp1252) lacks a few signs the report uses; they are written the plain way.
+RC = {"pdf.use14corefonts": True, "font.family": "sans-serif", "font.sans-serif": ["Helvetica"],
+      "pdf.compression": 6}
+PLAIN = str.maketrans({"≤": "<=", "≥": ">=", "−": "-", "→": "->", "×": "x", "≈": "~", "Δ": "delta "})
+
+
+def plain(text: str) -> str:
+    """``text`` in the core fonts' encoding (cp1252): the signs it lacks written out, anything
+    else it cannot hold as '?'."""
+    return str(text).translate(PLAIN).encode("cp1252", "replace").decode("cp1252")
+
+
 def _document(build) -> bytes:
     buf = io.BytesIO()
-    with matplotlib.rc_context({"font.family": "DejaVu Sans", "pdf.compression": 6}), \
-            PdfPages(buf, metadata=METADATA) as pdf:
+    with matplotlib.rc_context(RC), PdfPages(buf, metadata=METADATA) as pdf:
         build(pdf)
     return buf.getvalue()
 
@@ -220,6 +233,8 @@ def figure_pages(figs: list, title: str = "") -> bytes:
     """A4 pages of a few figures, two to a page where they fit: each figure's heading, its PNG
     across the page, its caption and note (a figure left out: its heading and why). Drawn in the
     process that drew the figures, so the report's figures and pages are made in parallel."""
+    placed = []
+
     def build(pdf):
         names = ", ".join(_number(f) for f in figs)
         pages = Pages(pdf, f"triage-sim report: {title} · figure{'s' if len(figs) > 1 else ''} {names}")
@@ -232,7 +247,67 @@ def figure_pages(figs: list, title: str = "") -> bytes:
             else:
                 pages.image(fig.png, f"Figure {_number(fig)}. {fig.title}", fig.caption, fig.note)
         pages.close()
-    return _document(build)
+        placed.extend(pages.images)
+    return _place_images(_document(build), placed)
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """(width, height) in pixels from a PNG's header."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
+        raise ValueError("not a PNG")
+    return struct.unpack(">II", png[16:24])
+
+
+def _png_rows(png: bytes) -> tuple[int, int, bytes]:
+    """Width, height and the compressed rows (the IDAT data) of an 8-bit RGB, non-interlaced PNG:
+    exactly what a PDF image with Flate and PNG predictors holds."""
+    width, height = png_size(png)
+    depth, colour, _, _, interlace = png[24:29]
+    if depth != 8 or colour != 2 or interlace != 0:
+        raise ValueError("only 8-bit RGB PNGs without interlacing go into the PDF as they are")
+    data, pos = [], 8
+    while pos < len(png):
+        length, kind = struct.unpack(">I4s", png[pos:pos + 8])
+        if kind == b"IDAT":
+            data.append(png[pos + 8:pos + 8 + length])
+        pos += 12 + length
+    return width, height, b"".join(data)
+
+
+def _place_images(document: bytes, placed: list) -> bytes:
+    """Put each figure's PNG on its page at the place kept for it, as an image whose data are the
+    PNG's own compressed rows (PDF reads PNG-predicted Flate data directly): nothing decoded or
+    compressed again, the pixels exactly the PNG's."""
+    if not placed:
+        return document
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject, NumberObject
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(document)))
+    for k, (index, (x, y, w, h), png) in enumerate(placed):
+        width, height, rows = _png_rows(png)
+        image = DecodedStreamObject()
+        image.set_data(rows)   # already Flate-compressed: written as it is, under the /Filter below
+        image.update({
+            NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Image"),
+            NameObject("/Width"): NumberObject(width), NameObject("/Height"): NumberObject(height),
+            NameObject("/ColorSpace"): NameObject("/DeviceRGB"), NameObject("/BitsPerComponent"): NumberObject(8),
+            NameObject("/Filter"): NameObject("/FlateDecode"),
+            NameObject("/DecodeParms"): DictionaryObject({
+                NameObject("/Predictor"): NumberObject(15), NameObject("/Colors"): NumberObject(3),
+                NameObject("/BitsPerComponent"): NumberObject(8), NameObject("/Columns"): NumberObject(width)})})
+        page = writer.pages[index]
+        resources = page[NameObject("/Resources")].get_object()
+        if "/XObject" not in resources:
+            resources[NameObject("/XObject")] = DictionaryObject()
+        name = f"/Figure{k}"
+        resources["/XObject"].get_object()[NameObject(name)] = writer._add_object(image)
+        contents = page.get_contents()
+        contents.set_data(contents.get_data() + f"\nq {w:.2f} 0 0 {h:.2f} {x:.2f} {y:.2f} cm {name} Do Q\n".encode())
+        page.replace_contents(contents)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def merge(parts: list[bytes]) -> bytes:

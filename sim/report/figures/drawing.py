@@ -79,9 +79,22 @@ def save(fig: Figure, output: Output = Output()) -> tuple[bytes, dict]:
             with matplotlib.rc_context({"svg.hashsalt": "triage-sim", "svg.fonttype": "none"}):
                 fig.savefig(buf, format=fmt, dpi=DPI, **kw)
             other[fmt] = buf.getvalue()
+    return _png_rgb(fig), other
+
+
+def _png_rgb(fig: Figure) -> bytes:
+    """The figure as an opaque RGB PNG (the figures have a white background; no alpha channel):
+    a third smaller than matplotlib's RGBA, and its compressed rows go into report.pdf as they
+    are (``sim.report.pdf``), with nothing decoded or encoded again."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    rgba = np.asarray(canvas.buffer_rgba())
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, metadata=_METADATA["png"])
-    return buf.getvalue(), other
+    Image.fromarray(np.ascontiguousarray(rgba[:, :, :3])).save(buf, format="png", dpi=(DPI, DPI))
+    return buf.getvalue()
 
 
 def render(fn, *args, output: Output = Output(), **kw) -> Fig:
