@@ -10,7 +10,7 @@ import math
 from markupsafe import Markup
 
 from sim.measures.catalogue import PERIOD_RULE
-from sim.report.figures.breakdowns import breakdown, seasonal_note
+from sim.report.figures.breakdowns import breakdown, month_name, seasonal_note
 from sim.report.folder import Folder
 from sim.report.templating import render
 
@@ -51,7 +51,7 @@ def tables(f: Folder) -> list[dict]:
                 continue
             if by == "category":
                 t = t.sort_values("incidents", ascending=False, kind="stable")
-            rows = [[str(r["key"]).replace("_", " ")]
+            rows = [[month_name(str(r["key"])) if by == "month" else str(r["key"]).replace("_", " ")]
                     + [_cell(fmt, r.get(m, math.nan), r.get(m + "_hw", math.nan)) for m, _, _, fmt in cols]
                     for _, r in t.iterrows()]
             out.append({"title": f"By {name}", "who": who,

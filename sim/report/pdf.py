@@ -31,7 +31,7 @@ METADATA = {"CreationDate": None, "Creator": None, "Producer": None}
 def _chars(width_in: float, size: float, bold: bool = False) -> int:
     """How many characters of Helvetica at ``size`` pt fit in ``width_in`` inches (an average
     glyph of this text is ~0.5 em wide, more in bold; counted wider, so a line never runs past its column)."""
-    return max(4, int(width_in * 72 / ((0.64 if bold else 0.56) * size)))
+    return max(4, int(width_in * 72 / ((0.58 if bold else 0.52) * size)))
 
 
 def _wrap(text: str, width_in: float, size: float, bold: bool = False) -> list[str]:

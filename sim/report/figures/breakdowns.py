@@ -40,6 +40,14 @@ def breakdown(arm: ArmView, by: str) -> pd.DataFrame:
     return out.sort_values("x", kind="stable").reset_index(drop=True) if by == "month" else out
 
 
+def month_name(key: str) -> str:
+    """'2016-09' -> 'Sep 2016'."""
+    try:
+        return f"{_MONTHS[int(key[5:7]) - 1]} {key[:4]}"
+    except (ValueError, IndexError):
+        return key
+
+
 def seasonal_note(table: pd.DataFrame) -> str:
     """'' when the run spans enough whole months for a seasonal reading, else why not."""
     if table.empty:
@@ -153,7 +161,7 @@ def fig_month(arms: list[ArmView], slug: str = "10-by-month") -> Drawn:
                                      "(results written before the breakdowns existed; rerun to get it)")
     keys = list(tables[0]["key"])
     days = dict(zip(tables[0]["key"], tables[0]["days"]))
-    ticks = [f"{_MONTHS[int(k[5:7]) - 1]} {k[:4]}\n{days[k]:.0f} days" for k in keys]
+    ticks = [f"{month_name(k)}\n{days[k]:.0f} days" for k in keys]
     labels = [_short(a.label, 40) for a in arms]
     fig = _figure(4.8)
     left, right = fig.subplots(1, 2)
@@ -173,6 +181,6 @@ def fig_month(arms: list[ArmView], slug: str = "10-by-month") -> Drawn:
     note = seasonal_note(tables[0])
     t0 = tables[0]
     hi = t0.sort_values("resource_downgrades", ascending=False, kind="stable").iloc[0]
-    caption = (f"Downgrades run highest in {hi['key']} ({hi['resource_downgrades']:.1f} a week over "
+    caption = (f"Downgrades run highest in {month_name(hi['key'])} ({hi['resource_downgrades']:.1f} a week over "
                f"{hi['days']:.0f} measured days)")
     return Drawn(slug, title, fig, caption + ".", note=note)
