@@ -123,19 +123,19 @@ def fig_category(arms: list[ArmView], slug: str = "9-by-category") -> Drawn:
         return _missing(slug, title, "left out: this run's profiles.parquet has no breakdown by incident category "
                                      "(results written before the breakdowns existed; rerun to get it)")
     keys = _order(tables)
-    labels = [_short(a.label, 40) for a in arms]
+    labels = [_short(a.label.split(":")[0], 40) for a in arms]   # "A" / "B": the heading names them
     fig = _figure(max(3.8, 0.9 + 0.42 * len(keys) * max(1, len(arms) * 0.7)))
     left, right = fig.subplots(1, 2, sharey=True)
     pos = _bars(left, tables, keys, "resource_downgrades", True, labels)
     left.set_yticks(pos, [k.replace("_", " ") for k in keys])
-    left.set_xlabel("resource-driven downgrades per week")
+    left.set_xlabel("downgrades per week")
     left.set_xlim(left=0)
     left.set_title("Downgraded for lack of an officer", loc="left")
     left.grid(axis="x", color="0.9")
     left.set_axisbelow(True)
     _points(right, tables, keys, "in_target", True, labels, arms[0].recommendation()["g1_aim"])
-    right.set_xlabel("initial G1/G2 incidents attended within standard")
-    right.set_title("G1/G2 attended within standard", loc="left")
+    right.set_xlabel("initial G1/G2 within standard")
+    right.set_title("G1/G2 within standard", loc="left")
     legend_outside(right)
     t0 = tables[0]
     top = t0.sort_values("resource_downgrades", ascending=False, kind="stable").iloc[0]
@@ -162,7 +162,7 @@ def fig_month(arms: list[ArmView], slug: str = "10-by-month") -> Drawn:
     keys = list(tables[0]["key"])
     days = dict(zip(tables[0]["key"], tables[0]["days"]))
     ticks = [f"{month_name(k)}\n{days[k]:.0f} days" for k in keys]
-    labels = [_short(a.label, 40) for a in arms]
+    labels = [_short(a.label.split(":")[0], 40) for a in arms]   # "A" / "B": the heading names them
     fig = _figure(4.8)
     left, right = fig.subplots(1, 2)
     many = len(keys) > 6
@@ -175,7 +175,7 @@ def fig_month(arms: list[ArmView], slug: str = "10-by-month") -> Drawn:
     _points(right, tables, keys, "in_target", False, labels, arms[0].recommendation()["g1_aim"])
     right.set_xticks(pos, ticks, fontsize=9 if many else 11)
     right.set_ylabel("G1/G2 within standard")
-    right.set_title("G1/G2 attended within standard", loc="left")
+    right.set_title("G1/G2 within standard", loc="left")
     legend_outside(right)
     fig.suptitle(title.split(":")[0] + " (each month's measured days under its name)")
     note = seasonal_note(tables[0])
