@@ -18,8 +18,10 @@ import numpy as np
 
 class AppointmentBook:
     def __init__(self, week_slots: np.ndarray, min_lead_hours: float):
-        self.capacity = np.asarray(week_slots, dtype=np.int64)
-        if self.capacity.sum() == 0:
+        # Python ints, not numpy's: a slot computed from a numpy integer would be a numpy float,
+        # and every timer scheduled from an appointment would then carry numpy's slow arithmetic
+        self.capacity = np.asarray(week_slots, dtype=np.int64).tolist()
+        if sum(self.capacity) == 0:
             self.capacity = None  # no G3 can arise (checked when the scenario is loaded)
         self.lead = min_lead_hours * 60.0
         self.used: dict[int, int] = {}
