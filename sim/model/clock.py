@@ -13,7 +13,8 @@ about 5% of a force-year.
 """
 from __future__ import annotations
 
-from heapq import heappop, heappush
+import math
+from heapq import heapify, heappop, heappush
 
 import simpy
 from simpy.core import NORMAL
@@ -36,10 +37,38 @@ class Clock(simpy.Environment):
     def run_calls(self, stop: float) -> None:
         """Make every timed call due before ``stop``, then leave the clock at ``stop``: what
         ``run(until=stop)`` does (calls due exactly at ``stop`` wait, as behind SimPy's urgent
-        ``until`` event), for a calendar holding nothing but timed calls."""
+        ``until`` event), for a calendar holding nothing but timed calls.
+
+        What is already on the calendar when the run starts (the rotas' shift changes for the whole
+        horizon, most of the calendar) waits in a sorted timetable beside the heap instead of in
+        it, and the two are merged by the same key (time, priority, insertion order): the calls
+        come in exactly the same order, and the heap, which every timer goes through, holds only
+        the near future."""
         queue = self._queue
-        while queue and queue[0][0] < stop:
-            self._now, _, _, fn, args = heappop(queue)
-            fn(*args)
+        table = sorted(queue)   # keys never tie: each entry's insertion number is its own
+        table.append(_END)
+        queue.clear()
+        i, nxt = 0, table[0]
+        try:
+            while True:
+                if queue and queue[0] < nxt:
+                    entry = heappop(queue)
+                else:
+                    entry, i = nxt, i + 1
+                    nxt = table[i] if i < len(table) else _END
+                if entry[0] >= stop:
+                    if entry is not _END:
+                        heappush(queue, entry)
+                    break
+                self._now = entry[0]
+                entry[3](*entry[4])
+        finally:   # what was not done goes back on the calendar (a stepped session may go on)
+            if i < len(table) - 1:
+                queue.extend(table[i:-1])
+                heapify(queue)
         if self._now < stop:
             self._now = stop
+
+
+# after every timed call (never made: its time is never before a stop)
+_END = (math.inf, math.inf, math.inf, None, ())
