@@ -43,8 +43,8 @@ def main() -> None:
     st = pstats.Stats(pr, stream=buf)
     st.sort_stats(a.sort).print_stats(a.top)
     total = st.total_tt
-    # every event of the model is a timed call scheduled by Model.at (the clock has no other kind)
-    steps = sum(v[0] for k, v in st.stats.items() if k[2] == "at" and k[0].endswith("core.py"))
+    # every event of the model is a timed call scheduled by Model.at, i.e. Clock.call_in (the clock has no other kind)
+    steps = sum(v[0] for k, v in st.stats.items() if k[2] == "call_in" and k[0].endswith("clock.py"))
     calls = len(log.calls)
     print(f"{a.days:g} days + warm-up: {calls:,} calls, {steps:,} timed events ({steps / calls:.2f} per call), "
           f"{total:.2f} s under cProfile")

@@ -8,10 +8,6 @@ which keeps the domain logic readable as "at time t, do this" and the model fast
 from __future__ import annotations
 
 import gc
-from heapq import heappush
-
-from simpy.core import NORMAL
-
 from sim.model.demand import Callers, draw_callers
 from sim.model.log import CallColumns, EventLog, Recorder, finish
 from sim.util.random import Streams
@@ -30,7 +26,9 @@ class Model:
         self.env = Clock()
         self.streams = Streams(seed, replication)
         self.horizon = horizon_minutes(scenario)
-        self._queue, self._eid, self._env = self.env._queue, self.env._eid, self.env
+        self._queue, self._eid = self.env._queue, self.env._eid   # the calendar, and its id counter (events so far)
+        # ``at(delay, fn, *args)``: call ``fn(*args)`` ``delay`` minutes from now (``Clock.call_in``)
+        self.at = self.env.call_in
         self.callers: Callers = draw_callers(scenario, self.streams)
         self.rec = Recorder(CallColumns(len(self.callers) * 1.05 + 64))
         self.dispatch = Dispatcher(self)
@@ -40,10 +38,6 @@ class Model:
             bind = getattr(policy, "bind", None)
             if bind is not None:
                 bind(self)
-
-    def at(self, delay: float, fn, *args) -> None:
-        """Call ``fn(*args)`` ``delay`` minutes from now (``Clock.call_in``, inlined: the hottest line)."""
-        heappush(self._queue, (self._env._now + delay, NORMAL, next(self._eid), fn, args))
 
     def start(self) -> None:
         """Put the rotas and the first caller on the clock (``run`` does this; a stepped session too)."""
@@ -78,7 +72,7 @@ class Model:
         as soon as the run returns, not at the next cyclic garbage collection."""
         self._queue.clear()   # timers left at the horizon hold the parts (SimPy's env is itself cyclic)
         self.dispatch = self.control_room = None
-        self.env = self._queue = self._env = None
+        self.env = self._queue = self.at = None
 
     def _copy_caller_facts(self) -> None:
         """Facts about the caller, not the call: filled in for every call row at the end."""
