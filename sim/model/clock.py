@@ -64,7 +64,7 @@ class Clock(simpy.Environment):
                 if queue and queue[0] < nxt:
                     entry = heappop(queue)
                 else:
-                    entry, i = nxt, i + 1
+                    entry, table[i], i = nxt, None, i + 1   # let it go once made (a year's shifts)
                     nxt = table[i] if i < len(table) else _END
                 if entry[0] >= stop:
                     if entry is not _END:
