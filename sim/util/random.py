@@ -29,6 +29,14 @@ def _mix(x: int) -> int:
     return x ^ (x >> 31)
 
 
+def _mix_array(x: np.ndarray) -> np.ndarray:
+    """``_mix`` over a uint64 array."""
+    x = x + np.uint64(0x9E3779B97F4A7C15)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
 class Streams:
     """Hands out one independent ``numpy.random.Generator`` per stream name."""
 
@@ -60,6 +68,14 @@ class Streams:
         for i in ids:
             h = _mix(h ^ int(i))
         return (h >> 11) * _TWO_M53
+
+    def hashed_bits(self, name: str, ids: np.ndarray) -> np.ndarray:
+        """``hashed(name, i)``'s 64-bit hash for every ``i`` of ``ids`` at once (numpy's uint64
+        arithmetic wraps as SplitMix64 does), for a draw made per caller on the hot path:
+        ``hashed(name, i) == (bits[i] >> 11) * 2**-53``."""
+        if name not in self._hash_base:
+            self.hashed(name)
+        return _mix_array(np.uint64(self._hash_base[name]) ^ np.asarray(ids, dtype=np.uint64))
 
     def __call__(self, name: str) -> np.random.Generator:
         gen = self._cache.get(name)
