@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import DEFAULT  # noqa: E402
 from sim.measures.kpis import compute_kpis  # noqa: E402
-from sim.model.core import run_model  # noqa: E402
+from sim.model.core import Model, run_model  # noqa: E402
 from sim.measures.profiles import compute_profiles  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
 
@@ -43,8 +43,11 @@ def main() -> None:
     st = pstats.Stats(pr, stream=buf)
     st.sort_stats(a.sort).print_stats(a.top)
     total = st.total_tt
-    # every event of the model is a timed call scheduled by Model.at, i.e. Clock.call_in (the clock has no other kind)
-    steps = sum(v[0] for k, v in st.stats.items() if k[2] == "call_in" and k[0].endswith("clock.py"))
+    # every event of the model is a timed call (scheduled by Model.at, i.e. Clock.call_in, or the
+    # clock's feed of callers): one id each from the clock's counter, in an unprofiled run
+    m = Model(s, s.run.seed, 0)
+    m.run()
+    steps = next(m._eid)
     calls = len(log.calls)
     print(f"{a.days:g} days + warm-up: {calls:,} calls, {steps:,} timed events ({steps / calls:.2f} per call), "
           f"{total:.2f} s under cProfile")

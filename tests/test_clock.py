@@ -54,3 +54,45 @@ def test_step_and_peek_walk_timed_calls_one_by_one():
     assert (env.now, seen) == (1.0, ["y"])
     env.step()
     assert (env.now, seen, env.peek()) == (2.0, ["y", "x"], float("inf"))
+
+
+def _fed(runner: str, stop: float):
+    """A feed of arrivals with ties against timed calls scheduled before and during the run."""
+    env, seen = Clock(), []
+    times = [0.5, 1.0, 1.0, 2.0, 3.0, 3.0, 5.0]
+
+    def rings(k):
+        seen.append((env.now, "caller", k))
+        if k == 1:   # a call due at the same time as the next caller, scheduled before it: first
+            env.call_in(0.0, seen.append, (env.now, "after caller 1"))
+        if k == 3:   # scheduled before caller 4's own call is (that happens once this one is made)
+            env.call_in(1.0, seen.append, (3.0, "due with caller 4"))
+    env.call_in(1.0, seen.append, (1.0, "rota at 1"))   # on the calendar before the feed: first at 1.0
+    env.feed(times, rings)
+    env.call_in(3.0, seen.append, (3.0, "rota at 3"))
+    if runner == "step":
+        while env.peek() < stop:
+            env.step()
+    else:
+        env.run_calls(stop)
+    return seen, env.peek()
+
+
+def test_feed_makes_the_same_calls_in_the_same_order_as_a_chain_of_timed_calls():
+    """``run_calls`` keeps the feed beside the heap; ``step`` runs it as ordinary timed calls: same
+    order, ties included, and a run stopped part-way leaves the same calendar behind."""
+    for stop in (0.7, 1.0, 3.0, 4.0, 10.0):
+        assert _fed("run_calls", stop) == _fed("step", stop), stop
+    seen, _ = _fed("run_calls", 10.0)
+    assert [s[1:] for s in seen[:4]] == [("caller", 0), ("rota at 1",), ("caller", 1), ("after caller 1",)]
+    assert [s[1:] for s in seen if s[0] == 3.0] == [("rota at 3",), ("due with caller 4",), ("caller", 4), ("caller", 5)]
+
+
+def test_run_calls_can_go_on_after_a_stop():
+    env, seen = Clock(), []
+    env.feed([1.0, 2.0, 3.0, 4.0], lambda k: seen.append((env.now, k)))
+    env.call_in(2.5, seen.append, "rota")
+    env.run_calls(2.0)
+    assert seen == [(1.0, 0)] and env.peek() == 2.0
+    env.run_calls(10.0)
+    assert seen == [(1.0, 0), (2.0, 1), "rota", (3.0, 2), (4.0, 3)]

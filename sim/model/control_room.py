@@ -44,7 +44,6 @@ class ControlRoom:
         self._patience = memoryview(c.patience)
         self._handling = memoryview(c.handling)
         self._assessed = memoryview(c.assessed)
-        self._n = len(c)
         chans = [model.s.demand.channels.get(name) for name in ("999", "101")]
         self._graded_at = [ch.graded_at if ch is not None else 1.0 for ch in chans]
         self.assessor = Assessor.for_model(model)        # None: the grade drawn before the run
@@ -68,16 +67,14 @@ class ControlRoom:
             self.m.at(max(inst.start, 0.0), self._shift_start, k, staff)
             if inst.end < self.m.horizon:
                 self.m.at(inst.end, self._shift_end, k)
-        if len(self.callers):
-            self.m.at(self._arrival[0], self._next_caller, 0)
+        self._env.feed(self._arrival, self._rings)   # the callers, in arrival order
         if self.supervision is not None:
             self.supervision.start()
 
     # ------------------------------------------------------------------ arrivals
-    def _next_caller(self, k: int) -> None:
+    def _rings(self, k: int) -> None:
+        """Caller ``k`` rings for the first time (the clock's feed makes this at their arrival)."""
         self.offer(k, self._channel[k], self._patience[k], -1)
-        if k + 1 < self._n:
-            self._at(self._arrival[k + 1] - self._env._now, self._next_caller, k + 1)
 
     def offer(self, caller: int, channel: int, patience: float, retry_of: int) -> None:
         """A call reaches the control room (first attempt or a retry)."""
