@@ -79,10 +79,11 @@ class ResourceLed:
 
     def __init__(self, cfg):
         self.rules = {GRADES.index(g) + 1: r for g, r in cfg.rules.items()}
+        # asked for every incident that waits: built once, not per incident
+        self._checks = {g: ((r.after, "downgrade"),) for g, r in self.rules.items() if r}
 
     def checks(self, grade):
-        rule = self.rules.get(grade)
-        return [(rule.after, "downgrade")] if rule else []
+        return self._checks.get(grade, ())
 
     def on_wait(self, check, view):
         rule = self.rules[view.grade]
@@ -104,14 +105,19 @@ class RiskLed:
         esc = cfg.escalation
         self.borrow_after = {GRADES.index(g) + 1: m for g, m in esc.borrow_after.items()} if esc.enabled else {}
         self.retry_every = esc.retry_every
+        self._checks = {g: self._build_checks(g) for g in range(len(GRADES) + 1)}
 
-    def checks(self, grade):
+    def _build_checks(self, grade):
+        """Asked for every incident that waits: built once per grade, not per incident."""
         out = []
         if grade in self.review:
             out.append((self.review[grade], "review"))
         if grade in self.borrow_after:
             out.append((self.borrow_after[grade], "escalate"))
-        return out
+        return tuple(out)
+
+    def checks(self, grade):
+        return self._checks[grade]
 
     def on_wait(self, check, view):
         if check == "review":
