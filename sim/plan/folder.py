@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
+from sim.plan.establishment import at_work, hours_per_person, people_for, today_people
 from sim.plan.requirement import practice_assumptions
 from sim.util.errors import FolderError
 from sim.scenario import DAYS
@@ -161,7 +162,11 @@ def write_plan(result: PlanResult, scenario_path: Path, out: Path, command: str,
                 "handler_hours_proposed": None if result.handlers_proposed is None
                 else template_hours(result.handlers_proposed),
                 "pattern": pattern_note or None, "solver": result.solver,
-                "officers": result.officers, "simulations": result.simulations, "wall_time_s": round(wall_s, 1)}
+                "officers": result.officers, "hours_per_person": hours_per_person(result.scenario),
+                "establishment_current": round(today_people(result.scenario), 1),
+                "establishment_proposed": round(float(result.officers) if result.officers is not None
+                                                else people_for(template_hours(result.proposed), result.scenario), 1),
+                "simulations": result.simulations, "wall_time_s": round(wall_s, 1)}
     atomic_write(out / "report.html", report_html(result, command, wall_s, pattern_note))
     atomic_write(out / "manifest.json", json.dumps(manifest, indent=2) + "\n")
 
@@ -244,8 +249,10 @@ def _shift_rows(current: dict, proposed: dict) -> list[list]:
 def report_html(result: PlanResult, command: str, wall_s: float, pattern_note: str = "") -> str:
     """The plan's report.html (``sim/report/templates/plan.line.html.j2``)."""
     s = result.scenario
-    contracted = s.response.contracted_hours_per_week
+    contracted = hours_per_person(s)
     cur_h, new_h = template_hours(result.current), template_hours(result.proposed)
+    cur_est = today_people(s)
+    new_est = float(result.officers) if result.officers is not None else people_for(new_h, s)
     scale_up = None
     if result.scale_up is not None:
         su = result.scale_up
@@ -276,15 +283,18 @@ def report_html(result: PlanResult, command: str, wall_s: float, pattern_note: s
     return render(
         "plan.line.html.j2", name=s.meta.name, officers=result.officers,
         verdict="meets" if result.meets else "does NOT meet", g1_aim=f"{s.recommendation.g1_aim:.0%}",
-        g2_aim=f"{s.recommendation.g2_aim:.0%}", new_h=f"{new_h:,.0f}", new_est=f"{new_h / contracted:,.0f}",
-        contracted=f"{contracted:g}", cur_h=f"{cur_h:,.0f}", cur_est=f"{cur_h / contracted:,.0f}",
-        officers_h=f"{(result.officers or 0) * contracted:,.0f}", scale_up=scale_up, figure=_figure(result),
+        g2_aim=f"{s.recommendation.g2_aim:.0%}", new_h=f"{new_h:,.0f}", new_est=f"{new_est:,.0f}",
+        contracted=f"{contracted:g}", cur_h=f"{cur_h:,.0f}", cur_est=f"{cur_est:,.0f}",
+        officers_h=f"{(result.officers or 0) * contracted:,.0f}",
+        at_work=f"{at_work(new_est, s):,.0f}", cur_at_work=f"{at_work(cur_est, s):,.0f}", scale_up=scale_up, figure=_figure(result),
         shift_rows=_shift_rows(result.current, result.proposed),
         handler_rows=None if result.handlers_proposed is None else
         _shift_rows(result.handlers_current, result.handlers_proposed),
         pattern_note=pattern_note,
         hours_rows=[["officer-hours a week", f"{cur_h:,.0f}", f"{new_h:,.0f}"],
-                    [f"establishment at {contracted:g} h", f"{cur_h / contracted:,.0f}", f"{new_h / contracted:,.0f}"]],
+                    [f"establishment (people at {contracted:g} h a week)", f"{cur_est:,.0f}", f"{new_est:,.0f}"],
+                    ["at work after abstraction (people, on average)", f"{at_work(cur_est, s):,.0f}",
+                     f"{at_work(new_est, s):,.0f}"]],
         kpi_rows=kpi_rows, days=f"{s.run.days:g}", warmup_days=f"{s.run.warmup_days:g}", reps=reps, seed=seed,
         stage1=stage1, practice=practice_assumptions(s), load=_load_numbers(result), after=_after_peak_numbers(result), search_columns=search_columns,
         search_rows=search_rows, solver_rows=[[r["pool"], r["stage"], f"{r['hours']:,.0f}", r["status"]]

@@ -23,6 +23,7 @@ from sim.experiment.replications import execute, with_overrides
 from sim.scenario import Scenario, ScenarioError, validate
 from sim.plan import handlers as hd
 from sim.plan import shifts as sh
+from sim.plan.establishment import at_work, budget_hours, hours_per_person
 from sim.plan.requirement import HOURS, Requirement, practice_assumptions, requirement
 from sim.plan.store import PlanStore, arrays_from_json, arrays_to_json, digest
 
@@ -382,12 +383,13 @@ class Planner:
 
     def _spread(self, req: Requirement, current: dict) -> PlanResult:
         o, s = self.opts, self.s
-        budget = o.officers * s.response.contracted_hours_per_week
+        budget = budget_hours(o.officers, s)
         if budget < HOURS:
             raise ScenarioError("plan", "--officers", o.officers,
                                 f"{budget:g} officer-hours a week cannot keep one officer on duty every hour; "
                                 "expected a larger establishment")
-        self.say(f"stage 2/3: best spread of {o.officers} officers ({budget:,.0f} officer-hours a week, "
+        self.say(f"stage 2/3: best spread of {o.officers} officers ({budget:,.0f} officer-hours a week at "
+                 f"{hours_per_person(s):g} h each, ~{at_work(o.officers, s):,.0f} at work after abstraction; "
                  f"at most {o.max_starts or 'any'} start times): worst hourly shortfall minimised")
         try:
             spread = self._design(req.rostered, max_starts=o.max_starts, budget=budget, stage="spread")
