@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
+from sim.plan.floor import floor_of, floor_sentence
 from sim.plan.establishment import at_work, hours_per_person, people_for, today_people
 from sim.plan.requirement import practice_assumptions
 from sim.util.errors import FolderError
@@ -140,6 +141,9 @@ def requirement_frame(result: PlanResult) -> pd.DataFrame:
             busy = p[p["profile"] == "units_busy"].groupby("x")["value"].mean()
             df[f"units_busy_simulated_{label}"] = busy.reindex(range(168)).to_numpy()
     df["units_busy_analytic"] = df[["load_g1", "load_g2", "load_g3"]].sum(axis=1)
+    floor = floor_of(result.scenario)
+    if floor.any():
+        df["units_floor"] = floor              # [plan] min_on_duty: a hard floor under the proposal
     return df
 
 
@@ -183,6 +187,8 @@ def _figure(result: PlanResult) -> str:
     ax.step(x, df["units_required"], where="post", color="black", lw=1.6, label="required (stage 1, rostered)")
     ax.step(x, df["units_current"], where="post", color="tab:red", lw=1.2, label="today's rota")
     ax.step(x, df["units_proposed"], where="post", color="tab:blue", lw=1.2, label="proposed rota")
+    if "units_floor" in df:
+        ax.step(x, df["units_floor"], where="post", color="grey", lw=1.2, ls="--", label="minimum on duty")
     ax.set_xticks(range(0, 169, 24), [*DAYS, ""])
     ax.set_xlim(0, 168)
     ax.set_ylabel("response officers rostered")
@@ -291,6 +297,7 @@ def report_html(result: PlanResult, command: str, wall_s: float, pattern_note: s
         handler_rows=None if result.handlers_proposed is None else
         _shift_rows(result.handlers_current, result.handlers_proposed),
         pattern_note=pattern_note,
+        floor_note=floor_sentence(floor_of(s), result.requirement.rostered, coverage_of(result.proposed)),
         hours_rows=[["officer-hours a week", f"{cur_h:,.0f}", f"{new_h:,.0f}"],
                     [f"establishment (people at {contracted:g} h a week)", f"{cur_est:,.0f}", f"{new_est:,.0f}"],
                     ["at work after abstraction (people, on average)", f"{at_work(cur_est, s):,.0f}",

@@ -23,6 +23,7 @@ from sim.experiment.replications import execute, with_overrides
 from sim.scenario import Scenario, ScenarioError, validate
 from sim.plan import handlers as hd
 from sim.plan import shifts as sh
+from sim.plan.floor import below_floor, floor_of
 from sim.plan.establishment import at_work, budget_hours, hours_per_person
 from sim.plan.requirement import HOURS, Requirement, practice_assumptions, requirement
 from sim.plan.store import PlanStore, arrays_from_json, arrays_to_json, digest
@@ -157,6 +158,7 @@ class Planner:
         self.solver: list[dict] = []
         self.sims = 0
         self.briefing = briefing_minutes(s)
+        self.floor = floor_of(s)                 # officers on duty every hour needs, whatever demand says
 
     def _experiment(self, kind: str, scenarios: dict[str, Scenario], reps: int) -> ExperimentResult:
         """One simulation step (a run, or a paired compare of arms a and b), from the store if done."""
@@ -206,7 +208,10 @@ class Planner:
         cands = cands or (self.cands if units else self.hcands)
         kw = dict(max_starts=max_starts, min_per_shift=self.opts.min_per_shift if units else hd.MIN_PER_SHIFT,
                   officer_hours=budget, time_limit=self.opts.solver_seconds, briefing=self.briefing if units else 0.0)
-        key = digest("design", [int(x) for x in need], [(c.start, c.hours) for c in cands], kw)
+        key = digest("design", [int(x) for x in need], [(c.start, c.hours) for c in cands], kw,
+                     *([[int(x) for x in self.floor]] if units and self.floor.any() else []))
+        if units and self.floor.any():
+            kw["floor"] = self.floor
         saved = self.store.get("design", key) if self.store is not None else None
         if saved is None:
             d = sh.design(need, cands, **kw)
@@ -338,6 +343,8 @@ class Planner:
                     if cut == v["units"]:
                         continue
                     trial = {**template, name: {**v, "units": cut}}
+                    if below_floor(sh.coverage_of(trial), self.floor).size:
+                        continue                 # the minimum on duty is a hard floor
                     tries += 1
                     if self._simulate(trial, f"trim {name} -{share:.0%}").meets:
                         template, progress = trial, True
