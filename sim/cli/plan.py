@@ -58,7 +58,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=WORKERS, default=None, help="worker processes (default: all cores)")
     p.add_argument("--units-only", action="store_true", help="plan response units only; keep today's call handlers")
     p.add_argument("--pattern", action="store_true",
-                   help="also write the answer as a team pattern (pattern.toml) where one fits, or say why none does")
+                   help="also search team patterns (cycles, tours, number and size of teams) judged by simulation; "
+                        "writes the cheapest that meets as pattern.toml, with teams.csv and a 5-week calendar")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.add_argument("--resume", metavar="DIR", help="finish a stopped plan in DIR (only --jobs and --quiet apply)")
     p.set_defaults(func=cmd_plan)
@@ -133,7 +134,6 @@ def _plan(out: Path, path: Path, s, opts, saved: dict, args) -> int:
 
     from sim.cli.common import Terminated
     from sim.plan.folder import write_plan
-    from sim.plan.pattern import team_pattern
     from sim.plan.refine import Planner
     from sim.plan.store import PlanStore
 
@@ -161,16 +161,36 @@ def _plan(out: Path, path: Path, s, opts, saved: dict, args) -> int:
         return 143 if isinstance(exc, Terminated) else 130
     bar.total = bar.n
     bar.close()
-    # a pattern is checked by loading it over the plan's copy of the scenario, whose demand trace (an
-    # absolute path) may lie beside the scenario named here: that folder is trusted for the check
-    roots = [Path(path).resolve().parent]
-    pattern_text, note = team_pattern(result, path, out, roots) if saved["pattern"] else (None, "")
-    write_plan(result, path, out, saved["command"], time.perf_counter() - t0, pattern_text, note)
+    pattern_text, note, extra = None, "", {}
+    if saved["pattern"]:
+        pattern_text, note, extra = _pattern(planner, result, out)
+    write_plan(result, path, out, saved["command"], time.perf_counter() - t0, pattern_text, note, extra)
     if not args.quiet:
         if note:
             print(note)
         print(f"{'MEETS' if result.meets else 'does NOT meet'} the recommendation; "
               f"{result.simulations} simulations in {time.perf_counter() - t0:.0f} s")
         print(f"plan: {out} (rota.toml, requirement.csv, iterations.csv, report.html"
-              f"{', pattern.toml' if pattern_text else ''})")
+              f"{', pattern.toml, patterns.csv, teams.csv, calendar.csv' if pattern_text else ''})")
     return 0
+
+
+def _pattern(planner, result, out: Path) -> tuple[str | None, str, dict]:
+    """The pattern search after the template plan: pattern.toml's text, the sentence, manifest fields."""
+    from sim.plan.pattern_file import pattern_toml, patterns_frame, why_dearer
+    from sim.plan.roster_search import PatternSearch
+    from sim.util.cells import write_csv
+    from sim.util.files import atomic_write
+
+    ans = PatternSearch(planner, result).run()
+    result.simulations = planner.sims
+    atomic_write(out / "patterns.csv", write_csv(patterns_frame(ans)))
+    if ans.roster is None:
+        return None, ("no team pattern met the recommendation in the search (patterns.csv lists each family's "
+                      "cheapest and each pattern simulated)"), {"pattern_meets": False}
+    note = (f"team pattern (pattern.toml): {ans.roster.describe()}; "
+            f"{'meets' if ans.meets else 'does NOT meet'} the recommendation in the final check. "
+            + why_dearer(result, ans))
+    extra = {"pattern_meets": ans.meets, "pattern_officer_hours": ans.roster.officer_hours,
+             "pattern_people": ans.roster.people, "template_officer_hours": ans.template_hours}
+    return pattern_toml(result, ans, out), note, extra

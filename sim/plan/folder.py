@@ -148,7 +148,7 @@ def requirement_frame(result: PlanResult) -> pd.DataFrame:
 
 
 def write_plan(result: PlanResult, scenario_path: Path, out: Path, command: str, wall_s: float,
-               pattern_text: str | None = None, pattern_note: str = "") -> None:
+               pattern_text: str | None = None, pattern_note: str = "", pattern_info: dict | None = None) -> None:
     """The plan's files; ``manifest.json`` last, so its presence means the plan is complete."""
     if pattern_text is not None:
         atomic_write(out / "pattern.toml", pattern_text)
@@ -165,7 +165,7 @@ def write_plan(result: PlanResult, scenario_path: Path, out: Path, command: str,
                 "handler_hours_current": template_hours(result.handlers_current),
                 "handler_hours_proposed": None if result.handlers_proposed is None
                 else template_hours(result.handlers_proposed),
-                "pattern": pattern_note or None, "solver": result.solver,
+                "pattern": pattern_note or None, **(pattern_info or {}), "solver": result.solver,
                 "officers": result.officers, "hours_per_person": hours_per_person(result.scenario),
                 "establishment_current": round(today_people(result.scenario), 1),
                 "establishment_proposed": round(float(result.officers) if result.officers is not None

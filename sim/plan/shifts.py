@@ -74,6 +74,19 @@ def candidates(starts: list[int] | None, lengths: list[float], max_tour_hours: f
     return [Candidate(s, float(h)) for s in starts for h in sorted(set(lengths))]
 
 
+def half_hour_cover(cands: list[Candidate], briefing: float = 0.0) -> np.ndarray:
+    """(336, 7 x candidates): the share of each half-hour of the week a unit on candidate i
+    starting on day d (column ``i * 7 + d``) is on duty and past the ``briefing``."""
+    halves = 2 * HOURS
+    cover = np.zeros((halves, len(cands) * 7))
+    for i, c in enumerate(cands):
+        for d in range(7):
+            first = 2 * (d * 24 + c.start)
+            for k in range(int(2 * c.hours + 1e-9)):
+                cover[(first + k) % halves, i * 7 + d] = 1.0 - min(max(briefing - 30.0 * k, 0.0), 30.0) / 30.0
+    return cover
+
+
 def design(required: np.ndarray, cands: list[Candidate], *, max_starts: int | None = None,
            min_per_shift: int = 1, officer_hours: float | None = None, time_limit: float = 60.0,
            gap: float = 0.01, briefing: float = 0.0, node_limit: int = 3000,
@@ -139,12 +152,7 @@ def _solve(required: np.ndarray, cands: list[Candidate], *, max_starts: int | No
         required = np.maximum(required, floor)
     n = len(cands) * 7
     halves = 2 * HOURS
-    cover = np.zeros((halves, n))
-    for i, c in enumerate(cands):
-        for d in range(7):
-            first = 2 * (d * 24 + c.start)
-            for k in range(int(2 * c.hours + 1e-9)):
-                cover[(first + k) % halves, i * 7 + d] = 1.0 - min(max(briefing - 30.0 * k, 0.0), 30.0) / 30.0
+    cover = half_hour_cover(cands, briefing)
     need = np.repeat(required, 2)
     uncovered = np.flatnonzero(((need > 0) | (np.repeat(floor, 2) > 0)) & (cover.sum(axis=1) == 0))
     if uncovered.size:
