@@ -109,3 +109,59 @@ def test_plan_honours_the_floor_in_every_hour_and_says_where_it_binds(tmp_path):
     req_ = pd.read_csv(out / "requirement.csv")
     assert (req_["units_floor"].to_numpy() == floor).all()
     assert "The minimum on duty sets the number, not demand" in (out / "report.html").read_text()
+
+
+# ---------------------------------------------------------------------------- roster space
+def test_roster_space_covers_the_target_within_the_fatigue_limits():
+    import numpy as np
+
+    from sim.plan import roster_space as rs
+    from sim.scenario import Pattern
+    from sim.scenario.rota import fatigue_problem
+    s = load_scenario(ROOT / "scenarios" / "nottinghamshire-2016.toml")
+    limits = rs.fatigue_limits(s)
+    fixed, left = rs.fixed_cycles(limits)
+    assert "2-2-2" in fixed and any(w.startswith("4-on-4-off") and "12-hour" in w for w in left)
+    target = np.tile(np.array([20] * 7 + [40] * 10 + [60] * 5 + [30] * 2), 7)
+    target[24 * 4 + 20:24 * 4 + 23] = 75                      # a Friday-night peak
+    space = rs.Space(rs.FAMILIES, fixed, left, limits, 40.0, 30.0, dt.date(2016, 9, 5))
+    best, rows = rs.cheapest(space, target)
+    assert best is not None and (best.cover >= target).all()
+    p = Pattern.model_validate(best.pattern(space.anchor, limits))
+    assert fatigue_problem(p) is None
+    per_person = best.officer_hours / best.people
+    assert 38.0 - 1e-9 <= per_person <= 42.0 + 1e-9
+    assert len(rows) == len(rs.FAMILIES) + len(fixed)
+    assert min(r["officer_hours"] for r in rows if r["officer_hours"]) == best.officer_hours
+
+
+@pytest.mark.slow
+def test_pattern_search_writes_a_pattern_that_meets_and_an_hr_sheet_matching_the_model(tmp_path):
+    import numpy as np
+
+    from sim.scenario.rota import DAY, shift_instances
+    from sim.util.cells import read_csv
+    path = _with_floor(_small_file(tmp_path), NIGHT_FLOOR)
+    out = tmp_path / "pat"
+    assert main(["plan", str(path), "--out", str(out), "--pattern", *FAST]) == 0
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["pattern_meets"]
+    s = load_written(out / "pattern.toml")
+    p = s.response.pattern
+    # the floor in every hour of the answer
+    from sim.scenario.rota import average_week
+    week = [average_week(s.response, s.run.start_date, 15.0).reshape(168, 4).min(axis=1)]
+    assert (week[0] >= np.tile(np.array(NIGHT_FLOOR), 7)).all()
+    # teams.csv: one row a team, sizes and the cycle as the file has them
+    teams = read_csv(out / "teams.csv")
+    assert list(teams["team"]) == list(p.teams) and list(teams["size"]) == [t.size for t in p.teams.values()]
+    assert (teams["cycle"] == " ".join(p.cycle)).all()
+    # calendar.csv: 5 weeks; every non-rest cell is a shift instance the model rosters, and back
+    cal = read_csv(out / "calendar.csv")
+    assert len(cal) == 35 and (out / "calendar.png").stat().st_size > 1000
+    inst = {(int(i.start // DAY), i.team): (i.name, i.staff)
+            for i in shift_instances(s.response, 35 * DAY, s.run.start_date) if i.start >= 0}
+    cells = {(d, team): (cal[team].iloc[d], p.teams[team].size) for d in range(35) for team in p.teams
+             if cal[team].iloc[d] != "R"}
+    assert cells == inst
+    assert (out / "patterns.csv").is_file()

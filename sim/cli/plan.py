@@ -171,14 +171,15 @@ def _plan(out: Path, path: Path, s, opts, saved: dict, args) -> int:
         print(f"{'MEETS' if result.meets else 'does NOT meet'} the recommendation; "
               f"{result.simulations} simulations in {time.perf_counter() - t0:.0f} s")
         print(f"plan: {out} (rota.toml, requirement.csv, iterations.csv, report.html"
-              f"{', pattern.toml, patterns.csv, teams.csv, calendar.csv' if pattern_text else ''})")
+              f"{', pattern.toml, patterns.csv, teams.csv, calendar.csv, calendar.png' if pattern_text else ''})")
     return 0
 
 
 def _pattern(planner, result, out: Path) -> tuple[str | None, str, dict]:
     """The pattern search after the template plan: pattern.toml's text, the sentence, manifest fields."""
     from sim.plan.pattern_file import pattern_toml, patterns_frame, why_dearer
-    from sim.plan.roster_search import PatternSearch
+    from sim.plan.hr_sheet import calendar_frame, calendar_png, teams_frame
+    from sim.plan.roster_search import PatternSearch, with_pattern
     from sim.util.cells import write_csv
     from sim.util.files import atomic_write
 
@@ -188,7 +189,12 @@ def _pattern(planner, result, out: Path) -> tuple[str | None, str, dict]:
     if ans.roster is None:
         return None, ("no team pattern met the recommendation in the search (patterns.csv lists each family's "
                       "cheapest and each pattern simulated)"), {"pattern_meets": False}
-    note = (f"team pattern (pattern.toml): {ans.roster.describe()}; "
+    # the HR sheet, from the pattern as the simulation reads it
+    sc = with_pattern(result.scenario, ans.roster.pattern(ans.anchor, ans.limits), planner.handlers)
+    atomic_write(out / "teams.csv", write_csv(teams_frame(sc)))
+    atomic_write(out / "calendar.csv", write_csv(calendar_frame(sc)))
+    atomic_write(out / "calendar.png", calendar_png(sc))
+    note = (f"team pattern (pattern.toml; teams.csv and calendar.csv for HR): {ans.roster.describe()}; "
             f"{'meets' if ans.meets else 'does NOT meet'} the recommendation in the final check. "
             + why_dearer(result, ans))
     extra = {"pattern_meets": ans.meets, "pattern_officer_hours": ans.roster.officer_hours,
