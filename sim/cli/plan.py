@@ -60,6 +60,10 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--pattern", action="store_true",
                    help="also search team patterns (cycles, tours, number and size of teams) judged by simulation; "
                         "writes the cheapest that meets as pattern.toml, with teams.csv and a 5-week calendar")
+    p.add_argument("--frontier", action="store_true",
+                   help="also the trade-off: the cheapest template and pattern at a ladder of budgets from today's "
+                        "rota to the answer, each simulated paired with today (frontier.csv, frontier.png); "
+                        "implies --pattern")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.add_argument("--resume", metavar="DIR", help="finish a stopped plan in DIR (only --jobs and --quiet apply)")
     p.set_defaults(func=cmd_plan)
@@ -98,7 +102,7 @@ def cmd_plan(args) -> int:
     command = "triage-sim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["plan"] \
         else "triage-sim plan " + str(path)
     saved = {"scenario": str(path), "days": args.days, "options": {**asdict(opts), "jobs": None},
-             "pattern": args.pattern, "command": command, "scenario_digest": digest(s.to_dict())}
+             "pattern": args.pattern, "frontier": args.frontier, "command": command, "scenario_digest": digest(s.to_dict())}
     start_folder(out, saved, s)
     args.context.folder, args.context.resume = out, "triage-sim plan --resume"   # named if a write fails
     try:
@@ -153,6 +157,13 @@ def _plan(out: Path, path: Path, s, opts, saved: dict, args) -> int:
         f"{opts.search_reps} per rota while searching, {s.run.days:g} days x {opts.final_reps} for the final check")
     try:
         result = planner.run()
+        pattern_text, note, extra, search, ans, front = None, "", {}, None, None, None
+        if saved["pattern"] or saved.get("frontier"):
+            search, ans, pattern_text, note, extra = _pattern(planner, result, out)
+        if saved.get("frontier"):
+            from sim.plan.frontier import frontier
+            front = frontier(planner, result, search, ans)
+            result.simulations = planner.sims
     except KeyboardInterrupt as exc:
         bar.close()
         what = "terminated" if isinstance(exc, Terminated) else "interrupted"
@@ -161,33 +172,36 @@ def _plan(out: Path, path: Path, s, opts, saved: dict, args) -> int:
         return 143 if isinstance(exc, Terminated) else 130
     bar.total = bar.n
     bar.close()
-    pattern_text, note, extra = None, "", {}
-    if saved["pattern"]:
-        pattern_text, note, extra = _pattern(planner, result, out)
-    write_plan(result, path, out, saved["command"], time.perf_counter() - t0, pattern_text, note, extra)
+    write_plan(result, path, out, saved["command"], time.perf_counter() - t0, pattern_text, note, extra, front)
     if not args.quiet:
         if note:
             print(note)
+        if front is not None:
+            from sim.plan.frontier import marginal_sentence
+            print(marginal_sentence(front))
         print(f"{'MEETS' if result.meets else 'does NOT meet'} the recommendation; "
               f"{result.simulations} simulations in {time.perf_counter() - t0:.0f} s")
         print(f"plan: {out} (rota.toml, requirement.csv, iterations.csv, report.html"
-              f"{', pattern.toml, patterns.csv, teams.csv, calendar.csv, calendar.png' if pattern_text else ''})")
+              f"{', pattern.toml, patterns.csv, teams.csv, calendar.csv, calendar.png' if pattern_text else ''}"
+              f"{', frontier.csv, frontier.png' if front is not None else ''})")
     return 0
 
 
-def _pattern(planner, result, out: Path) -> tuple[str | None, str, dict]:
-    """The pattern search after the template plan: pattern.toml's text, the sentence, manifest fields."""
+def _pattern(planner, result, out: Path) -> tuple:
+    """The pattern search after the template plan: the search, its answer, pattern.toml's text,
+    the sentence, manifest fields."""
     from sim.plan.pattern_file import pattern_toml, patterns_frame, why_dearer
     from sim.plan.hr_sheet import calendar_frame, calendar_png, teams_frame
     from sim.plan.roster_search import PatternSearch, with_pattern
     from sim.util.cells import write_csv
     from sim.util.files import atomic_write
 
-    ans = PatternSearch(planner, result).run()
+    search = PatternSearch(planner, result)
+    ans = search.run()
     result.simulations = planner.sims
     atomic_write(out / "patterns.csv", write_csv(patterns_frame(ans)))
     if ans.roster is None:
-        return None, ("no team pattern met the recommendation in the search (patterns.csv lists each family's "
+        return search, ans, None, ("no team pattern met the recommendation in the search (patterns.csv lists each family's "
                       "cheapest and each pattern simulated)"), {"pattern_meets": False}
     # the HR sheet, from the pattern as the simulation reads it
     sc = with_pattern(result.scenario, ans.roster.pattern(ans.anchor, ans.limits), planner.handlers)
@@ -199,4 +213,4 @@ def _pattern(planner, result, out: Path) -> tuple[str | None, str, dict]:
             + why_dearer(result, ans))
     extra = {"pattern_meets": ans.meets, "pattern_officer_hours": ans.roster.officer_hours,
              "pattern_people": ans.roster.people, "template_officer_hours": ans.template_hours}
-    return pattern_toml(result, ans, out), note, extra
+    return search, ans, pattern_toml(result, ans, out), note, extra

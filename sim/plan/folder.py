@@ -148,7 +148,8 @@ def requirement_frame(result: PlanResult) -> pd.DataFrame:
 
 
 def write_plan(result: PlanResult, scenario_path: Path, out: Path, command: str, wall_s: float,
-               pattern_text: str | None = None, pattern_note: str = "", pattern_info: dict | None = None) -> None:
+               pattern_text: str | None = None, pattern_note: str = "", pattern_info: dict | None = None,
+               frontier: pd.DataFrame | None = None) -> None:
     """The plan's files; ``manifest.json`` last, so its presence means the plan is complete."""
     if pattern_text is not None:
         atomic_write(out / "pattern.toml", pattern_text)
@@ -171,7 +172,17 @@ def write_plan(result: PlanResult, scenario_path: Path, out: Path, command: str,
                 "establishment_proposed": round(float(result.officers) if result.officers is not None
                                                 else people_for(template_hours(result.proposed), result.scenario), 1),
                 "simulations": result.simulations, "wall_time_s": round(wall_s, 1)}
-    atomic_write(out / "report.html", report_html(result, command, wall_s, pattern_note))
+    front = None
+    if frontier is not None:
+        from sim.plan.frontier import figure_png, marginal_sentence, monotone
+        png = figure_png(frontier)
+        atomic_write(out / "frontier.csv", write_csv(frontier))
+        atomic_write(out / "frontier.png", png)
+        front = {"sentence": marginal_sentence(frontier), "figure": base64.b64encode(png).decode("ascii"),
+                 "monotone": monotone(frontier)}
+        manifest["frontier"] = {"sentence": front["sentence"], "monotone_template": front["monotone"],
+                                "monotone_pattern": monotone(frontier, "pattern")}
+    atomic_write(out / "report.html", report_html(result, command, wall_s, pattern_note, front))
     atomic_write(out / "manifest.json", json.dumps(manifest, indent=2) + "\n")
 
 
@@ -252,7 +263,8 @@ def _shift_rows(current: dict, proposed: dict) -> list[list]:
     return rows
 
 
-def report_html(result: PlanResult, command: str, wall_s: float, pattern_note: str = "") -> str:
+def report_html(result: PlanResult, command: str, wall_s: float, pattern_note: str = "",
+                front: dict | None = None) -> str:
     """The plan's report.html (``sim/report/templates/plan.line.html.j2``)."""
     s = result.scenario
     contracted = hours_per_person(s)
@@ -296,7 +308,7 @@ def report_html(result: PlanResult, command: str, wall_s: float, pattern_note: s
         shift_rows=_shift_rows(result.current, result.proposed),
         handler_rows=None if result.handlers_proposed is None else
         _shift_rows(result.handlers_current, result.handlers_proposed),
-        pattern_note=pattern_note,
+        pattern_note=pattern_note, front=front,
         floor_note=floor_sentence(floor_of(s), result.requirement.rostered, coverage_of(result.proposed)),
         hours_rows=[["officer-hours a week", f"{cur_h:,.0f}", f"{new_h:,.0f}"],
                     [f"establishment (people at {contracted:g} h a week)", f"{cur_est:,.0f}", f"{new_est:,.0f}"],

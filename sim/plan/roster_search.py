@@ -141,6 +141,20 @@ class PatternSearch:
                 lo = mid
         return met
 
+    def within(self, budget: float, steps: int = 8) -> rs.Roster | None:
+        """The cheapest pattern covering the largest k x stage 1's requirement that fits ``budget``
+        officer-hours a week (no simulation; None if even the floor does not fit)."""
+        shape = self.result.requirement.rostered
+        lo, hi, best = 0.0, 1.5, None
+        for _ in range(steps):
+            mid = (lo + hi) / 2
+            r, _ = rs.cheapest(self.space, self._target(shape, mid))
+            if r is not None and r.officer_hours <= budget + 1e-9:
+                lo, best = mid, r
+            else:
+                hi = mid
+        return best
+
     @staticmethod
     def _key(roster):
         return (tuple(roster.cycle), tuple(sorted(roster.teams.items())), tuple(sorted(roster.types.items())))
