@@ -165,3 +165,49 @@ def test_pattern_search_writes_a_pattern_that_meets_and_an_hr_sheet_matching_the
              if cal[team].iloc[d] != "R"}
     assert cells == inst
     assert (out / "patterns.csv").is_file()
+
+
+# ---------------------------------------------------------------------------- the frontier
+def _curve(points):
+    import pandas as pd
+    rows = []
+    for kind, hours, dg, lo, hi in points:
+        rows.append({"kind": kind, "officer_hours": hours, "resource_downgrades_per_week": dg,
+                     "resource_downgrades_per_week_ci_low": lo, "resource_downgrades_per_week_ci_high": hi})
+    return pd.DataFrame(rows)
+
+
+def test_frontier_ladder_marginal_cost_and_monotone():
+    from sim.plan.frontier import budgets
+    from sim.plan.frontier_figure import marginal_sentence, monotone
+    ladder = budgets(12_810, 17_970)
+    assert ladder[0] == 12_810 and ladder[-1] == 17_970 and ladder == sorted(ladder) and len(ladder) == 7
+    df = _curve([("today", 12_000, 40.0, 35, 45), ("template", 13_000, 30.0, 26, 34),
+                 ("template", 14_000, 20.0, 17, 23), ("template", 15_000, 10.0, 8, 12),
+                 ("template", 16_000, 0.0, 0, 0), ("template", 17_000, 0.0, 0, 0)])
+    assert "removes about 10.0 resource downgrades a week" in marginal_sentence(df)
+    assert monotone(df)
+    assert not monotone(_curve([("today", 12_000, 10.0, 9, 11), ("template", 13_000, 30.0, 26, 34)]))
+
+
+@pytest.mark.slow
+def test_frontier_is_monotone_and_passes_through_todays_rota(tmp_path):
+    from sim.plan.frontier_figure import monotone
+    from sim.util.cells import read_csv
+    path = _small_file(tmp_path)
+    out = tmp_path / "front"
+    fast = [*FAST]
+    fast[fast.index("--reps") + 1] = "4"
+    assert main(["plan", str(path), "--out", str(out), "--frontier", *fast]) == 0
+    df = read_csv(out / "frontier.csv")
+    today = df[df["kind"] == "today"].iloc[0]
+    # today's rota's own paired result is a point of the curve (its difference from itself is 0)
+    assert today["resource_downgrades_per_week_vs_today"] == 0.0
+    assert set(df["kind"]) == {"today", "template", "pattern"}
+    top = df[df["kind"] == "template"].sort_values("officer_hours").iloc[-1]
+    assert top["meets"] and top["resource_downgrades_per_week"] == 0.0
+    assert monotone(df)
+    assert (out / "frontier.png").stat().st_size > 1000
+    m = json.loads((out / "manifest.json").read_text())
+    assert "each further 1,000 officer-hours a week removes about" in m["frontier"]["sentence"]
+    assert "The trade-off" in (out / "report.html").read_text()

@@ -177,7 +177,7 @@ def _plan(out: Path, path: Path, s, opts, saved: dict, args) -> int:
         if note:
             print(note)
         if front is not None:
-            from sim.plan.frontier import marginal_sentence
+            from sim.plan.frontier_figure import marginal_sentence
             print(marginal_sentence(front))
         print(f"{'MEETS' if result.meets else 'does NOT meet'} the recommendation; "
               f"{result.simulations} simulations in {time.perf_counter() - t0:.0f} s")

@@ -174,7 +174,7 @@ def write_plan(result: PlanResult, scenario_path: Path, out: Path, command: str,
                 "simulations": result.simulations, "wall_time_s": round(wall_s, 1)}
     front = None
     if frontier is not None:
-        from sim.plan.frontier import figure_png, marginal_sentence, monotone
+        from sim.plan.frontier_figure import figure_png, marginal_sentence, monotone
         png = figure_png(frontier)
         atomic_write(out / "frontier.csv", write_csv(frontier))
         atomic_write(out / "frontier.png", png)
