@@ -112,7 +112,7 @@ def test_resume_takes_only_jobs_and_quiet(planned, tmp_path, capsys):
     _, whole = planned
     assert main(["plan", "--resume", str(whole), "--reps", "3"]) == 2
     err = capsys.readouterr().err
-    assert "--reps" in err and "only --jobs and --quiet" in err
+    assert "--reps" in err and "only --jobs, --dask and --quiet" in err
     assert main(["plan", "--resume", str(tmp_path)]) == 2
     assert "not a plan folder" in capsys.readouterr().err
 

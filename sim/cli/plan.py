@@ -56,6 +56,8 @@ def register(subparsers) -> argparse.ArgumentParser:
                    help="units on any shift that runs (default 5)")
     p.add_argument("--seed", type=SEED, help="random seed (default: the scenario's run.seed)")
     p.add_argument("--jobs", type=WORKERS, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--dask", metavar="ADDRESS",
+                   help="run the simulations on Dask: 'local' starts a LocalCluster, or tcp://HOST:PORT")
     p.add_argument("--units-only", action="store_true", help="plan response units only; keep today's call handlers")
     p.add_argument("--pattern", action="store_true",
                    help="also search team patterns (cycles, tours, number and size of teams) judged by simulation; "
@@ -65,14 +67,14 @@ def register(subparsers) -> argparse.ArgumentParser:
                         "rota to the answer, each simulated paired with today (frontier.csv, frontier.png); "
                         "implies --pattern")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
-    p.add_argument("--resume", metavar="DIR", help="finish a stopped plan in DIR (only --jobs and --quiet apply)")
+    p.add_argument("--resume", metavar="DIR", help="finish a stopped plan in DIR (only --jobs, --dask and --quiet apply)")
     p.set_defaults(func=cmd_plan)
     # what the options default to, carried on the arguments (to refuse options beside --resume)
     p.set_defaults(plan_defaults={a.dest: a.default for a in p._actions if a.dest != "help"})
     return p
 
 
-_RESUME_ONLY = ("resume", "jobs", "quiet")
+_RESUME_ONLY = ("resume", "jobs", "dask", "quiet")
 
 
 def cmd_plan(args) -> int:
@@ -86,7 +88,7 @@ def cmd_plan(args) -> int:
         given = [f"--{k.replace('_', '-')}" for k, v in vars(args).items()
                  if k in defaults and k not in _RESUME_ONLY and v != defaults[k]]
         if given:
-            raise ScenarioError("plan", "--resume", args.resume, "only --jobs and --quiet apply beside it (the "
+            raise ScenarioError("plan", "--resume", args.resume, "only --jobs, --dask and --quiet apply beside it (the "
                                 f"options saved in the plan folder are used), not {', '.join(given)}")
         args.context.folder, args.context.resume = Path(args.resume), "triage-sim plan --resume"
         return _resume(Path(args.resume), args)
@@ -97,11 +99,11 @@ def cmd_plan(args) -> int:
     opts = Options(search_days=args.search_days, search_reps=args.search_reps, final_reps=args.reps,
                    lengths=args.lengths, starts=args.starts, max_starts=args.max_starts,
                    min_per_shift=args.min_per_shift, officers=args.officers, jobs=args.jobs, seed=args.seed,
-                   units_only=args.units_only)
+                   units_only=args.units_only, dask=args.dask)
     Planner(s, opts)                    # candidate shifts checked before any folder is made
     command = "triage-sim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["plan"] \
         else "triage-sim plan " + str(path)
-    saved = {"scenario": str(path), "days": args.days, "options": {**asdict(opts), "jobs": None},
+    saved = {"scenario": str(path), "days": args.days, "options": {**asdict(opts), "jobs": None, "dask": None},
              "pattern": args.pattern, "frontier": args.frontier, "command": command, "scenario_digest": digest(s.to_dict())}
     start_folder(out, saved, s)
     args.context.folder, args.context.resume = out, "triage-sim plan --resume"   # named if a write fails
@@ -127,7 +129,7 @@ def _resume(out: Path, args) -> int:
         raise FolderError(f"{out}: the scenario {path} has changed since the plan started; "
                           "start a new plan (its rota.toml is a delta of that file)")
     try:
-        opts = Options(**{**saved["options"], "jobs": args.jobs})
+        opts = Options(**{**saved["options"], "jobs": args.jobs, "dask": args.dask})
     except TypeError as exc:
         raise FolderError(f"{out}: damaged plan folder (planner.json options: {exc})") from None
     return _plan(out, path, s, opts, saved, args)

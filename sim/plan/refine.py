@@ -50,6 +50,7 @@ class Options:
     seed: int | None = None
     solver_seconds: float = 120.0               # a safety net: the solver stops at a 1% gap or its node limit
     units_only: bool = False                    # True: today's call handlers are kept
+    dask: str | None = None                     # a Dask scheduler for the simulations ('local' or tcp://HOST:PORT)
 
 
 @dataclass
@@ -165,9 +166,9 @@ class Planner:
         arms = [{"name": n, "label": sc.meta.name, "values": {}} for n, sc in scenarios.items()]
         plan = Plan("run" if list(scenarios) == [""] else "compare", arms, self.seed, 0, reps)
         if self.store is None:
-            res = execute(plan, scenarios, jobs=self.opts.jobs)
+            res = execute(plan, scenarios, jobs=self.opts.jobs, dask=self.opts.dask)
         else:
-            res = self.store.experiment(kind, plan, scenarios, self.opts.jobs)
+            res = self.store.experiment(kind, plan, scenarios, self.opts.jobs, self.opts.dask)
         self.sims += reps * len(scenarios)
         self.progress(reps * len(scenarios))
         return res
