@@ -25,6 +25,8 @@ from sim.plan.shifts import coverage_of
 from sim.scenario import Scenario, validate
 
 BISECTIONS = 5
+FINAL_TRIES = 3     # the cheapest patterns that met in the search, checked at full length in turn
+RAISES = 3          # then the cheapest one's k raised by 5%, 10%, 15%
 
 
 @dataclass
@@ -118,16 +120,16 @@ class PatternSearch:
                            "g1_in_target": float(t["g1_in_target"]), "g2_in_target": float(t["g2_in_target"])})
         return met
 
-    def _bisect(self, name: str, shape: np.ndarray, lo: float, hi: float) -> list[rs.Roster]:
-        """Patterns that met, for k in [lo, hi] (hi raised until one meets, at most 1.5)."""
-        met: list[rs.Roster] = []
+    def _bisect(self, name: str, shape: np.ndarray, lo: float, hi: float) -> list[tuple]:
+        """(pattern, shape, k) that met, for k in [lo, hi] (hi raised until one meets, at most 1.5)."""
+        met: list[tuple] = []
         roster = self._build(name, shape, hi)
         while roster is not None and not self._simulate(roster, f"pattern {name} x{hi:g}") and hi < 1.5:
             lo, hi = hi, round(hi + 0.1, 4)
             roster = self._build(name, shape, hi)
         if roster is None or not self.cache[self._key(roster)][0]:
             return met
-        met.append(roster)
+        met.append((roster, name, hi))
         for _ in range(BISECTIONS):
             mid = round((lo + hi) / 2, 4)
             r = self._build(name, shape, mid)
@@ -136,7 +138,7 @@ class PatternSearch:
                 continue
             if self._simulate(r, f"pattern {name} x{mid:g}"):
                 hi = mid
-                met.append(r)
+                met.append((r, name, mid))
             else:
                 lo = mid
         return met
@@ -173,21 +175,33 @@ class PatternSearch:
             say(f"  left out: {why}")
         say(f"pattern 2/3: the cheapest pattern covering k x each shape, k by bisection on simulation "
             f"({o.search_days:g} days x {o.search_reps} replications, seed {self.p.seed})")
-        met: list[rs.Roster] = []
+        met: list[tuple] = []
         met += self._bisect("stage 1", shapes["stage 1"], 0.6, 1.0)
         if "template optimum" in shapes:
             met += self._bisect("template optimum", shapes["template optimum"], 0.85, 1.0)
         ans = PatternAnswer(None, families=self.families, left_out=self.space.left_out, tried=self.tried,
                             template_hours=template_hours(self.result.proposed), anchor=self.space.anchor,
                             limits=self.space.limits)
-        met = [r for r in met if not below_floor(r.cover, self.floor).size]
+        met = [m for m in met if not below_floor(m[0].cover, self.floor).size]
         if not met:
             say("  no pattern met the recommendation in the search runs")
             return ans
-        met.sort(key=lambda r: r.officer_hours)
+        met.sort(key=lambda m: m[0].officer_hours)
         say(f"pattern 3/3: final check over {s.run.days:g} days x {o.final_reps} replications, paired with "
             f"today's rota (seed {self.p.seed})")
-        for roster in met[:3]:
+        checked = set()
+        candidates = [m[0] for m in met[:FINAL_TRIES]]
+        # the short runs may pass a pattern the full length does not: then the next dearer one, and
+        # past those, the cheapest shape's k raised by 5% at a time
+        roster, name, k = met[0]
+        for step in range(1, RAISES + 1):
+            r = self._build(name, shapes[name], round(k * (1 + 0.05 * step), 4))
+            if r is not None:
+                candidates.append(r)
+        for roster in candidates:
+            if self._key(roster) in checked:
+                continue
+            checked.add(self._key(roster))
             pat = roster.pattern(self.space.anchor, self.space.limits)
             cmp_ = self.p._experiment("final", {"a": s, "b": with_pattern(s, pat, self.p.handlers,
                                                                           f"{s.meta.name}-planned-pattern")},
@@ -195,7 +209,8 @@ class PatternSearch:
             ok = _meets(cmp_.arms["b"].summary)
             t = cmp_.arms["b"].summary.set_index("kpi")["mean"]
             say(f"  {roster.officer_hours:,.0f} officer-hours: {'meets' if ok else 'does not meet'}: downgrades/week "
-                f"{t['resource_downgrades_per_week']:.2f}, G1 {t['g1_in_target']:.1%}, G2 {t['g2_in_target']:.1%}")
+                f"{t['resource_downgrades_per_week']:.2f}, G1 {t['g1_in_target']:.1%}, G2 {t['g2_in_target']:.1%}"
+                f" ({roster.describe()})")
             ans.roster, ans.final, ans.meets = roster, cmp_, ok
             if ok:
                 break
