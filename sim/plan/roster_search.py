@@ -22,7 +22,7 @@ from sim.plan import roster_space as rs
 from sim.plan.floor import below_floor, floor_of
 from sim.plan.refine import Planner, PlanResult, Step, _meets, template_hours
 from sim.plan.shifts import coverage_of
-from sim.scenario import Scenario, validate
+from sim.scenario import DAYS, Scenario, validate
 
 BISECTIONS = 5
 FINAL_TRIES = 3     # the cheapest patterns that met in the search, checked at full length in turn
@@ -73,6 +73,27 @@ def space_of(s: Scenario, planner: Planner, template: dict | None, max_teams: in
     fixed, left = rs.fixed_cycles(limits)
     return rs.Space(families, fixed, left, limits, s.response.contracted_hours_per_week, planner.briefing, anchor_of(s),
                     tuple(range(rs.MIN_TEAMS, max_teams + 1)))
+
+
+def steady_cover(template: dict) -> np.ndarray:
+    """168: the template's officers on duty by hour without its hand-over overlaps (in an hour
+    where one shift ends and the next begins, the larger of the two, not their sum): the
+    template optimum's shape as a target (its overlaps would otherwise ask a pattern for spikes
+    of both shifts at once)."""
+    def cover(cut_first: bool) -> np.ndarray:
+        out = {}
+        for n, v in template.items():
+            h, mm = (int(x) for x in v["start"].split(":"))
+            start = f"{(h + 1) % 24:02d}:{mm:02d}" if cut_first else v["start"]
+            days = v.get("days", DAYS)
+            if cut_first and h == 23:   # the shift's first hour is the day before's last: shift the days too
+                units = list(np.roll(v["units"], 1))
+                days = [DAYS[(DAYS.index(d) + 1) % 7] for d in days]
+            else:
+                units = list(v["units"])
+            out[n] = {**v, "start": start, "hours": float(v["hours"]) - 1, "units": units, "days": days}
+        return coverage_of(out)
+    return np.maximum(cover(True), cover(False))
 
 
 class PatternSearch:
@@ -166,7 +187,7 @@ class PatternSearch:
         req = self.result.requirement
         shapes = {"stage 1": req.rostered}
         if self.result.meets:
-            shapes["template optimum"] = coverage_of(self.result.proposed)
+            shapes["template optimum"] = steady_cover(self.result.proposed)
         say(f"pattern 1/3: roster space ({len(self.space.families)} families of tours as variable shift "
             f"arrangements of {self.space.teams_range[0]}-{self.space.teams_range[-1]} equal teams, "
             f"{len(self.space.fixed)} fixed cycles; fatigue limits: "
@@ -191,13 +212,14 @@ class PatternSearch:
             f"today's rota (seed {self.p.seed})")
         checked = set()
         candidates = [m[0] for m in met[:FINAL_TRIES]]
-        # the short runs may pass a pattern the full length does not: then the next dearer one, and
-        # past those, the cheapest shape's k raised by 5% at a time
+        # the short runs may pass a pattern the full length does not: then the next dearer one, or
+        # the cheapest one's k raised by 5% at a time, whichever costs less
         roster, name, k = met[0]
         for step in range(1, RAISES + 1):
             r = self._build(name, shapes[name], round(k * (1 + 0.05 * step), 4))
-            if r is not None:
+            if r is not None and r.officer_hours > roster.officer_hours:
                 candidates.append(r)
+        candidates.sort(key=lambda r: r.officer_hours)
         for roster in candidates:
             if self._key(roster) in checked:
                 continue
