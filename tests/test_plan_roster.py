@@ -211,3 +211,30 @@ def test_frontier_is_monotone_and_passes_through_todays_rota(tmp_path):
     m = json.loads((out / "manifest.json").read_text())
     assert "each further 1,000 officer-hours a week removes about" in m["frontier"]["sentence"]
     assert "The trade-off" in (out / "report.html").read_text()
+
+
+def test_the_template_shape_is_its_officers_free_past_the_briefing():
+    from sim.plan.roster_search import free_cover
+    days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    t = {"a": {"start": "08:00", "hours": 10.0, "units": [10] * 7, "days": days},
+         "b": {"start": "17:00", "hours": 10.0, "units": [20] * 7, "days": days}}
+    free = free_cover(t, 30.0)[:48]
+    assert free[34] == 10 and free[35] == 30          # 17:00-17:30: b is briefed; 17:30-18:00 both
+    assert free[36] == 20 and free[16] == 0 and free[17] == 10   # a briefed 08:00-08:30, then on
+    assert free[5] == 20 and free[6] == 0             # b (from Sunday 17:00) until 03:00
+
+
+@pytest.mark.slow
+def test_officers_320_on_the_42_hour_4_on_4_off_shows_320_people(tmp_path):
+    out = tmp_path / "spread"
+    path = ROOT / "scenarios" / "patterns" / "4-on-4-off.toml"
+    assert main(["plan", str(path), "--out", str(out), "--officers", "320", "--days", "2", *FAST,
+                 "--starts", "7,12,17,22", "--lengths", "10", "--max-starts", "4", "--min-per-shift", "5"]) == 0
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["establishment_current"] == 320 and m["establishment_proposed"] == 320
+    assert m["hours_per_person"] == pytest.approx(42.0)
+    html_ = (out / "report.html").read_text()
+    assert "320 people at 42 h a week" in html_ and "today 320 people" in html_
+    assert load_written(out / "rota.toml") is not None
+    from sim.scenario.rota import hours_per_week
+    assert hours_per_week(load_written(out / "rota.toml").response) <= 320 * 42 + 1e-9

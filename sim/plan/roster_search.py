@@ -21,7 +21,7 @@ from sim.plan import handlers as hd
 from sim.plan import roster_space as rs
 from sim.plan.floor import below_floor, floor_of
 from sim.plan.refine import Planner, PlanResult, Step, _meets, template_hours
-from sim.plan.shifts import coverage_of
+from sim.plan.shifts import Candidate, half_hour_cover
 from sim.scenario import DAYS, Scenario, validate
 
 BISECTIONS = 5
@@ -75,25 +75,18 @@ def space_of(s: Scenario, planner: Planner, template: dict | None, max_teams: in
                     tuple(range(rs.MIN_TEAMS, max_teams + 1)))
 
 
-def steady_cover(template: dict) -> np.ndarray:
-    """168: the template's officers on duty by hour without its hand-over overlaps (in an hour
-    where one shift ends and the next begins, the larger of the two, not their sum): the
-    template optimum's shape as a target (its overlaps would otherwise ask a pattern for spikes
-    of both shifts at once)."""
-    def cover(cut_first: bool) -> np.ndarray:
-        out = {}
-        for n, v in template.items():
-            h, mm = (int(x) for x in v["start"].split(":"))
-            start = f"{(h + 1) % 24:02d}:{mm:02d}" if cut_first else v["start"]
-            days = v.get("days", DAYS)
-            if cut_first and h == 23:   # the shift's first hour is the day before's last: shift the days too
-                units = list(np.roll(v["units"], 1))
-                days = [DAYS[(DAYS.index(d) + 1) % 7] for d in days]
-            else:
-                units = list(v["units"])
-            out[n] = {**v, "start": start, "hours": float(v["hours"]) - 1, "units": units, "days": days}
-        return coverage_of(out)
-    return np.maximum(cover(True), cover(False))
+def free_cover(template: dict, briefing: float) -> np.ndarray:
+    """336: the template's officers on duty past their briefing, by half-hour of the week (what
+    stage 2 counts): the template optimum's shape as a target. A pattern at least this high in
+    every half-hour has at least the template's officers free for incidents at every moment,
+    with no call to match its hand-over overlaps."""
+    cands, x = [], []
+    for v in template.values():
+        h, mm = (int(q) for q in v["start"].split(":"))
+        cands.append(Candidate(h, float(v["hours"]) - (mm > 0) * 0.5))
+        units = v["units"] if isinstance(v["units"], list) else [v["units"]] * 7
+        x += [units[d] if DAYS[d] in v.get("days", DAYS) else 0 for d in range(7)]
+    return half_hour_cover(cands, briefing) @ np.asarray(x, dtype=float)
 
 
 class PatternSearch:
@@ -109,7 +102,8 @@ class PatternSearch:
         self.tried: list[dict] = []
 
     def _target(self, shape: np.ndarray, k: float) -> np.ndarray:
-        return np.maximum(np.ceil(k * shape - 1e-9).astype(int), self.floor)
+        floor = self.floor if shape.size == self.floor.size else np.repeat(self.floor, 2)
+        return np.maximum(np.ceil(k * shape - 1e-9), floor)
 
     def _build(self, shape_name: str, shape: np.ndarray, k: float) -> rs.Roster | None:
         roster, rows = rs.cheapest(self.space, self._target(shape, k))
@@ -187,7 +181,7 @@ class PatternSearch:
         req = self.result.requirement
         shapes = {"stage 1": req.rostered}
         if self.result.meets:
-            shapes["template optimum"] = steady_cover(self.result.proposed)
+            shapes["template optimum"] = free_cover(self.result.proposed, self.p.briefing)
         say(f"pattern 1/3: roster space ({len(self.space.families)} families of tours as variable shift "
             f"arrangements of {self.space.teams_range[0]}-{self.space.teams_range[-1]} equal teams, "
             f"{len(self.space.fixed)} fixed cycles; fatigue limits: "

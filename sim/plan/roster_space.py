@@ -120,30 +120,79 @@ def _fill(need: np.ndarray, cover: np.ndarray, hours: np.ndarray, teams: int, co
     return np.rint(res.x).astype(int).reshape(n_types, 7)
 
 
+def _people_bound(need: np.ndarray, cover: np.ndarray, hours: np.ndarray, contracted: float) -> float:
+    """A lower bound on the officers any VSA of these tours needs: the linear relaxation with
+    y = m x (officers on each tour and weekday) and P = m T people, whatever T is."""
+    n = cover.shape[1]
+    n_types = n // 7
+    h = np.repeat(hours, 7)
+    # variables: y (n), P; minimise P
+    rows, lo, hi = [], [], []
+    for d in range(7):
+        r = np.zeros(n + 1)
+        r[[s * 7 + d for s in range(n_types)]] = 1.0
+        r[n] = -1.0
+        rows.append(r), lo.append(-np.inf), hi.append(0.0)          # officers on duty a day <= P
+    r = np.concatenate([h, [-(contracted - HOURS_BAND)]])
+    rows.append(r), lo.append(0.0), hi.append(np.inf)                # hours >= P (c - band)
+    r = np.concatenate([h, [-(contracted + HOURS_BAND)]])
+    rows.append(r), lo.append(-np.inf), hi.append(0.0)               # hours <= P (c + band)
+    cons = [LinearConstraint(np.hstack([cover, np.zeros((cover.shape[0], 1))]), need, np.inf),
+            LinearConstraint(np.array(rows), lo, hi)]
+    cost = np.zeros(n + 1)
+    cost[n] = 1.0
+    res = milp(cost, constraints=cons, bounds=Bounds(0, np.inf), options={"disp": False})
+    return float(res.x[n]) if res.x is not None else math.inf
+
+
 def _vsa_options(target: np.ndarray, family: str, types: dict, contracted: float, briefing: float,
                  teams_range) -> list[tuple[float, int, int, np.ndarray]]:
-    """(officer-hours, T, m, cells) for each T: the smallest team size m that covers (and m + 1)."""
+    """(officer-hours, T, m, cells) for each T: the smallest team size m that covers (and m + 1).
+    The search for m starts at the linear relaxation's bound (people / T), so it takes a few
+    integer programs per T, not a bisection."""
     cands = [Candidate(int(st[:2]), h) for st, h in types.values()]
     cover = half_hour_cover(cands, briefing)
     hours = np.array([h for _, h in types.values()])
-    need = np.repeat(target.astype(float), 2)
+    need = half_hours(target).astype(float)
+    people = _people_bound(need, cover, hours, contracted)
+    if not math.isfinite(people):
+        return []
     out = []
-    peak = max(int(target.max()), 1)
+    peak = max(int(need.max()), 1)
     for t in teams_range:
-        lo, hi = max(1, math.ceil(peak / t)), 2 * peak
-        if _fill(need, cover, hours, t, contracted, hi) is None:
-            continue
-        while lo < hi:                                   # smallest m that covers (monotone in m)
-            mid = (lo + hi) // 2
-            if _fill(need, cover, hours, t, contracted, mid) is None:
-                lo = mid + 1
-            else:
-                hi = mid
-        for m in (lo, lo + 1):
+        m = max(1, math.ceil(people / t - 1e-6))
+        bad, cells = m - 1, None
+        while m <= 2 * peak:                  # up from the bound in growing steps to one that covers
             cells = _fill(need, cover, hours, t, contracted, m)
             if cells is not None:
-                out.append((float(m * (cells.sum(axis=1) * hours).sum()), t, m, cells))
+                break
+            bad, m = m, m + max(1, (m - max(1, math.ceil(people / t - 1e-6))) // 2 + 1)
+        if cells is None:
+            continue
+        while m - bad > 1:                    # then the smallest that covers, between
+            mid = (bad + m) // 2
+            c = _fill(need, cover, hours, t, contracted, mid)
+            if c is None:
+                bad = mid
+            else:
+                m, cells = mid, c
+        out.append((float(m * (cells.sum(axis=1) * hours).sum()), t, m, cells))
+        nxt = _fill(need, cover, hours, t, contracted, m + 1)
+        if nxt is not None:
+            out.append((float((m + 1) * (nxt.sum(axis=1) * hours).sum()), t, m + 1, nxt))
     return out
+
+
+def half_hours(target: np.ndarray) -> np.ndarray:
+    """A target by hour (168) or by half-hour (336), as 336 half-hours."""
+    target = np.asarray(target)
+    return target if target.size == 2 * HOURS else np.repeat(target, 2)
+
+
+def by_hour(target: np.ndarray) -> np.ndarray:
+    """A target by hour (168) or by half-hour (336), as 168 hours (the larger half)."""
+    target = np.asarray(target)
+    return target.reshape(HOURS, 2).max(axis=1) if target.size == 2 * HOURS else target
 
 
 def cover_of(p: dict) -> np.ndarray:
@@ -194,6 +243,7 @@ def fixed_cycles(limits: dict) -> tuple[dict[str, Pattern], list[str]]:
 
 
 def _fixed_roster(name: str, p: Pattern, target: np.ndarray, limits: dict) -> Roster | None:
+    target = by_hour(target)
     one = {**p.model_dump(), "teams": {n: {"size": 1, "offset": t.offset} for n, t in p.teams.items()}, **limits}
     cover = cover_of(one)
     if (cover[target > 0] == 0).any():
@@ -225,8 +275,8 @@ class Space:
 
 
 def cheapest(space: Space, target: np.ndarray) -> tuple[Roster | None, list[dict]]:
-    """The cheapest pattern covering ``target`` (168 officers rostered on duty) in every hour,
-    and each family's best (for the report)."""
+    """The cheapest pattern covering ``target`` in every hour (168: officers rostered on duty) or
+    every half-hour (336: officers on duty past their briefing), and each family's best."""
     best, rows = None, []
     for family, types in space.families.items():
         options = sorted(_vsa_options(target, family, types, space.contracted, space.briefing, space.teams_range),
