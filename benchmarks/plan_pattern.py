@@ -3,6 +3,7 @@ on 2 cores), with the time of each stage read from the plan's progress lines.
 
     python benchmarks/plan_pattern.py [--frontier] [--jobs 2] [--dask ADDRESS] [--scenario FILE]
                                       [--set demand.multiplier=2] [--out DIR] [--json FILE]
+                                      [-- --search-reps 5 --reps 5]
 
 Runs ``triage-sim plan --pattern`` (or ``--frontier``) in a subprocess on the default scenario
 (or FILE, with ``--set`` overrides written to a scenario beside it), prints the wall time, the
@@ -50,6 +51,7 @@ def main() -> int:
     p.add_argument("--dask")
     p.add_argument("--out", type=Path)
     p.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "plan_pattern.jsonl")
+    p.add_argument("plan_args", nargs=argparse.REMAINDER, help="after --: more options for triage-sim plan")
     args = p.parse_args()
     work = Path(tempfile.mkdtemp(prefix="plan-pattern-"))
     scenario = _scenario(args.scenario, args.sets, work)
@@ -58,6 +60,7 @@ def main() -> int:
            "--frontier" if args.frontier else "--pattern", "--jobs", args.jobs]
     if args.dask:
         cmd += ["--dask", args.dask]
+    cmd += [a for a in args.plan_args if a != "--"]
     print(" ".join(cmd), file=sys.stderr)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -74,7 +77,7 @@ def main() -> int:
     wall = time.perf_counter() - t0
     manifest = json.loads((out / "manifest.json").read_text()) if (out / "manifest.json").exists() else {}
     row = {"when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "scenario": str(scenario),
-           "sets": args.sets, "frontier": args.frontier, "jobs": args.jobs, "cpus": os.cpu_count(),
+           "sets": args.sets, "plan_args": args.plan_args, "frontier": args.frontier, "jobs": args.jobs, "cpus": os.cpu_count(),
            "load_1min": os.getloadavg()[0], "exit": rc, "wall_s": round(wall, 1), "stages_began_s": began,
            "template_officer_hours": manifest.get("officer_hours_proposed"), "template_meets": manifest.get("meets"),
            "pattern_officer_hours": manifest.get("pattern_officer_hours"),

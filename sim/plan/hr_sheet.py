@@ -13,7 +13,7 @@ import io
 import pandas as pd
 
 from sim.scenario import DAYS, REST, Scenario
-from sim.scenario.rota import DAY, first_date_on, shift_instances
+from sim.scenario.rota import DAY, cycle_day, first_date_on, shift_instances
 
 WEEKS = 5
 
@@ -28,7 +28,8 @@ def _tour(code: str, st) -> str:
 
 
 def teams_frame(s: Scenario) -> pd.DataFrame:
-    """One row a team: its size, the cycle, the first date it starts the cycle, the tours."""
+    """One row a team: its size, the cycle, the cycle day (1 = first) it is on at the run's first
+    day, the first date on or after that it starts the cycle from day 1, the tours."""
     p = s.response.pattern
     tours = "; ".join(_tour(c, st) for c, st in p.shift_types.items() if c in p.cycle)
     hours = sum(p.shift_types[c].hours for c in p.cycle if c != REST) * 7.0 / p.days
@@ -36,6 +37,7 @@ def teams_frame(s: Scenario) -> pd.DataFrame:
     for name, team in p.teams.items():
         first = first_date_on(p, team, 0, s.run.start_date)
         rows.append({"team": name, "size": team.size, "cycle_days": p.days, "offset": team.offset,
+                     "cycle_day_on_start": cycle_day(p, team, s.run.start_date) + 1,
                      "first_day": first.isoformat(), "first_weekday": DAYS[first.weekday()],
                      "cycle": " ".join(p.cycle), "shift_types": tours, "hours_per_week": round(hours, 2)})
     return pd.DataFrame(rows)
