@@ -17,7 +17,7 @@ EXAMPLE = ROOT / "scenarios" / "fitted" / "audit-example"
 US = ROOT.parent / "shared" / "data" / "us-cad-2025" / "incidents.csv.gz"
 
 
-def _audit(tmp_path, capsys, log=EXAMPLE / "grade_log.csv", map_path=EXAMPLE / "map.toml",
+def _audit(tmp_path, capsys, log=EXAMPLE / "grade_log.csv", map_path=EXAMPLE / "audit-example.map.toml",
            extract=EXAMPLE / "incidents.csv", out="out"):
     args = ["audit", str(extract), "--map", str(map_path), "--out", str(tmp_path / out), "--quiet"]
     if log is not None:
@@ -29,7 +29,7 @@ def _audit(tmp_path, capsys, log=EXAMPLE / "grade_log.csv", map_path=EXAMPLE / "
 @pytest.fixture(scope="module")
 def example(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("audit")
-    rc = main(["audit", str(EXAMPLE / "incidents.csv"), "--map", str(EXAMPLE / "map.toml"), "--log",
+    rc = main(["audit", str(EXAMPLE / "incidents.csv"), "--map", str(EXAMPLE / "audit-example.map.toml"), "--log",
                str(EXAMPLE / "grade_log.csv"), "--out", str(tmp / "out"), "--quiet"])
     assert rc == 0
     return tmp / "out"
@@ -108,7 +108,7 @@ def test_load_at_the_time(example):
 
 
 def test_no_reason_rule_choice_changes_only_rule_decided(tmp_path, capsys):
-    text = (EXAMPLE / "map.toml").read_text().replace('no_reason = "unassigned"', 'no_reason = "resource"')
+    text = (EXAMPLE / "audit-example.map.toml").read_text().replace('no_reason = "unassigned"', 'no_reason = "resource"')
     (tmp_path / "m.toml").write_text(text)
     rc, err, out = _audit(tmp_path, capsys, map_path=tmp_path / "m.toml")
     assert rc == 0, err
@@ -157,7 +157,7 @@ def test_bad_grade_log_is_one_line_status_2_nothing_written(tmp_path, capsys, ed
 
 
 def test_log_without_a_grade_log_section_and_existing_out_are_refused(tmp_path, capsys):
-    text = (EXAMPLE / "map.toml").read_text()
+    text = (EXAMPLE / "audit-example.map.toml").read_text()
     (tmp_path / "m.toml").write_text(text[:text.index("[grade_log]")] + text[text.index("[downgrades]"):])
     rc, err, out = _audit(tmp_path, capsys, map_path=tmp_path / "m.toml")
     assert rc == 2 and "grade_log" in err and not out.exists()
@@ -167,7 +167,7 @@ def test_log_without_a_grade_log_section_and_existing_out_are_refused(tmp_path, 
 
 
 def test_bad_map_section_is_one_line(tmp_path, capsys):
-    text = (EXAMPLE / "map.toml").read_text().replace('other = ["SUP", "ESC"]', 'other = ["SUP", "NUA"]')
+    text = (EXAMPLE / "audit-example.map.toml").read_text().replace('other = ["SUP", "ESC"]', 'other = ["SUP", "NUA"]')
     (tmp_path / "m.toml").write_text(text)
     rc, err, out = _audit(tmp_path, capsys, map_path=tmp_path / "m.toml")
     assert rc == 2 and "downgrades" in err and "'NUA' is listed twice" in err and not out.exists()
@@ -175,7 +175,7 @@ def test_bad_map_section_is_one_line(tmp_path, capsys):
 
 def test_example_files_are_the_documented_ones(tmp_path):
     # the example ships with the map whose comments document every field
-    text = (EXAMPLE / "map.toml").read_text()
+    text = (EXAMPLE / "audit-example.map.toml").read_text()
     for key in ("columns.id", "columns.time", "columns.from_grade", "columns.to_grade", "columns.reason", "columns.text",
                 "resource =", "reassessment =", "other =", "resource_keywords", "reassessment_keywords",
                 "no_reason", "opening_grade", "closing_grade", "time_format", "grades"):
@@ -208,7 +208,7 @@ def test_free_text_from_the_log_is_shown_as_text(tmp_path, capsys):
     ('resource_keywords = ["no units", "no resources"]', 'resource_keywords = [" "]', ["resource_keywords", "empty"]),
 ])
 def test_bad_audit_map_is_one_line(tmp_path, capsys, old, new, words):
-    text = (EXAMPLE / "map.toml").read_text()
+    text = (EXAMPLE / "audit-example.map.toml").read_text()
     assert old in text
     (tmp_path / "m.toml").write_text(text.replace(old, new))
     rc, err, out = _audit(tmp_path, capsys, map_path=tmp_path / "m.toml")

@@ -160,7 +160,7 @@ def test_export_refuses_more_defects_than_the_run_has(run, tmp_path, capsys):
 def test_compare_with_a_run_made_without_events_says_so(tmp_path, capsys):
     assert main(["run", "--days", "1", "--warmup-days", "0", "--quiet", "--jobs", "1", "--out", str(tmp_path / "r")]) == 0
     ex = Path(__file__).resolve().parents[1] / "scenarios" / "fitted" / "audit-example"
-    rc = main(["audit", str(ex / "incidents.csv"), "--map", str(ex / "map.toml"), "--compare", str(tmp_path / "r"),
+    rc = main(["audit", str(ex / "incidents.csv"), "--map", str(ex / "audit-example.map.toml"), "--compare", str(tmp_path / "r"),
                "--out", str(tmp_path / "a"), "--quiet"])
     err = capsys.readouterr().err.strip()
     assert rc == 2 and "--events" in err and "\n" not in err and not (tmp_path / "a").exists()

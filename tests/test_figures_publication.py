@@ -22,7 +22,7 @@ def test_run_writes_svg_with_human_labels(tmp_path, triage):
                 "--figures", "svg", "--quiet")
     assert p.returncode == 0, p.stderr
     svgs = sorted((out / "figures").glob("*.svg"))
-    assert len(svgs) == 7 and not list((out / "figures").glob("*.png"))   # the seven figures, only the format asked
+    assert len(svgs) == 9 and not list((out / "figures").glob("*.png"))   # the nine figures, only the format asked
     text = " ".join(_svg_text(s) for s in svgs)
     assert "Nottinghamshire-like force with a resource-led controller" in text
     assert "nottinghamshire-2016" not in text and "response.shifts" not in text
@@ -36,8 +36,8 @@ def test_report_redraws_in_other_formats_and_a_title(tmp_path, triage):
     p = triage("report", out, "--figures", "pdf,png", "--title", "Figure 2: the control room in 2016")
     assert p.returncode == 0, p.stderr
     pdfs = sorted((out / "figures").glob("*.pdf"))
-    assert len(pdfs) == 7 and all(x.read_bytes()[:5] == b"%PDF-" for x in pdfs)
-    assert len(list((out / "figures").glob("*.png"))) == 7
+    assert len(pdfs) == 9 and all(x.read_bytes()[:5] == b"%PDF-" for x in pdfs)
+    assert len(list((out / "figures").glob("*.png"))) == 9
     p = triage("report", out, "--figures", "svg", "--title", "Figure 2: the control room in 2016")
     assert p.returncode == 0, p.stderr
     assert not list((out / "figures").glob("*.pdf"))   # a format no longer asked does not linger

@@ -21,10 +21,10 @@ from sim.report.page import write_report
 from conftest import small
 
 RUN_FIGURES = ("1-demand-capacity", "2-downgrades-heatmap", "3-response-standards", "4-pending-week",
-               "5-utilisation-overtime", "6-call-handling", "8-first-recommendation")
+               "5-utilisation-overtime", "6-call-handling", "8-first-recommendation", "9-by-category", "10-by-month")
 COMPARE_FIGURES = ("1-demand-capacity", "2-downgrades-heatmap", "3a-response-by-initial-grade",
                    "3b-response-by-true-risk", "4-pending-week", "5-utilisation-overtime", "6-call-handling",
-                   "7-paired-differences", "8-first-recommendation")
+                   "7-paired-differences", "8-first-recommendation", "9-by-category", "10-by-month")
 SWEEP_FIGURES = ("1-sweep-recommendation", "2-sweep-kpis", "3-sweep-downgrades-by-hour", "4-sweep-pending")
 SOURCE = """# a small scenario for the report tests
 [meta]

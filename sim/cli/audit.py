@@ -4,26 +4,19 @@ test the audit where the answer is known). Registered by ``sim.cli.main``; the w
 ``sim.data.audit``, ``sim.data.audit_sim``, ``sim.data.audit_page`` and ``sim.data.export``."""
 from __future__ import annotations
 
-import argparse
 import shlex
 import sys
 import time
 from pathlib import Path
 
+from sim.cli.common import new_folder, whole
 from sim.scenario import ScenarioError
 from sim.util.cells import write_csv
 
 TABLES = ("by_hour_of_week", "by_week", "by_month", "by_category", "by_load", "attendance")
 
 
-def _count(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if n < 0 or n > 1_000_000:
-        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 1000000, got {text!r}")
-    return n
+_count = whole(0, 1_000_000)
 
 
 def register(subparsers) -> None:
@@ -71,7 +64,6 @@ def cmd_audit(args) -> int:
     import pandas as pd
 
     from sim import __version__
-    from sim.cli.data import _new_folder
     from sim.data.audit import downgrades_table, measure, observed_records, quality_frame, MONDAY
     from sim.data.audit_page import audit_page, figures
     from sim.data.audit_sim import simulated_runs, with_simulated
@@ -88,7 +80,7 @@ def cmd_audit(args) -> int:
     if args.log and m.columns.id is None:
         raise ScenarioError(args.map, "columns.id", None, "a grade log is joined to the extract by incident number: "
                             "give the extract's incident number column as columns.id")
-    final = _new_folder(Path(args.out), "audit")
+    final = new_folder(Path(args.out), "audit")
     rec = read_extract(args.extract, m)
     glog = read_grade_log(args.log, m) if args.log else None
     sims = simulated_runs(Path(args.compare)) if args.compare else []
@@ -177,12 +169,11 @@ def _printout(data, quality) -> list[str]:
 
 
 def cmd_export(args) -> int:
-    from sim.cli.data import _new_folder
     from sim.data.export import Defects, export, write_export
     from sim.util.files import atomic_folder
 
     t0 = time.perf_counter()
-    final = _new_folder(Path(args.out), "export")
+    final = new_folder(Path(args.out), "export")
     parts = export(Path(args.results), args.rep, Defects(args.missing_reasons, args.unknown_codes, args.out_of_order,
                                                           args.missing_ids), args.seed)
     with atomic_folder(final) as tmp:

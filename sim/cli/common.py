@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.scenario import Scenario, default_scenario, load_scenario
+from sim.scenario import Scenario, ScenarioError, default_scenario, load_scenario
+from sim.scenario.base import _NO_VALUE
 from sim.util.bounds import MAX_JOBS, MAX_REPS, MAX_SEED
 
 DEFAULT_SCENARIO = "scenarios/nottinghamshire-2016.toml"
@@ -227,3 +228,15 @@ def out_folder(args, name: str) -> Path:
     out = check_out(Path(args.out) if args.out else default_run_dir(Path("results"), name))
     args.context.folder = out
     return out
+
+
+def new_folder(out: Path | None, prefix: str) -> Path:
+    """The output folder, which must not exist yet (written through ``atomic_folder``)."""
+    final = check_out(Path(out) if out else default_run_dir(Path("results"), prefix), "output folder")
+    if final.exists():
+        raise ScenarioError(final, "", _NO_VALUE, "already exists: an output folder is never overwritten; choose another --out")
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ScenarioError(final, "", _NO_VALUE, f"cannot create the output folder ({exc.strerror})") from None
+    return final

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from sim.cli.common import SEED, WORKERS, finite_number, replications
+from sim.cli.common import SEED, WORKERS, finite_number, new_folder, replications
 from sim.scenario import ScenarioError
 from sim.scenario.base import _NO_VALUE
 from sim.util.cells import read_csv, write_csv
@@ -101,20 +101,6 @@ def _windowed_map(args, m):
     return m.model_copy(update={"filter": m.filter.model_copy(update={"start": lo, "end": hi})})
 
 
-def _new_folder(out: Path | None, prefix: str) -> Path:
-    """The output folder, which must not exist yet (written through ``atomic_folder``)."""
-    from sim.cli.common import check_out, default_run_dir
-
-    final = check_out(Path(out) if out else default_run_dir(Path("results"), prefix), "output folder")
-    if final.exists():
-        raise ScenarioError(final, "", _NO_VALUE, "already exists: an output folder is never overwritten; choose another --out")
-    try:
-        final.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ScenarioError(final, "", _NO_VALUE, f"cannot create the output folder ({exc.strerror})") from None
-    return final
-
-
 def _say(args, t0):
     def say(msg: str) -> None:
         if not args.quiet:
@@ -147,7 +133,7 @@ def cmd_fit(args) -> int:
     m = _windowed_map(args, load_map(args.map))
     base = Path(args.base) if args.base else default_scenario_path()
     base_s = load_scenario(base, roots=args.base_root)
-    final = _new_folder(args.out, f"fit-{m.name}")   # before the extract is read: nowhere to write, no work
+    final = new_folder(args.out, f"fit-{m.name}")   # before the extract is read: nowhere to write, no work
     rec = read_extract(args.extract, m)
     source = Path(args.extract).name
     say(f"read {rec.rows_read:,} rows of {source}; {len(rec.demand):,} are demand")
@@ -253,7 +239,7 @@ def cmd_backtest(args) -> int:
     s = load_scenario(args.scenario, roots=args.base_root)
     seed = s.run.seed if args.seed is None else args.seed
     warmup = args.warmup_hours
-    final = _new_folder(args.out, f"backtest-{s.meta.name}")
+    final = new_folder(args.out, f"backtest-{s.meta.name}")
     with atomic_folder(final) as tmp:
         if m is not None:
             from sim.data.extract import read_extract

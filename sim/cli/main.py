@@ -79,6 +79,10 @@ def os_error_line(exc: OSError, context: Context) -> str:
 def main(argv: list[str] | None = None) -> int:
     import signal
 
+    # Arrow's default pool (mimalloc) keeps what it frees: writing a year's event log then cost
+    # twice its size in resident memory. The system allocator hands it back (a user's own choice
+    # of pool is kept; worker processes inherit it).
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     args = build_parser().parse_args(argv)
     args.context = context = Context()   # what the command was writing, for the messages below
     try:

@@ -51,10 +51,16 @@ def print_run(result) -> None:
     said = verdict(table.loc["meets_recommendation", "mean"], n)
     print(f"  -> {said} HMIC's recommendation (response set by initial risk, not officer availability)"
           + (" : no G1/G2 incident to measure" if said.startswith("cannot") else ""))
-    for line in run_lines(table["mean"].to_dict()):   # the first recommendation on its own (issue 15)
+    for line in run_lines(table["mean"].to_dict(), _rec(arm.scenario)):   # the first recommendation on its own (issue 15)
         if line.startswith(FIRST):
             print(f"  -> {line}")
     print(f"results: {result.folder}")
+
+
+def _rec(scenario) -> dict:
+    """The scenario's tolerance and aims, as the verdict lines take them."""
+    r = scenario.recommendation
+    return {"tolerance": r.downgrades_per_week_tolerance, "g1_aim": r.g1_aim, "g2_aim": r.g2_aim}
 
 
 def print_compare(result) -> None:
@@ -71,7 +77,7 @@ def print_compare(result) -> None:
     for label, arm in (("A", a), ("B", b)):
         met = arm.summary.set_index("kpi").loc["meets_recommendation", "mean"]
         print(f"  {label} {arm.scenario.meta.name}: {verdict(met, len(arm.replications))} HMIC's recommendation")
-    for line in compare_lines(result.comparison()):   # each recommendation on its own (issue 15)
+    for line in compare_lines(result.comparison(), _rec(a.scenario)):   # each recommendation on its own (issue 15)
         print(f"  -> {line}")
     print(f"results: {result.folder}")
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from sim.data.audit import DECIDED, KINDS, MEASURABLE, AuditData
 from sim.data.report import _plt, _png
+from sim.report.figures.style import legend_outside
 from sim.report.templating import render
 
 KIND_COLOURS = {"resource": "#c0392b", "reassessment": "#2e86c1", "other": "#7f8c8d", "unclassified": "#f1c40f"}
@@ -18,11 +19,6 @@ KIND_COLOURS = {"resource": "#c0392b", "reassessment": "#2e86c1", "other": "#7f8
 
 def _has_sim(table, column: str) -> bool:
     return f"sim_{column}_mean" in table.columns
-
-
-def _legend_outside(ax) -> None:
-    """The legend to the right of the axes, so it never covers a bar or a line."""
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False)
 
 
 def figures(data: AuditData, tables: dict) -> list[tuple[str, str, bytes]]:
@@ -55,7 +51,7 @@ def figures(data: AuditData, tables: dict) -> list[tuple[str, str, bytes]]:
     ax.set_xlim(-0.5, 167.5)
     ax.set_title(title, fontsize=10)
     if ax.get_legend_handles_labels()[0]:
-        _legend_outside(ax)
+        legend_outside(ax, fontsize=8)
     fig.tight_layout()
     out.append(("1-downgrades-by-hour-of-week.png", title, _png(fig)))
     if data.layout == "a":
@@ -70,7 +66,7 @@ def figures(data: AuditData, tables: dict) -> list[tuple[str, str, bytes]]:
         ax.set_xticks(w["week"].to_numpy())
         ax.set_ylim(0, max(1.0, float(bottom.max()) * 1.1))
         ax.set_ylabel("downgrades")
-        _legend_outside(ax)
+        legend_outside(ax, fontsize=8)
         title = "Downgrades a week, by kind"
         ax.set_title(title, fontsize=10)
         fig.tight_layout()
@@ -89,7 +85,7 @@ def figures(data: AuditData, tables: dict) -> list[tuple[str, str, bytes]]:
         ax.set_xticklabels(b["waiting_g1_g2"])
         ax.set_xlabel("G1/G2 incidents waiting for a unit")
         ax.set_ylabel("resource-led downgrades an hour")
-        _legend_outside(ax)
+        legend_outside(ax, fontsize=8)
         title = "Resource-led downgrades by load at the time"
         ax.set_title(title, fontsize=10)
         fig.tight_layout()

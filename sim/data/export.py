@@ -210,7 +210,7 @@ def map_text(period: tuple[dt.datetime, dt.datetime], net: bool) -> str:
                           "other_keywords": ["supervisor", "escalated"], "no_reason": "unassigned",
                           "start": period[0], "end": period[1]}
     header = ("How to read a simulated event log exported by triage-sim export-extract (every field is explained\n"
-              "in scenarios/fitted/audit-example/map.toml). Times are the run's clock from its start date; the\n"
+              "in scenarios/fitted/audit-example/audit-example.map.toml). Times are the run's clock from its start date; the\n"
               "audit period is the run's measured window (warm-up excluded).")
     return toml_text(data, header=header)
 

@@ -73,7 +73,7 @@ def read_grade_log(path: str | Path, m: Map) -> GradeLog:
     g = m.grade_log
     if g is None:
         raise ScenarioError(path, "", _NO_VALUE, "the map has no [grade_log] section saying how to read a grade log "
-                            "(columns id, time, from_grade, to_grade; see scenarios/fitted/audit-example/map.toml)")
+                            "(columns id, time, from_grade, to_grade; see scenarios/fitted/audit-example/audit-example.map.toml)")
     if not path.is_file():
         raise ScenarioError(path, "", _NO_VALUE, "grade log not found" if not path.exists()
                             else "expected a CSV file, not a folder")

@@ -126,7 +126,11 @@ def _pending_at_0700(log: EventLog) -> float:
 
 
 def _intervals_covering(lo: np.ndarray, hi: np.ndarray, times: np.ndarray) -> np.ndarray:
-    """How many intervals [lo, hi) contain each of ``times``."""
+    """How many intervals [lo, hi) contain each of ``times``. An empty interval (hi <= lo: a G3
+    resourced before it fell due) contains nothing; left in, it counted -1 at every time between
+    its ends, and a fitted scenario's open work at 07:00 came out negative."""
+    keep = hi > lo
+    lo, hi = lo[keep], hi[keep]
     return np.searchsorted(np.sort(lo), times, side="right") - np.searchsorted(np.sort(hi), times, side="right")
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from sim.measures.kpis import _window_calls, pending_counts, resource_downgrades
 from sim.measures.assessment import PROFILES as ASSESSMENT_PROFILES, profiles as assessment_profiles
+from sim.measures.breakdowns import PROFILES as BREAKDOWN_PROFILES, profiles as breakdown_profiles
 from sim.model.log import ABANDONED, ACTIVITIES, POOLS, EventLog
 
 PROFILES = {
@@ -33,6 +34,7 @@ PROFILES = {
     "attended_share": "share of incidents ever attended, by initial grade (key) and true risk (key 'true G..')",
 }
 PROFILES.update(ASSESSMENT_PROFILES)
+PROFILES.update(BREAKDOWN_PROFILES)
 HOURS_OF_WEEK = 168
 PERCENTILES = np.arange(101)
 _GRADES = {1: "G1", 2: "G2", 3: "G3"}
@@ -178,6 +180,7 @@ def compute_profiles(log: EventLog) -> pd.DataFrame:
         rows.append(("attended_share", f"true {label}", np.array([0.0]), np.array([response[t].notna().mean() if t.any() else np.nan])))
 
     rows += assessment_profiles(log, _per_hour_of_week)   # issue 15: vulnerable callers, downgrades' wait
+    rows += breakdown_profiles(log)   # issue 25: by incident category and by calendar month
 
     frames = [pd.DataFrame({"profile": p, "key": k, "x": x, "value": v}) for p, k, x, v in rows]
     return pd.concat(frames, ignore_index=True)

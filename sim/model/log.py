@@ -206,8 +206,10 @@ class EventLog:
         reviews, appointment changes, and pre-emptions where the scenario allows them), with codes as labels and an ``in_warmup`` column (True: the
         row is in the discarded warm-up: a call that arrived, a change that happened, a shift that
         started before it ended). Key: a call's ``call_id`` is its incident number (``incident``
-        in grade_changes)."""
-        calls = self.calls.copy()
+        in grade_changes). Shallow copies: the label columns replace columns in the copy (pandas
+        copies on write), so the log is untouched and a year's calls are not held twice while the
+        event log is written."""
+        calls = self.calls.copy(deep=False)
         calls["channel"] = pd.Categorical.from_codes(calls["channel"], CHANNEL_NAMES)
         for c in ("true_risk", "initial_grade", "final_grade"):
             calls[c] = _grade_labels(calls[c])
@@ -215,28 +217,28 @@ class EventLog:
         calls["area"] = _labels(calls["area"], self.meta["areas"])
         calls["category"] = _labels(calls["category"], self.meta["categories"])
         calls["in_warmup"] = calls["arrival"].to_numpy() < self.warmup
-        gc = self.grade_changes.copy()
+        gc = self.grade_changes.copy(deep=False)
         for c in ("from", "to"):
             gc[c] = _grade_labels(gc[c])
         gc["reason"] = pd.Categorical.from_codes(gc["reason"], REASONS)
         gc["in_warmup"] = gc["time"].to_numpy() < self.warmup
-        shifts = self.unit_shifts.copy()
+        shifts = self.unit_shifts.copy(deep=False)
         shifts["pool"] = pd.Categorical.from_codes(shifts["pool"], POOLS)
         shifts["in_warmup"] = shifts["start"].to_numpy() < self.warmup
-        rosters = self.rosters.copy()
+        rosters = self.rosters.copy(deep=False)
         rosters["pool"] = pd.Categorical.from_codes(rosters["pool"], POOLS)
         rosters["in_warmup"] = rosters["start"].to_numpy() < self.warmup
-        changes = self.appointment_changes.copy()
+        changes = self.appointment_changes.copy(deep=False)
         changes["kind"] = pd.Categorical.from_codes(changes["kind"], APPOINTMENT_CHANGES)
         changes["in_warmup"] = changes["time"].to_numpy() < self.warmup
-        reviews = self.reviews.copy()
+        reviews = self.reviews.copy(deep=False)
         for c in ("before", "after"):
             reviews[c] = _grade_labels(reviews[c])
         reviews["in_warmup"] = reviews["requested"].to_numpy() < self.warmup
         tables = {"calls": calls, "grade_changes": gc, "unit_shifts": shifts, "rosters": rosters,
                   "reviews": reviews, "appointment_changes": changes}
         if self.meta.get("preemption"):   # a table only where the scenario lets G1s take busy units
-            pre = self.preemptions.copy()
+            pre = self.preemptions.copy(deep=False)
             pre["work"] = pd.Categorical.from_codes(pre["work"], PREEMPTED_WORK)
             pre["for_grade"] = _grade_labels(pre["for_grade"])
             pre["in_warmup"] = pre["time"].to_numpy() < self.warmup

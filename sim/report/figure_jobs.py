@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from sim.report.figures.arms import ArmView
 from sim.report.figures.assessment import fig_first_recommendation
+from sim.report.figures.breakdowns import fig_category, fig_month
 from sim.report.figures.call_handling import fig_call_handling
 from sim.report.figures.demand import fig_demand_capacity
 from sim.report.figures.downgrades import fig_downgrades
-from sim.report.figures.drawing import draw_all, Fig, Job
+from sim.report.figures.drawing import draw_all, draw_parts, Fig, Job
 from sim.report.figures.forest import fig_forest
 from sim.report.figures.pending import fig_pending
 from sim.report.figures.response import fig_response
@@ -36,6 +37,12 @@ def _forest_names() -> dict[str, str]:
 def build_figures(f: Folder, formats=("png",), title: str | None = None) -> list[Fig]:
     """Every figure of the folder, drawn (in parallel processes where cores allow)."""
     return draw_all(figure_jobs(f), formats, title, subtitle=figure_subtitle(f))
+
+
+def build_parts(f: Folder, formats=("png",), title: str | None = None, page=None, side=None):
+    """``build_figures``, with each figure's PDF page (``page(fig)``) and one more task (``side``)
+    done by the same workers: (side's result, figures)."""
+    return draw_parts(figure_jobs(f), formats, title, subtitle=figure_subtitle(f), page=page, side=side)
 
 
 def human_labels(f: Folder) -> list[str]:
@@ -75,6 +82,8 @@ def figure_jobs(f: Folder) -> list[Job]:
             Job(fig_utilisation, arms),
             Job(fig_call_handling, arms),
             Job(fig_first_recommendation, arms),
+            Job(fig_category, arms),
+            Job(fig_month, arms),
         ]
     if f.kind == "compare":
         a, b = arms[0], arms[1]
@@ -95,6 +104,8 @@ def figure_jobs(f: Folder) -> list[Job]:
             Job(fig_call_handling, named),
             Job(fig_forest, f.comparison, la[3:], lb[3:], _forest_names(), own_heading=True),
             Job(fig_first_recommendation, named),
+            Job(fig_category, named),
+            Job(fig_month, named),
         ]
     # sweep
     points = labelled_points(f)

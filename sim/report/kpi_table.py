@@ -12,7 +12,7 @@ from markupsafe import Markup
 from sim.experiment.summary import FEW_REPS
 from sim.report.figures.arms import ArmView
 from sim.report.figures.call_handling import SL_999_TARGET
-from sim.measures.catalogue import label, row_label, words
+from sim.measures.catalogue import PERIOD_RULE, label, row_label, unit_period, words
 from sim.report.figures.sweep import key_label
 from sim.report.labels import fmt_kpi, plural
 from sim.report.folder import Folder, run_days
@@ -20,13 +20,16 @@ from sim.report.sweep_points import cheapest_point, value_text
 from sim.report.templating import render
 
 # the KPIs the report's table shows, in order; their words are the catalogue's
-HEADLINE_KPIS = ("resource_downgrades_per_week", "high_risk_resource_downgrades", "g1_in_target", "g2_in_target",
-                 "g1_response_p90", "g2_response_p90", "pending_at_0700_mean", "open_at_0700_mean", "max_pending",
-                 "appointment_lead_days_p50", "unit_utilisation", "overtime_hours", "officer_hours_on_duty",
-                 "neighbourhood_hours_lost", "sl_999_10s", "abandon_rate_101", "meets_recommendation")
+# (one period rule, the catalogue's PERIOD_RULE: counts and hours per week, shares and levels over the run)
+HEADLINE_KPIS = ("resource_downgrades_per_week", "high_risk_resource_downgrades_per_week", "g1_in_target",
+                 "g2_in_target", "g1_response_p90", "g2_response_p90", "pending_at_0700_mean", "open_at_0700_mean",
+                 "max_pending", "appointment_lead_days_p50", "unit_utilisation", "overtime_hours_per_week",
+                 "officer_hours_on_duty_per_week", "neighbourhood_hours_lost_per_week", "sl_999_10s",
+                 "abandon_rate_101", "meets_recommendation")
 # (kpi, its row in the table, what it means)
 HEADLINES = tuple((k, row_label(k), words(k).meaning) for k in HEADLINE_KPIS)
-NAMES = {k: label(k) for k in HEADLINE_KPIS}
+NAMES = {k: label(k) for k in HEADLINE_KPIS + ("high_risk_resource_downgrades", "overtime_hours",
+                                               "officer_hours_on_duty", "neighbourhood_hours_lost")}
 SWEEP_COLUMNS = ("resource_downgrades_per_week", "g1_in_target", "g2_in_target", "meets_recommendation",
                  "g1_response_p90", "pending_at_0700_mean", "unit_utilisation", "overtime_hours",
                  "neighbourhood_hours_lost")
@@ -42,10 +45,12 @@ def clip(unit: str, lo: float, hi: float) -> tuple[float, float]:
 
 
 def _unit_text(k: str, unit: str, days) -> str:
-    over = f"over {plural(days, 'day')}" if isinstance(days, (int, float)) else "over the run"
-    return {"per week": "per week", "share": "%", "minutes": "minutes", "hours": f"hours {over}",
-            "grade changes": f"incidents {over}", "incidents": "incidents", "days": "days",
-            "0/1": "% of replications", "seconds": "seconds", "calls": f"calls {over}"}.get(unit, unit)
+    """The unit and period of a row, in the catalogue's words (``unit_period``), the measured days
+    named where the period is the whole run."""
+    text = unit_period(k, unit)
+    if isinstance(days, (int, float)):
+        text = text.replace("over the measured days", f"over the {plural(days, 'measured day')}")
+    return text
 
 
 def _aim(k: str, a: ArmView) -> str:
@@ -91,6 +96,21 @@ def _meaning(k: str, meaning: str, a: ArmView) -> str:
 def kpi_table(f: Folder) -> Markup:
     """The KPI section: a warning when the intervals rest on fewer than FEW_REPS replications,
     the table (run, compare or sweep) and a line on how to read it."""
+    return render("kpis.html.j2", **kpi_table_data(f))
+
+
+def kpi_headings(data: dict) -> list[str]:
+    """The table's column headings as plain text (the PDF's; the HTML template spells the same)."""
+    if data["kind"] == "run":
+        return ["KPI", "mean", "95% CI", "unit and period", "aim or standard", "what it means"]
+    if data["kind"] == "compare":
+        return ["KPI", "A", "B", "B − A", "paired 95% CI", "unit and period", "aim or standard", "what it means"]
+    return list(data["keys"]) + [f"{c['name']} ({c['unit']}{' · ' + c['aim'] if c['aim'] else ''})"
+                                 for c in data["columns"]]
+
+
+def kpi_table_data(f: Folder) -> dict:
+    """What the KPI table shows, for the HTML page and the PDF alike."""
     days = run_days(f)
     rows = []
     labels, keys, columns, cheap = [], [], [], None
@@ -136,8 +156,8 @@ def kpi_table(f: Folder) -> Markup:
             rows.append(_row(None, [(value_text(p.values.get(k, "")), True) for k in f.keys]
                              + [(_with_hw(_unit(f, k), p.kpis.get(k)), True) for k in SWEEP_COLUMNS], cheapest=i == cheap))
     n = max((a.reps for a in f.arms), default=0)
-    return render("kpis.html.j2", kind=f.kind, few_reps=n if 2 <= n < FEW_REPS else 0, enough_reps=FEW_REPS,
-                  labels=labels, keys=keys, columns=columns, rows=rows, cheapest=cheap)
+    return dict(kind=f.kind, few_reps=n if 2 <= n < FEW_REPS else 0, enough_reps=FEW_REPS,
+                labels=labels, keys=keys, columns=columns, rows=rows, cheapest=cheap, period_rule=PERIOD_RULE)
 
 
 def _row(name: str | None, cells: list[tuple[str, bool]] = (), na: str | None = None, span: int = 0,

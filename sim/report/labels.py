@@ -86,7 +86,7 @@ def _fmt_kpi(unit: str, v: float, signed: bool, digits: int | None) -> str:
         return f"{sign}{v:.1f} min"
     if unit == "seconds":
         return f"{sign}{v:.1f} s"
-    if unit == "hours":
+    if unit in ("hours", "hours per week"):
         return f"{sign}{v:,.0f} h"
     if unit == "days":
         return f"{sign}{v:.2f} days"

@@ -14,6 +14,7 @@ from sim.util.executors import ForkedService
 
 def _prepare() -> None:
     from sim.report import page  # noqa: F401 - the point: matplotlib, pandas, pyarrow loaded while the parent simulates
+    import pypdf  # noqa: F401 - report.pdf joins its pages with it (~0.1 s to import)
     from sim.report.figures.drawing import warm_up
 
     warm_up()   # and their font and text caches filled, for the drawing processes forked from here

@@ -11,7 +11,7 @@ from sim.measures.assessment import ATTENDED_AFTER_BINS
 from sim.report.figures.arms import _reps_text
 from sim.report.figures.bands import _nanmean0, mean_band
 from sim.report.figures.drawing import Drawn, _missing
-from sim.report.figures.style import ARM_COLOURS, _figure, _pct_axis, _short, _step, week_axis
+from sim.report.figures.style import ARM_COLOURS, _figure, _pct_axis, _short, _step, legend_outside, week_axis
 
 SLUG = "8-first-recommendation"
 BLOCK = 4   # hours per bar of the week panel
@@ -43,7 +43,7 @@ def fig_first_recommendation(arms: list, slug: str = SLUG) -> Drawn:
         if p is None:
             continue
         c = ARM_COLOURS[i]
-        name = _short(a.label) if len(arms) > 1 else ""
+        name = _short(a.label.split(":")[0]) if len(arms) > 1 else ""   # "A" / "B": the heading names them
         x = p[0][::BLOCK]
         if i == 0:
             _step(ax_week, x, _blocks(p[1]), color="0.6", lw=1.2, label="vulnerable callers (all)")
@@ -58,16 +58,16 @@ def fig_first_recommendation(arms: list, slug: str = SLUG) -> Drawn:
         week_axis(ax_week, step=f"{BLOCK}-hour blocks")
         ax_week.set_ylabel(f"callers per week, per {BLOCK} h")
         ax_week.set_ylim(bottom=0)
-        ax_week.set_ylim(0, ax_week.get_ylim()[1] * (1.25 + 0.1 * len(arms)))   # room for the legend above the lines
-        ax_week.legend(fontsize=9, ncol=2, loc="upper left")
+        ax_week.set_ylim(0, ax_week.get_ylim()[1] * 1.08)   # the key is beside the axes
+        legend_outside(ax_week, wrap=22)
         ax_week.set_title(f"Vulnerable and repeat victims by {BLOCK}-hour block of the week (mean per week)", loc="left")
     else:
         ax_week.text(0.5, 0.5, "no vulnerable callers modelled", ha="center", va="center", transform=ax_week.transAxes)
         ax_week.set_axis_off()
 
     # (b) identified share and true-risk G1/G2 in target, with 95% CIs
-    specs = (("vulnerable_identified", "identified"), ("vulnerable_g1_in_target", "true G1 in 15/20 min"),
-             ("vulnerable_g2_in_target", "true G2 in 60 min"))
+    specs = (("vulnerable_identified", "identified"), ("vulnerable_g1_in_target", "true G1\nin 15/20 min"),
+             ("vulnerable_g2_in_target", "true G2\nin 60 min"))
     width = 0.8 / max(len(arms), 1)
     for i, a in enumerate(arms):
         means, lo, hi = [], [], []
@@ -86,7 +86,7 @@ def fig_first_recommendation(arms: list, slug: str = SLUG) -> Drawn:
             caption.append(f"{_short(a.label)} {means[0]:.0%}")
     ax_share.set_xticks(np.arange(len(specs)), [s for _, s in specs])
     _pct_axis(ax_share, 1.05)
-    ax_share.set_title("Vulnerable callers: identified, and attended in time", loc="left")
+    ax_share.set_title("Vulnerable callers: identified, attended", loc="left")
 
     # (c) downgraded incidents: days from the call to the first unit on scene
     bins = np.arange(len(ATTENDED_AFTER_BINS))
@@ -103,7 +103,7 @@ def fig_first_recommendation(arms: list, slug: str = SLUG) -> Drawn:
     ax_after.set_xticks(bins, ATTENDED_AFTER_BINS)
     ax_after.set_xlabel("call to first unit on scene")
     ax_after.set_ylabel("incidents per week")
-    ax_after.set_title("Downgraded for lack of a unit: attended after", loc="left")
+    ax_after.set_title("Downgraded: attended after", loc="left")
     if len(arms) > 1:   # one key for both lower panels, below them (inside, it covered bars)
         handles, labels = ax_share.get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside lower center", ncol=len(arms), fontsize=10, frameon=False)

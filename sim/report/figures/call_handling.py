@@ -9,7 +9,7 @@ import numpy as np
 from sim.report.figures.arms import ArmView, _reps_text
 from sim.report.figures.bands import _nanmean0, mean_band
 from sim.report.figures.drawing import Drawn, _missing
-from sim.report.figures.style import ARM_COLOURS, STANDARD_COLOUR, _figure, _pct_axis, _short
+from sim.report.figures.style import ARM_COLOURS, STANDARD_COLOUR, _figure, _pct_axis, _short, legend_outside
 
 # 999 answering: the national standard is 90% of 999 calls answered within 10 s
 # (shared/reference/domain-figures.md [S]); the scenario file does not carry it.
@@ -73,12 +73,12 @@ def fig_call_handling(arms: list[ArmView], slug: str = "6-call-handling") -> Dra
                               color="0.3")
             top_ax.tick_params(length=4, color="0.55")
         ax.set_xlim(0, 24)
-        ax.set_xticks(range(0, 25, 3), [f"{h:02d}:00" for h in range(0, 25, 3)])
+        ax.set_xticks(range(0, 25, 6), [f"{h:02d}:00" for h in range(0, 25, 6)])   # 3-hourly ran together
         ax.set_xlabel("hour of day the call arrived")
         ax.set_ylabel(ylabel)
         ax.set_title(heading, loc="left", pad=28 if handler else 6)
         ax.grid(True, color="0.9", lw=0.8)
-        ax.legend(loc="lower left" if name == "sl_999_10s" else "upper left", fontsize=10.5)
+        legend_outside(ax, wrap=18)
     fig.suptitle(f"Call handling by hour of day ({_reps_text(arms)})")
     return Drawn(slug, title, fig, "; ".join(caption) + ".", note="; ".join(notes))
 

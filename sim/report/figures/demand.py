@@ -10,7 +10,7 @@ from sim.report.figures.arms import ArmView, _partial_week, _reps_text
 from sim.report.figures.bands import mean_band
 from sim.report.figures.drawing import Drawn, _missing
 from sim.report.figures.style import (ARM_COLOURS, STANDARD_COLOUR, _figure, _short, _step, _step_band, how_label,
-                                      week_axis)
+                                      legend_outside, week_axis)
 
 SATURATED = 0.97   # busy / effective units above which no officer is, in practice, free
 
@@ -25,6 +25,15 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
             out.append((start, i))
             start = None
     return out
+
+
+def more_or_fewer(b_label: str, b_units: float, a_units: float, a_label: str) -> str:
+    """B's effective units at A's demand peak against A's, as a count a reader can take: 'B has
+    98 effective units there, 6 more than A' (never a negative count of units)."""
+    diff = round(float(b_units) - float(a_units))
+    than = "as many as" if diff == 0 else f"{abs(diff):.0f} {'more' if diff > 0 else 'fewer'} than"
+    return (f"{b_label} has {b_units:.0f} effective units at that hour, {than} "
+            f"{a_label.split(':')[0]}")
 
 
 def fig_demand_capacity(arms: list[ArmView], slug: str = "1-demand-capacity") -> Drawn:
@@ -49,8 +58,8 @@ def fig_demand_capacity(arms: list[ArmView], slug: str = "1-demand-capacity") ->
               label=_short(arm.label, 40) if compare else
               "incidents needing attendance (G1/G2 graded + G3 appointments due)")
     top.set_ylabel("incidents per hour")
-    top.set_ylim(0, top.get_ylim()[1] * (1.3 if compare else 1.0))
-    top.legend(loc="upper left", ncol=2 if compare else 1)
+    top.set_ylim(0, top.get_ylim()[1] * 1.05)
+    legend_outside(top)
     top.set_title("Incidents needing an officer per hour: G1/G2 graded + G3 appointments due (mean per week)"
                   if compare else "Incidents needing an officer, per hour (mean per week)", loc="left")
     week_axis(top, label=False)
@@ -79,8 +88,8 @@ def fig_demand_capacity(arms: list[ArmView], slug: str = "1-demand-capacity") ->
     bottom.set_ylabel("response units")
     bottom.set_title("Effective response units: on duty and not in briefings, breaks or statements" if compare
                      else "Response units: effective capacity and units busy on incidents", loc="left")
-    bottom.legend(loc="upper left", ncol=2 if compare else 1)
-    bottom.set_ylim(0, bottom.get_ylim()[1] * (1.35 if not compare else 1.25))
+    legend_outside(bottom)
+    bottom.set_ylim(0, bottom.get_ylim()[1] * 1.05)
     week_axis(bottom, label=not free_panel)
     if free_panel:
         ax = axes[2]
@@ -92,8 +101,8 @@ def fig_demand_capacity(arms: list[ArmView], slug: str = "1-demand-capacity") ->
         ax.axhline(0, color=STANDARD_COLOUR, ls="--", lw=1.5, label="none free")
         ax.set_ylabel("units free")
         ax.set_title("Officers free for the next call: effective units minus units busy", loc="left")
-        ax.legend(loc="upper left", ncol=3)
-        ax.set_ylim(min(ax.get_ylim()[0], -2), ax.get_ylim()[1] * 1.25)
+        legend_outside(ax)
+        ax.set_ylim(min(ax.get_ylim()[0], -2), ax.get_ylim()[1] * 1.08)
         week_axis(ax)
     fig.suptitle(f"{title} ({_reps_text([g[0] for g in got])})")
 
@@ -106,12 +115,13 @@ def fig_demand_capacity(arms: list[ArmView], slug: str = "1-demand-capacity") ->
                    "there is no hour to compare")
     else:
         hi_h, peak_d, peak_a = int(np.nanargmax(ratio)), int(np.nanargmax(d)), int(np.nanargmax(np.nan_to_num(a)))
+        most = (f", while {how_label(peak_a)} has the most, {a[peak_a]:.0f} units for {d[peak_a]:.0f} incidents an "
+                "hour" if peak_a != peak_d else " (the most effective units of the week)")
         caption = (f"Read the panels together: demand peaks at {how_label(peak_d)} ({d[peak_d]:.0f} incidents an "
-                   f"hour) with {a[peak_d]:.0f} effective units on duty, while {how_label(peak_a)} has "
-                   f"{a[peak_a]:.0f} units for {d[peak_a]:.0f} incidents an hour; the most stretched hour is "
+                   f"hour) with {a[peak_d]:.0f} effective units on duty{most}; the most stretched hour is "
                    f"{how_label(hi_h)} ({d[hi_h]:.0f} incidents for {a[hi_h]:.0f} units)")
     if compare and not caption.startswith("No "):
         a2 = mean_band(got[1][2][1])[0]
-        caption += (f"; {got[1][0].label} has {a2[peak_d] - a[peak_d]:+.0f} effective units at the demand peak")
+        caption += "; " + more_or_fewer(got[1][0].label, a2[peak_d], a[peak_d], got[0][0].label)
     notes = [n for n in [_partial_week([g[0] for g in got])] + [g[0].rota_note() for g in got] if n]
     return Drawn(slug, title, fig, caption + ".", note="; ".join(dict.fromkeys(notes)))

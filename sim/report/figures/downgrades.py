@@ -76,7 +76,7 @@ def fig_downgrades(arms: list[ArmView], slug: str = "2-downgrades-heatmap") -> D
         ax.tick_params(length=0)
         for s in ax.spines.values():
             s.set_visible(False)
-        name = f"{arm.label}: " if n > 1 else ""
+        name = f"{arm.label.split(':')[0]}: " if n > 1 else ""   # "A: " (the heading names A and B)
         ax.set_title(f"{name}{_per_week(arm, m):.1f} resource-driven downgrades per week (KPI)", loc="left")
     cb = fig.colorbar(im, ax=list(axes), shrink=0.9, pad=0.06)
     cb.set_label("downgrades per week (mean over replications)")

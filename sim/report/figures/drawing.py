@@ -31,6 +31,7 @@ class Fig:
     caption: str = ""    # one sentence: what to read from it
     note: str = ""       # why it was left out, or what is missing from it
     other: dict = field(default_factory=dict)   # the same figure in other formats: {"svg": bytes, "pdf": bytes}
+    page: bytes | None = None   # its A4 page(s) of report.pdf with the next figure's, if asked (``draw_parts``)
 
 
 @dataclass
@@ -78,9 +79,22 @@ def save(fig: Figure, output: Output = Output()) -> tuple[bytes, dict]:
             with matplotlib.rc_context({"svg.hashsalt": "triage-sim", "svg.fonttype": "none"}):
                 fig.savefig(buf, format=fmt, dpi=DPI, **kw)
             other[fmt] = buf.getvalue()
+    return _png_rgb(fig), other
+
+
+def _png_rgb(fig: Figure) -> bytes:
+    """The figure as an opaque RGB PNG (the figures have a white background; no alpha channel):
+    a third smaller than matplotlib's RGBA, and its compressed rows go into report.pdf as they
+    are (``sim.report.pdf``), with nothing decoded or encoded again."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    rgba = np.asarray(canvas.buffer_rgba())
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, metadata=_METADATA["png"])
-    return buf.getvalue(), other
+    Image.fromarray(np.ascontiguousarray(rgba[:, :, :3])).save(buf, format="png", dpi=(DPI, DPI))
+    return buf.getvalue()
 
 
 def render(fn, *args, output: Output = Output(), **kw) -> Fig:
@@ -134,9 +148,14 @@ def warm_up() -> None:
         save(fig)
 
 
-def _draw_task(task: tuple[Job, Output]) -> Fig:
-    job, output = task
-    return draw(job, output)
+def _draw_task(task: tuple) -> Fig:
+    if task[0] == "side":   # one more piece of work for the same workers (the PDF's text pages)
+        return task[1](*task[2])
+    _, jobs, output, page = task
+    figs = [draw(job, output) for job in jobs]
+    if page is not None:   # their page(s) of the PDF, drawn where the figures were (on the first one)
+        figs[0].page = page(figs)
+    return figs
 
 
 def draw_all(jobs: list[Job], formats=("png",), title: str | None = None, workers: int | None = None,
@@ -144,6 +163,14 @@ def draw_all(jobs: list[Job], formats=("png",), title: str | None = None, worker
     """Draw every figure, in worker processes when there are cores to spare (a report's six
     figures take ~2.4 s one after another, a large part of a short run's wall time). The jobs
     travel to the workers pickled: a few MB, milliseconds against ~0.3 s of drawing a figure."""
+    return draw_parts(jobs, formats, title, workers, subtitle)[1]
+
+
+def draw_parts(jobs: list[Job], formats=("png",), title: str | None = None, workers: int | None = None,
+               subtitle: str = "", page=None, side: tuple | None = None) -> tuple[object, list[Fig]]:
+    """``draw_all``, and in the same workers: ``page(figs)`` for each two figures drawn (their
+    page(s) of report.pdf, into the first one's ``Fig.page``) and ``side = (fn, args)`` started
+    first (the PDF's text pages); returns (side's result or None, the figures)."""
     import multiprocessing as mp
 
     from sim.util.executors import map_ordered
@@ -151,4 +178,8 @@ def draw_all(jobs: list[Job], formats=("png",), title: str | None = None, worker
     output = Output(tuple(formats), title, subtitle)
     if "fork" not in mp.get_all_start_methods() or mp.current_process().daemon:
         workers = 1   # no forking from a daemon (the report process) or where fork is missing
-    return map_ordered(_draw_task, [(j, output) for j in jobs], workers)
+    per = 2 if page is not None else 1   # two figures to a task: two to a page of the PDF where they fit
+    tasks = ([("side", *side)] if side else []) + [("figures", jobs[i:i + per], output, page)
+                                                   for i in range(0, len(jobs), per)]
+    done = map_ordered(_draw_task, tasks, workers)
+    return (done[0] if side else None), [fig for group in done[1 if side else 0:] for fig in group]

@@ -9,7 +9,7 @@ import numpy as np
 from sim.report.figures.arms import ArmView, _partial_week, _unique_shifts, _with_profile
 from sim.report.figures.bands import MIN_PERCENTILE_REPS, _quiet
 from sim.report.figures.drawing import Drawn, _missing
-from sim.report.figures.style import ARM_COLOURS, SHIFT_COLOURS, _figure, _short, how_label, week_axis
+from sim.report.figures.style import ARM_COLOURS, SHIFT_COLOURS, _figure, _short, how_label, legend_outside, week_axis
 
 def _shift_strip(ax, shifts: list[dict]) -> None:
     for i, sh in enumerate(shifts):
@@ -62,16 +62,16 @@ def fig_pending(arms: list[ArmView], slug: str = "4-pending-week") -> Drawn:
             if sh["heads"][d]:
                 ax.axvline(d * 24 + sh["start_h"], color=colour, lw=1.1, ls=":", alpha=0.9)
     ax.set_ylabel("incidents waiting for an officer")
-    ax.set_ylim(bottom=0, top=max(ax.get_ylim()[1] * 1.25, 1))
+    ax.set_ylim(bottom=0, top=max(ax.get_ylim()[1] * 1.08, 1))
     if compare and got[0][1][1].shape[0] >= MIN_PERCENTILE_REPS:
         from matplotlib.patches import Patch
 
         handles, labels = ax.get_legend_handles_labels()
         handles.append(Patch(color="0.6", alpha=0.4, lw=0))
         labels.append("shaded: 90% band over replications")
-        ax.legend(handles, labels, loc="upper left", ncol=3, fontsize=10.5)
+        legend_outside(ax, handles, labels)
     else:
-        ax.legend(loc="upper left")
+        legend_outside(ax)
     ax.set_title("Unresourced G1/G2 incidents at each 15-minute slot (dotted lines: shift starts)", loc="left")
     week_axis(ax, label=strip is None, step="15-minute slots")
     if strip is not None:
@@ -89,9 +89,10 @@ def fig_pending(arms: list[ArmView], slug: str = "4-pending-week") -> Drawn:
     arm, k, v, x = peak
     t = x[k]
     caption = f"The median pending list is longest at {how_label(t)} ({v:.0f} incidents waiting"
-    if shifts:
+    own = _unique_shifts([arm])   # the peak's own arm's shifts: B's may start a shift A does not have
+    if own:
         upcoming = sorted(((d * 24 + sh["start_h"] - t) % 168, sh["name"], d * 24 + sh["start_h"])
-                          for sh in shifts for d in sh["days"] if sh["heads"][d])
+                          for sh in own for d in sh["days"] if sh["heads"][d])
         if upcoming:
             wait, name, at = upcoming[0] if upcoming[0][0] > 0 else (upcoming[1] if len(upcoming) > 1 else upcoming[0])
             caption += f", {wait:.1f} h before the {name} shift starts at {how_label(at)[4:]}"

@@ -118,7 +118,7 @@ def fig_response(series: list[tuple[str, ArmView, str, str, str]], slug: str, ti
     has_kpi = [prof == "response_by_initial_grade" for _, _, prof, _, _ in series]
     lines_per_panel = (sum(2 for k in has_kpi if k) + (1 if any(has_kpi) and "G1" in grades else 0) + 1
                        + len(series) + (0 if any(has_kpi) else 1))
-    text_h = 0.3 + 0.215 * lines_per_panel
+    text_h = 0.55 + 0.225 * lines_per_panel   # room below the last line for the key
     fig = _figure(5.2 + text_h)
     axes = fig.subplots(2, len(grades), squeeze=False, gridspec_kw={"height_ratios": [4.3, text_h]})
     readings: dict[tuple[str, int], list[float]] = {}
@@ -184,7 +184,7 @@ def fig_response(series: list[tuple[str, ArmView, str, str, str]], slug: str, ti
                 f"no {g} incident with a known outcome", colour)
         if any(has_kpi) and g == "G1":
             put("KPI: each G1 vs its own area's standard", "0.3", 10)
-        put(f"dots = share of all {'true ' if what == 'true' else ''}{g} on scene by then", "0.3", 10)
+        put(f"dots: share of {'true ' if what == 'true' else 'all '}{g} on scene by then", "0.3", 10)
         for j, (label, arm, prof, colour, ls) in enumerate(series):
             if (g, j) in readings:
                 who = f"{tags[j]} {g}" if not compare else f"{tags[j]}"

@@ -102,3 +102,23 @@ def _cell_grid(ax, rows: int, cols: int) -> None:
     ax.set_yticks(np.arange(-0.5, rows, 1), minor=True)
     ax.grid(which="minor", color="0.9", lw=0.6)
     ax.tick_params(which="minor", length=0)
+
+
+LEGEND_WRAP = 30   # characters a line of a legend label holds beside a plot
+
+
+def legend_outside(ax, handles=None, labels=None, wrap: int = LEGEND_WRAP, **kw):
+    """The axes' key beside it, to the right of the plotting area, never over the data (a key
+    inside the axes covered the Monday demand peak and Monday's overtime bars). Long labels are
+    wrapped so the key stays narrow; constrained layout makes room for it."""
+    import textwrap
+
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return None
+    labels = [textwrap.fill(str(lab), wrap, break_on_hyphens=False) for lab in labels]
+    kw.setdefault("fontsize", 10)
+    kw.pop("ncol", None)
+    return ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
+                     frameon=False, **kw)

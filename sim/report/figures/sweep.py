@@ -14,7 +14,7 @@ from sim.report.figures.bands import _quiet
 from sim.report.figures.downgrades import _downgrade_matrix, _per_week
 from sim.report.figures.drawing import Drawn, _missing
 from sim.report.figures.style import (_HEAT, ARM_COLOURS, OK_COLOUR, STANDARD_COLOUR, _cell_grid, _figure, _short,
-                                      week_axis)
+                                      legend_outside, week_axis)
 from sim.report.labels import key_phrase
 
 def _sweep_x(points: list[ArmView], keys: list[str]) -> tuple[list, bool]:
@@ -118,7 +118,7 @@ def fig_sweep_panels(points: list[ArmView], keys: list[str], panels: list[dict],
         last_row = list(axes).index(ax) + ncol >= len(panels)
         _sweep_axes(ax, points, keys, xs, numeric, xlabel=last_row)
         if len(groups) > 1 and ax is axes[0]:
-            ax.legend(loc="best", fontsize=10)
+            legend_outside(ax, wrap=18)
     mark = (f"Green line: the cheapest point meeting HMIC's recommendation in every replication, {points[cheapest].label}"
             if cheapest is not None else "No point meets HMIC's recommendation in every replication")
     fig.suptitle(f"{title}\n{_reps_text(points).replace(' shaded', ' shaded' if numeric else ' as error bars')}; "
@@ -185,8 +185,8 @@ def fig_sweep_pending(points: list[ArmView], slug: str = "4-sweep-pending") -> D
         ax.plot(x, med, color=cmap(i / max(len(got) - 1, 1) * 0.8), lw=2.0 if i == 0 else 1.8,
                 label=f"{_short(p.label.replace('response.', ''), 34)} (peak {np.nanmax(med):.0f})")
     ax.set_ylabel("unresourced G1/G2 incidents")
-    ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * 1.3)
-    ax.legend(loc="upper left", ncol=2, fontsize=11)
+    ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * 1.08)
+    legend_outside(ax)
     week_axis(ax, step="15-minute slots")
     fig.suptitle("The pending list over a typical week at each sweep point (median over replications)")
     peaks = [float(np.nanmax(_quiet(np.nanmedian, pr[1], axis=0))) for _, pr in got]

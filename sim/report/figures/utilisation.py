@@ -10,7 +10,7 @@ from sim.report.figures.arms import (ArmView, _measured_days, _partial_week, _re
 from sim.report.figures.bands import _nanmean0, mean_band
 from sim.report.figures.drawing import Drawn, _missing
 from sim.report.figures.style import (ARM_COLOURS, SHIFT_COLOURS, _figure, _hhmm, _pct_axis, _short, _step, _step_band,
-                                      how_label, week_axis)
+                                      how_label, legend_outside, week_axis)
 from sim.report.labels import plural
 
 def _hours_profiles(arms: list[ArmView], name: str) -> tuple[list, bool]:
@@ -69,7 +69,7 @@ def fig_utilisation(arms: list[ArmView], slug: str = "5-utilisation-overtime") -
             _pct_axis(ax, 1.15)
             ax.set_ylabel("units busy (%)")
             ax.set_title("Utilisation: share of on-duty response units busy on incidents", loc="left")
-            ax.legend(loc="upper left", ncol=2 if compare else 2)
+            legend_outside(ax)
         elif panel == "over":
             width = 1.5 / len(over)
             ends = {}
@@ -91,9 +91,12 @@ def fig_utilisation(arms: list[ArmView], slug: str = "5-utilisation-overtime") -
                                    label=f"{name} shift (ends {_hhmm(next(k for k, v in ends.items() if v[0] == j))})"
                                    if j >= 0 else "other shifts (e.g. neighbourhood)")
                 if not compare or i == 0:
+                    own: dict[float, str] = {}   # this arm's own shifts: the other arm's may end at the same hour
+                    for sh in _unique_shifts([a]):
+                        own.setdefault((sh["start_h"] + sh["hours"]) % 24, sh["name"])
                     by_shift: dict[str, float] = {}
                     for hh, v in zip(x, np.nan_to_num(mean)):
-                        name = ends.get(hh % 24, (-1, "other"))[1]
+                        name = own.get(hh % 24, "other")
                         by_shift[name] = by_shift.get(name, 0.0) + v
                     top_shift = max(by_shift, key=by_shift.get)
                     total, kpi, days = float(np.nansum(mean)), a.kpi("overtime_hours"), _measured_days(a)
@@ -107,7 +110,7 @@ def fig_utilisation(arms: list[ArmView], slug: str = "5-utilisation-overtime") -
             ax.set_ylabel("hours per week")
             ax.set_ylim(bottom=0)
             ax.set_title("Overtime: hours worked past shift end, by the hour the shift ended", loc="left")
-            ax.legend(loc="upper left")
+            legend_outside(ax)
         else:
             for i, (a, (x, m)) in enumerate(nb):
                 mean, lo, hi = mean_band(m)
@@ -117,7 +120,7 @@ def fig_utilisation(arms: list[ArmView], slug: str = "5-utilisation-overtime") -
             ax.set_ylabel("officers borrowed")
             ax.set_ylim(bottom=0)
             ax.set_title("Neighbourhood officers borrowed for response (mean number at each hour)", loc="left")
-            ax.legend(loc="upper left")
+            legend_outside(ax)
             a0, p0 = nb[0]
             kpi, days = a0.kpi("neighbourhood_hours_lost"), _measured_days(a0)
             if kpi == kpi and days:

@@ -24,7 +24,7 @@ def plot_warmup(table: pd.DataFrame, suggestions: dict[str, int], warmup: int, p
         ax.plot(t["day"], t["welch"], color="C0", lw=2, label="Welch moving average")
         ax.axvline(warmup, color="C3", ls="--", label=f"suggested warm-up: {warmup} days")
         ax.set_title(f"{SERIES[name]} (settles after day {suggestions[name]})", fontsize=10)
-    axes[0].legend(loc="upper right", fontsize=8)
+    axes[0].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize=8, frameon=False)   # beside the data
     axes[-1].set_xlabel("simulated day (no warm-up)")
     fig.suptitle(title)
     fig.tight_layout()
