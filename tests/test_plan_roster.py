@@ -181,6 +181,7 @@ def test_frontier_ladder_marginal_cost_and_monotone():
     from sim.plan.frontier import budgets
     from sim.plan.frontier_figure import marginal_sentence, monotone
     ladder = budgets(12_810, 17_970)
+    assert budgets(12_814.2, 17_961)[0] == 12_820 and budgets(12_814.2, 17_961)[-1] == 17_970
     assert ladder[0] == 12_810 and ladder[-1] == 17_970 and ladder == sorted(ladder) and len(ladder) == 7
     df = _curve([("today", 12_000, 40.0, 35, 45), ("template", 13_000, 30.0, 26, 34),
                  ("template", 14_000, 20.0, 17, 23), ("template", 15_000, 10.0, 8, 12),
@@ -188,6 +189,24 @@ def test_frontier_ladder_marginal_cost_and_monotone():
     assert "removes about 10.0 resource downgrades a week" in marginal_sentence(df)
     assert monotone(df)
     assert not monotone(_curve([("today", 12_000, 10.0, 9, 11), ("template", 13_000, 30.0, 26, 34)]))
+
+
+def test_frontier_keeps_the_best_rota_known_within_a_budget():
+    """A rota that fits a smaller budget fits a larger one: where the integer program's spread does
+    worse in simulation than today's rota (or a cheaper budget's point), the frontier keeps the
+    better one and says what the spread gave; otherwise the spread's own row stands."""
+    from sim.plan.frontier import kept_if_better
+    key = "resource_downgrades_per_week"
+    today = {"kind": "today", "officer_hours": 12_810.0, key: 31.8, "rota": "today's rota"}
+    spread = {"kind": "template", "officer_hours": 12_810.0, key: 38.5, "rota": "4 shifts"}
+    kept = kept_if_better(spread, [today], 12_810.0)
+    assert kept[key] == 31.8 and kept["kind"] == "template" and kept["budget"] == 12_810.0
+    assert "today's rota" in kept["rota"] and "38.50" in kept["rota"]
+    better = {**spread, key: 3.2, "officer_hours": 14_000.0}
+    assert kept_if_better(better, [today, kept], 14_000.0) is better
+    # a dearer rota known is never kept for a smaller budget
+    dear = {"kind": "template", "officer_hours": 15_000.0, key: 0.5, "rota": "5 shifts"}
+    assert kept_if_better(spread, [dear], 12_810.0) is spread
 
 
 @pytest.mark.slow
@@ -204,6 +223,10 @@ def test_frontier_is_monotone_and_passes_through_todays_rota(tmp_path):
     # today's rota's own paired result is a point of the curve (its difference from itself is 0)
     assert today["resource_downgrades_per_week_vs_today"] == 0.0
     assert set(df["kind"]) == {"today", "template", "pattern"}
+    # the curve's first budget is today's: its point is no worse than today's rota (which fits it)
+    first = df[df["kind"] == "template"].sort_values("officer_hours").iloc[0]
+    assert first["budget"] >= today["officer_hours"]
+    assert first["resource_downgrades_per_week"] <= today["resource_downgrades_per_week"]
     top = df[df["kind"] == "template"].sort_values("officer_hours").iloc[-1]
     assert top["meets"] and top["resource_downgrades_per_week"] == 0.0
     assert monotone(df)
