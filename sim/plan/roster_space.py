@@ -110,31 +110,31 @@ def parse_overlay(text: str) -> OverlayTour:
     """``"Thu-Sat 17:00 10h"``: days (a range, wrapping past Sunday, or a comma list of days and
     ranges), a start on the hour or the half-hour, a length in hours (``10h`` or ``10``).
     ValueError with what was expected."""
-    expected = ('expected days, a start and a length, e.g. "Thu-Sat 17:00 10h" or "Fri,Sat 19:00 8h" '
-                f"(days {'/'.join(DAYS)}; a start on the hour or half-hour; 1 to 24 hours)")
+    expected = ('expected "DAYS HH:MM Nh", e.g. "Thu-Sat 17:00 10h" or "Fri,Sat 19:30 8h" (days Mon..Sun, a range '
+                "or a comma list; a start on the hour or half-hour; 1 to 24 hours)")
     parts = str(text).split()
     if len(parts) != 3:
-        raise ValueError(f"{expected}, got {text!r}")
+        raise ValueError(f"{text!r}: {expected}")
     days_text, start, length = parts
     names = {d.lower(): i for i, d in enumerate(DAYS)}
     picked: list[int] = []
     for item in days_text.split(","):
         ends = item.split("-")
         if len(ends) not in (1, 2) or any(e.lower() not in names for e in ends):
-            raise ValueError(f"{expected}: {item!r} is not a day or a range of days")
+            raise ValueError(f"{item!r} is not a day or a range of days; {expected}")
         a, b = names[ends[0].lower()], names[ends[-1].lower()]
         picked += [(a + i) % 7 for i in range((b - a) % 7 + 1)]
     if len(set(picked)) != len(picked):
-        raise ValueError(f"{expected}: {days_text!r} names a day twice")
+        raise ValueError(f"{days_text!r} names a day twice; {expected}")
     hh, _, mm = start.partition(":")
     if not (hh.isdigit() and mm.isdigit() and len(mm) == 2 and int(hh) < 24 and int(mm) in (0, 30)):
-        raise ValueError(f"{expected}: the start {start!r} is not HH:00 or HH:30")
+        raise ValueError(f"the start {start!r} is not HH:00 or HH:30; {expected}")
     try:
         hours = float(length[:-1] if length.lower().endswith("h") else length)
     except ValueError:
         hours = math.nan
     if not (math.isfinite(hours) and 1.0 <= hours <= 24.0 and (2 * hours).is_integer()):
-        raise ValueError(f"{expected}: the length {length!r} is not 1 to 24 hours in half-hours")
+        raise ValueError(f"the length {length!r} is not 1 to 24 hours in half-hours; {expected}")
     return OverlayTour(tuple(DAYS[i] for i in sorted(picked)), f"{int(hh):02d}:{mm}", hours)
 
 
