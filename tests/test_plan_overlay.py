@@ -58,13 +58,14 @@ def test_overlay_units_in_the_simulation_follow_its_tour(tmp_path):
     import pandas as pd
     path = _with_overlay(_small_pattern_file(tmp_path), THU_SAT)
     out = tmp_path / "run"
-    assert main(["run", str(path), "--reps", "1", "--days", "7", "--jobs", "1", "--quiet", "--out", str(out)]) == 0
+    assert main(["run", str(path), "--reps", "1", "--days", "7", "--events", "--jobs", "1", "--quiet",
+                 "--out", str(out)]) == 0
     shifts = pd.read_parquet(out / "unit_shifts.parquet")
     s = load_scenario(path)
     ov = shifts[shifts["team"] == "OV"]
     assert len(ov) > 0 and (ov["shift"] == "OV").all()
     # every overlay unit starts at 17:00 on a Thursday, Friday or Saturday and is rostered 10 h
-    t0 = s.run.start_date - dt.timedelta(days=s.run.warmup_days)
+    t0 = dt.datetime.combine(s.run.start_date, dt.time())   # time 0 (the warm-up counts from it)
     for start, end in zip(ov["start"], ov["end"]):
         when = t0 + dt.timedelta(minutes=float(start))
         assert DAYS[when.weekday()] in THU_SAT["days"] and (when.hour, when.minute) == (17, 0)
