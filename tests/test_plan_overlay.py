@@ -228,11 +228,13 @@ def test_plan_with_an_overlay_writes_a_pattern_that_runs(tmp_path):
     p = s.response.pattern
     assert m["pattern_people"] == sum(t.size for t in p.teams.values()) + sum(o.size for o in p.overlays.values())
     assert m["pattern_officer_hours"] == pytest.approx(hours_per_week(s.response))
-    if p.overlays:                 # the search chose an overlay team: HR sees it, the model rosters it
-        assert m["pattern_overlay_officers"] == p.overlays["OV"].size
-        teams = read_csv(out / "teams.csv")
-        assert "OV" in list(teams["team"])
-        assert "overlay team OV" in (out / "report.html").read_text()
+    # the evening peak makes an overlay team pay: HR sees it, the report says it, the model rosters it
+    assert p.overlays and p.overlays["OV"].size > 0 and p.overlays["OV"].days == ["Thu", "Fri", "Sat"]
+    assert m["pattern_overlay_officers"] == p.overlays["OV"].size
+    teams = read_csv(out / "teams.csv")
+    assert list(teams["team"]) == [*p.teams, "OV"]
+    assert "overlay team OV" in (out / "report.html").read_text()
+    assert "overlay.OV = {" in (out / "pattern.toml").read_text()
     run = tmp_path / "run"
     assert main(["run", str(out / "pattern.toml"), "--reps", "1", "--days", "7", "--jobs", "1", "--quiet",
                  "--out", str(run)]) == 0
