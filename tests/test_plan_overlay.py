@@ -239,3 +239,39 @@ def test_plan_with_an_overlay_writes_a_pattern_that_runs(tmp_path):
     assert main(["run", str(out / "pattern.toml"), "--reps", "1", "--days", "7", "--jobs", "1", "--quiet",
                  "--out", str(run)]) == 0
     assert (run / "summary.csv").is_file()
+
+
+def _written_pattern(tmp_path, roster, anchor):
+    """pattern.toml as the plan writes it, over ``scenario.toml`` (the input resolved)."""
+    from sim.plan.pattern_file import pattern_toml
+    from sim.plan.roster_search import PatternAnswer
+    s = load_scenario(_with_overlay(_small_pattern_file(tmp_path), THU_SAT))     # today: a pattern with an overlay
+    out = tmp_path / "plan"
+    out.mkdir()
+    (out / "scenario.toml").write_text(toml_text(s.to_dict()))
+    ans = PatternAnswer(roster, meets=True, template_hours=roster.officer_hours, anchor=anchor, limits=LIMITS)
+    (out / "pattern.toml").write_text(pattern_toml(SimpleNamespace(scenario=s, handlers_proposed=None), ans, out))
+    return out / "pattern.toml"
+
+
+@pytest.mark.parametrize("with_overlay", [False, True])
+def test_pattern_toml_replaces_the_inputs_pattern_whole_and_runs(tmp_path, with_overlay):
+    anchor = dt.date(2016, 9, 5)
+    tour = rs.parse_overlay("Fri-Sat 18:00 8h")
+    r = rs.Roster("test", {"D": ("06:00", 8.0), "L": ("14:00", 8.0), "N": ("22:00", 8.0)}, ["D", "L", "N", "R"],
+                  {"T01": (4, 0), "T02": (3, 1), "T03": (4, 2), "T04": (3, 3)}, 0.0,
+                  overlay=(tour, 6) if with_overlay else None)
+    r = rs._costed(r, r.pattern(anchor, LIMITS))
+    path = _written_pattern(tmp_path, r, anchor)
+    s = load_scenario(path)
+    p = s.response.pattern
+    assert list(p.teams) == ["T01", "T02", "T03", "T04"]                # not the input's teams A-D beside them
+    assert [t.size for t in p.teams.values()] == [4, 3, 4, 3] and p.cycle == r.cycle
+    assert p.overlays == ({} if not with_overlay else {"OV": p.overlays["OV"]})
+    if with_overlay:
+        assert p.overlays["OV"].days == ["Fri", "Sat"] and p.overlays["OV"].size == 6
+        assert p.overlays["OV"].start == "18:00" and p.overlays["OV"].hours == 8
+    assert hours_per_week(s.response) == pytest.approx(r.officer_hours)
+    out = tmp_path / "run"
+    assert main(["run", str(path), "--reps", "1", "--days", "2", "--jobs", "1", "--quiet", "--out", str(out)]) == 0
+    assert (out / "summary.csv").is_file()

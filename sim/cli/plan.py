@@ -71,8 +71,9 @@ def register(subparsers) -> argparse.ArgumentParser:
                    help="run the simulations on Dask: 'local' starts a LocalCluster, or tcp://HOST:PORT")
     p.add_argument("--units-only", action="store_true", help="plan response units only; keep today's call handlers")
     p.add_argument("--pattern", action="store_true",
-                   help="also search team patterns (cycles, tours, number and size of teams) judged by simulation; "
-                        "writes the cheapest that meets as pattern.toml, with teams.csv and a 5-week calendar")
+                   help="also search team patterns (cycles, tours, number and size of teams; equal teams unless "
+                        "--unequal-teams, an overlay team with --overlay) judged by simulation; writes the cheapest "
+                        "that meets as pattern.toml, with teams.csv and a 5-week calendar")
     p.add_argument("--overlay", type=_overlay, metavar='"DAYS HH:MM Nh"',
                    help='with the team patterns, an overlay team on a fixed weekly tour beside the rotating teams, '
                         'e.g. "Thu-Sat 17:00 10h" (days: a range or a comma list; a start on the hour or half-hour): '

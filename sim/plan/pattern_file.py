@@ -30,6 +30,11 @@ def pattern_toml(result: PlanResult, ans: PatternAnswer, out) -> str:
         f"{'Meets' if ans.meets else 'Does NOT meet'} the recommendation in the final check. Fatigue limits checked: "
         + ", ".join(f"{k} = {v:g}" for k, v in ans.limits.items()) + ".",
         f"Run it: triage-sim run {out / 'pattern.toml'} --reps 10"], f"{s.meta.name}-planned-pattern")
+    if s.response.pattern is not None:
+        # the input has a team pattern: layers merge key by key, so its teams (and overlay) would
+        # stay beside the new ones; writing the alternative `shifts` drops the base's pattern whole
+        doc.table("response")
+        doc.set("shifts", {}, "none: the pattern below replaces the input's pattern whole, not key by key")
     doc.table("response.pattern")
     doc.set("anchor", ans.anchor, "a Monday")
     rows = [r.cycle[7 * k:7 * k + 7] for k in range(weeks)] if weeks else [r.cycle]
