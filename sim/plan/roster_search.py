@@ -8,7 +8,9 @@ built in roster space and simulated with common random numbers on the planner's 
 (the same seed, so every pattern meets the same callers); k is found by bisection, the
 cheapest that meets. The cheapest pattern that meets is then checked over the scenario's own
 length and replications, paired with today's rota (a pattern that fails there gives way to the
-next dearer one that met).
+next dearer one that met). ``--overlay`` and ``--unequal-teams`` widen the roster space the
+same search runs in (``roster_space.Space``: an overlay team sized with the teams, team sizes
+that differ).
 """
 from __future__ import annotations
 

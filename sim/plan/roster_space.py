@@ -285,7 +285,12 @@ def _sizes(covers: list[np.ndarray], need: np.ndarray, team_hours: float, equal:
         rows[:, t] = np.tile(overlay[0], weeks)
     lo = np.tile(need, weeks).astype(float)
     keep = lo > 0
-    cons = [LinearConstraint(rows[keep], lo[keep], np.inf)]
+    cons = []
+    if keep.any():   # slots alike in cover need only the largest of their needs: far fewer rows
+        alike, which = np.unique(rows[keep], axis=0, return_inverse=True)
+        most = np.full(len(alike), -np.inf)
+        np.maximum.at(most, which.reshape(-1), lo[keep])
+        cons.append(LinearConstraint(alike, most, np.inf))
     if equal and t > 1:
         eq = np.zeros((t - 1, nv))
         eq[np.arange(t - 1), 0], eq[np.arange(t - 1), np.arange(1, t)] = 1.0, -1.0
