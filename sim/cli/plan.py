@@ -15,7 +15,6 @@ from sim.cli.common import SEED, WORKERS, check_out, finite_number, replications
 from sim.util.errors import FolderError
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.base import MAX_HEADS
-from sim.scenario.pools import REST as REST_CODE
 
 
 def _numbers(kind):
@@ -218,10 +217,10 @@ def _check_overlay(s, text: str) -> None:
     import datetime as dt
 
     from sim.plan.roster_space import fatigue_limits, parse_overlay
-    from sim.scenario import Pattern
+    from sim.scenario import REST, Pattern
     from sim.scenario.rota import fatigue_problem
     tour = parse_overlay(text)
-    p = Pattern.model_validate({"anchor": dt.date(2016, 9, 5), "cycle": [REST_CODE], "teams": {"T": {"size": 0, "offset": 0}},
+    p = Pattern.model_validate({"anchor": dt.date(2016, 9, 5), "cycle": [REST], "teams": {"T": {"size": 0, "offset": 0}},
                                 "shift_types": {"A": {"start": "07:00", "hours": 8}}, **fatigue_limits(s),
                                 "overlay": {tour.name: tour.table(1)}})
     problem = fatigue_problem(p)
