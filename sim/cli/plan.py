@@ -31,6 +31,16 @@ def _numbers(kind):
     return parse
 
 
+def _overlay(text: str):
+    """--overlay "Thu-Sat 17:00 10h": an overlay team's weekly tour (``roster_space.parse_overlay``)."""
+    from sim.plan.roster_space import parse_overlay
+    try:
+        parse_overlay(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def register(subparsers) -> argparse.ArgumentParser:
     """Add ``plan`` to the ``triage-sim`` command line."""
     p = subparsers.add_parser(
@@ -60,8 +70,16 @@ def register(subparsers) -> argparse.ArgumentParser:
                    help="run the simulations on Dask: 'local' starts a LocalCluster, or tcp://HOST:PORT")
     p.add_argument("--units-only", action="store_true", help="plan response units only; keep today's call handlers")
     p.add_argument("--pattern", action="store_true",
-                   help="also search team patterns (cycles, tours, number and size of teams) judged by simulation; "
-                        "writes the cheapest that meets as pattern.toml, with teams.csv and a 5-week calendar")
+                   help="also search team patterns (cycles, tours, number and size of teams; equal teams unless "
+                        "--unequal-teams, an overlay team with --overlay) judged by simulation; writes the cheapest "
+                        "that meets as pattern.toml, with teams.csv and a 5-week calendar")
+    p.add_argument("--overlay", type=_overlay, metavar='"DAYS HH:MM Nh"',
+                   help='with the team patterns, an overlay team on a fixed weekly tour beside the rotating teams, '
+                        'e.g. "Thu-Sat 17:00 10h" (days: a range or a comma list; a start on the hour or half-hour): '
+                        "its size is chosen by the search with the teams' (0 if it does not pay); implies --pattern")
+    p.add_argument("--unequal-teams", action="store_true",
+                   help="with the team patterns, let the teams differ in size (each chosen by integer program so "
+                        "that every week of the cycle covers the target; default: equal teams); implies --pattern")
     p.add_argument("--frontier", action="store_true",
                    help="also the trade-off: the cheapest template and pattern at a ladder of budgets from today's "
                         "rota to the answer, each simulated paired with today (frontier.csv, frontier.png); "
@@ -101,10 +119,15 @@ def cmd_plan(args) -> int:
                    min_per_shift=args.min_per_shift, officers=args.officers, jobs=args.jobs, seed=args.seed,
                    units_only=args.units_only, dask=args.dask)
     Planner(s, opts)                    # candidate shifts checked before any folder is made
+    if args.overlay:
+        _check_overlay(s, args.overlay)
     command = "triage-sim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["plan"] \
         else "triage-sim plan " + str(path)
     saved = {"scenario": str(path), "days": args.days, "options": {**asdict(opts), "jobs": None, "dask": None},
-             "pattern": args.pattern, "frontier": args.frontier, "command": command, "scenario_digest": digest(s.to_dict())}
+             "pattern": args.pattern or bool(args.overlay) or args.unequal_teams, "frontier": args.frontier,
+             "command": command, "scenario_digest": digest(s.to_dict())}
+    if args.overlay or args.unequal_teams:   # saved only when given: older plan folders stay as they were
+        saved.update(overlay=args.overlay, unequal_teams=args.unequal_teams)
     start_folder(out, saved, s)
     args.context.folder, args.context.resume = out, "triage-sim plan --resume"   # named if a write fails
     try:
@@ -161,7 +184,7 @@ def _plan(out: Path, path: Path, s, opts, saved: dict, args) -> int:
         result = planner.run()
         pattern_text, note, extra, search, ans, front = None, "", {}, None, None, None
         if saved["pattern"] or saved.get("frontier"):
-            search, ans, pattern_text, note, extra = _pattern(planner, result, out)
+            search, ans, pattern_text, note, extra = _pattern(planner, result, out, saved)
         if saved.get("frontier"):
             from sim.plan.frontier import frontier
             front = frontier(planner, result, search, ans)
@@ -189,7 +212,23 @@ def _plan(out: Path, path: Path, s, opts, saved: dict, args) -> int:
     return 0
 
 
-def _pattern(planner, result, out: Path) -> tuple:
+def _check_overlay(s, text: str) -> None:
+    """The overlay's tour within the scenario's fatigue limits (one line, exit 2, if not)."""
+    import datetime as dt
+
+    from sim.plan.roster_space import fatigue_limits, parse_overlay
+    from sim.scenario import REST, Pattern
+    from sim.scenario.rota import fatigue_problem
+    tour = parse_overlay(text)
+    p = Pattern.model_validate({"anchor": dt.date(2016, 9, 5), "cycle": [REST], "teams": {"T": {"size": 0, "offset": 0}},
+                                "shift_types": {"A": {"start": "07:00", "hours": 8}}, **fatigue_limits(s),
+                                "overlay": {tour.name: tour.table(1)}})
+    problem = fatigue_problem(p)
+    if problem is not None:
+        raise ScenarioError("plan", "--overlay", text, f"{problem[2]}; the scenario's fatigue limits apply")
+
+
+def _pattern(planner, result, out: Path, saved: dict | None = None) -> tuple:
     """The pattern search after the template plan: the search, its answer, pattern.toml's text,
     the sentence, manifest fields."""
     from sim.plan.pattern_file import pattern_toml, patterns_frame, why_dearer
@@ -198,7 +237,10 @@ def _pattern(planner, result, out: Path) -> tuple:
     from sim.util.cells import write_csv
     from sim.util.files import atomic_write
 
-    search = PatternSearch(planner, result)
+    from sim.plan.roster_space import parse_overlay
+    saved = saved or {}
+    overlay = parse_overlay(saved["overlay"]) if saved.get("overlay") else None
+    search = PatternSearch(planner, result, overlay=overlay, unequal=bool(saved.get("unequal_teams")))
     ans = search.run()
     result.simulations = planner.sims
     atomic_write(out / "patterns.csv", write_csv(patterns_frame(ans)))
@@ -215,4 +257,6 @@ def _pattern(planner, result, out: Path) -> tuple:
             + why_dearer(result, ans))
     extra = {"pattern_meets": ans.meets, "pattern_officer_hours": ans.roster.officer_hours,
              "pattern_people": ans.roster.people, "template_officer_hours": ans.template_hours}
+    if ans.roster.overlay is not None:
+        extra["pattern_overlay_officers"] = ans.roster.overlay[1]
     return search, ans, pattern_toml(result, ans, out), note, extra

@@ -24,10 +24,17 @@ def pattern_toml(result: PlanResult, ans: PatternAnswer, out) -> str:
         f"{r.officer_hours:,.0f} officer-hours a week ({r.people} officers); the template optimum (rota.toml) has "
         f"{ans.template_hours:,.0f}.",
         ("Each row of the cycle is a week (Mon..Sun); team k starts on week k." if weeks else
-         "Each team starts the cycle on its own offset (days)."),
+         "Each team starts the cycle on its own offset (days).")
+        + ("" if len({size for size, _ in r.teams.values()}) == 1 else
+           " Teams differ in size (plan --unequal-teams): every week of the cycle covers the target."),
         f"{'Meets' if ans.meets else 'Does NOT meet'} the recommendation in the final check. Fatigue limits checked: "
         + ", ".join(f"{k} = {v:g}" for k, v in ans.limits.items()) + ".",
         f"Run it: triage-sim run {out / 'pattern.toml'} --reps 10"], f"{s.meta.name}-planned-pattern")
+    if s.response.pattern is not None:
+        # the input has a team pattern: layers merge key by key, so its teams (and overlay) would
+        # stay beside the new ones; writing the alternative `shifts` drops the base's pattern whole
+        doc.table("response")
+        doc.set("shifts", {}, "none: the pattern below replaces the input's pattern whole, not key by key")
     doc.table("response.pattern")
     doc.set("anchor", ans.anchor, "a Monday")
     rows = [r.cycle[7 * k:7 * k + 7] for k in range(weeks)] if weeks else [r.cycle]
@@ -36,6 +43,11 @@ def pattern_toml(result: PlanResult, ans: PatternAnswer, out) -> str:
         doc.set(f"shift_types.{c}", {"start": st, "hours": number(h, "g")})
     for name, (size, offset) in r.teams.items():
         doc.set(f"teams.{name}", {"size": size, "offset": offset})
+    if r.overlay is not None:   # an overlay team on a fixed weekly tour, sized by the search
+        tour, size = r.overlay
+        doc.set(f"overlay.{tour.name}", {"days": list(tour.days), "start": tour.start,
+                                         "hours": number(tour.hours, "g"), "size": size},
+                f"{size} officers every {', '.join(tour.days)}, beside the teams")
     for k, v in ans.limits.items():
         doc.set(k, number(v, "g") if isinstance(v, float) else v)
     add_handlers(doc, result)
@@ -62,6 +74,8 @@ def why_dearer(result: PlanResult, ans: PatternAnswer) -> str:
     heads = [u for v in result.proposed.values() for u in v["units"] if u > 0]
     sizes = sorted({size for size, _ in r.teams.values()})
     rest = f"team size {sizes[0]}" if len(sizes) == 1 else f"team sizes {sizes[0]}-{sizes[-1]}"
+    if r.overlay is not None:
+        rest += f"; an overlay team of {r.overlay[1]} on {r.overlay[0].describe()} every week"
     day_swing = np.ptp(tmpl.reshape(7, 24), axis=0).max()
     return (f"The pattern needs {r.officer_hours:,.0f} officer-hours a week ({r.people} officers) against the "
             f"template optimum's {ans.template_hours:,.0f} ({gap:+,.0f}, {gap / ans.template_hours:+.1%}). "

@@ -8,7 +8,9 @@ built in roster space and simulated with common random numbers on the planner's 
 (the same seed, so every pattern meets the same callers); k is found by bisection, the
 cheapest that meets. The cheapest pattern that meets is then checked over the scenario's own
 length and replications, paired with today's rota (a pattern that fails there gives way to the
-next dearer one that met).
+next dearer one that met). ``--overlay`` and ``--unequal-teams`` widen the roster space the
+same search runs in (``roster_space.Space``: an overlay team sized with the teams, team sizes
+that differ).
 """
 from __future__ import annotations
 
@@ -65,14 +67,15 @@ def anchor_of(s: Scenario) -> dt.date:
     return s.run.start_date - dt.timedelta(days=s.run.start_date.weekday())
 
 
-def space_of(s: Scenario, planner: Planner, template: dict | None, max_teams: int = rs.MAX_TEAMS) -> rs.Space:
+def space_of(s: Scenario, planner: Planner, template: dict | None, max_teams: int = rs.MAX_TEAMS,
+             overlay: rs.OverlayTour | None = None, unequal: bool = False) -> rs.Space:
     limits = rs.fatigue_limits(s)
     families = dict(rs.FAMILIES)
     if template:
         families.update(rs.template_family(template, limits) or {})
     fixed, left = rs.fixed_cycles(limits)
     return rs.Space(families, fixed, left, limits, s.response.contracted_hours_per_week, planner.briefing, anchor_of(s),
-                    tuple(range(rs.MIN_TEAMS, max_teams + 1)))
+                    tuple(range(rs.MIN_TEAMS, max_teams + 1)), overlay, unequal)
 
 
 def free_cover(template: dict, briefing: float) -> np.ndarray:
@@ -92,11 +95,12 @@ def free_cover(template: dict, briefing: float) -> np.ndarray:
 class PatternSearch:
     """The search, on a planner (its search runs, seed, store and progress) and its result."""
 
-    def __init__(self, planner: Planner, result: PlanResult, max_teams: int = rs.MAX_TEAMS):
+    def __init__(self, planner: Planner, result: PlanResult, max_teams: int = rs.MAX_TEAMS,
+                 overlay: rs.OverlayTour | None = None, unequal: bool = False):
         self.p, self.result = planner, result
         self.s = planner.s
         self.floor = floor_of(self.s)
-        self.space = space_of(self.s, planner, result.proposed if result.meets else None, max_teams)
+        self.space = space_of(self.s, planner, result.proposed if result.meets else None, max_teams, overlay, unequal)
         self.cache: dict[tuple, tuple] = {}
         self.families: list[dict] = []
         self.tried: list[dict] = []
@@ -112,7 +116,7 @@ class PatternSearch:
         return roster
 
     def _simulate(self, roster: rs.Roster, label: str) -> bool:
-        key = (tuple(roster.cycle), tuple(sorted(roster.teams.items())), tuple(sorted(roster.types.items())))
+        key = self._key(roster)
         if key in self.cache:
             return self.cache[key][0]
         pat = roster.pattern(self.space.anchor, self.space.limits)
@@ -174,7 +178,8 @@ class PatternSearch:
 
     @staticmethod
     def _key(roster):
-        return (tuple(roster.cycle), tuple(sorted(roster.teams.items())), tuple(sorted(roster.types.items())))
+        return (tuple(roster.cycle), tuple(sorted(roster.teams.items())), tuple(sorted(roster.types.items())),
+                roster.overlay)
 
     def run(self) -> PatternAnswer:
         s, o, say = self.s, self.p.opts, self.p.say
@@ -182,9 +187,11 @@ class PatternSearch:
         shapes = {"stage 1": req.rostered}
         if self.result.meets:
             shapes["template optimum"] = free_cover(self.result.proposed, self.p.briefing)
-        say(f"pattern 1/3: roster space ({len(self.space.families)} families of tours as variable shift "
-            f"arrangements of {self.space.teams_range[0]}-{self.space.teams_range[-1]} equal teams, "
-            f"{len(self.space.fixed)} fixed cycles; fatigue limits: "
+        sp = self.space
+        extra = "" if sp.overlay is None else f", an overlay team on {sp.overlay.describe()} sized by the search"
+        say(f"pattern 1/3: roster space ({len(sp.families)} families of tours as variable shift "
+            f"arrangements of {sp.teams_range[0]}-{sp.teams_range[-1]} {'unequal' if sp.unequal else 'equal'} teams, "
+            f"{len(sp.fixed)} fixed cycles{extra}; fatigue limits: "
             + ", ".join(f"{k} {v:g}" for k, v in self.space.limits.items()) + ")")
         for why in self.space.left_out:
             say(f"  left out: {why}")

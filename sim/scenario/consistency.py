@@ -117,7 +117,8 @@ def _check_pattern(p: Pattern, path: str, source, start: dt.date) -> None:
         return
     field, index, what = problem
     if index < 0:
-        raise ScenarioError(source, f"{path}.shift_types", _NO_VALUE, what)
+        raise ScenarioError(source, f"{path}.{field if field.startswith('overlay.') else 'shift_types'}", _NO_VALUE,
+                            what)
     name, team = next(iter(p.teams.items()))
     date = first_date_on(p, team, index, start)
     raise ScenarioError(source, f"{path}.cycle", _NO_VALUE,
