@@ -112,7 +112,7 @@ def test_resume_takes_only_jobs_and_quiet(planned, tmp_path, capsys):
     _, whole = planned
     assert main(["plan", "--resume", str(whole), "--reps", "3"]) == 2
     err = capsys.readouterr().err
-    assert "--reps" in err and "only --jobs and --quiet" in err
+    assert "--reps" in err and "only --jobs, --dask and --quiet" in err
     assert main(["plan", "--resume", str(tmp_path)]) == 2
     assert "not a plan folder" in capsys.readouterr().err
 
@@ -185,9 +185,8 @@ def test_impossible_requests_exit_2_and_leave_no_folder(tmp_path, capsys, extra,
 
 # ---------------------------------------------------------------------------- --pattern
 @pytest.mark.slow
-def test_pattern_covers_the_plan_within_the_fatigue_limits(tmp_path, capsys):
-    from sim.scenario.rota import average_week, fatigue_problem
-    from sim.plan.shifts import coverage_of
+def test_pattern_is_searched_in_roster_space_within_the_fatigue_limits(tmp_path, capsys):
+    from sim.scenario.rota import fatigue_problem
 
     path = _small_file(tmp_path)
     out = tmp_path / "pat"
@@ -196,14 +195,12 @@ def test_pattern_covers_the_plan_within_the_fatigue_limits(tmp_path, capsys):
     p = s.response.pattern
     assert p is not None and fatigue_problem(p) is None
     planned = load_written(out / "rota.toml")
-    plan_cover = coverage_of(_template({n: v for n, v in planned.response.shifts.items() if any(v.units)}, "units"))
-    # independently: the simulator's rota code, the least on duty in each hour of the average week
-    cover = average_week(s.response, s.run.start_date, 15.0).reshape(168, 4).min(axis=1)
-    assert (cover >= plan_cover).all()
-    assert len({t.size for t in p.teams.values()}) == 1 and len(p.cycle) == 7 * len(p.teams)
+    assert len({t.size for t in p.teams.values()}) == 1      # equal teams
     assert s.call_handling == planned.call_handling
     assert "As a team pattern" in (out / "report.html").read_text()
-    assert json.loads((out / "manifest.json").read_text())["pattern"].startswith("team pattern")
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["pattern"].startswith("team pattern") and "template optimum" in m["pattern"]
+    assert m["pattern_meets"] and m["pattern_officer_hours"] > 0
 
 
 def test_pattern_says_why_none_fits(tmp_path):

@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
+from sim.plan.floor import floor_of, floor_sentence
+from sim.plan.establishment import at_work, hours_per_person, people_for, today_people
 from sim.plan.requirement import practice_assumptions
 from sim.util.errors import FolderError
 from sim.scenario import DAYS
@@ -139,11 +141,15 @@ def requirement_frame(result: PlanResult) -> pd.DataFrame:
             busy = p[p["profile"] == "units_busy"].groupby("x")["value"].mean()
             df[f"units_busy_simulated_{label}"] = busy.reindex(range(168)).to_numpy()
     df["units_busy_analytic"] = df[["load_g1", "load_g2", "load_g3"]].sum(axis=1)
+    floor = floor_of(result.scenario)
+    if floor.any():
+        df["units_floor"] = floor              # [plan] min_on_duty: a hard floor under the proposal
     return df
 
 
 def write_plan(result: PlanResult, scenario_path: Path, out: Path, command: str, wall_s: float,
-               pattern_text: str | None = None, pattern_note: str = "") -> None:
+               pattern_text: str | None = None, pattern_note: str = "", pattern_info: dict | None = None,
+               frontier: pd.DataFrame | None = None) -> None:
     """The plan's files; ``manifest.json`` last, so its presence means the plan is complete."""
     if pattern_text is not None:
         atomic_write(out / "pattern.toml", pattern_text)
@@ -160,9 +166,23 @@ def write_plan(result: PlanResult, scenario_path: Path, out: Path, command: str,
                 "handler_hours_current": template_hours(result.handlers_current),
                 "handler_hours_proposed": None if result.handlers_proposed is None
                 else template_hours(result.handlers_proposed),
-                "pattern": pattern_note or None, "solver": result.solver,
-                "officers": result.officers, "simulations": result.simulations, "wall_time_s": round(wall_s, 1)}
-    atomic_write(out / "report.html", report_html(result, command, wall_s, pattern_note))
+                "pattern": pattern_note or None, **(pattern_info or {}), "solver": result.solver,
+                "officers": result.officers, "hours_per_person": hours_per_person(result.scenario),
+                "establishment_current": round(today_people(result.scenario), 1),
+                "establishment_proposed": round(float(result.officers) if result.officers is not None
+                                                else people_for(template_hours(result.proposed), result.scenario), 1),
+                "simulations": result.simulations, "wall_time_s": round(wall_s, 1)}
+    front = None
+    if frontier is not None:
+        from sim.plan.frontier_figure import figure_png, marginal_sentence, monotone
+        png = figure_png(frontier)
+        atomic_write(out / "frontier.csv", write_csv(frontier))
+        atomic_write(out / "frontier.png", png)
+        front = {"sentence": marginal_sentence(frontier), "figure": base64.b64encode(png).decode("ascii"),
+                 "monotone": monotone(frontier)}
+        manifest["frontier"] = {"sentence": front["sentence"], "monotone_template": front["monotone"],
+                                "monotone_pattern": monotone(frontier, "pattern")}
+    atomic_write(out / "report.html", report_html(result, command, wall_s, pattern_note, front))
     atomic_write(out / "manifest.json", json.dumps(manifest, indent=2) + "\n")
 
 
@@ -178,6 +198,8 @@ def _figure(result: PlanResult) -> str:
     ax.step(x, df["units_required"], where="post", color="black", lw=1.6, label="required (stage 1, rostered)")
     ax.step(x, df["units_current"], where="post", color="tab:red", lw=1.2, label="today's rota")
     ax.step(x, df["units_proposed"], where="post", color="tab:blue", lw=1.2, label="proposed rota")
+    if "units_floor" in df:
+        ax.step(x, df["units_floor"], where="post", color="grey", lw=1.2, ls="--", label="minimum on duty")
     ax.set_xticks(range(0, 169, 24), [*DAYS, ""])
     ax.set_xlim(0, 168)
     ax.set_ylabel("response officers rostered")
@@ -241,11 +263,14 @@ def _shift_rows(current: dict, proposed: dict) -> list[list]:
     return rows
 
 
-def report_html(result: PlanResult, command: str, wall_s: float, pattern_note: str = "") -> str:
+def report_html(result: PlanResult, command: str, wall_s: float, pattern_note: str = "",
+                front: dict | None = None) -> str:
     """The plan's report.html (``sim/report/templates/plan.line.html.j2``)."""
     s = result.scenario
-    contracted = s.response.contracted_hours_per_week
+    contracted = hours_per_person(s)
     cur_h, new_h = template_hours(result.current), template_hours(result.proposed)
+    cur_est = today_people(s)
+    new_est = float(result.officers) if result.officers is not None else people_for(new_h, s)
     scale_up = None
     if result.scale_up is not None:
         su = result.scale_up
@@ -276,15 +301,19 @@ def report_html(result: PlanResult, command: str, wall_s: float, pattern_note: s
     return render(
         "plan.line.html.j2", name=s.meta.name, officers=result.officers,
         verdict="meets" if result.meets else "does NOT meet", g1_aim=f"{s.recommendation.g1_aim:.0%}",
-        g2_aim=f"{s.recommendation.g2_aim:.0%}", new_h=f"{new_h:,.0f}", new_est=f"{new_h / contracted:,.0f}",
-        contracted=f"{contracted:g}", cur_h=f"{cur_h:,.0f}", cur_est=f"{cur_h / contracted:,.0f}",
-        officers_h=f"{(result.officers or 0) * contracted:,.0f}", scale_up=scale_up, figure=_figure(result),
+        g2_aim=f"{s.recommendation.g2_aim:.0%}", new_h=f"{new_h:,.0f}", new_est=f"{new_est:,.0f}",
+        contracted=f"{contracted:g}", cur_h=f"{cur_h:,.0f}", cur_est=f"{cur_est:,.0f}",
+        officers_h=f"{(result.officers or 0) * contracted:,.0f}",
+        at_work=f"{at_work(new_est, s):,.0f}", cur_at_work=f"{at_work(cur_est, s):,.0f}", scale_up=scale_up, figure=_figure(result),
         shift_rows=_shift_rows(result.current, result.proposed),
         handler_rows=None if result.handlers_proposed is None else
         _shift_rows(result.handlers_current, result.handlers_proposed),
-        pattern_note=pattern_note,
+        pattern_note=pattern_note, front=front,
+        floor_note=floor_sentence(floor_of(s), result.requirement.rostered, coverage_of(result.proposed)),
         hours_rows=[["officer-hours a week", f"{cur_h:,.0f}", f"{new_h:,.0f}"],
-                    [f"establishment at {contracted:g} h", f"{cur_h / contracted:,.0f}", f"{new_h / contracted:,.0f}"]],
+                    [f"establishment (people at {contracted:g} h a week)", f"{cur_est:,.0f}", f"{new_est:,.0f}"],
+                    ["at work after abstraction (people, on average)", f"{at_work(cur_est, s):,.0f}",
+                     f"{at_work(new_est, s):,.0f}"]],
         kpi_rows=kpi_rows, days=f"{s.run.days:g}", warmup_days=f"{s.run.warmup_days:g}", reps=reps, seed=seed,
         stage1=stage1, practice=practice_assumptions(s), load=_load_numbers(result), after=_after_peak_numbers(result), search_columns=search_columns,
         search_rows=search_rows, solver_rows=[[r["pool"], r["stage"], f"{r['hours']:,.0f}", r["status"]]

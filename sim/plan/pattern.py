@@ -95,16 +95,23 @@ def _arrange(cells: np.ndarray, weeks: int, types: dict) -> list[str] | None:
         rng = np.random.default_rng(attempt)
         left = [dict(col) for col in columns]
         cycle: list[str] = []
-        run, nights, last_end = 0, 0, -math.inf
+        run, nights, last_end, rests = 0, 0, -math.inf, 0
+        total_rest = sum(col[REST] for col in columns)
         for day in range(7 * weeks):
             col = left[day % 7]
             prev = cycle[-1] if cycle else REST
+            # rest days paced through the cycle, not left to its end: behind > 0 when fewer rests
+            # have been taken than an even spread would have by now
+            behind = total_rest * day / (7 * weeks) - rests
             options = []
             for c, n in col.items():
                 if n <= 0:
                     continue
                 if c == REST:
-                    rank = 0 if run >= BLOCK else 2
+                    # a rest after a block of BLOCK duties, after 2 or more when rests run behind,
+                    # a second rest day when still behind (rest days in pairs), or when far behind
+                    rank = 0 if (run >= BLOCK or (run >= 2 and behind >= 1.5) or (run == 0 and behind >= 1)
+                                 or behind >= 3) else (2 if behind > -1 else 3.5)
                 else:
                     begin = day * 1440 + start[c]
                     if (begin - last_end) / 60.0 < 11.0 or run >= 7 or (night[c] and nights >= 4):
@@ -117,7 +124,7 @@ def _arrange(cells: np.ndarray, weeks: int, types: dict) -> list[str] | None:
             col[pick] -= 1
             cycle.append(pick)
             if pick == REST:
-                run, nights = 0, 0
+                run, nights, rests = 0, 0, rests + 1
             else:
                 run += 1
                 nights = nights + 1 if night[pick] else 0

@@ -23,6 +23,8 @@ from sim.experiment.replications import execute, with_overrides
 from sim.scenario import Scenario, ScenarioError, validate
 from sim.plan import handlers as hd
 from sim.plan import shifts as sh
+from sim.plan.floor import below_floor, floor_of
+from sim.plan.establishment import at_work, budget_hours, hours_per_person
 from sim.plan.requirement import HOURS, Requirement, practice_assumptions, requirement
 from sim.plan.store import PlanStore, arrays_from_json, arrays_to_json, digest
 
@@ -48,6 +50,7 @@ class Options:
     seed: int | None = None
     solver_seconds: float = 120.0               # a safety net: the solver stops at a 1% gap or its node limit
     units_only: bool = False                    # True: today's call handlers are kept
+    dask: str | None = None                     # a Dask scheduler for the simulations ('local' or tcp://HOST:PORT)
 
 
 @dataclass
@@ -156,15 +159,16 @@ class Planner:
         self.solver: list[dict] = []
         self.sims = 0
         self.briefing = briefing_minutes(s)
+        self.floor = floor_of(s)                 # officers on duty every hour needs, whatever demand says
 
     def _experiment(self, kind: str, scenarios: dict[str, Scenario], reps: int) -> ExperimentResult:
         """One simulation step (a run, or a paired compare of arms a and b), from the store if done."""
         arms = [{"name": n, "label": sc.meta.name, "values": {}} for n, sc in scenarios.items()]
         plan = Plan("run" if list(scenarios) == [""] else "compare", arms, self.seed, 0, reps)
         if self.store is None:
-            res = execute(plan, scenarios, jobs=self.opts.jobs)
+            res = execute(plan, scenarios, jobs=self.opts.jobs, dask=self.opts.dask)
         else:
-            res = self.store.experiment(kind, plan, scenarios, self.opts.jobs)
+            res = self.store.experiment(kind, plan, scenarios, self.opts.jobs, self.opts.dask)
         self.sims += reps * len(scenarios)
         self.progress(reps * len(scenarios))
         return res
@@ -205,7 +209,10 @@ class Planner:
         cands = cands or (self.cands if units else self.hcands)
         kw = dict(max_starts=max_starts, min_per_shift=self.opts.min_per_shift if units else hd.MIN_PER_SHIFT,
                   officer_hours=budget, time_limit=self.opts.solver_seconds, briefing=self.briefing if units else 0.0)
-        key = digest("design", [int(x) for x in need], [(c.start, c.hours) for c in cands], kw)
+        key = digest("design", [int(x) for x in need], [(c.start, c.hours) for c in cands], kw,
+                     *([[int(x) for x in self.floor]] if units and self.floor.any() else []))
+        if units and self.floor.any():
+            kw["floor"] = self.floor
         saved = self.store.get("design", key) if self.store is not None else None
         if saved is None:
             d = sh.design(need, cands, **kw)
@@ -337,6 +344,8 @@ class Planner:
                     if cut == v["units"]:
                         continue
                     trial = {**template, name: {**v, "units": cut}}
+                    if below_floor(sh.coverage_of(trial), self.floor).size:
+                        continue                 # the minimum on duty is a hard floor
                     tries += 1
                     if self._simulate(trial, f"trim {name} -{share:.0%}").meets:
                         template, progress = trial, True
@@ -382,12 +391,13 @@ class Planner:
 
     def _spread(self, req: Requirement, current: dict) -> PlanResult:
         o, s = self.opts, self.s
-        budget = o.officers * s.response.contracted_hours_per_week
+        budget = budget_hours(o.officers, s)
         if budget < HOURS:
             raise ScenarioError("plan", "--officers", o.officers,
                                 f"{budget:g} officer-hours a week cannot keep one officer on duty every hour; "
                                 "expected a larger establishment")
-        self.say(f"stage 2/3: best spread of {o.officers} officers ({budget:,.0f} officer-hours a week, "
+        self.say(f"stage 2/3: best spread of {o.officers} officers ({budget:,.0f} officer-hours a week at "
+                 f"{hours_per_person(s):g} h each, ~{at_work(o.officers, s):,.0f} at work after abstraction; "
                  f"at most {o.max_starts or 'any'} start times): worst hourly shortfall minimised")
         try:
             spread = self._design(req.rostered, max_starts=o.max_starts, budget=budget, stage="spread")

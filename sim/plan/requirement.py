@@ -325,7 +325,8 @@ def non_incident_share(s: Scenario, hours: float | None = None) -> float:
     default: the scenario's mean rostered shift)."""
     if hours is None:
         pool = s.response
-        shifts = list(pool.pattern.shift_types.values()) if pool.pattern is not None else list(pool.shifts.values())
+        shifts = [*pool.pattern.shift_types.values(), *pool.pattern.overlays.values()] if pool.pattern is not None \
+            else list(pool.shifts.values())
         hours = float(np.mean([sh.hours for sh in shifts])) if shifts else 10.0
     blocks = sum(b.minutes for b in s.response.non_incident.values())
     return min(blocks / (hours * 60.0), 0.95)

@@ -74,14 +74,29 @@ def candidates(starts: list[int] | None, lengths: list[float], max_tour_hours: f
     return [Candidate(s, float(h)) for s in starts for h in sorted(set(lengths))]
 
 
+def half_hour_cover(cands: list[Candidate], briefing: float = 0.0) -> np.ndarray:
+    """(336, 7 x candidates): the share of each half-hour of the week a unit on candidate i
+    starting on day d (column ``i * 7 + d``) is on duty and past the ``briefing``."""
+    halves = 2 * HOURS
+    cover = np.zeros((halves, len(cands) * 7))
+    for i, c in enumerate(cands):
+        for d in range(7):
+            first = 2 * (d * 24 + c.start)
+            for k in range(int(2 * c.hours + 1e-9)):
+                cover[(first + k) % halves, i * 7 + d] = 1.0 - min(max(briefing - 30.0 * k, 0.0), 30.0) / 30.0
+    return cover
+
+
 def design(required: np.ndarray, cands: list[Candidate], *, max_starts: int | None = None,
            min_per_shift: int = 1, officer_hours: float | None = None, time_limit: float = 60.0,
-           gap: float = 0.01, briefing: float = 0.0, node_limit: int = 3000) -> Design:
-    """Solve the integer program; with at most K start times, if HiGHS finds no solution within
+           gap: float = 0.01, briefing: float = 0.0, node_limit: int = 3000,
+           floor: np.ndarray | None = None) -> Design:
+    """Solve the integer program (``floor``: officers on duty every hour needs whatever the
+    requirement or budget, a hard constraint); with at most K start times, if HiGHS finds no solution within
     its limits, the K starts carrying most officer-hours without that limit are kept and the
     program solved again over them (feasible whenever those starts cover every hour)."""
     kw = dict(min_per_shift=min_per_shift, officer_hours=officer_hours, time_limit=time_limit, gap=gap,
-              briefing=briefing, node_limit=node_limit)
+              briefing=briefing, node_limit=node_limit, floor=floor)
     try:
         return _solve(required, cands, max_starts=max_starts, **kw)
     except _NoSolution:
@@ -91,7 +106,7 @@ def design(required: np.ndarray, cands: list[Candidate], *, max_starts: int | No
     by_start: dict[int, float] = {}
     for c, units in free.units.items():
         by_start[c.start] = by_start.get(c.start, 0.0) + c.hours * sum(units)
-    keep = _covering_starts(required, cands, sorted(by_start, key=lambda st: -by_start[st]), max_starts)
+    keep = _covering_starts(required if floor is None else np.maximum(required, floor), cands, sorted(by_start, key=lambda st: -by_start[st]), max_starts)
     try:
         return _solve(required, [c for c in cands if c.start in keep], max_starts=None, **kw)
     except _NoSolution:
@@ -125,29 +140,27 @@ class _NoSolution(Exception):
 
 def _solve(required: np.ndarray, cands: list[Candidate], *, max_starts: int | None, min_per_shift: int,
            officer_hours: float | None, time_limit: float, gap: float, briefing: float,
-           node_limit: int) -> Design:
+           node_limit: int, floor: np.ndarray | None = None) -> Design:
     """Solve the integer program. ``officer_hours``: a fixed weekly budget (establishment x
     contracted hours) within which the worst hourly shortfall is minimised. Coverage is
     counted per half-hour, each needing its hour's requirement; a shift's units do not count
     during the ``briefing`` minutes at its start (without this, a hand-over with no overlap
     leaves nobody free while the incoming shift is briefed)."""
     required = np.asarray(required, dtype=float)
+    floor = np.zeros(HOURS) if floor is None else np.asarray(floor, dtype=float)
+    if officer_hours is None:
+        required = np.maximum(required, floor)
     n = len(cands) * 7
     halves = 2 * HOURS
-    cover = np.zeros((halves, n))
-    for i, c in enumerate(cands):
-        for d in range(7):
-            first = 2 * (d * 24 + c.start)
-            for k in range(int(2 * c.hours + 1e-9)):
-                cover[(first + k) % halves, i * 7 + d] = 1.0 - min(max(briefing - 30.0 * k, 0.0), 30.0) / 30.0
+    cover = half_hour_cover(cands, briefing)
     need = np.repeat(required, 2)
-    uncovered = np.flatnonzero((need > 0) & (cover.sum(axis=1) == 0))
+    uncovered = np.flatnonzero(((need > 0) | (np.repeat(floor, 2) > 0)) & (cover.sum(axis=1) == 0))
     if uncovered.size:
         h = int(uncovered[0]) // 2
         raise ScenarioError("plan", "--starts/--lengths", f"{DAYS[h // 24]} {h % 24:02d}:00",
                             "no candidate shift covers this hour, which needs units; add start times or longer shifts")
     hours = np.repeat([c.hours for c in cands], 7)
-    big = float(max(required.max(), 1.0))
+    big = float(max(required.max(), floor.max(), 1.0))
     starts = sorted({c.start for c in cands})
     use_starts = max_starts is not None and max_starts < len(starts)
     n_y = len(starts) if use_starts else 0
@@ -168,13 +181,13 @@ def _solve(required: np.ndarray, cands: list[Candidate], *, max_starts: int | No
     if budget:
         a[np.arange(halves), s0 + np.arange(halves) // 2] = 1.0
     cons = [LinearConstraint(a, need, np.inf)]
-    if budget:   # however short, someone on duty whenever work is expected
+    if budget:   # however short, someone on duty whenever work is expected, and the floor
         cons.append(LinearConstraint(np.hstack([cover, np.zeros((halves, total - n))]),
-                                     (need > 0).astype(float), np.inf))
+                                     np.maximum((need > 0).astype(float), np.repeat(floor, 2)), np.inf))
     if n_y:   # a shift may run only from a chosen start time; at most K of them
         for i, c in enumerate(cands):
             for d in range(7):
-                tight = float(max(required[covered_hours(c, d)].max(), 1.0))
+                tight = float(max(np.maximum(required, floor)[covered_hours(c, d)].max(), 1.0))
                 row({i * 7 + d: 1.0, y0 + starts.index(c.start): -tight}, -np.inf, 0.0)
         row({y0 + j: 1.0 for j in range(n_y)}, 0.0, float(max_starts))
     if budget:

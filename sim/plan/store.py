@@ -55,7 +55,8 @@ class PlanStore:
         self.steps.mkdir(parents=True, exist_ok=True)
         atomic_write(self.steps / f"{kind}-{key}.json", json.dumps(data, indent=1, default=str) + "\n")
 
-    def experiment(self, kind: str, plan: Plan, scenarios: dict[str, Scenario], jobs: int | None) -> ExperimentResult:
+    def experiment(self, kind: str, plan: Plan, scenarios: dict[str, Scenario], jobs: int | None,
+                   dask: str | None = None) -> ExperimentResult:
         """Run (or finish, or read back) one simulation step in ``steps/<kind>-<hash>/``."""
         key = digest(kind, plan.kind, plan.seed, plan.first_rep, plan.reps,
                      {name: s.to_dict() for name, s in scenarios.items()})
@@ -65,10 +66,11 @@ class PlanStore:
             shutil.rmtree(folder)
         self.steps.mkdir(parents=True, exist_ok=True)
         if not started:
-            return execute(plan, scenarios, out=folder, jobs=jobs)
+            return execute(plan, scenarios, out=folder, jobs=jobs, dask=dask)
         done = (folder / "manifest.json").exists()
         try:
-            return execute(plan, scenarios, out=folder, jobs=1 if done else jobs, resume=True)
+            return execute(plan, scenarios, out=folder, jobs=1 if done else jobs, dask=None if done else dask,
+                           resume=True)
         except FolderError as exc:
             if str(folder) in str(exc):   # a damaged file of this step, named by sim.experiment.folders
                 raise self.damaged(folder, str(exc).replace(f"{folder}/", "")) from None

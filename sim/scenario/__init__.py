@@ -20,7 +20,7 @@ from sim.scenario.document import Meta, Recommendation, Run, Scenario, Standards
 from sim.scenario.loading import layer_files, load_scenario, load_written, read_layers, read_toml, validate
 from sim.scenario.overrides import apply_overrides, deep_merge, parse_override
 from sim.scenario.policies import Policy
-from sim.scenario.pools import REST, CallHandling, HandlerShift, Pattern, ShiftType, Team, UnitShift
+from sim.scenario.pools import REST, CallHandling, HandlerShift, Overlay, Pattern, ShiftType, Team, UnitShift
 from sim.scenario.response import Appointments, Area, Neighbourhood, Response
 from sim.scenario.shipped import SHIPPED_SCENARIOS, default_scenario, shipped_scenarios
 
@@ -28,7 +28,7 @@ __all__ = [
     "GRADES", "DAYS", "CHANNELS", "REST", "ScenarioError",
     "Scenario", "Meta", "Run", "Standards", "Recommendation", "horizon_minutes",
     "Demand", "ChannelDemand", "Surge",
-    "ShiftType", "HandlerShift", "UnitShift", "Team", "Pattern", "CallHandling",
+    "ShiftType", "HandlerShift", "UnitShift", "Team", "Overlay", "Pattern", "CallHandling",
     "Thrive", "Assessment", "Workload", "Vulnerability", "Supervision",
     "Response", "Area", "Appointments", "Neighbourhood", "Policy",
     "load_scenario", "load_written", "validate", "read_layers", "read_toml", "layer_files",

@@ -31,6 +31,11 @@ def check_consistency(s: Scenario, source=None) -> None:
             raise ScenarioError(source, f"response.non_incident.{name}", _NO_VALUE,
                                 f"falls due {block.after_hours:g} h into a shift and lasts {block.minutes:g} min: "
                                 f"expected it to fit in the shortest response shift ({shortest:g} min)")
+    if s.plan is not None and isinstance(s.plan.min_on_duty, dict):
+        for area in s.plan.min_on_duty:
+            if area not in s.response.areas:
+                raise ScenarioError(source, f"plan.min_on_duty.{area}", _NO_VALUE,
+                                    f"expected an area of response.areas ({', '.join(s.response.areas)})")
     fewest = _fewest_on_duty(s)
     if s.response.reserve_for_g1 > fewest:
         raise ScenarioError(source, "response.reserve_for_g1", s.response.reserve_for_g1,
@@ -112,7 +117,8 @@ def _check_pattern(p: Pattern, path: str, source, start: dt.date) -> None:
         return
     field, index, what = problem
     if index < 0:
-        raise ScenarioError(source, f"{path}.shift_types", _NO_VALUE, what)
+        raise ScenarioError(source, f"{path}.{field if field.startswith('overlay.') else 'shift_types'}", _NO_VALUE,
+                            what)
     name, team = next(iter(p.teams.items()))
     date = first_date_on(p, team, index, start)
     raise ScenarioError(source, f"{path}.cycle", _NO_VALUE,

@@ -13,6 +13,7 @@ from pydantic import Field, field_validator
 from sim.scenario.assessment import Assessment, Thrive
 from sim.scenario.base import DAYS, _Strict
 from sim.scenario.demand import Demand
+from sim.scenario.planning import Planning
 from sim.scenario.policies import Policy
 from sim.scenario.pools import CallHandling
 from sim.scenario.response import Appointments, Neighbourhood, Response
@@ -72,6 +73,7 @@ class Scenario(_Strict):
     policy: Policy = Policy()
     standards: Standards = Standards()
     recommendation: Recommendation = Recommendation()
+    plan: Planning | None = None      # what the planner must respect (a minimum on duty)
 
     def to_dict(self) -> dict:
         return self.model_dump(mode="python", by_alias=True, exclude_none=True)

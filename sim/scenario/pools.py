@@ -100,10 +100,27 @@ class Team(_Strict):
     offset: int = Field(ge=0)   # the cycle day (0 = first) the team is on at the anchor date
 
 
+class Overlay(ShiftType):
+    """An overlay team on a fixed weekly tour: ``size`` officers on duty on every day listed, from
+    ``start`` for ``hours`` (e.g. Thu-Sat 17:00 for 10 h over the weekend's evening peak), beside
+    the pattern's rotating teams; the same fatigue limits apply (its week is its cycle)."""
+    days: list[Day] = Field(min_length=1)
+    size: int = Field(ge=0, le=MAX_HEADS)
+
+    @field_validator("days")
+    @classmethod
+    def _distinct(cls, v):
+        if len(set(v)) != len(v):
+            raise ValueError("expected each day once")
+        return sorted(v, key=DAYS.index)
+
+
 class Pattern(_Strict):
     """A rotating team rota: every team works the same cycle of day codes (shift-type codes,
     ``R`` for rest), each from its own offset; ``anchor`` is the calendar date on which a team
-    with offset 0 works the cycle's first day. The fatigue limits are checked over the cycle."""
+    with offset 0 works the cycle's first day. The fatigue limits are checked over the cycle.
+    ``overlay`` (optional): teams on a fixed weekly tour beside the rotating ones, each named
+    once (its name is its tour's code and its team's name)."""
     anchor: dt.date
     shift_types: dict[str, ShiftType] = Field(min_length=1)
     cycle: list[str] = Field(min_length=1, max_length=366)   # a year at most
@@ -112,6 +129,7 @@ class Pattern(_Strict):
     max_consecutive_duties: int = Field(default=7, ge=1, le=366)
     max_consecutive_nights: int = Field(default=4, ge=1, le=366)   # a night tour: 3 h or more within 23:00-06:00
     max_tour_hours: float = Field(default=10.0, gt=0, le=24)
+    overlay: dict[str, Overlay] | None = None
 
     @field_validator("shift_types")
     @classmethod
@@ -134,9 +152,23 @@ class Pattern(_Strict):
                                  f"({', '.join(types)})")
         return v
 
+    @model_validator(mode="after")
+    def _overlay_names(self):
+        for name in self.overlay or {}:
+            if not name.strip() or name == REST:
+                raise ValueError(f"overlay {name!r}: expected a name, not blank or the rest-day code {REST!r}")
+            if name in self.shift_types or name in self.teams:
+                raise ValueError(f"overlay {name!r}: expected a name that is not also a shift type code or a team")
+        return self
+
     @property
     def days(self) -> int:
         return len(self.cycle)
+
+    @property
+    def overlays(self) -> dict[str, Overlay]:
+        """The overlay teams (none: an empty table)."""
+        return self.overlay or {}
 
 
 def _abstraction(v):
@@ -185,7 +217,8 @@ class _Pool(_Strict):
         return bool(self.shifts) or self.pattern is not None
 
     def shortest_tour_minutes(self) -> float:
-        tours = self.pattern.shift_types.values() if self.pattern is not None else self.shifts.values()
+        tours = [*self.pattern.shift_types.values(), *self.pattern.overlays.values()] \
+            if self.pattern is not None else self.shifts.values()
         return min((t.hours * 60.0 for t in tours), default=math.inf)
 
 

@@ -3,7 +3,9 @@
 A pool (call handlers, response units, neighbourhood officers) is rostered by a weekly
 template (``shifts``: the same week every week) or by a team pattern (``pattern``: teams
 working a cycle of shift codes of any length from their own offsets, anchored to a
-calendar date). Both become the same ``ShiftInstance`` list, so the model never knows
+calendar date), optionally with overlay teams on a fixed weekly tour beside the rotating ones
+(``pattern.overlay``: an overlay is a team and its tour at once, both called by its name). Both
+become the same ``ShiftInstance`` list, so the model never knows
 which was written. A shift belongs to the day it starts on (a 22:00-07:00 night shift on
 Sunday runs into Monday), so instances are generated from the day before time 0: at
 Monday 00:00 of week 1 the Sunday night shift is already on duty.
@@ -42,12 +44,15 @@ class ShiftInstance:
 
 def shift_names(pool) -> list[str]:
     """Names a pool's instances can carry, in the order the scenario gives them."""
-    return list(pool.pattern.shift_types) if pool.pattern is not None else list(pool.shifts)
+    if pool.pattern is not None:
+        return [*pool.pattern.shift_types, *pool.pattern.overlays]
+    return list(pool.shifts)
 
 
 def team_names(pool) -> list[str]:
-    """A pattern's teams, in the order the scenario gives them (a weekly template has none)."""
-    return list(pool.pattern.teams) if pool.pattern is not None else []
+    """A pattern's teams then its overlay teams, in the order the scenario gives them (a weekly
+    template has none)."""
+    return [*pool.pattern.teams, *pool.pattern.overlays] if pool.pattern is not None else []
 
 
 def shift_instances(pool, horizon: float, start_date: dt.date) -> list[ShiftInstance]:
@@ -99,7 +104,17 @@ def _pattern_instances(p: Pattern, n_days: int, start_date: dt.date) -> list[Shi
             st = p.shift_types[code]
             start = day * DAY + st.start_minute
             out.append(ShiftInstance(code, start, start + st.hours * 60.0, team.size, name))
+        for name, ov in p.overlays.items():
+            if ov.size == 0 or DAYS[date.weekday()] not in ov.days:
+                continue
+            start = day * DAY + ov.start_minute
+            out.append(ShiftInstance(name, start, start + ov.hours * 60.0, ov.size, name))
     return out
+
+
+def overlay_hours(p: Pattern) -> float:
+    """Person-hours a week of the pattern's overlay teams."""
+    return float(sum(ov.size * ov.hours * len(ov.days) for ov in p.overlays.values()))
 
 
 # ---------------------------------------------------------------------------- abstraction
@@ -160,14 +175,16 @@ def hours_per_week(pool) -> float:
         return float(sum(sh.hours * sum(sh.headcount()[DAYS.index(d)] for d in sh.days) for sh in pool.shifts.values()))
     p = pool.pattern
     hours_per_cycle = sum(p.shift_types[c].hours for c in p.cycle if c != REST)
-    return sum(t.size for t in p.teams.values()) * hours_per_cycle * 7.0 / p.days
+    rotating = sum(t.size for t in p.teams.values()) * hours_per_cycle * 7.0 / p.days
+    return rotating + overlay_hours(p) if p.overlays else rotating
 
 
 def establishment(pool, contracted_hours_per_week: float) -> float:
-    """Officers needed to staff the rota: a pattern's team sizes added up; a weekly template's
-    rostered hours over one officer's contracted hours a week."""
+    """Officers needed to staff the rota: a pattern's team sizes (overlay teams included) added
+    up; a weekly template's rostered hours over one officer's contracted hours a week."""
     if pool.pattern is not None:
-        return float(sum(t.size for t in pool.pattern.teams.values()))
+        p = pool.pattern
+        return float(sum(t.size for t in p.teams.values()) + sum(ov.size for ov in p.overlays.values()))
     return hours_per_week(pool) / contracted_hours_per_week
 
 
@@ -180,14 +197,14 @@ def weekly_shifts(pool, start_date: dt.date) -> list[dict]:
                 for n, sh in pool.shifts.items()]
     p = pool.pattern
     days = period_days(pool)
-    heads = {code: np.zeros(7) for code in p.shift_types}
+    heads = {code: np.zeros(7) for code in [*p.shift_types, *p.overlays]}
     for inst in _pattern_instances(p, days, start_date):
         if inst.start >= 0:
             heads[inst.name][int(inst.start // DAY) % 7] += inst.staff
     weeks = days // 7
     return [{"name": code, "start_h": st.start_minute / 60.0, "hours": float(st.hours),
              "days": [d for d in range(7) if heads[code][d] > 0], "heads": list(heads[code] / weeks)}
-            for code, st in p.shift_types.items()]
+            for code, st in [*p.shift_types.items(), *p.overlays.items()]]
 
 
 # ---------------------------------------------------------------------------- fatigue
@@ -203,7 +220,18 @@ def _night_minutes(start: float, end: float) -> float:
 
 def fatigue_problem(p: Pattern) -> tuple[str, int, str] | None:
     """The first breach of the pattern's fatigue limits, as (field, cycle day (0-based), what),
-    or None. Every team works the same cycle, so a breach is the cycle's; it wraps round."""
+    or None. Every team works the same cycle, so a breach is the cycle's; it wraps round. An
+    overlay team's week is its cycle: its breach is ``("overlay.<name>", -1, what)``."""
+    for name, ov in p.overlays.items():
+        week = Pattern.model_validate({
+            "anchor": dt.date(2016, 9, 5), "shift_types": {name: {"start": ov.start, "hours": ov.hours}},
+            "cycle": [name if d in ov.days else REST for d in DAYS], "teams": {name: {"size": 1, "offset": 0}},
+            **{k: getattr(p, k) for k in ("min_rest_hours", "max_consecutive_duties", "max_consecutive_nights",
+                                          "max_tour_hours")}})
+        problem = fatigue_problem(week)
+        if problem is not None:
+            return (f"overlay.{name}", -1, f"overlay {name}: {problem[2]} (its week is its cycle, cycle day 1 a "
+                                           "Monday)")
     n = p.days
     for code, st in p.shift_types.items():
         if code in p.cycle and st.hours > p.max_tour_hours:

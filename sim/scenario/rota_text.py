@@ -34,12 +34,16 @@ def rota_summary(label: str, pool, start_date: dt.date) -> list[str]:
         gap = each - pool.contracted_hours_per_week
         versus = "" if abs(gap) < 0.05 else (f", {abs(gap):.1f} h {'more' if gap > 0 else 'fewer'} than the "
                                              f"{pool.contracted_hours_per_week:g} contracted")
-        out.append(f"#     establishment {est:,.0f} (team sizes {'+'.join(map(str, sizes))}); "
+        overlay = "".join(f" + overlay {n} {ov.size}" for n, ov in p.overlays.items())
+        out.append(f"#     establishment {est:,.0f} (team sizes {'+'.join(map(str, sizes))}{overlay}); "
                    f"{each:.1f} hours a week per person on average over the cycle{versus}")
         for name, team in p.teams.items():
             first = cycle_day(p, team, start_date)
             codes = [p.cycle[(first + i) % p.days] for i in range(p.days)]
             out.append(f"#     team {name} ({team.size}), from {start_date}: {' '.join(codes)}")
+        for name, ov in p.overlays.items():
+            out.append(f"#     overlay team {name} ({ov.size}), every week: {' '.join(ov.days)} {ov.start} {ov.hours:g} h "
+                       f"({len(ov.days) * ov.hours:g} h a week each)")
     out.append(f"#     {hours:,.0f} person-hours a week rostered; about {hours * (1 - absent):,.0f} on duty "
                f"after {absent:.0%} abstraction")
     out += _hour_table(pool, start_date)
