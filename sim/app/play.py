@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from sim import __version__
-from sim.model.log import GRADE_NAMES
+from sim.model.log import GRADE_NAMES, REASONS, REASSESSMENT, RESOURCE
 from sim.model.core import run_model
 from sim.model.interactive import Session
 from sim.model.policies import CHOICE_TEXT, CHOICES, Deferred, Replay, Windowed, make_policy
@@ -80,6 +80,7 @@ class Decision:
     choice: str
     neighbourhood_free: int
     divertible: int
+    caller: int = -1   # the caller (stable across runs on the same callers; the call row is not)
 
 
 @dataclass
@@ -150,19 +151,22 @@ class Game:
         callers = self.session.model.callers
         self.decisions.append(Decision(q.time, q.call, q.grade, q.true_risk,
                                        self.categories[int(callers.category[q.caller])], q.waited, choice,
-                                       self.session.units()["neighbourhood_free"], self.session.divertible(q.grade)))
+                                       self.session.units()["neighbourhood_free"], self.session.divertible(q.grade),
+                                       int(q.caller)))
         self.session.decide(choice)
         self.question = self.session.advance()
 
     # ------------------------------------------------------------------ debrief
-    def debrief(self) -> dict:
+    def debrief(self, references=None) -> dict:
+        """The debrief. ``references(game)``, if given, returns the two controllers' logs (a
+        cache shared by trainees who play the same callers: they are the same runs); by default
+        they are run here (``reference_logs``)."""
         if self._debrief is not None:
             return self._debrief
         if not self.over:
             raise RuntimeError("the shift is not over yet")
         logs = {"you": self.session.finish()}
-        for label, pol in _policies(self.scenario, self.start, self.end).items():
-            logs[label] = run_model(self.scenario, self.seed, self.shift.replication, policy=pol)
+        logs.update((references or reference_logs)(self))
         same = all(_same_callers(logs["you"], log) for log in logs.values())
         self._debrief = {
             "name": self.name, "version": __version__, "seed": self.seed, "replication": self.shift.replication,
@@ -171,6 +175,7 @@ class Game:
             "rows": {label: outcomes(log, self.start, self.end) for label, log in logs.items()},
             "decisions": [asdict(d) for d in self.decisions],
             "wrong": wrong_calls(self.decisions),
+            "every_decision": every_decision(self.decisions, logs, self.start),
         }
         self._debrief["rows"]["you"]["decisions"] = len(self.decisions)
         return self._debrief
@@ -181,6 +186,12 @@ class Game:
         pol = Windowed(make_policy(self.scenario.policy), Deferred.from_scenario(Replay(record), self.scenario),
                        self.start, self.end)
         return run_model(self.scenario, self.seed, self.shift.replication, policy=pol)
+
+
+def reference_logs(game: Game) -> dict:
+    """The resource-led and the risk-led controllers' runs on the trainee's callers."""
+    return {label: run_model(game.scenario, game.seed, game.shift.replication, policy=pol)
+            for label, pol in _policies(game.scenario, game.start, game.end).items()}
 
 
 def _same_callers(a, b) -> bool:
@@ -228,24 +239,97 @@ def outcomes(log, start: float, end: float) -> dict:
     return out
 
 
+def _why_wrong(d: Decision) -> str | None:
+    """Why a true-risk view calls the decision wrong, or None."""
+    true = GRADE_NAMES[d.true_risk]
+    if d.choice == "downgrade" and d.true_risk <= d.grade:
+        return f"downgraded a caller whose true risk is {true} for lack of a unit"
+    if d.choice == "keep" and d.true_risk == 1 and (d.neighbourhood_free or d.divertible):
+        spare = ("a neighbourhood officer was free" if d.neighbourhood_free
+                 else "a unit was on its way to a lower-grade job")
+        return f"left a true G1 waiting while {spare}"
+    if d.choice in ("borrow", "divert") and d.true_risk >= 3:
+        return f"took an officer for a caller whose true risk is only {true}"
+    return None
+
+
 def wrong_calls(decisions: list[Decision]) -> list[dict]:
     """Decisions a true-risk view calls wrong, each with why."""
     out = []
     for d in decisions:
-        true, grade = GRADE_NAMES[d.true_risk], GRADE_NAMES[d.grade]
-        why = None
-        if d.choice == "downgrade" and d.true_risk <= d.grade:
-            why = f"downgraded a caller whose true risk is {true} for lack of a unit"
-        elif d.choice == "keep" and d.true_risk == 1 and (d.neighbourhood_free or d.divertible):
-            spare = ("a neighbourhood officer was free" if d.neighbourhood_free
-                     else "a unit was on its way to a lower-grade job")
-            why = f"left a true G1 waiting while {spare}"
-        elif d.choice in ("borrow", "divert") and d.true_risk >= 3:
-            why = f"took an officer for a caller whose true risk is only {true}"
+        why = _why_wrong(d)
         if why:
-            out.append({"time": clock(d.time), "grade": grade, "true_risk": true,
+            out.append({"time": clock(d.time), "grade": GRADE_NAMES[d.grade], "true_risk": GRADE_NAMES[d.true_risk],
                         "category": d.category.replace("_", " "), "choice": CHOICE_TEXT[d.choice], "why": why})
     return out
+
+
+CONTROLLERS = ("resource-led controller", "risk-led controller")
+
+
+def what_happened(log, caller: int, start: float) -> str:
+    """What a run did with ``caller``'s incident from ``start`` on, in a line: each grade change
+    (and why), a neighbourhood officer borrowed for it, and when the first unit reached it (or
+    that none did by the run's end, or that it was booked as an appointment)."""
+    c = log.calls
+    rows = np.flatnonzero((c["caller"].to_numpy() == caller) & (c["initial_grade"].to_numpy() > 0))
+    if not rows.size:
+        return "no incident for this caller in this run"
+    i = int(rows[0])
+    parts = []
+    g = log.grade_changes
+    for t, old, new, reason in g.loc[(g["incident"] == i) & (g["time"] >= start),
+                                     ["time", "from", "to", "reason"]].itertuples(index=False):
+        old, new = GRADE_NAMES[int(old)], GRADE_NAMES[int(new)]
+        if int(reason) == RESOURCE:
+            parts.append(f"{clock(t)[4:]} downgraded {old}→{new} (no unit free)")
+        elif int(reason) == REASSESSMENT:
+            parts.append(f"{clock(t)[4:]} called back, re-assessed {old}→{new}")
+        else:
+            parts.append(f"{clock(t)[4:]} regraded {old}→{new} ({REASONS[int(reason)]})")
+    a, shifts = log.activities, log.unit_shifts
+    mine = a[(a["incident"] == i) & (a["activity"] == 0)]
+    if len(mine):
+        nb = set(shifts.loc[shifts["pool"] == 1, "unit"].tolist())
+        borrowed = mine[mine["unit"].isin(nb)]
+        if len(borrowed):
+            parts.append(f"{clock(borrowed['start'].min())[4:]} neighbourhood officer borrowed")
+    arrival, scene = float(c["arrival"].iloc[i]), float(c["first_on_scene"].iloc[i])
+    if scene == scene:
+        parts.append(f"unit on scene {clock(scene)[4:]} ({scene - arrival:.0f} min after the call)")
+    elif float(c["appointment"].iloc[i]) == float(c["appointment"].iloc[i]):
+        parts.append(f"booked an appointment ({clock(float(c['appointment'].iloc[i]))})")
+    elif int(c["final_grade"].iloc[i]) == 4:
+        parts.append("resolved without a unit (G4)")
+    else:
+        parts.append("no unit by the end of the run")
+    return "; ".join(parts)
+
+
+def every_decision(decisions: list[Decision], logs: dict, start: float) -> list[dict]:
+    """Every decision the trainee made, each with what happened to that caller in the trainee's
+    shift and what the resource-led and risk-led controllers did with the same caller (the same
+    callers in every run: the caller number is the same, the call row may not be)."""
+    out = []
+    for d in decisions:
+        why = _why_wrong(d)
+        row = {"time": clock(d.time), "grade": GRADE_NAMES[d.grade], "true_risk": GRADE_NAMES[d.true_risk],
+               "category": d.category.replace("_", " "), "waited": round(float(d.waited)),
+               "choice": CHOICE_TEXT[d.choice], "verdict": why or "fits the caller's true risk", "wrong": why is not None}
+        known = d.caller >= 0
+        row["you"] = what_happened(logs["you"], d.caller, start) if known else "–"
+        for who in CONTROLLERS:
+            row[who] = what_happened(logs[who], d.caller, start) if known else "–"
+        out.append(row)
+    return out
+
+
+def decision_rows(d: dict) -> list[dict]:
+    """The debrief's list of every decision, as the page and the trainee's export show it."""
+    return [{"time": r["time"][4:], "incident": f"{r['grade']} {r['category']} (true {r['true_risk']})",
+             "you chose": r["choice"], "then (your shift)": r["you"],
+             "resource-led controller": r["resource-led controller"], "risk-led controller": r["risk-led controller"],
+             "true-risk view": r["verdict"]} for r in d.get("every_decision", [])]
 
 
 # ---------------------------------------------------------------------------- session folder

@@ -71,12 +71,14 @@ else:
              "during the shift, followed for two hours after it.")
     rows = pl.debrief_table(d)
     st.table(rows)
-    st.markdown(f"#### Decisions a true-risk view calls wrong: {len(d['wrong'])} of {len(game.decisions)}")
-    if d["wrong"]:
-        text_table([{"time": w["time"][4:], "incident": f"{w['grade']} {w['category']} (true {w['true_risk']})",
-                     "you chose": w["choice"], "why it is wrong": w["why"]} for w in d["wrong"]])
+    st.markdown(f"#### Every decision you made: {len(game.decisions)}, of which a true-risk view calls "
+                f"{len(d['wrong'])} wrong")
+    st.caption("Beside each: what then happened to that caller in your shift, and what the resource-led and the "
+               "risk-led controllers did with the same caller (the same callers in all three runs).")
+    if d.get("every_decision"):
+        text_table(pl.decision_rows(d))
     else:
-        st.write("None: every decision fits the caller's true risk.")
+        st.write("No decision came to you in this shift: no G1 or G2 waited past its review time with no unit free.")
     if saved.get("saved"):
         st.caption(f"Saved for the facilitator: {plain(saved['saved'])}")
     else:
