@@ -165,7 +165,7 @@ def test_scripted_play_session_reaches_debrief_equal_to_direct_run(app, tmp_path
     assert json.loads(files[0].read_text())["rows"]["you"]["decisions"] == n
     app.switch_page("views/facilitator.py").run()
     _ok(app)
-    assert "Sam Trainee" in " ".join(app.dataframe[0].value.columns)
+    assert any("Sam Trainee" in str(v) for v in app.table[0].value.iloc[:, 1])
 
 
 def test_all_downgrade_trainee_downgrades_more_than_risk_led(app):

@@ -41,3 +41,39 @@ def test_friday_preset_in_chromium(tmp_path):
         for path, title in (("/live", "Live peak"), ("/play", "Play the controller"), ("/facilitator", "Facilitator")):
             page.goto(url + path)
             page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
+
+
+@pytest.mark.slow
+def test_facilitator_fits_a_1280_by_720_projector(tmp_path):
+    """Every column of the room's table is on the screen at 1280 x 720, nothing scrolls sideways."""
+    _need_browser()
+    from sim.app import play as pl
+    from sim.app.whatif import base_scenario
+
+    session = tmp_path / "session"
+    s, refs = base_scenario(), pl.ReferenceCache()
+    for i, name in enumerate(("Alice Ng", "Bob Carter", "Dana Whitfield-Smythe")):
+        g = pl.Game(s, pl.Shift(hours=1, replication=i % 2), name)
+        while not g.over:
+            g.decide("downgrade" if i else "keep")
+        pl.save_debrief(session, g.debrief(refs))
+    with served(session) as url, browser_page(1280, 720) as page:
+        page.goto(url + "/facilitator")
+        page.get_by_role("heading", name="Facilitator").first.wait_for(timeout=60_000)
+        table = page.get_by_test_id("stTable").first
+        table.wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(tmp_path / "facilitator-1280x720.png"))
+        heads = table.locator("th").all()
+        boxes = [(h.inner_text(), h.bounding_box()) for h in heads]
+        assert len(boxes) >= 12, boxes
+        for text, box in boxes:
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= 1280 + 0.5, (text, box)
+        wide = page.evaluate("""() => [document.documentElement.scrollWidth,
+            ...[...document.querySelectorAll('[data-testid="stTable"] *')].filter(e => e.scrollWidth > e.clientWidth + 1
+               && getComputedStyle(e).overflowX !== 'visible').map(e => e.tagName)]""")
+        assert wide[0] <= 1280 and not wide[1:], wide
+        texts = " ".join(t for t, _ in boxes)
+        for name in ("Trainee", "vs risk", "vs resource", "True G1/G2"):
+            assert name in texts.replace("\n", " "), texts
+        assert table.get_by_text("Risk-led controller").count() == 2

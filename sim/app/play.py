@@ -194,6 +194,27 @@ def reference_logs(game: Game) -> dict:
             for label, pol in _policies(game.scenario, game.start, game.end).items()}
 
 
+class ReferenceCache:
+    """The two controllers' runs shared by every trainee who plays the same callers (same seed,
+    replication and shift, on one base scenario: one cache per base): a room of 20 trainees on
+    the same callers runs them once. Thread-safe (Streamlit serves each browser in a thread);
+    the most recent ``size`` sets are kept."""
+
+    def __init__(self, size: int = 8):
+        import threading
+
+        self.size, self._logs, self._lock = size, {}, threading.Lock()
+
+    def __call__(self, game: Game) -> dict:
+        key = (game.seed, game.shift.replication, game.start, game.end)
+        with self._lock:
+            if key not in self._logs:
+                self._logs[key] = reference_logs(game)
+                while len(self._logs) > self.size:
+                    self._logs.pop(next(iter(self._logs)))
+            return self._logs[key]
+
+
 def _same_callers(a, b) -> bool:
     """The callers of a run are drawn before it starts: same arrivals for every caller who called."""
     ka, kb = a.calls["caller"].to_numpy(), b.calls["caller"].to_numpy()

@@ -4,7 +4,7 @@ import streamlit as st
 
 from sim.app import play as pl
 from sim.app.facilitator import session_folder
-from sim.app.ui import base, fmt, html_text, page, plain, text_table
+from sim.app.ui import base, fmt, html_text, page, plain, references, text_table
 from sim.model.policies import CHOICE_TEXT, CHOICES
 from sim.scenario import DAYS
 
@@ -57,7 +57,7 @@ elif not game.over:
                 game.decide(choice)
                 st.rerun()
 else:
-    d = game.debrief()
+    d = game.debrief(references())
     if "saved" not in st.session_state.get("pl_saved", {}).get(id(game), {}):
         try:
             path = pl.save_debrief(session_folder(), d)

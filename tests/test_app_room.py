@@ -1,0 +1,100 @@
+"""The workshop as a room (issue 26): the facilitator's table (a row per trainee, ranked on the
+scores the two controllers are compared on, each trainee against both on their own callers),
+its CSV and figure, written to the session folder too."""
+import io
+
+import pandas as pd
+import pytest
+
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from sim.app import facilitator as fa  # noqa: E402
+from sim.app import play as pl  # noqa: E402
+from sim.app import whatif as w  # noqa: E402
+from sim.app.text import diff, fmt  # noqa: E402
+from sim.util.cells import read_csv  # noqa: E402
+
+MAIN = str(fa.Path(__file__).resolve().parents[1] / "sim" / "app" / "main.py")
+SCRIPTS = {"Ann Keep": lambda k: "keep", "Bo Downgrade": lambda k: "downgrade",
+           "Cy Mixed": lambda k: pl.CHOICES[k % len(pl.CHOICES)]}
+
+
+@pytest.fixture(scope="module")
+def room_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("room") / "session"
+    s, refs = w.base_scenario(), pl.ReferenceCache()
+    for i, (name, pick) in enumerate(SCRIPTS.items()):
+        g = pl.Game(s, pl.Shift(hours=2, replication=0 if i < 2 else 1), name)
+        k = 0
+        while not g.over:
+            g.decide(pick(k))
+            k += 1
+        pl.save_debrief(folder, g.debrief(refs))
+    return folder
+
+
+def test_room_ranks_each_trainee_against_both_controllers_on_their_callers(room_folder):
+    debriefs, problems = fa.load_debriefs(room_folder)
+    assert len(debriefs) == 3 and not problems
+    t = fa.room(debriefs)
+    assert list(t["rank"]) == [1, 2, 3] and set(t["name"]) == set(SCRIPTS)
+    for _, r in t.iterrows():
+        d = next(x for x in debriefs if x["file"] == r["file"])
+        for who in ("risk-led", "resource-led"):
+            ref = d["rows"][f"{who} controller"]["high_risk_downgraded"]
+            assert r[f"vs {who}"] == r["high_risk_downgraded"] - ref
+    # ranked on the difference from the risk-led controller: never better-ranked with more downgrades of true G1/G2
+    assert t["vs risk-led"].is_monotonic_increasing
+    # the trainee who never downgrades is first; the one who always does, below them
+    assert t.iloc[0]["name"] == "Ann Keep" and t.iloc[0]["vs risk-led"] == 0
+    assert t.set_index("name").loc["Bo Downgrade", "vs risk-led"] > 0
+    # another score: higher is better for a share
+    t2 = fa.room(debriefs, "g1_in_target")
+    assert t2["vs risk-led"].is_monotonic_decreasing
+    with pytest.raises(ValueError, match="rank by: 'nope'"):
+        fa.room(debriefs, "nope")
+
+
+def test_room_csv_has_a_row_per_trainee_and_the_figure_is_a_png(room_folder, tmp_path):
+    debriefs, _ = fa.load_debriefs(room_folder)
+    t = fa.room(debriefs)
+    back = pd.read_csv(io.StringIO(fa.room_csv(t)))
+    assert len(back) == 3 and set(back["name"]) == set(SCRIPTS)
+    assert {"rank", "decisions", "wrong", "high_risk_downgraded", "risk-led high_risk_downgraded",
+            "resource-led high_risk_downgraded", "vs risk-led", "vs resource-led"} <= set(back.columns)
+    png = fa.room_figure(t)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5_000
+    paths = fa.save_room(tmp_path / "out", t, png)
+    assert len(read_csv(paths[0])) == 3 and paths[1].read_bytes() == png
+    # the page's table: the trainees in rank order, then both controllers for each set of callers
+    rows = fa.shown(t, "high_risk_downgraded", fmt, diff)
+    assert [r["Trainee"].split(" · ")[0] for r in rows[:3]] == list(t["name"])
+    assert sum(r["#"] == "–" for r in rows) == 4 and "Callers" in rows[0]
+
+
+def test_facilitator_page_shows_the_room_and_writes_its_results(room_folder, monkeypatch):
+    monkeypatch.setenv(fa.ENV_FOLDER, str(room_folder))
+    at = AppTest.from_file(MAIN, default_timeout=60)
+    at.run()
+    at.switch_page("views/facilitator.py").run()
+    assert not at.exception, at.exception
+    shown = at.table[0].value
+    assert len(shown) == 3 + 4
+    assert (room_folder / "room-results.csv").exists() and (room_folder / "room-results.png").exists()
+    assert len(read_csv(room_folder / "room-results.csv")) == 3
+    at.selectbox(key="fa_rank").set_value("g1_in_target").run()
+    assert not at.exception
+    assert list(read_csv(room_folder / "room-results.csv")["name"]) == list(fa.room(fa.load_debriefs(room_folder)[0],
+                                                                                      "g1_in_target")["name"])
+
+
+def test_reference_cache_gives_the_same_debrief_as_running_the_controllers():
+    s, refs = w.base_scenario(), pl.ReferenceCache(size=1)
+    a, b = (pl.Game(s, pl.Shift(hours=1), n) for n in ("a", "b"))
+    for g in (a, b):
+        while not g.over:
+            g.decide("keep")
+    da, db = a.debrief(refs), b.debrief()
+    assert da["rows"] == {**db["rows"], "you": da["rows"]["you"]} and da["every_decision"] == db["every_decision"]
+    assert len(refs._logs) == 1
