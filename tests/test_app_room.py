@@ -2,6 +2,7 @@
 scores the two controllers are compared on, each trainee against both on their own callers),
 its CSV and figure, written to the session folder too."""
 import io
+import json
 
 import pandas as pd
 import pytest
@@ -98,3 +99,16 @@ def test_reference_cache_gives_the_same_debrief_as_running_the_controllers():
     da, db = a.debrief(refs), b.debrief()
     assert da["rows"] == {**db["rows"], "you": da["rows"]["you"]} and da["every_decision"] == db["every_decision"]
     assert len(refs._logs) == 1
+
+
+def test_trainee_session_export_is_short_and_complete(room_folder):
+    d = next(x for x in fa.load_debriefs(room_folder)[0] if x["name"] == "Cy Mixed")
+    text = pl.session_export(d)
+    out = json.loads(text)
+    assert len(text) < 20_000
+    assert (out["seed"], out["replication"], out["shift"]) == (d["seed"], d["replication"], d["shift"])
+    assert len(out["decisions"]) == len(d["decisions"]) == len(d["every_decision"]) > 0
+    assert set(out["scores"]["True G1/G2 callers downgraded for lack of officers"]) == {
+        "you", "resource-led controller", "risk-led controller"}
+    back = pd.read_csv(io.StringIO(pl.session_csv(d)))
+    assert len(back) == len(d["decisions"]) and "risk-led controller" in back.columns

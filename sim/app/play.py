@@ -353,6 +353,28 @@ def decision_rows(d: dict) -> list[dict]:
              "true-risk view": r["verdict"]} for r in d.get("every_decision", [])]
 
 
+def session_export(d: dict) -> str:
+    """The trainee's own session as a short JSON file to keep: who, which callers (seed,
+    replication, shift: enough to replay the same callers), the scores beside both controllers',
+    and every decision with what each controller did with that caller."""
+    keep = {k: d.get(k) for k in ("name", "scenario", "seed", "replication", "shift", "version")}
+    keep["scores"] = {label: {who: d["rows"][who].get(key) for who in ("you", *CONTROLLERS)}
+                      for key, label, _ in METRICS}
+    keep["decisions"] = decision_rows(d)
+    return json.dumps(keep, indent=1, ensure_ascii=False, default=_plain)
+
+
+def session_csv(d: dict) -> str:
+    """Every decision of the trainee's session as CSV (a row per decision)."""
+    import pandas as pd
+
+    from sim.util.cells import write_csv
+
+    return write_csv(pd.DataFrame(decision_rows(d), columns=["time", "incident", "you chose", "then (your shift)",
+                                                             "resource-led controller", "risk-led controller",
+                                                             "true-risk view"]))
+
+
 # ---------------------------------------------------------------------------- session folder
 def safe_name(name: str) -> str:
     cleaned = re.sub(r"[^A-Za-z0-9_-]+", "-", name.strip())[:40].strip("-")

@@ -79,6 +79,12 @@ else:
         text_table(pl.decision_rows(d))
     else:
         st.write("No decision came to you in this shift: no G1 or G2 waited past its review time with no unit free.")
+    a, b, _ = st.columns([1, 1, 2])
+    stem = f"{pl.safe_name(d['name'])}-{d['shift'][4:9].replace(':', '')}"
+    a.download_button("Keep your session (JSON)", pl.session_export(d), f"{stem}-session.json", "application/json",
+                      key="pl_export_json")
+    b.download_button("Your decisions (CSV)", pl.session_csv(d), f"{stem}-decisions.csv", "text/csv",
+                      key="pl_export_csv")
     if saved.get("saved"):
         st.caption(f"Saved for the facilitator: {plain(saved['saved'])}")
     else:
