@@ -101,6 +101,7 @@ def test_what_if_is_paired_on_the_same_callers():
     assert list(r.baseline.replications["seed"]) == list(r.variant.replications["seed"])
 
 
+@pytest.mark.slow
 def test_live_page_steps_and_shows_ticker(app):
     app.switch_page("views/live.py").run()
     _ok(app)

@@ -112,3 +112,57 @@ def test_trainee_session_export_is_short_and_complete(room_folder):
         "you", "resource-led controller", "risk-led controller"}
     back = pd.read_csv(io.StringIO(pl.session_csv(d)))
     assert len(back) == len(d["decisions"]) and "risk-led controller" in back.columns
+
+
+def _peak(seed=None, steps=6, minutes=20.0):
+    from sim.app import live as lv
+
+    p = lv.LivePeak(w.base_scenario(), seed=seed)
+    sizes = [len(p.series())]
+    for _ in range(steps):
+        p.step(minutes)
+        sizes.append(len(p.series()))
+    return p, sizes
+
+
+def test_live_peak_series_grow_with_the_clock_and_replay_from_a_seed():
+    a, sizes = _peak()
+    assert sizes == sorted(sizes) and sizes[-1] == sizes[0] + 6 * 20 / 2   # a point every two simulated minutes
+    s = a.series()
+    assert list(s.columns[:5]) == ["minute", "pending", "G1/G2 pending", "units free", "downgrades"]
+    assert s["minute"].iloc[0] == a.start and s["minute"].iloc[-1] == a.now == a.start + 120
+    assert s["downgrades"].is_monotonic_increasing and s["downgrades"].iloc[-1] == a.downgrades
+    assert len(a.downgrade_marks()) == a.downgrades
+    # the same seed (and steps of another size) gives the same peak, series, markers and chart
+    b, _ = _peak(steps=12, minutes=10.0)
+    assert b.series().equals(s) and b.downgrade_marks().equals(a.downgrade_marks())
+    assert [c.to_dict() for c in b.charts()] == [c.to_dict() for c in a.charts()]
+    # the chart's axis is the whole window: the lines grow across it
+    x = a.charts()[0].to_dict()["layer"][1]["encoding"]["x"]["scale"]["domain"]
+    assert x == [str(s["time"].iloc[0].isoformat()), (s["time"].iloc[0] + (a.end - a.start) * pd.Timedelta("1min"))
+                 .isoformat()]
+    c, _ = _peak(seed=7)
+    assert c.seed == 7 and not c.series().equals(s)
+
+
+def test_live_page_draws_the_wall_and_replays_a_chosen_seed(monkeypatch, tmp_path):
+    monkeypatch.setenv(fa.ENV_FOLDER, str(tmp_path))
+    at = AppTest.from_file(MAIN, default_timeout=60)
+    at.run()
+    at.switch_page("views/live.py").run()
+    for _ in range(3):
+        at.button(key="lv_step").click().run()
+    assert not at.exception
+    assert len(at.get("vega_lite_chart")) == 3
+    first = at.session_state["live"].series()
+    at.number_input(key="lv_seed").set_value(99).run()
+    at.button(key="lv_reset").click().run()
+    peak = at.session_state["live"]
+    assert peak.seed == 99 and peak.now == peak.start and len(peak.series()) == 1
+    for _ in range(3):
+        at.button(key="lv_step").click().run()
+    at.number_input(key="lv_seed").set_value(int(w.base_scenario().run.seed)).run()
+    at.button(key="lv_reset").click().run()
+    for _ in range(3):
+        at.button(key="lv_step").click().run()
+    assert at.session_state["live"].series().equals(first)
