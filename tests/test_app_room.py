@@ -145,6 +145,7 @@ def test_live_peak_series_grow_with_the_clock_and_replay_from_a_seed():
     assert c.seed == 7 and not c.series().equals(s)
 
 
+@pytest.mark.slow
 def test_live_page_draws_the_wall_and_replays_a_chosen_seed(monkeypatch, tmp_path):
     monkeypatch.setenv(fa.ENV_FOLDER, str(tmp_path))
     at = AppTest.from_file(MAIN, default_timeout=60)
@@ -166,3 +167,67 @@ def test_live_page_draws_the_wall_and_replays_a_chosen_seed(monkeypatch, tmp_pat
     for _ in range(3):
         at.button(key="lv_step").click().run()
     assert at.session_state["live"].series().equals(first)
+
+
+def _trainee(tid, folder, monkeypatch):
+    monkeypatch.setenv(fa.ENV_FOLDER, str(folder))
+    at = AppTest.from_file(MAIN, default_timeout=60)
+    at.query_params["trainee"] = tid
+    at.run()
+    at.switch_page("views/play.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _decide(at, choice):
+    game = at.session_state["game"]
+    n = len(game.decisions) + 1
+    at.radio(key=f"pl_choice{n}").set_value(choice)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+
+
+@pytest.mark.slow
+def test_a_reload_resumes_the_shift_and_sessions_keep_their_own_state(tmp_path, monkeypatch):
+    one, two = _trainee("aaaaaa1", tmp_path, monkeypatch), _trainee("bbbbbb2", tmp_path, monkeypatch)
+    for at, name in ((one, "One"), (two, "Two")):
+        at.text_input(key="pl_name").set_value(name)
+        at.button[0].click().run()
+    for choice in ("downgrade", "keep", "downgrade"):
+        _decide(one, choice)
+    _decide(two, "reassess")
+    g1, g2 = one.session_state["game"], two.session_state["game"]
+    assert [d.choice for d in g1.decisions] == ["downgrade", "keep", "downgrade"]
+    assert [d.choice for d in g2.decisions] == ["reassess"] and g1 is not g2
+    assert pl.playing(tmp_path) == 2
+    # a reload: a new browser session on the same address
+    again = _trainee("aaaaaa1", tmp_path, monkeypatch)
+    g = again.session_state["game"]
+    assert g is not g1 and g.name == "One"
+    assert [(d.call, d.time, d.choice) for d in g.decisions] == [(d.call, d.time, d.choice) for d in g1.decisions]
+    assert g.question == g1.question
+    assert any(m.value.startswith("### Decision 4") for m in again.markdown)
+    # play on to the end after the reload: the debrief is saved once, and a further reload shows it, not a new file
+    while not again.session_state["game"].over:
+        _decide(again, "keep")
+    assert len(list(tmp_path.glob("One-*.json"))) == 1
+    final = _trainee("aaaaaa1", tmp_path, monkeypatch)
+    assert final.session_state["game"].over and len(list(tmp_path.glob("One-*.json"))) == 1
+    assert any(m.value.startswith("### Debrief: One") for m in final.markdown)
+    assert pl.playing(tmp_path) == 1
+    # a made-up id is replaced by a fresh one; an unknown one starts afresh
+    other = _trainee("../etc", tmp_path, monkeypatch)
+    assert other.query_params["trainee"] != "../etc" and "game" not in other.session_state
+
+
+def test_resume_refuses_a_record_that_does_not_fit(tmp_path):
+    s = w.base_scenario()
+    g = pl.Game(s, pl.Shift(), "x")
+    g.decide("keep")
+    pl.save_progress(tmp_path, "abcdef", g)
+    got, saved = pl.resume(tmp_path, "abcdef", s)
+    assert got.question == g.question and saved is None
+    state = json.loads(pl.progress_path(tmp_path, "abcdef").read_text())
+    state["decisions"][0][1] += 1.0
+    pl.progress_path(tmp_path, "abcdef").write_text(json.dumps(state))
+    assert pl.resume(tmp_path, "abcdef", s) is None and pl.resume(tmp_path, "zzzzzz", s) is None

@@ -413,3 +413,81 @@ def debrief_table(d: dict) -> list[dict]:
         out.append({"": label, **{("You" if w == "you" else w.capitalize()): fmt(unit, d["rows"][w].get(key))
                                   for w in order}})
     return out
+
+
+# ---------------------------------------------------------------------------- a reload resumes
+# A trainee's shift is a pure function of the scenario, the shift (seed, replication, window) and
+# the decisions made so far: that is all a reload needs. It is kept, per trainee id (the page's
+# ``?trainee=`` in the address), as a small file in the session folder's ``in-progress/``, and
+# the game is rebuilt by replaying the decisions (a fraction of a second).
+PROGRESS = "in-progress"
+_ID = re.compile(r"[a-z0-9]{6,32}")
+
+
+def trainee_id(given: str | None = None) -> str:
+    """``given`` if it is a trainee id (6-32 lower-case letters and digits), else a new one."""
+    import secrets
+
+    return given if isinstance(given, str) and _ID.fullmatch(given) else secrets.token_hex(5)
+
+
+def progress_path(folder: Path, tid: str) -> Path:
+    if not _ID.fullmatch(tid or ""):
+        raise ValueError(f"trainee id: {tid!r}; expected 6-32 lower-case letters and digits")
+    return Path(folder) / PROGRESS / f"{tid}.json"
+
+
+def save_progress(folder: Path, tid: str, game: Game, saved: str | None = None) -> Path:
+    """Write what a reload needs to rebuild ``game`` (atomically; a few hundred bytes)."""
+    path = progress_path(folder, tid)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {"id": tid, "name": game.name, "shift": asdict(game.shift), "seed": game.seed,
+             "decisions": [[d.call, d.time, d.choice] for d in game.decisions], "saved": saved}
+    atomic_write(path, json.dumps(state, default=_plain))
+    return path
+
+
+def load_progress(folder: Path, tid: str) -> dict | None:
+    try:
+        state = json.loads(progress_path(folder, tid).read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    return state if isinstance(state, dict) and state.get("id") == tid else None
+
+
+def resume(folder: Path, tid: str, base: Scenario) -> tuple[Game, str | None] | None:
+    """The trainee's game rebuilt from their saved progress (their decisions replayed on the same
+    callers), and the debrief file already saved for it, if any; None if there is nothing to
+    resume or the record does not fit this scenario (then the trainee starts afresh)."""
+    state = load_progress(folder, tid)
+    if state is None:
+        return None
+    try:
+        shift = Shift(**state["shift"])
+        game = Game(base, shift, str(state["name"]))
+        for call, time, choice in state["decisions"]:
+            q = game.question
+            if q is None or q.call != int(call) or q.time != float(time):
+                return None
+            game.decide(str(choice))
+    except (KeyError, TypeError, ValueError, RuntimeError):
+        return None
+    return game, state.get("saved")
+
+
+def forget_progress(folder: Path, tid: str) -> None:
+    try:
+        progress_path(folder, tid).unlink()
+    except (OSError, ValueError):
+        pass
+
+
+def playing(folder: Path) -> int:
+    """Trainees with a shift under way (progress kept, no debrief saved yet): for the facilitator."""
+    n = 0
+    for path in (Path(folder) / PROGRESS).glob("*.json"):
+        try:
+            n += json.loads(path.read_text(encoding="utf-8")).get("saved") is None
+        except (OSError, ValueError, UnicodeDecodeError, AttributeError):
+            continue
+    return n

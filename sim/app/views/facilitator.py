@@ -7,6 +7,7 @@ import datetime as dt
 import streamlit as st
 
 from sim.app import facilitator as fa
+from sim.app.play import playing
 from sim.app.ui import diff, fmt, page, plain, text_table
 
 COMPACT_CSS = """
@@ -35,6 +36,9 @@ right.caption(plain(f"'vs risk-led', 'vs resource-led': the trainee minus that c
 @st.fragment(run_every=REFRESH_SECONDS)
 def the_room():
     debriefs, problems = fa.load_debriefs(folder)
+    under_way = playing(folder)
+    if under_way:
+        st.caption(f"{under_way} trainee(s) still playing a shift.")
     for p in problems:
         st.warning(plain(p))
     if not debriefs:

@@ -10,6 +10,19 @@ from sim.scenario import DAYS
 
 page("Play the controller")
 s = base()
+folder = session_folder()
+# the trainee id in the address (?trainee=...): a reload, or the same link later, resumes the shift
+tid = pl.trainee_id(st.query_params.get("trainee"))
+if st.query_params.get("trainee") != tid:
+    st.query_params["trainee"] = tid
+if st.session_state.get("pl_tid") != tid:   # a new browser session (a reload), or another trainee's link
+    st.session_state["pl_tid"] = tid
+    st.session_state.pop("game", None)
+    resumed = pl.resume(folder, tid, s)
+    if resumed is not None:
+        st.session_state["game"], saved_path = resumed
+        if saved_path:
+            st.session_state["pl_saved"] = {id(resumed[0]): {"saved": saved_path}}
 game = st.session_state.get("game")
 
 if game is None:
@@ -26,13 +39,17 @@ if game is None:
                              help="the same number gives every trainee the same callers")
         if st.form_submit_button("Start the shift", type="primary"):
             try:
-                st.session_state["game"] = pl.Game(s, pl.Shift(day, int(start), float(hours), None, int(rep)),
-                                                   name.strip() or "trainee")
-            except ValueError as exc:
+                game = pl.Game(s, pl.Shift(day, int(start), float(hours), None, int(rep)), name.strip() or "trainee")
+                st.session_state["game"] = game
+                pl.save_progress(folder, tid, game)
+            except (ValueError, OSError) as exc:
                 st.error(f"Cannot start: {plain(exc)}")
             else:
                 st.rerun()
 elif not game.over:
+    if st.session_state.get("pl_progress_error"):
+        st.warning(plain(f"Your progress could not be kept (a reload would start afresh): "
+                         f"{st.session_state['pl_progress_error']}"))
     desk = game.desk()
     st.markdown(f"### Decision {desk['number']} — {desk['clock']} — {desk['left']:.0f} min of your shift left")
     cls = "desk g2" if desk["grade"] == "G2" else "desk"
@@ -55,13 +72,18 @@ elif not game.over:
             choice = st.radio("Your decision", CHOICES, format_func=CHOICE_TEXT.get, key=f"pl_choice{desk['number']}")
             if st.form_submit_button("Decide", type="primary"):
                 game.decide(choice)
+                try:
+                    pl.save_progress(folder, tid, game)
+                except OSError as exc:
+                    st.session_state["pl_progress_error"] = str(exc)
                 st.rerun()
 else:
     d = game.debrief(references())
     if "saved" not in st.session_state.get("pl_saved", {}).get(id(game), {}):
         try:
-            path = pl.save_debrief(session_folder(), d)
+            path = pl.save_debrief(folder, d)
             st.session_state["pl_saved"] = {id(game): {"saved": str(path)}}
+            pl.save_progress(folder, tid, game, saved=str(path))
         except OSError as exc:
             st.session_state["pl_saved"] = {id(game): {"saved": None, "error": str(exc)}}
     saved = st.session_state["pl_saved"][id(game)]
@@ -91,4 +113,5 @@ else:
         st.warning(f"Could not save the debrief: {plain(saved.get('error'))}")
     if st.button("Play again", key="pl_again"):
         del st.session_state["game"]
+        pl.forget_progress(folder, tid)
         st.rerun()
