@@ -1,0 +1,317 @@
+"""A workshop room under load (issue 26): ``triage-sim app`` served on 127.0.0.1, one facilitator
+page and N trainees (default 20) playing the controller through the Friday peak at once, each in
+its own browser context (its own cookies and Streamlit session) of one headless chromium (Debian's,
+through Playwright's async API; one browser with N contexts is lighter than N browsers).
+
+    python benchmarks/room_load.py [--trainees 20] [--think 1.0] [--reload-at 3] [--out benchmarks/room_load.md]
+
+What it measures and checks, per trainee:
+
+- **step time**: from the click on *Decide* to the page showing the next state (the next
+  decision's heading, or the debrief's); p50 / p95 / max over every step of every trainee;
+- **no leakage**: the decisions listed in each trainee's debrief on the page, and in the debrief
+  file saved for them, are exactly the ones that trainee's browser clicked, in order, under their
+  own name;
+- **a reload resumes**: at decision ``--reload-at`` each trainee reloads the page (the address
+  carries their trainee id) and must be shown that same decision again, then plays on;
+- the facilitator page, open throughout, must come to show a row per trainee (it refreshes
+  itself), and the room's CSV in the session folder must hold a row per trainee; a screenshot of
+  it at 1280 x 720 is kept beside the report.
+
+Trainees wait ``--think`` seconds (x a seeded factor 0.5-1.5) between the page showing a
+decision and their click: zero think time is a stress test no room produces. The machine's load
+average is recorded before and after: on a shared machine the numbers are pessimistic.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sim.app.browser import chromium, served  # noqa: E402
+from sim.model.policies import CHOICE_TEXT, CHOICES  # noqa: E402
+
+STEP_TIMEOUT = 120_000
+
+
+def _choice(trainee: int, k: int, rng: random.Random) -> str:
+    # trainees differ: each one leans on a different choice, with some of the others mixed in
+    return CHOICES[(trainee + k) % len(CHOICES)] if rng.random() < 0.5 else CHOICES[trainee % len(CHOICES)]
+
+
+async def _state(page, timeout=STEP_TIMEOUT) -> tuple[str, int]:
+    """('decision', n) or ('debrief', 0), once the page shows one of them."""
+    loc = page.locator("h3").filter(has_text="Decision ").or_(page.locator("h3").filter(has_text="Debrief:"))
+    await loc.first.wait_for(timeout=timeout)
+    text = await loc.first.inner_text()
+    if text.startswith("Debrief"):
+        return "debrief", 0
+    return "decision", int(text.split()[1])
+
+
+async def _wait_for(page, kind: str, n: int = 0, timeout=STEP_TIMEOUT) -> None:
+    if kind == "debrief":
+        await page.locator("h3").filter(has_text="Debrief:").first.wait_for(timeout=timeout)
+    else:
+        await page.locator("h3").filter(has_text=f"Decision {n} ").first.wait_for(timeout=timeout)
+
+
+async def trainee(ctx, url: str, i: int, args, out: dict) -> None:
+    rng = random.Random(1000 + i)
+    tid = f"room{i:02d}{rng.randrange(16**6):06x}"
+    name = f"Trainee {i:02d}"
+    page = await ctx.new_page()
+    rec = out.setdefault(i, {"tid": tid, "name": name, "steps": [], "clicked": [], "errors": []})
+    try:
+        t0 = time.perf_counter()
+        await page.goto(f"{url}/play?trainee={tid}")
+        await page.get_by_role("button", name="Start the shift").wait_for(timeout=STEP_TIMEOUT)
+        await page.get_by_label("Your name (for the debrief file)").fill(name)
+        t1 = time.perf_counter()
+        await page.get_by_role("button", name="Start the shift").click()
+        kind, n = await _state(page)
+        rec["start_s"] = time.perf_counter() - t1
+        rec["load_s"] = t1 - t0
+        while kind == "decision":
+            if n == args.reload_at and not rec.get("reloaded"):
+                t = time.perf_counter()
+                await page.reload()
+                await _wait_for(page, "decision", n)
+                rec["reloaded"] = {"at": n, "seconds": time.perf_counter() - t, "resumed": True}
+            await page.wait_for_timeout(1000 * args.think * rng.uniform(0.5, 1.5))
+            choice = _choice(i, n, rng)
+            radio = page.get_by_test_id("stRadio")
+            await radio.locator("label").filter(has_text=CHOICE_TEXT[choice]).first.click()
+            t = time.perf_counter()
+            await page.get_by_role("button", name="Decide").click()
+            rec["clicked"].append(choice)
+            # the next state: decision n+1 or the debrief
+            nxt = page.locator("h3").filter(has_text=f"Decision {n + 1} ").or_(
+                page.locator("h3").filter(has_text="Debrief:"))
+            await nxt.first.wait_for(timeout=STEP_TIMEOUT)
+            rec["steps"].append(time.perf_counter() - t)
+            kind, n = await _state(page)
+        # the debrief on the page: its name and the decisions listed
+        heading = await page.locator("h3").filter(has_text="Debrief:").first.inner_text()
+        rec["debrief_name_ok"] = name in heading
+        table = page.get_by_test_id("stTable").nth(1)
+        await table.wait_for(timeout=STEP_TIMEOUT)
+        cells = await table.locator("tbody tr").evaluate_all(
+            "rows => rows.map(r => [...r.querySelectorAll('td')].map(td => td.innerText))")
+        heads = await table.locator("thead th").evaluate_all("hs => hs.map(h => h.innerText)")
+        col = next(k for k, h in enumerate(heads) if h.strip() == "you chose")
+        # a row may have a leading index cell (th) in tbody: count td only, header includes a blank corner
+        offset = len(heads) - len(cells[0]) if cells else 0
+        rec["debrief_choices"] = [row[col - offset] for row in cells]
+    except Exception as exc:  # noqa: BLE001 - a failed trainee is a finding; the others go on
+        rec["errors"].append(f"{type(exc).__name__}: {str(exc)[:300]}")
+    finally:
+        await page.close()
+
+
+async def facilitator(ctx, url: str, n: int, session: Path, done: asyncio.Event, out: dict) -> None:
+    page = await ctx.new_page()
+    try:
+        await page.goto(url + "/facilitator")
+        await page.get_by_role("heading", name="Facilitator").first.wait_for(timeout=STEP_TIMEOUT)
+        await done.wait()
+        t = time.perf_counter()
+        rows = page.get_by_test_id("stTable").first.locator("tbody tr").filter(has_text="Trainee ")
+        while await rows.count() < n and time.perf_counter() - t < 60:
+            await page.wait_for_timeout(500)
+        out["facilitator_rows"] = await rows.count()
+        out["facilitator_seen_after_s"] = time.perf_counter() - t
+        await page.wait_for_timeout(1500)
+        await page.screenshot(path=str(session / "facilitator-1280x720.png"))
+        heads = await page.get_by_test_id("stTable").first.locator("th").evaluate_all(
+            "hs => hs.filter(h => h.closest('thead')).map(h => {const b = h.getBoundingClientRect(); "
+            "return [h.innerText, b.left, b.right]})")
+        out["facilitator_columns"] = len(heads)
+        out["facilitator_columns_inside_1280"] = all(l >= 0 and r <= 1280.5 for _, l, r in heads)
+    except Exception as exc:  # noqa: BLE001
+        out["facilitator_error"] = f"{type(exc).__name__}: {str(exc)[:300]}"
+    finally:
+        await page.close()
+
+
+async def room(url: str, session: Path, args) -> dict:
+    from playwright.async_api import async_playwright
+
+    out: dict = {"trainees": {}}
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=chromium(), headless=True,
+                                          args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        try:
+            fctx = await browser.new_context(viewport={"width": 1280, "height": 720})
+            done = asyncio.Event()
+            fac = asyncio.create_task(facilitator(fctx, url, args.trainees, session, done, out))
+            ctxs = [await browser.new_context(viewport={"width": 1280, "height": 900}) for _ in range(args.trainees)]
+            t = time.perf_counter()
+
+            async def one(i, ctx):
+                await asyncio.sleep(args.stagger * i)
+                await trainee(ctx, url, i, args, out["trainees"])
+
+            await asyncio.gather(*(one(i, c) for i, c in enumerate(ctxs)))
+            out["wall_s"] = time.perf_counter() - t
+            done.set()
+            await fac
+        finally:
+            await browser.close()
+    return out
+
+
+def _load() -> tuple[float, float, float]:
+    return os.getloadavg()
+
+
+def _machine() -> dict:
+    cpu = ""
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    mem = ""
+    try:
+        kb = int(next(line.split()[1] for line in open("/proc/meminfo") if line.startswith("MemTotal")))
+        mem = f"{kb / 1024 / 1024:.1f} GiB"
+    except (OSError, StopIteration):
+        pass
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
+    dirty = subprocess.run(["git", "status", "--porcelain", "sim"], cwd=ROOT, capture_output=True, text=True).stdout
+    chrome = subprocess.run([chromium() or "chromium", "--version"], capture_output=True, text=True).stdout.strip()
+    import streamlit
+
+    return {"cores": os.cpu_count(), "cpu": cpu, "memory": mem, "python": platform.python_version(),
+            "streamlit": streamlit.__version__, "chromium": chrome,
+            "commit": commit.strip() + (" (sim/ modified)" if dirty.strip() else "")}
+
+
+def _pct(xs, q):
+    xs = sorted(xs)
+    if not xs:
+        return float("nan")
+    k = (len(xs) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+
+
+def check(out: dict, session: Path, n: int) -> dict:
+    from sim.util.cells import read_csv
+
+    tr = out["trainees"]
+    files = {}
+    for path in session.glob("Trainee-*.json"):
+        d = json.loads(path.read_text())
+        files.setdefault(d["name"], []).append(d)
+    leaks, reloads, errors = [], 0, []
+    for i, rec in sorted(tr.items()):
+        errors += [f"trainee {i}: {e}" for e in rec["errors"]]
+        want = [CHOICE_TEXT[c] for c in rec["clicked"]]
+        page_ok = rec.get("debrief_choices") == want and rec.get("debrief_name_ok")
+        saved = files.get(rec["name"], [])
+        file_ok = len(saved) == 1 and [x["choice"] for x in saved[0]["decisions"]] == rec["clicked"]
+        if not (page_ok and file_ok):
+            leaks.append(i)
+        reloads += bool(rec.get("reloaded", {}).get("resumed"))
+    csv = session / "room-results.csv"
+    csv_rows = len(read_csv(csv)) if csv.exists() else 0
+    steps = [s for rec in tr.values() for s in rec["steps"]]
+    return {"steps": len(steps), "p50": _pct(steps, 0.5), "p95": _pct(steps, 0.95), "max": max(steps, default=float("nan")),
+            "mean": statistics.fmean(steps) if steps else float("nan"),
+            "start_p95": _pct([r["start_s"] for r in tr.values() if "start_s" in r], 0.95),
+            "reload_p95": _pct([r["reloaded"]["seconds"] for r in tr.values() if "reloaded" in r], 0.95),
+            "finished": sum("debrief_choices" in r for r in tr.values()), "trainees": n,
+            "mismatched": leaks, "reloads_resumed": reloads, "reloads_tried": sum(1 for r in tr.values() if r.get("reloaded") or r["steps"]),
+            "csv_rows": csv_rows, "errors": errors}
+
+
+def report(res: dict, out: dict, machine: dict, before, after, args, when: str) -> str:
+    ok = lambda b: "yes" if b else "NO"  # noqa: E731
+    lines = [
+        "# Workshop room under load (issue 26)", "",
+        f"`python benchmarks/room_load.py --trainees {args.trainees} --think {args.think} --reload-at {args.reload_at}`, "
+        f"{when} UTC.", "",
+        f"Machine: {machine['cores']} cores ({machine['cpu']}), {machine['memory']}; Python {machine['python']}, "
+        f"Streamlit {machine['streamlit']}, {machine['chromium']}; commit {machine['commit']}.", "",
+        f"Load average before: {before[0]:.2f} / {before[1]:.2f} / {before[2]:.2f} (1 / 5 / 15 min); "
+        f"after: {after[0]:.2f} / {after[1]:.2f} / {after[2]:.2f}. "
+        "The machine was shared with other work while this ran, and the server, the one chromium with "
+        f"{args.trainees + 1} browser contexts and this script all ran on the same {machine['cores']} cores: "
+        "a room whose trainees bring their own laptops puts only the server on the machine.", "",
+        "| measure | value |", "|---|---|",
+        f"| trainees playing at once (+ 1 facilitator page) | {res['trainees']} |",
+        f"| finished the shift to the debrief | {res['finished']} |",
+        f"| steps timed (click *Decide* to the next state on the page) | {res['steps']} |",
+        f"| step time p50 / p95 / max | {res['p50']:.2f} s / {res['p95']:.2f} s / {res['max']:.2f} s |",
+        f"| p95 within 1 s | {ok(res['p95'] <= 1.0)} |",
+        f"| start of a shift (click to first decision), p95 | {res['start_p95']:.2f} s |",
+        f"| reload at decision {args.reload_at} resumed at that decision | {res['reloads_resumed']} of {res['trainees']} "
+        f"(p95 {res['reload_p95']:.2f} s) |",
+        f"| debriefs whose decisions (page and file) match that trainee's own clicks | "
+        f"{res['trainees'] - len(res['mismatched'])} of {res['trainees']}"
+        + (f" (not: {res['mismatched']})" if res["mismatched"] else "") + " |",
+        f"| facilitator page rows (trainees) after the last finished | {out.get('facilitator_rows', 'n/a')} "
+        f"(within {out.get('facilitator_seen_after_s', float('nan')):.1f} s) |",
+        f"| facilitator columns inside 1280 px | {out.get('facilitator_columns', 'n/a')} columns, "
+        f"{ok(out.get('facilitator_columns_inside_1280'))} |",
+        f"| room CSV rows (session folder) | {res['csv_rows']} |",
+        f"| wall time of the room | {out.get('wall_s', float('nan')):.0f} s |",
+    ]
+    if res["errors"] or out.get("facilitator_error"):
+        lines += ["", "Errors:", ""] + [f"- {e}" for e in res["errors"]] + (
+            [f"- facilitator: {out['facilitator_error']}"] if out.get("facilitator_error") else [])
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--trainees", type=int, default=20)
+    p.add_argument("--think", type=float, default=1.0, help="seconds a trainee looks at a decision before clicking")
+    p.add_argument("--stagger", type=float, default=0.5, help="seconds between trainees' arrivals")
+    p.add_argument("--reload-at", type=int, default=3)
+    p.add_argument("--out", type=Path, default=None, help="report (Markdown); the raw numbers go beside it as .json")
+    p.add_argument("--keep", type=Path, default=None, help="session folder to use and keep (default: a temporary one)")
+    args = p.parse_args()
+    if chromium() is None:
+        print("room_load: needs chromium (apt-get install chromium)", file=sys.stderr)
+        return 2
+    machine = _machine()
+    tmp = tempfile.TemporaryDirectory(prefix="room-load-")
+    session = args.keep or Path(tmp.name) / "session"
+    session.mkdir(parents=True, exist_ok=True)
+    before = _load()
+    when = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
+    with served(session) as url:
+        out = asyncio.run(room(url, session, args))
+    after = _load()
+    res = check(out, session, args.trainees)
+    text = report(res, out, machine, before, after, args, when)
+    print(text)
+    if args.out:
+        args.out.write_text(text)
+        args.out.with_suffix(".json").write_text(json.dumps(
+            {"result": res, "facilitator": {k: v for k, v in out.items() if k != "trainees"},
+             "trainees": out["trainees"], "machine": machine, "load_before": before, "load_after": after,
+             "args": {k: str(v) for k, v in vars(args).items()}}, indent=1, default=str))
+        shot = session / "facilitator-1280x720.png"
+        if shot.exists():
+            args.out.with_name("room_load_facilitator.png").write_bytes(shot.read_bytes())
+    return 0 if not res["errors"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
