@@ -104,6 +104,8 @@ async def trainee(ctx, url: str, i: int, args, out: dict) -> None:
             await nxt.first.wait_for(timeout=STEP_TIMEOUT)
             rec["steps"].append(time.perf_counter() - t)
             kind, n = await _state(page)
+            if kind == "debrief":   # the last step also runs the debrief: reported apart as well
+                rec["debrief_step"] = rec["steps"][-1]
         # the debrief on the page: its name and the decisions listed
         heading = await page.locator("h3").filter(has_text="Debrief:").first.inner_text()
         rec["debrief_name_ok"] = name in heading
@@ -232,6 +234,8 @@ def check(out: dict, session: Path, n: int) -> dict:
     steps = [s for rec in tr.values() for s in rec["steps"]]
     return {"steps": len(steps), "p50": _pct(steps, 0.5), "p95": _pct(steps, 0.95), "max": max(steps, default=float("nan")),
             "mean": statistics.fmean(steps) if steps else float("nan"),
+            "decision_p95": _pct([s for rec in tr.values() for s in rec["steps"][:-1]], 0.95),
+            "debrief_p95": _pct([r["debrief_step"] for r in tr.values() if "debrief_step" in r], 0.95),
             "start_p95": _pct([r["start_s"] for r in tr.values() if "start_s" in r], 0.95),
             "reload_p95": _pct([r["reloaded"]["seconds"] for r in tr.values() if "reloaded" in r], 0.95),
             "finished": sum("debrief_choices" in r for r in tr.values()), "trainees": n,
@@ -258,6 +262,8 @@ def report(res: dict, out: dict, machine: dict, before, after, args, when: str) 
         f"| steps timed (click *Decide* to the next state on the page) | {res['steps']} |",
         f"| step time p50 / p95 / max | {res['p50']:.2f} s / {res['p95']:.2f} s / {res['max']:.2f} s |",
         f"| p95 within 1 s | {ok(res['p95'] <= 1.0)} |",
+        f"| of which: decision to next decision, p95 / the last one, to the debrief, p95 | "
+        f"{res['decision_p95']:.2f} s / {res['debrief_p95']:.2f} s |",
         f"| start of a shift (click to first decision), p95 | {res['start_p95']:.2f} s |",
         f"| reload at decision {args.reload_at} resumed at that decision | {res['reloads_resumed']} of {res['trainees']} "
         f"(p95 {res['reload_p95']:.2f} s) |",

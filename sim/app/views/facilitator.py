@@ -45,11 +45,13 @@ def the_room():
         st.info("No debriefs yet: trainees finish a shift on the Play the controller page. This page looks again "
                 f"every {REFRESH_SECONDS} s.")
         return
-    table = fa.room(debriefs, rank_by)
-    text_table(fa.shown(table, rank_by, fmt, diff))
-    csv = fa.room_csv(table)
-    png = fa.room_figure(table, rank_by)
     signature = (rank_by, tuple(d["file"] for d in debriefs))
+    cached = st.session_state.get("fa_room")
+    if cached is None or cached[0] != signature:   # redrawn only when a trainee finishes (or the ranking changes)
+        table = fa.room(debriefs, rank_by)
+        cached = st.session_state["fa_room"] = (signature, table, fa.room_csv(table), fa.room_figure(table, rank_by))
+    _, table, csv, png = cached
+    text_table(fa.shown(table, rank_by, fmt, diff))
     if st.session_state.get("fa_saved_for") != signature:
         try:
             fa.save_room(folder, table, png)
