@@ -47,6 +47,18 @@ if game is None:
             else:
                 st.rerun()
 elif not game.over:
+    def _decide(number: int) -> None:
+        """The decision, taken before the page is drawn again (a callback): one run of the page
+        per step, not a run that draws the old decision and a second for the new one."""
+        g = st.session_state.get("game")
+        if g is None or g.over or len(g.decisions) + 1 != number:   # a double click, or a stale form
+            return
+        g.decide(st.session_state.get(f"pl_choice{number}", "keep"))
+        try:
+            pl.save_progress(folder, st.session_state["pl_tid"], g)
+        except OSError as exc:
+            st.session_state["pl_progress_error"] = str(exc)
+
     if st.session_state.get("pl_progress_error"):
         st.warning(plain(f"Your progress could not be kept (a reload would start afresh): "
                          f"{st.session_state['pl_progress_error']}"))
@@ -69,14 +81,8 @@ elif not game.over:
         text_table(desk["pending"])
     with right:
         with st.form(f"decide{desk['number']}"):
-            choice = st.radio("Your decision", CHOICES, format_func=CHOICE_TEXT.get, key=f"pl_choice{desk['number']}")
-            if st.form_submit_button("Decide", type="primary"):
-                game.decide(choice)
-                try:
-                    pl.save_progress(folder, tid, game)
-                except OSError as exc:
-                    st.session_state["pl_progress_error"] = str(exc)
-                st.rerun()
+            st.radio("Your decision", CHOICES, format_func=CHOICE_TEXT.get, key=f"pl_choice{desk['number']}")
+            st.form_submit_button("Decide", type="primary", on_click=_decide, args=(desk["number"],))
 else:
     d = game.debrief(references())
     if "saved" not in st.session_state.get("pl_saved", {}).get(id(game), {}):
