@@ -52,21 +52,25 @@ def _choice(trainee: int, k: int, rng: random.Random) -> str:
     return CHOICES[(trainee + k) % len(CHOICES)] if rng.random() < 0.5 else CHOICES[trainee % len(CHOICES)]
 
 
+# A state is on the page once a trainee can act on it: decision n's own Decide button (numbered,
+# so not the previous decision's form still on the screen while the page redraws), or the
+# debrief's list of every decision.
+def _decision(page, n: int):
+    return page.get_by_role("button", name=f"Decide #{n}", exact=True)
+
+
+def _debrief(page):
+    return page.locator("h4").filter(has_text="Every decision you made")
+
+
 async def _state(page, timeout=STEP_TIMEOUT) -> tuple[str, int]:
     """('decision', n) or ('debrief', 0), once the page shows one of them."""
-    loc = page.locator("h3").filter(has_text="Decision ").or_(page.locator("h3").filter(has_text="Debrief:"))
+    loc = page.get_by_role("button", name="Decide #").or_(_debrief(page))
     await loc.first.wait_for(timeout=timeout)
     text = await loc.first.inner_text()
-    if text.startswith("Debrief"):
+    if text.startswith("Every decision"):
         return "debrief", 0
-    return "decision", int(text.split()[1])
-
-
-async def _wait_for(page, kind: str, n: int = 0, timeout=STEP_TIMEOUT) -> None:
-    if kind == "debrief":
-        await page.locator("h3").filter(has_text="Debrief:").first.wait_for(timeout=timeout)
-    else:
-        await page.locator("h3").filter(has_text=f"Decision {n} ").first.wait_for(timeout=timeout)
+    return "decision", int(text.strip().split("#")[1])
 
 
 async def trainee(ctx, url: str, i: int, args, out: dict) -> None:
@@ -89,19 +93,17 @@ async def trainee(ctx, url: str, i: int, args, out: dict) -> None:
             if n == args.reload_at and not rec.get("reloaded"):
                 t = time.perf_counter()
                 await page.reload()
-                await _wait_for(page, "decision", n)
+                await _decision(page, n).wait_for(timeout=STEP_TIMEOUT)
                 rec["reloaded"] = {"at": n, "seconds": time.perf_counter() - t, "resumed": True}
             await page.wait_for_timeout(1000 * args.think * rng.uniform(0.5, 1.5))
             choice = _choice(i, n, rng)
-            radio = page.get_by_test_id("stRadio")
-            await radio.locator("label").filter(has_text=CHOICE_TEXT[choice]).first.click()
+            form = page.get_by_test_id("stForm").filter(has=_decision(page, n))
+            await form.locator("label").filter(has_text=CHOICE_TEXT[choice]).first.click()
             t = time.perf_counter()
-            await page.get_by_role("button", name="Decide").click()
+            await _decision(page, n).click()
             rec["clicked"].append(choice)
             # the next state: decision n+1 or the debrief
-            nxt = page.locator("h3").filter(has_text=f"Decision {n + 1} ").or_(
-                page.locator("h3").filter(has_text="Debrief:"))
-            await nxt.first.wait_for(timeout=STEP_TIMEOUT)
+            await _decision(page, n + 1).or_(_debrief(page)).first.wait_for(timeout=STEP_TIMEOUT)
             rec["steps"].append(time.perf_counter() - t)
             kind, n = await _state(page)
             if kind == "debrief":   # the last step also runs the debrief: reported apart as well
@@ -307,6 +309,7 @@ def main() -> int:
     res = check(out, session, args.trainees)
     text = report(res, out, machine, before, after, args, when)
     print(text)
+    (session / "room_load-raw.json").write_text(json.dumps(out, indent=1, default=str))
     if args.out:
         args.out.write_text(text)
         args.out.with_suffix(".json").write_text(json.dumps(

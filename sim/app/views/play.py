@@ -82,7 +82,10 @@ elif not game.over:
     with right:
         with st.form(f"decide{desk['number']}"):
             st.radio("Your decision", CHOICES, format_func=CHOICE_TEXT.get, key=f"pl_choice{desk['number']}")
-            st.form_submit_button("Decide", type="primary", on_click=_decide, args=(desk["number"],))
+            # the number on the button: a click on the form of a decision already taken (still on the
+            # screen while the page redraws) is ignored by _decide, and a trainee can tell the forms apart
+            st.form_submit_button(f"Decide #{desk['number']}", type="primary", on_click=_decide,
+                                  args=(desk["number"],))
 else:
     d = game.debrief(references())
     if "saved" not in st.session_state.get("pl_saved", {}).get(id(game), {}):
