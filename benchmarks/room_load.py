@@ -151,13 +151,60 @@ async def facilitator(ctx, url: str, n: int, session: Path, done: asyncio.Event,
         await page.close()
 
 
+def _kind(proc) -> str:
+    try:
+        cmd = " ".join(proc.cmdline())
+    except Exception:  # noqa: BLE001 - gone, or not ours to read
+        return "other"
+    if "streamlit" in cmd or " -m sim app" in cmd:
+        return "server"
+    if "chrom" in cmd:
+        return "browser"
+    if "playwright" in cmd or "node" in proc.name():
+        return "driver"
+    return "other"
+
+
+async def cpu_sampler(stop: asyncio.Event, seen: dict) -> None:
+    """CPU seconds of each process this script started (server, chromium's, Playwright's driver),
+    sampled every second so processes that end (a closed page's renderer) are counted too."""
+    import psutil
+
+    me, first = psutil.Process(), True
+    while True:
+        for proc in me.children(recursive=True):
+            try:
+                t = proc.cpu_times()
+                kind, _, base = seen.get(proc.pid, ("", 0.0, None))
+                now = t.user + t.system
+                # the server's start-up (imports, the scenario) is not the room's: counted from the first look
+                seen[proc.pid] = (kind or _kind(proc), now, (now if first else 0.0) if base is None else base)
+            except Exception:  # noqa: BLE001
+                continue
+        first = False
+        if stop.is_set():
+            return
+        try:
+            await asyncio.wait_for(stop.wait(), 1.0)
+        except asyncio.TimeoutError:
+            pass
+
+
 async def room(url: str, session: Path, args) -> dict:
     from playwright.async_api import async_playwright
 
     out: dict = {"trainees": {}}
+    seen: dict = {}
+    stop = asyncio.Event()
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=chromium(), headless=True,
                                           args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        # one page first, so the server's first run (its imports, the scenario) is not counted in the room
+        warm = await browser.new_page()
+        await warm.goto(url + "/play")
+        await warm.get_by_role("button", name="Start the shift").wait_for(timeout=STEP_TIMEOUT)
+        await warm.close()
+        sampler = asyncio.create_task(cpu_sampler(stop, seen))
         try:
             fctx = await browser.new_context(viewport={"width": 1280, "height": 720})
             done = asyncio.Event()
@@ -174,7 +221,13 @@ async def room(url: str, session: Path, args) -> dict:
             done.set()
             await fac
         finally:
+            stop.set()
+            await sampler
             await browser.close()
+    cpu: dict = {}
+    for kind, secs, base in seen.values():
+        cpu[kind] = cpu.get(kind, 0.0) + secs - base
+    out["cpu_seconds"] = cpu
     return out
 
 
@@ -278,6 +331,10 @@ def report(res: dict, out: dict, machine: dict, before, after, args, when: str) 
         f"{ok(out.get('facilitator_columns_inside_1280'))} |",
         f"| room CSV rows (session folder) | {res['csv_rows']} |",
         f"| wall time of the room | {out.get('wall_s', float('nan')):.0f} s |",
+        f"| CPU seconds during the room: server / chromium / Playwright driver | "
+        + " / ".join(f"{out.get('cpu_seconds', {}).get(k, float('nan')):.0f}" for k in ("server", "browser", "driver"))
+        + f" (server: {1000 * out.get('cpu_seconds', {}).get('server', float('nan')) / max(res['steps'], 1):.0f} ms "
+        "per step, page loads, reloads, debriefs and the facilitator's refreshes included) |",
     ]
     if res["errors"] or out.get("facilitator_error"):
         lines += ["", "Errors:", ""] + [f"- {e}" for e in res["errors"]] + (
