@@ -165,7 +165,8 @@ def room_figure(table: pd.DataFrame, rank_by: str = "high_risk_downgraded") -> b
         for (who, colour, mark) in (("risk-led", ARM_COLOURS[2], "D"), ("resource-led", ARM_COLOURS[1], "o")):
             ax.scatter(table[f"{who} {rank_by}"] * scale, y, color=colour, marker=mark, zorder=3, s=36,
                        label=f"{who} controller, same callers")
-        ax.set_yticks(y, [f"{r}. {t}" for r, t in zip(table["rank"], table["trainee"])] if len(table) else [])
+        # a trainee's name as typed: '$' would start matplotlib's mathtext
+        ax.set_yticks(y, [_tick(f"{r}. {t}") for r, t in zip(table["rank"], table["trainee"])] if len(table) else [])
         ax.set_xlabel(f"{label}" + (" (%)" if unit == "share" else f" ({unit})"))
         ax.set_title(f"The room ranked on: {label} ({'higher' if up else 'lower'} is better)", loc="left")
         fig.legend(loc="outside lower center", ncols=3, fontsize="small", frameon=False)
@@ -173,6 +174,13 @@ def room_figure(table: pd.DataFrame, rank_by: str = "high_risk_downgraded") -> b
         buf = io.BytesIO()
         fig.savefig(buf, format="png")
     return buf.getvalue()
+
+
+def _tick(text: str, n: int = 34) -> str:
+    """A trainee's label on the figure: as typed ('$' would start matplotlib's mathtext), cut to
+    ``n`` characters so a long name cannot squeeze the bars away."""
+    text = text if len(text) <= n else text[: n - 1] + "…"
+    return text.replace("$", r"\$")
 
 
 def save_room(folder: Path, table: pd.DataFrame, png: bytes) -> list[Path]:
