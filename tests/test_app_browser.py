@@ -77,3 +77,45 @@ def test_facilitator_fits_a_1280_by_720_projector(tmp_path):
         for name in ("Trainee", "vs risk", "vs resource", "True G1/G2"):
             assert name in texts.replace("\n", " "), texts
         assert table.get_by_text("Risk-led controller").count() == 2
+
+
+@pytest.mark.slow
+def test_a_reload_in_chromium_resumes_the_shift(tmp_path):
+    """Play two decisions, reload the page: the same (third) decision is on the screen, the address
+    still names the trainee, and the debrief later lists exactly the decisions clicked."""
+    _need_browser()
+    with served(tmp_path / "session") as url, browser_page(1280, 900) as page:
+        page.goto(url + "/play?trainee=reload01")
+        page.get_by_label("Your name (for the debrief file)").fill("Rita Reload")
+        page.get_by_role("button", name="Start the shift").click()
+        clicked = []
+        for n, text in ((1, "downgrade one grade (no unit free)"), (2, "call back and re-assess (THRIVE)")):
+            button = page.get_by_role("button", name=f"Decide #{n}", exact=True)
+            button.wait_for(timeout=120_000)
+            page.get_by_test_id("stForm").filter(has=button).locator("label").filter(has_text=text).first.click()
+            button.click()
+            clicked.append(text)
+        third = page.get_by_role("button", name="Decide #3", exact=True)
+        third.wait_for(timeout=120_000)
+        desk = page.locator(".desk").first.inner_text()
+        page.reload()
+        third.wait_for(timeout=120_000)
+        assert "trainee=reload01" in page.url
+        assert page.locator(".desk").first.inner_text() == desk
+        assert page.get_by_role("heading", name="Decision 3").count() == 1
+        # play on to the debrief
+        n = 3
+        while True:
+            button = page.get_by_role("button", name=f"Decide #{n}", exact=True)
+            done = page.get_by_text("Every decision you made")
+            button.or_(done).first.wait_for(timeout=120_000)
+            if done.count():
+                break
+            button.click()
+            clicked.append("keep waiting (look again later)")
+            n += 1
+        table = page.get_by_test_id("stTable").nth(1)
+        heads = table.locator("thead th").all_inner_texts()
+        col = heads.index("you chose") - (len(heads) - len(table.locator("tbody tr").first.locator("td").all()))
+        listed = [r.locator("td").nth(col).inner_text() for r in table.locator("tbody tr").all()]
+        assert listed == clicked
