@@ -45,6 +45,7 @@ from sim.app.browser import chromium, served  # noqa: E402
 from sim.model.policies import CHOICE_TEXT, CHOICES  # noqa: E402
 
 STEP_TIMEOUT = 120_000
+RETRY_AFTER = 45_000   # ms after a click with nothing changed on the page: clicked once more, and reported
 
 
 def _choice(trainee: int, k: int, rng: random.Random) -> str:
@@ -73,9 +74,11 @@ async def _state(page, timeout=STEP_TIMEOUT) -> tuple[str, int]:
     return "decision", int(text.strip().split("#")[1])
 
 
-def _watch_server(page, finished: list) -> None:
+def _watch_server(page, finished: list, sockets: dict) -> None:
     """Note when the server says a script run has finished (Streamlit's ``script_finished``
-    message on the page's WebSocket): the server's answer, before the browser draws it."""
+    message on the page's WebSocket): the server's answer, before the browser draws it. Also
+    count the page's WebSockets opened and closed (a reconnect is a second one without a reload)
+    and the messages the page sent (a click is a message: one that is not sent is not the app's)."""
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
     def on_frame(payload):
@@ -88,7 +91,49 @@ def _watch_server(page, finished: list) -> None:
             if msg.WhichOneof("type") == "script_finished":
                 finished.append(time.perf_counter())
 
-    page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
+    def on_socket(ws):
+        sockets["opened"] = sockets.get("opened", 0) + 1
+        ws.on("framereceived", on_frame)
+        ws.on("framesent", lambda _: sockets.__setitem__("sent", sockets.get("sent", 0) + 1))
+        ws.on("close", lambda _: sockets.__setitem__("closed", sockets.get("closed", 0) + 1))
+
+    page.on("websocket", on_socket)
+
+
+async def _page_state(page) -> dict:
+    """What the page shows when a click seems to have had no effect: for the report."""
+    out = {}
+    try:
+        out["running"] = await page.get_by_test_id("stStatusWidget").count() > 0
+        out["start_form"] = await page.get_by_role("button", name="Start the shift").count() > 0
+        out["decide_buttons"] = await page.get_by_role("button", name="Decide #").all_inner_texts()
+        out["exception"] = await page.get_by_test_id("stException").count() > 0
+        body = await page.locator("body").inner_text()
+        out["text"] = " ".join(body.split())[:400]
+    except Exception as exc:  # noqa: BLE001 - the page may be gone
+        out["error"] = f"{type(exc).__name__}: {str(exc)[:120]}"
+    return out
+
+
+async def _click_until(page, button, following, rec: dict, what: str) -> None:
+    """Click ``button`` and wait for ``following``. If after ``RETRY_AFTER`` ms nothing has
+    changed (the same button still on the page and enabled, no script running) the click is
+    taken as lost between the browser and the server and clicked once more, which a trainee
+    would do too; every such retry is reported with what the page and its WebSocket showed."""
+    t = time.perf_counter()
+    await button.click()
+    try:
+        await following.first.wait_for(timeout=RETRY_AFTER)
+        return
+    except Exception:  # noqa: BLE001 - a timeout: look at the page before trying again
+        pass
+    state = await _page_state(page)
+    state.update(what=what, after_s=round(time.perf_counter() - t, 1), sockets=dict(rec["sockets"]))
+    state["clicked_again"] = bool(not state.get("running") and await button.count() and await button.is_enabled())
+    rec["retries"].append(state)
+    if state["clicked_again"]:
+        await button.click()
+    await following.first.wait_for(timeout=max(1000, STEP_TIMEOUT - 1000 * (time.perf_counter() - t)))
 
 
 async def trainee(ctx, url: str, i: int, args, out: dict) -> None:
@@ -97,8 +142,9 @@ async def trainee(ctx, url: str, i: int, args, out: dict) -> None:
     name = f"Trainee {i:02d}"
     page = await ctx.new_page()
     finished: list[float] = []
-    _watch_server(page, finished)
-    rec = out.setdefault(i, {"tid": tid, "name": name, "steps": [], "server": [], "clicked": [], "errors": []})
+    rec = out.setdefault(i, {"tid": tid, "name": name, "steps": [], "server": [], "clicked": [], "errors": [],
+                             "retries": [], "sockets": {}})
+    _watch_server(page, finished, rec["sockets"])
     try:
         t0 = time.perf_counter()
         # the app's scripts are several MB: under load a page's first load can take longer than
@@ -107,7 +153,8 @@ async def trainee(ctx, url: str, i: int, args, out: dict) -> None:
         await page.get_by_role("button", name="Start the shift").wait_for(timeout=STEP_TIMEOUT)
         await page.get_by_label("Your name (for the debrief file)").fill(name)
         t1 = time.perf_counter()
-        await page.get_by_role("button", name="Start the shift").click()
+        await _click_until(page, page.get_by_role("button", name="Start the shift"),
+                           page.get_by_role("button", name="Decide #").or_(_debrief(page)), rec, "start")
         kind, n = await _state(page)
         rec["start_s"] = time.perf_counter() - t1
         rec["load_s"] = t1 - t0
@@ -122,10 +169,9 @@ async def trainee(ctx, url: str, i: int, args, out: dict) -> None:
             form = page.get_by_test_id("stForm").filter(has=_decision(page, n))
             await form.locator("label").filter(has_text=CHOICE_TEXT[choice]).first.click()
             t = time.perf_counter()
-            await _decision(page, n).click()
             rec["clicked"].append(choice)
             # the next state: decision n+1 or the debrief
-            await _decision(page, n + 1).or_(_debrief(page)).first.wait_for(timeout=STEP_TIMEOUT)
+            await _click_until(page, _decision(page, n), _decision(page, n + 1).or_(_debrief(page)), rec, f"decide #{n}")
             rec["steps"].append(time.perf_counter() - t)
             answered = [f for f in finished if f >= t]
             rec["server"].append(answered[0] - t if answered else float("nan"))
@@ -146,6 +192,8 @@ async def trainee(ctx, url: str, i: int, args, out: dict) -> None:
         rec["debrief_choices"] = [row[col - offset] for row in cells]
     except Exception as exc:  # noqa: BLE001 - a failed trainee is a finding; the others go on
         rec["errors"].append(f"{type(exc).__name__}: {str(exc)[:300]}")
+        rec["error_page"] = await _page_state(page)
+        rec["error_page"]["sockets"] = dict(rec["sockets"])
     finally:
         await page.close()
 
@@ -321,7 +369,11 @@ def check(out: dict, session: Path, n: int) -> dict:
             "reload_p95": _pct([r["reloaded"]["seconds"] for r in tr.values() if "reloaded" in r], 0.95),
             "finished": sum("debrief_choices" in r for r in tr.values()), "trainees": n,
             "mismatched": leaks, "reloads_resumed": reloads, "reloads_tried": sum(1 for r in tr.values() if r.get("reloaded") or r["steps"]),
-            "csv_rows": csv_rows, "errors": errors}
+            "csv_rows": csv_rows, "errors": errors,
+            "retries": {i: r["retries"] for i, r in sorted(tr.items()) if r.get("retries")},
+            # WebSockets a page opened beyond its first load and its reload: reconnects
+            "reconnects": {i: n for i, r in sorted(tr.items())
+                           if (n := r.get("sockets", {}).get("opened", 0) - 1 - bool(r.get("reloaded"))) > 0}}
 
 
 def report(res: dict, out: dict, machine: dict, before, after, args, when: str) -> str:
@@ -364,9 +416,24 @@ def report(res: dict, out: dict, machine: dict, before, after, args, when: str) 
         + f" (server: {1000 * out.get('cpu_seconds', {}).get('server', float('nan')) / max(res['steps'], 1):.0f} ms "
         "per step, page loads, reloads, debriefs and the facilitator's refreshes included) |",
     ]
+    lines.insert(lines.index(f"| p95 within 1 s | {ok(res['p95'] <= 1.0)} |") + 1,
+                 f"| clicks with no effect after {RETRY_AFTER / 1000:.0f} s, clicked again (a trainee would) | "
+                 f"{sum(len(v) for v in res['retries'].values())}"
+                 + (f" (trainees {sorted(res['retries'])})" if res["retries"] else "") + " |")
+    lines.insert(lines.index(f"| p95 within 1 s | {ok(res['p95'] <= 1.0)} |") + 2,
+                 f"| WebSocket reconnects (a page's second socket without a reload) | "
+                 f"{sum(res['reconnects'].values())}" + (f" (trainees {sorted(res['reconnects'])})" if res["reconnects"] else "")
+                 + " |")
+    if res["retries"]:
+        lines += ["", "Clicks retried (what the page showed when nothing had changed):", ""] + [
+            f"- trainee {i}: {json.dumps(r, default=str)[:600]}" for i, rs in res["retries"].items() for r in rs]
     if res["errors"] or out.get("facilitator_error"):
         lines += ["", "Errors:", ""] + [f"- {e}" for e in res["errors"]] + (
             [f"- facilitator: {out['facilitator_error']}"] if out.get("facilitator_error") else [])
+        lines += [f"- trainee {i}, the page then: {json.dumps(r['error_page'], default=str)[:600]}"
+                  for i, r in sorted(out["trainees"].items()) if r.get("error_page")]
+    if out.get("server_log"):
+        lines += ["", "The server's log (errors and warnings):", "", "```"] + out["server_log"][-30:] + ["```"]
     return "\n".join(lines) + "\n"
 
 
@@ -390,6 +457,10 @@ def main() -> int:
     when = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
     with served(session) as url:
         out = asyncio.run(room(url, session, args))
+    log = session.parent / f"app-{url.rsplit(':', 1)[1]}.log"
+    if log.exists():   # served() writes the server's output beside the session folder
+        out["server_log"] = [line.rstrip() for line in log.read_text(errors="replace").splitlines()
+                             if any(w in line for w in ("Error", "Exception", "Traceback", "WARNING", "error"))]
     after = _load()
     res = check(out, session, args.trainees)
     text = report(res, out, machine, before, after, args, when)

@@ -446,6 +446,8 @@ def test_the_served_app_sends_no_usage_statistics_and_listens_locally():
     cmd = command(8501)
     assert cmd[cmd.index("--browser.gatherUsageStats") + 1] == "false"
     assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1"
+    # no full garbage collection after each script run (it was most of a room's server CPU per step)
+    assert cmd[cmd.index("--runner.postScriptGC") + 1] == "false"
 
 
 # images and links on a page but the app's own figures (served by the app itself, under /media/:
