@@ -288,39 +288,54 @@ def wrong_calls(decisions: list[Decision]) -> list[dict]:
 CONTROLLERS = ("resource-led controller", "risk-led controller")
 
 
+class _Outcomes:
+    """The columns of a run's log that ``what_happened`` reads, as arrays taken once: a debrief
+    asks them for every decision in each of three runs (pandas filters on the whole log each
+    time were most of the debrief's time)."""
+
+    def __init__(self, log):
+        c, g, a, shifts = log.calls, log.grade_changes, log.activities, log.unit_shifts
+        self.caller, self.initial = c["caller"].to_numpy(), c["initial_grade"].to_numpy()
+        self.arrival, self.scene = c["arrival"].to_numpy(float), c["first_on_scene"].to_numpy(float)
+        self.appointment, self.final = c["appointment"].to_numpy(float), c["final_grade"].to_numpy()
+        self.g_incident, self.g_time = g["incident"].to_numpy(), g["time"].to_numpy(float)
+        self.g_from, self.g_to, self.g_reason = g["from"].to_numpy(), g["to"].to_numpy(), g["reason"].to_numpy()
+        attended = a["activity"].to_numpy() == 0
+        self.a_incident, self.a_unit = a["incident"].to_numpy()[attended], a["unit"].to_numpy()[attended]
+        self.a_start = a["start"].to_numpy(float)[attended]
+        self.neighbourhood = np.unique(shifts.loc[shifts["pool"] == 1, "unit"].to_numpy())
+
+
 def what_happened(log, caller: int, start: float) -> str:
     """What a run did with ``caller``'s incident from ``start`` on, in a line: each grade change
     (and why), a neighbourhood officer borrowed for it, and when the first unit reached it (or
-    that none did by the run's end, or that it was booked as an appointment)."""
-    c = log.calls
-    rows = np.flatnonzero((c["caller"].to_numpy() == caller) & (c["initial_grade"].to_numpy() > 0))
+    that none did by the run's end, or that it was booked as an appointment). ``log`` is a run's
+    log, or its ``_Outcomes`` (taken once for many callers)."""
+    o = log if isinstance(log, _Outcomes) else _Outcomes(log)
+    rows = np.flatnonzero((o.caller == caller) & (o.initial > 0))
     if not rows.size:
         return "no incident for this caller in this run"
     i = int(rows[0])
     parts = []
-    g = log.grade_changes
-    for t, old, new, reason in g.loc[(g["incident"] == i) & (g["time"] >= start),
-                                     ["time", "from", "to", "reason"]].itertuples(index=False):
-        old, new = GRADE_NAMES[int(old)], GRADE_NAMES[int(new)]
-        if int(reason) == RESOURCE:
+    for k in np.flatnonzero((o.g_incident == i) & (o.g_time >= start)):
+        t, old, new, reason = float(o.g_time[k]), GRADE_NAMES[int(o.g_from[k])], GRADE_NAMES[int(o.g_to[k])], int(o.g_reason[k])
+        if reason == RESOURCE:
             parts.append(f"{clock(t)[4:]} downgraded {old}→{new} (no unit free)")
-        elif int(reason) == REASSESSMENT:
+        elif reason == REASSESSMENT:
             parts.append(f"{clock(t)[4:]} called back, re-assessed {old}→{new}")
         else:
-            parts.append(f"{clock(t)[4:]} regraded {old}→{new} ({REASONS[int(reason)]})")
-    a, shifts = log.activities, log.unit_shifts
-    mine = a[(a["incident"] == i) & (a["activity"] == 0)]
-    if len(mine):
-        nb = set(shifts.loc[shifts["pool"] == 1, "unit"].tolist())
-        borrowed = mine[mine["unit"].isin(nb)]
-        if len(borrowed):
-            parts.append(f"{clock(borrowed['start'].min())[4:]} neighbourhood officer borrowed")
-    arrival, scene = float(c["arrival"].iloc[i]), float(c["first_on_scene"].iloc[i])
+            parts.append(f"{clock(t)[4:]} regraded {old}→{new} ({REASONS[reason]})")
+    mine = o.a_incident == i
+    if mine.any():
+        borrowed = mine & np.isin(o.a_unit, o.neighbourhood)
+        if borrowed.any():
+            parts.append(f"{clock(o.a_start[borrowed].min())[4:]} neighbourhood officer borrowed")
+    arrival, scene, appointment = float(o.arrival[i]), float(o.scene[i]), float(o.appointment[i])
     if scene == scene:
         parts.append(f"unit on scene {clock(scene)[4:]} ({scene - arrival:.0f} min after the call)")
-    elif float(c["appointment"].iloc[i]) == float(c["appointment"].iloc[i]):
-        parts.append(f"booked an appointment ({clock(float(c['appointment'].iloc[i]))})")
-    elif int(c["final_grade"].iloc[i]) == 4:
+    elif appointment == appointment:
+        parts.append(f"booked an appointment ({clock(appointment)})")
+    elif int(o.final[i]) == 4:
         parts.append("resolved without a unit (G4)")
     else:
         parts.append("no unit by the end of the run")
@@ -332,15 +347,16 @@ def every_decision(decisions: list[Decision], logs: dict, start: float) -> list[
     shift and what the resource-led and risk-led controllers did with the same caller (the same
     callers in every run: the caller number is the same, the call row may not be)."""
     out = []
+    views = {who: _Outcomes(logs[who]) for who in ("you", *CONTROLLERS)} if decisions else {}
     for d in decisions:
         why = _why_wrong(d)
         row = {"time": clock(d.time), "grade": GRADE_NAMES[d.grade], "true_risk": GRADE_NAMES[d.true_risk],
                "category": d.category.replace("_", " "), "waited": round(float(d.waited)),
                "choice": CHOICE_TEXT[d.choice], "verdict": why or "fits the caller's true risk", "wrong": why is not None}
         known = d.caller >= 0
-        row["you"] = what_happened(logs["you"], d.caller, start) if known else "–"
+        row["you"] = what_happened(views["you"], d.caller, start) if known else "–"
         for who in CONTROLLERS:
-            row[who] = what_happened(logs[who], d.caller, start) if known else "–"
+            row[who] = what_happened(views[who], d.caller, start) if known else "–"
         out.append(row)
     return out
 
