@@ -115,7 +115,7 @@ async def _page_state(page) -> dict:
     return out
 
 
-async def _click_until(page, button, following, rec: dict, what: str) -> None:
+async def _click_until(page, button, following, rec: dict, what: str, session: Path) -> None:
     """Click ``button`` and wait for ``following``. If after ``RETRY_AFTER`` ms nothing has
     changed (the same button still on the page and enabled, no script running) the click is
     taken as lost between the browser and the server and clicked once more, which a trainee
@@ -128,7 +128,8 @@ async def _click_until(page, button, following, rec: dict, what: str) -> None:
     except Exception:  # noqa: BLE001 - a timeout: look at the page before trying again
         pass
     state = await _page_state(page)
-    state.update(what=what, after_s=round(time.perf_counter() - t, 1), sockets=dict(rec["sockets"]))
+    state.update(what=what, after_s=round(time.perf_counter() - t, 1), sockets=dict(rec["sockets"]),
+                 server_kept=_kept(session, rec["tid"]))
     state["clicked_again"] = bool(not state.get("running") and await button.count() and await button.is_enabled())
     rec["retries"].append(state)
     if state["clicked_again"]:
@@ -145,6 +146,7 @@ async def trainee(ctx, url: str, i: int, args, out: dict) -> None:
     rec = out.setdefault(i, {"tid": tid, "name": name, "steps": [], "server": [], "clicked": [], "errors": [],
                              "retries": [], "sockets": {}})
     _watch_server(page, finished, rec["sockets"])
+    clicks: list[float] = []
     try:
         t0 = time.perf_counter()
         # the app's scripts are several MB: under load a page's first load can take longer than
@@ -154,7 +156,7 @@ async def trainee(ctx, url: str, i: int, args, out: dict) -> None:
         await page.get_by_label("Your name (for the debrief file)").fill(name)
         t1 = time.perf_counter()
         await _click_until(page, page.get_by_role("button", name="Start the shift"),
-                           page.get_by_role("button", name="Decide #").or_(_debrief(page)), rec, "start")
+                           page.get_by_role("button", name="Decide #").or_(_debrief(page)), rec, "start", args.session)
         kind, n = await _state(page)
         rec["start_s"] = time.perf_counter() - t1
         rec["load_s"] = t1 - t0
@@ -171,10 +173,9 @@ async def trainee(ctx, url: str, i: int, args, out: dict) -> None:
             t = time.perf_counter()
             rec["clicked"].append(choice)
             # the next state: decision n+1 or the debrief
-            await _click_until(page, _decision(page, n), _decision(page, n + 1).or_(_debrief(page)), rec, f"decide #{n}")
+            await _click_until(page, _decision(page, n), _decision(page, n + 1).or_(_debrief(page)), rec, f"decide #{n}", args.session)
             rec["steps"].append(time.perf_counter() - t)
-            answered = [f for f in finished if f >= t]
-            rec["server"].append(answered[0] - t if answered else float("nan"))
+            clicks.append(t)
             kind, n = await _state(page)
             if kind == "debrief":   # the last step also runs the debrief: reported apart as well
                 rec["debrief_step"] = rec["steps"][-1]
@@ -194,8 +195,23 @@ async def trainee(ctx, url: str, i: int, args, out: dict) -> None:
         rec["errors"].append(f"{type(exc).__name__}: {str(exc)[:300]}")
         rec["error_page"] = await _page_state(page)
         rec["error_page"]["sockets"] = dict(rec["sockets"])
+        rec["error_page"]["server_kept"] = _kept(args.session, tid)
     finally:
         await page.close()
+        # the server's answer to each click: its first 'script finished' after the click (matched
+        # once the page is closed: a frame's event can reach this script after the page has drawn)
+        for t in clicks:
+            answered = [f for f in finished if f >= t]
+            rec["server"].append(answered[0] - t if answered else float("nan"))
+
+
+def _kept(session: Path, tid: str):
+    """What the server has kept of a trainee's shift (its in-progress file): whether a click reached it."""
+    try:
+        state = json.loads((session / "in-progress" / f"{tid}.json").read_text())
+        return {"decisions": len(state["decisions"]), "debrief_saved": bool(state.get("saved"))}
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 async def facilitator(ctx, url: str, n: int, session: Path, done: asyncio.Event, out: dict) -> None:
@@ -453,6 +469,7 @@ def main() -> int:
     tmp = tempfile.TemporaryDirectory(prefix="room-load-")
     session = args.keep or Path(tmp.name) / "session"
     session.mkdir(parents=True, exist_ok=True)
+    args.session = session
     before = _load()
     when = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
     with served(session) as url:
@@ -471,7 +488,7 @@ def main() -> int:
         args.out.with_suffix(".json").write_text(json.dumps(
             {"result": res, "facilitator": {k: v for k, v in out.items() if k != "trainees"},
              "trainees": out["trainees"], "machine": machine, "load_before": before, "load_after": after,
-             "args": {k: str(v) for k, v in vars(args).items()}}, indent=1, default=str))
+             "args": {k: str(v) for k, v in vars(args).items() if k != "session"}}, indent=1, default=str))
         shot = session / "facilitator-1280x720.png"
         if shot.exists():
             args.out.with_name("room_load_facilitator.png").write_bytes(shot.read_bytes())

@@ -60,8 +60,8 @@ def the_room():
             st.warning(plain(f"Could not write the room's results to the session folder: {exc}"))
     stamp = dt.datetime.now().strftime("%H:%M:%S")
     a, b, c = st.columns([1, 1, 3])
-    a.download_button("Room results (CSV)", csv, "room-results.csv", "text/csv", key="fa_csv")
-    b.download_button("Figure (PNG)", png, "room-results.png", "image/png", key="fa_png")
+    a.download_button("Room results (CSV)", csv, "room-results.csv", "text/csv", key="fa_csv", on_click="ignore")
+    b.download_button("Figure (PNG)", png, "room-results.png", "image/png", key="fa_png", on_click="ignore")
     c.caption(plain(f"{len(debriefs)} debriefs at {stamp}; also written to {folder.resolve()} "
                     "(room-results.csv, room-results.png)"))
     st.image(png, width="stretch")

@@ -113,9 +113,9 @@ else:
     a, b, _ = st.columns([1, 1, 2])
     stem = f"{pl.safe_name(d['name'])}-{d['shift'][4:9].replace(':', '')}"
     a.download_button("Keep your session (JSON)", pl.session_export(d), f"{stem}-session.json", "application/json",
-                      key="pl_export_json")
+                      key="pl_export_json", on_click="ignore")
     b.download_button("Your decisions (CSV)", pl.session_csv(d), f"{stem}-decisions.csv", "text/csv",
-                      key="pl_export_csv")
+                      key="pl_export_csv", on_click="ignore")
     if saved.get("saved"):
         st.caption(f"Saved for the facilitator: {plain(saved['saved'])}")
     else:
