@@ -25,27 +25,41 @@ if st.session_state.get("pl_tid") != tid:   # a new browser session (a reload), 
             st.session_state["pl_saved"] = {id(resumed[0]): {"saved": saved_path}}
 game = st.session_state.get("game")
 
+def _start() -> None:
+    """The shift, started before the page is drawn (a callback, as a decision is): one run of the
+    page draws the first decision. A second click on the form, once the shift has started, is ignored."""
+    ss = st.session_state
+    if ss.get("game") is not None:
+        return
+    try:
+        game = pl.Game(s, pl.Shift(ss["pl_day"], int(ss["pl_start"]), float(ss["pl_hours"]), None, int(ss["pl_rep"])),
+                       str(ss.get("pl_name") or "").strip() or "trainee")
+    except ValueError as exc:
+        ss["pl_start_error"] = str(exc)
+        return
+    ss["game"] = game
+    ss.pop("pl_start_error", None)
+    try:
+        pl.save_progress(folder, ss["pl_tid"], game)
+    except OSError as exc:
+        ss["pl_progress_error"] = str(exc)
+
+
 if game is None:
     st.write("You are the control-room supervisor for a short peak. Each time a G1 or G2 incident has waited past "
              "its review time with no unit free, you decide what happens to it. Afterwards you see what a "
              "resource-led and a risk-led controller did with the same callers.")
     with st.form("start"):
-        name = st.text_input("Your name (for the debrief file)", key="pl_name")
+        st.text_input("Your name (for the debrief file)", key="pl_name")
         a, b, c, d = st.columns(4)
-        day = a.selectbox("Day", DAYS, DAYS.index("Fri"), key="pl_day")
-        start = b.number_input("From hour", 0, 23, 18, key="pl_start")
-        hours = c.number_input("Hours", 1, 8, 4, key="pl_hours")
-        rep = d.number_input("Callers (replication)", 0, 999, 0, key="pl_rep",
-                             help="the same number gives every trainee the same callers")
-        if st.form_submit_button("Start the shift", type="primary"):
-            try:
-                game = pl.Game(s, pl.Shift(day, int(start), float(hours), None, int(rep)), name.strip() or "trainee")
-                st.session_state["game"] = game
-                pl.save_progress(folder, tid, game)
-            except (ValueError, OSError) as exc:
-                st.error(f"Cannot start: {plain(exc)}")
-            else:
-                st.rerun()
+        a.selectbox("Day", DAYS, DAYS.index("Fri"), key="pl_day")
+        b.number_input("From hour", 0, 23, 18, key="pl_start")
+        c.number_input("Hours", 1, 8, 4, key="pl_hours")
+        d.number_input("Callers (replication)", 0, 999, 0, key="pl_rep",
+                       help="the same number gives every trainee the same callers")
+        st.form_submit_button("Start the shift", type="primary", on_click=_start)
+    if st.session_state.get("pl_start_error"):
+        st.error(f"Cannot start: {plain(st.session_state['pl_start_error'])}")
 elif not game.over:
     def _decide(number: int) -> None:
         """The decision, taken before the page is drawn again (a callback): one run of the page
