@@ -98,6 +98,13 @@ def _watch_server(page, finished: list, sockets: dict) -> None:
         ws.on("close", lambda _: sockets.__setitem__("closed", sockets.get("closed", 0) + 1))
 
     page.on("websocket", on_socket)
+    # a renderer that crashed, and what the page's scripts complained of: for the report if a click stalls
+    page.on("crash", lambda _: sockets.__setitem__("page_crashed", True))
+    def on_console(m):
+        if m.type in ("error", "warning"):
+            sockets["console"] = (sockets.get("console", []) + [f"{m.type}: {m.text[:160]}"])[-10:]
+
+    page.on("console", on_console)
 
 
 async def _page_state(page) -> dict:
