@@ -321,7 +321,7 @@ async def room(url: str, session: Path, args) -> dict:
             done = asyncio.Event()
             fac = asyncio.create_task(facilitator(fctx, url, args.trainees, session, done, out))
             ctxs = [await browser.new_context(viewport={"width": 1280, "height": 900}) for _ in range(args.trainees)]
-            t = args.t0 = time.perf_counter()
+            t = args.t0 = out["t0"] = time.perf_counter()
 
             async def one(i, ctx):
                 await asyncio.sleep(args.stagger * i)
@@ -398,11 +398,12 @@ def check(out: dict, session: Path, n: int) -> dict:
     csv = session / "room-results.csv"
     csv_rows = len(read_csv(csv)) if csv.exists() else 0
     steps = [s for rec in tr.values() for s in rec["steps"]]
-    own = [secs for kind, secs in out.get("server_times", []) if kind == "click"]
+    own = [secs for kind, secs, _ in out.get("server_times", []) if kind == "click"]
     # the room in its stride: clicks after every trainee has loaded the page, started and reloaded
     # (a room's page loads are on the trainees' own laptops; here they are on the same 2 cores)
     settled = max((r["reloaded"]["done_at"] for r in tr.values() if "reloaded" in r), default=float("inf"))
     stride = [s for rec in tr.values() for s, at in zip(rec["steps"], rec.get("at", [])) if at > settled]
+    own_stride = [secs for kind, secs, end in out.get("server_times", []) if kind == "click" and end - secs > settled]
     server = [s for rec in tr.values() for s in rec.get("server", []) if s == s]
     return {"steps": len(steps), "p50": _pct(steps, 0.5), "p95": _pct(steps, 0.95), "max": max(steps, default=float("nan")),
             "mean": statistics.fmean(steps) if steps else float("nan"),
@@ -410,6 +411,8 @@ def check(out: dict, session: Path, n: int) -> dict:
             "own_p50": _pct(own, 0.5), "own_p95": _pct(own, 0.95), "own_max": max(own, default=float("nan")),
             "own_n": len(own), "settled_s": settled, "stride_n": len(stride),
             "stride_p50": _pct(stride, 0.5), "stride_p95": _pct(stride, 0.95),
+            "own_stride_p50": _pct(own_stride, 0.5), "own_stride_p95": _pct(own_stride, 0.95),
+            "own_stride_n": len(own_stride),
             "decision_p95": _pct([s for rec in tr.values() for s in rec["steps"][:-1]], 0.95),
             "debrief_p95": _pct([r["debrief_step"] for r in tr.values() if "debrief_step" in r], 0.95),
             "start_p95": _pct([r["start_s"] for r in tr.values() if "start_s" in r], 0.95),
@@ -446,7 +449,8 @@ def report(res: dict, out: dict, machine: dict, before, after, args, when: str) 
         f"| the server's answer (click to its 'script finished' message on the page's WebSocket, before the "
         f"browser draws), p50 / p95 | {res['server_p50']:.2f} s / {res['server_p95']:.2f} s ({res['server_n']} steps) |",
         f"| steps once every trainee had started and reloaded (after {res['settled_s']:.0f} s), p50 / p95 | "
-        f"{res['stride_p50']:.2f} s / {res['stride_p95']:.2f} s ({res['stride_n']} steps) |",
+        f"{res['stride_p50']:.2f} s / {res['stride_p95']:.2f} s ({res['stride_n']} steps); the server's own answer "
+        f"then, p50 / p95: {res['own_stride_p50']:.2f} s / {res['own_stride_p95']:.2f} s ({res['own_stride_n']} clicks) |",
         f"| the server's own answer to a click (the request on its event loop to the end of the script run it "
         f"caused, timed inside the server: what a room whose trainees bring their own laptops waits for, plus "
         f"the network), p50 / p95 / max | {res['own_p50']:.2f} s / {res['own_p95']:.2f} s / {res['own_max']:.2f} s "
@@ -520,8 +524,8 @@ def main() -> int:
     with served(session) as url:
         out = asyncio.run(room(url, session, args))
     if times.exists():
-        out["server_times"] = [(kind, float(secs)) for _, kind, secs in
-                               (line.split() for line in times.read_text().splitlines() if line.count(" ") == 2)]
+        out["server_times"] = [(kind, float(secs), float(end) - out["t0"]) for _, kind, secs, end in
+                               (line.split() for line in times.read_text().splitlines() if line.count(" ") == 3)]
     log = session.parent / f"app-{url.rsplit(':', 1)[1]}.log"
     if log.exists():   # served() writes the server's output beside the session folder
         out["server_log"] = [line.rstrip() for line in log.read_text(errors="replace").splitlines()
