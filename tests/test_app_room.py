@@ -231,3 +231,39 @@ def test_resume_refuses_a_record_that_does_not_fit(tmp_path):
     state["decisions"][0][1] += 1.0
     pl.progress_path(tmp_path, "abcdef").write_text(json.dumps(state))
     assert pl.resume(tmp_path, "abcdef", s) is None and pl.resume(tmp_path, "zzzzzz", s) is None
+
+
+def test_debriefs_and_progress_written_at_once_by_one_server_are_all_kept(tmp_path):
+    """Streamlit serves every browser from threads of one process. Trainees of the same name (two
+    blank names are both 'trainee') finishing in the same second each keep their own debrief file,
+    none lost or holding another's; the same trainee's link open in two tabs writes one whole
+    progress file (a temporary file's name is the same for every thread of a process)."""
+    import threading
+    from types import SimpleNamespace
+
+    def at_once(n, work):
+        barrier, errors = threading.Barrier(n), []
+
+        def one(k):
+            barrier.wait()
+            try:
+                work(k)
+            except OSError as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=one, args=(k,)) for k in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return errors
+
+    for trial in range(3):
+        folder = tmp_path / f"s{trial}"
+        assert not at_once(8, lambda k: pl.save_debrief(folder, {"name": "trainee", "k": k, "pad": "x" * 100_000}))
+        kept = sorted(json.loads(p.read_text())["k"] for p in folder.glob("trainee-*.json"))
+        assert kept == list(range(8))
+    games = [SimpleNamespace(name=f"tab {k}", shift=pl.Shift(), seed=1, decisions=[]) for k in range(8)]
+    assert not at_once(8, lambda k: pl.save_progress(tmp_path, "abcdef9", games[k]))
+    assert pl.load_progress(tmp_path, "abcdef9")["name"].startswith("tab ")
+    assert not list((tmp_path / pl.PROGRESS).glob(".*"))   # no temporary file left behind

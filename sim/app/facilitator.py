@@ -186,13 +186,16 @@ def _tick(text: str, n: int = 34) -> str:
 def save_room(folder: Path, table: pd.DataFrame, png: bytes) -> list[Path]:
     """``room-results.csv`` and ``room-results.png`` in the session folder (atomically; the
     latest state of the room, rewritten as trainees finish)."""
+    from sim.app.play import FOLDER_LOCK
     from sim.util.files import atomic_write
 
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / "room-results.csv", folder / "room-results.png"]
-    atomic_write(paths[0], room_csv(table))
-    atomic_write(paths[1], png)
+    csv = room_csv(table)
+    with FOLDER_LOCK:   # two facilitator pages (a projector and a laptop) write the same files
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write(paths[0], csv)
+        atomic_write(paths[1], png)
     return paths
 
 

@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import math
 import re
+import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -392,6 +393,15 @@ def session_csv(d: dict) -> str:
 
 
 # ---------------------------------------------------------------------------- session folder
+# One writer at a time in the session folder. Streamlit serves every browser from threads of one
+# process, and a file is written under a temporary name that is the same for every thread of a
+# process (``sim.util.files``): two trainees of the same name finishing in the same second (two
+# blank names are both "trainee") chose the same free name and wrote the same temporary file, so
+# one debrief was lost or the other's saved in its place; the same trainee's link open in two tabs
+# wrote the same progress file. The writes are a few hundred bytes to a few kB: a lock costs nothing.
+FOLDER_LOCK = threading.RLock()
+
+
 def safe_name(name: str) -> str:
     cleaned = re.sub(r"[^A-Za-z0-9_-]+", "-", name.strip())[:40].strip("-")
     return cleaned or "trainee"
@@ -400,14 +410,16 @@ def safe_name(name: str) -> str:
 def save_debrief(folder: Path, debrief: dict) -> Path:
     """Write ``<name>-<time>.json`` atomically into the session folder; never overwrites."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = f"{safe_name(debrief.get('name', ''))}-{stamp}"
-    path, k = folder / f"{base}.json", 1
-    while path.exists():
-        k += 1
-        path = folder / f"{base}-{k}.json"
-    atomic_write(path, json.dumps(debrief, indent=1, default=_plain))
+    text = json.dumps(debrief, indent=1, default=_plain)
+    with FOLDER_LOCK:   # choosing a free name and taking it are one step (see FOLDER_LOCK)
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        base = f"{safe_name(debrief.get('name', ''))}-{stamp}"
+        path, k = folder / f"{base}.json", 1
+        while path.exists():
+            k += 1
+            path = folder / f"{base}-{k}.json"
+        atomic_write(path, text)
     return path
 
 
@@ -456,10 +468,11 @@ def progress_path(folder: Path, tid: str) -> Path:
 def save_progress(folder: Path, tid: str, game: Game, saved: str | None = None) -> Path:
     """Write what a reload needs to rebuild ``game`` (atomically; a few hundred bytes)."""
     path = progress_path(folder, tid)
-    path.parent.mkdir(parents=True, exist_ok=True)
     state = {"id": tid, "name": game.name, "shift": asdict(game.shift), "seed": game.seed,
              "decisions": [[d.call, d.time, d.choice] for d in game.decisions], "saved": saved}
-    atomic_write(path, json.dumps(state, default=_plain))
+    with FOLDER_LOCK:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, json.dumps(state, default=_plain))
     return path
 
 
@@ -493,7 +506,8 @@ def resume(folder: Path, tid: str, base: Scenario) -> tuple[Game, str | None] | 
 
 def forget_progress(folder: Path, tid: str) -> None:
     try:
-        progress_path(folder, tid).unlink()
+        with FOLDER_LOCK:
+            progress_path(folder, tid).unlink()
     except (OSError, ValueError):
         pass
 
