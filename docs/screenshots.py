@@ -56,8 +56,9 @@ def main() -> int:
             desk = page.locator(".desk").last.inner_text()
             choice = "borrow a neighbourhood officer" if desk.startswith("G1") else "keep waiting (look again later)"
             page.get_by_role("radiogroup").last.get_by_text(choice, exact=True).click()
-            page.get_by_role("button", name="Decide").click()
-            page.locator(f"h3:has-text('Decision {n + 1} '), h3:has-text('Debrief:')").first.wait_for(timeout=60_000)
+            page.get_by_role("button", name=f"Decide #{n}", exact=True).click()
+            page.get_by_role("button", name=f"Decide #{n + 1}", exact=True).or_(
+                page.get_by_text("Every decision you made")).first.wait_for(timeout=60_000)
             wait_idle(page)
             if page.get_by_text("Debrief:").count():
                 break

@@ -14,6 +14,9 @@ from sim.model.interactive import Session
 from sim.scenario import DAYS, Scenario
 
 WAIT_NOTE = {1: 10.0, 2: 30.0}   # a waiting G1 / G2 gets a ticker line once it has waited this long
+CHART_HEIGHT = 150     # pixels a panel of the wall's chart takes on the page
+SAMPLE_MINUTES = 2.0   # the wall's time series: one point every two simulated minutes
+MONDAY = "2016-02-01"  # a Monday: simulated minutes drawn as clock times on the chart (no date shown)
 
 
 def clock(minute: float) -> str:
@@ -64,6 +67,10 @@ class LivePeak:
         self._seen_call = self.session.model.rec.calls.n
         self._noted: set[tuple[int, int]] = set()
         self.downgrades = 0
+        self.seed = self.scenario.run.seed if seed is None else int(seed)
+        self.replication = replication
+        self.samples: list[tuple] = []   # (minute, pending, G1/G2 pending, units free, downgrades so far)
+        self._sample()
 
     @property
     def now(self) -> float:
@@ -77,10 +84,38 @@ class LivePeak:
         """Advance the clock by ``minutes`` (not past the window's end); the new ticker lines."""
         if minutes <= 0:
             raise ValueError(f"step: {minutes!r} minutes; expected a positive number")
-        self.session.advance(min(self.now + minutes, self.end))
-        new = self._new_ticks()
+        target, new = min(self.now + minutes, self.end), []
+        while self.now < target:   # the series is sampled on a fixed grid, whatever the steps
+            nxt = (self.now // SAMPLE_MINUTES + 1) * SAMPLE_MINUTES
+            self.session.advance(min(nxt, target))
+            new += self._new_ticks()
+            if self.now == nxt or self.now >= self.end:
+                self._sample()
+        new.sort(key=lambda k: k.time)
         self.ticker.extend(new)
         return new
+
+    def _sample(self) -> None:
+        pend = self.session.pending()
+        self.samples.append((self.now, len(pend), sum(p["grade"] <= 2 for p in pend), self.session.units()["free"],
+                             self.downgrades))
+
+    def series(self) -> "pd.DataFrame":
+        """The wall's time series so far (one row per sample): what the chart draws."""
+        import pandas as pd
+
+        df = pd.DataFrame(self.samples, columns=["minute", "pending", "G1/G2 pending", "units free", "downgrades"])
+        df["time"] = pd.Timestamp(MONDAY) + pd.to_timedelta(df["minute"], unit="min")
+        return df
+
+    def downgrade_marks(self) -> "pd.DataFrame":
+        """Each resource-led downgrade in the window so far: when, and what (the chart's markers)."""
+        import pandas as pd
+
+        rows = [(t.time, t.text) for t in self.ticker if t.kind == "downgrade" and t.time >= self.start]
+        df = pd.DataFrame(rows, columns=["minute", "what"])
+        df["time"] = pd.Timestamp(MONDAY) + pd.to_timedelta(df["minute"], unit="min")
+        return df
 
     def _new_ticks(self) -> list[Tick]:
         m, out = self.session.model, []
@@ -111,6 +146,38 @@ class LivePeak:
                 out.append(Tick(t, f"{GRADE_NAMES[old]} {what} re-assessed as {GRADE_NAMES[new]}",
                                 "reassess" if new > old else "upgrade"))
         return sorted(out, key=lambda k: k.time)
+
+    def charts(self) -> list:
+        """The wall's charts (Altair, one per panel: each stretches to the page's width): the pending list, units free and downgrades so far against
+        the clock, on an axis fixed to the whole window so the lines grow across it as the clock
+        runs; each downgrade marked by a red rule where it happened. A pure function of the run
+        so far: the same seed and steps give the same chart."""
+        import altair as alt
+        import pandas as pd
+
+        data, marks = self.series(), self.downgrade_marks()
+        x0 = pd.Timestamp(MONDAY) + pd.to_timedelta(self.start, unit="min")
+        x1 = pd.Timestamp(MONDAY) + pd.to_timedelta(self.end, unit="min")
+        x = alt.X("time:T", title=None, scale=alt.Scale(domain=[x0.isoformat(), x1.isoformat()]),
+                  axis=alt.Axis(format="%a %H:%M", labelFontSize=13))
+        panels = []
+        for title, cols, colours in (("Pending (red: G1/G2)", ["pending", "G1/G2 pending"], ["#4c4c4c", "#b2182b"]),
+                                     ("Units free", ["units free"], ["#0072B2"]),
+                                     ("Downgrades", ["downgrades"], ["#b2182b"])):
+            long = data.melt(id_vars=["time"], value_vars=cols, var_name="series", value_name="value")
+            line = alt.Chart(long).mark_line(interpolate="step-after", strokeWidth=2.5).encode(
+                x=x, y=alt.Y("value:Q", title=title, axis=alt.Axis(titleFontSize=13, labelFontSize=12,
+                                                                   minExtent=34, tickMinStep=1, format="d")),
+                color=alt.Color("series:N", scale=alt.Scale(domain=cols, range=colours),
+                                legend=None))
+            rules = alt.Chart(marks).mark_rule(color="#b2182b", strokeDash=[4, 3], opacity=0.7).encode(
+                x="time:T", tooltip=["what:N"])
+            layers = [rules, line]
+            if cols == ["downgrades"]:
+                layers.append(alt.Chart(marks.assign(n=range(1, len(marks) + 1))).mark_point(
+                    color="#b2182b", filled=True, size=70).encode(x="time:T", y="n:Q", tooltip=["what:N"]))
+            panels.append(alt.layer(*layers).properties(height=CHART_HEIGHT, width="container"))
+        return panels
 
     def status(self) -> dict:
         """Counts for the wall: units, pending, true-G1/G2 callers waiting, downgrades so far."""

@@ -17,13 +17,14 @@ import datetime as dt
 import json
 import math
 import re
+import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from sim import __version__
-from sim.model.log import GRADE_NAMES
+from sim.model.log import GRADE_NAMES, REASONS, REASSESSMENT, RESOURCE
 from sim.model.core import run_model
 from sim.model.interactive import Session
 from sim.model.policies import CHOICE_TEXT, CHOICES, Deferred, Replay, Windowed, make_policy
@@ -80,6 +81,7 @@ class Decision:
     choice: str
     neighbourhood_free: int
     divertible: int
+    caller: int = -1   # the caller (stable across runs on the same callers; the call row is not)
 
 
 @dataclass
@@ -150,19 +152,22 @@ class Game:
         callers = self.session.model.callers
         self.decisions.append(Decision(q.time, q.call, q.grade, q.true_risk,
                                        self.categories[int(callers.category[q.caller])], q.waited, choice,
-                                       self.session.units()["neighbourhood_free"], self.session.divertible(q.grade)))
+                                       self.session.units()["neighbourhood_free"], self.session.divertible(q.grade),
+                                       int(q.caller)))
         self.session.decide(choice)
         self.question = self.session.advance()
 
     # ------------------------------------------------------------------ debrief
-    def debrief(self) -> dict:
+    def debrief(self, references=None) -> dict:
+        """The debrief. ``references(game)``, if given, returns the two controllers' logs (a
+        cache shared by trainees who play the same callers: they are the same runs); by default
+        they are run here (``reference_logs``)."""
         if self._debrief is not None:
             return self._debrief
         if not self.over:
             raise RuntimeError("the shift is not over yet")
         logs = {"you": self.session.finish()}
-        for label, pol in _policies(self.scenario, self.start, self.end).items():
-            logs[label] = run_model(self.scenario, self.seed, self.shift.replication, policy=pol)
+        logs.update((references or reference_logs)(self))
         same = all(_same_callers(logs["you"], log) for log in logs.values())
         self._debrief = {
             "name": self.name, "version": __version__, "seed": self.seed, "replication": self.shift.replication,
@@ -171,6 +176,7 @@ class Game:
             "rows": {label: outcomes(log, self.start, self.end) for label, log in logs.items()},
             "decisions": [asdict(d) for d in self.decisions],
             "wrong": wrong_calls(self.decisions),
+            "every_decision": every_decision(self.decisions, logs, self.start),
         }
         self._debrief["rows"]["you"]["decisions"] = len(self.decisions)
         return self._debrief
@@ -181,6 +187,33 @@ class Game:
         pol = Windowed(make_policy(self.scenario.policy), Deferred.from_scenario(Replay(record), self.scenario),
                        self.start, self.end)
         return run_model(self.scenario, self.seed, self.shift.replication, policy=pol)
+
+
+def reference_logs(game: Game) -> dict:
+    """The resource-led and the risk-led controllers' runs on the trainee's callers."""
+    return {label: run_model(game.scenario, game.seed, game.shift.replication, policy=pol)
+            for label, pol in _policies(game.scenario, game.start, game.end).items()}
+
+
+class ReferenceCache:
+    """The two controllers' runs shared by every trainee who plays the same callers (same seed,
+    replication and shift, on one base scenario: one cache per base): a room of 20 trainees on
+    the same callers runs them once. Thread-safe (Streamlit serves each browser in a thread);
+    the most recent ``size`` sets are kept."""
+
+    def __init__(self, size: int = 8):
+        import threading
+
+        self.size, self._logs, self._lock = size, {}, threading.Lock()
+
+    def __call__(self, game: Game) -> dict:
+        key = (game.seed, game.shift.replication, game.start, game.end)
+        with self._lock:
+            if key not in self._logs:
+                self._logs[key] = reference_logs(game)
+                while len(self._logs) > self.size:
+                    self._logs.pop(next(iter(self._logs)))
+            return self._logs[key]
 
 
 def _same_callers(a, b) -> bool:
@@ -228,27 +261,147 @@ def outcomes(log, start: float, end: float) -> dict:
     return out
 
 
+def _why_wrong(d: Decision) -> str | None:
+    """Why a true-risk view calls the decision wrong, or None."""
+    true = GRADE_NAMES[d.true_risk]
+    if d.choice == "downgrade" and d.true_risk <= d.grade:
+        return f"downgraded a caller whose true risk is {true} for lack of a unit"
+    if d.choice == "keep" and d.true_risk == 1 and (d.neighbourhood_free or d.divertible):
+        spare = ("a neighbourhood officer was free" if d.neighbourhood_free
+                 else "a unit was on its way to a lower-grade job")
+        return f"left a true G1 waiting while {spare}"
+    if d.choice in ("borrow", "divert") and d.true_risk >= 3:
+        return f"took an officer for a caller whose true risk is only {true}"
+    return None
+
+
 def wrong_calls(decisions: list[Decision]) -> list[dict]:
     """Decisions a true-risk view calls wrong, each with why."""
     out = []
     for d in decisions:
-        true, grade = GRADE_NAMES[d.true_risk], GRADE_NAMES[d.grade]
-        why = None
-        if d.choice == "downgrade" and d.true_risk <= d.grade:
-            why = f"downgraded a caller whose true risk is {true} for lack of a unit"
-        elif d.choice == "keep" and d.true_risk == 1 and (d.neighbourhood_free or d.divertible):
-            spare = ("a neighbourhood officer was free" if d.neighbourhood_free
-                     else "a unit was on its way to a lower-grade job")
-            why = f"left a true G1 waiting while {spare}"
-        elif d.choice in ("borrow", "divert") and d.true_risk >= 3:
-            why = f"took an officer for a caller whose true risk is only {true}"
+        why = _why_wrong(d)
         if why:
-            out.append({"time": clock(d.time), "grade": grade, "true_risk": true,
+            out.append({"time": clock(d.time), "grade": GRADE_NAMES[d.grade], "true_risk": GRADE_NAMES[d.true_risk],
                         "category": d.category.replace("_", " "), "choice": CHOICE_TEXT[d.choice], "why": why})
     return out
 
 
+CONTROLLERS = ("resource-led controller", "risk-led controller")
+
+
+class _Outcomes:
+    """The columns of a run's log that ``what_happened`` reads, as arrays taken once: a debrief
+    asks them for every decision in each of three runs (pandas filters on the whole log each
+    time were most of the debrief's time)."""
+
+    def __init__(self, log):
+        c, g, a, shifts = log.calls, log.grade_changes, log.activities, log.unit_shifts
+        self.caller, self.initial = c["caller"].to_numpy(), c["initial_grade"].to_numpy()
+        self.arrival, self.scene = c["arrival"].to_numpy(float), c["first_on_scene"].to_numpy(float)
+        self.appointment, self.final = c["appointment"].to_numpy(float), c["final_grade"].to_numpy()
+        self.g_incident, self.g_time = g["incident"].to_numpy(), g["time"].to_numpy(float)
+        self.g_from, self.g_to, self.g_reason = g["from"].to_numpy(), g["to"].to_numpy(), g["reason"].to_numpy()
+        attended = a["activity"].to_numpy() == 0
+        self.a_incident, self.a_unit = a["incident"].to_numpy()[attended], a["unit"].to_numpy()[attended]
+        self.a_start = a["start"].to_numpy(float)[attended]
+        self.neighbourhood = np.unique(shifts.loc[shifts["pool"] == 1, "unit"].to_numpy())
+
+
+def what_happened(log, caller: int, start: float) -> str:
+    """What a run did with ``caller``'s incident from ``start`` on, in a line: each grade change
+    (and why), a neighbourhood officer borrowed for it, and when the first unit reached it (or
+    that none did by the run's end, or that it was booked as an appointment). ``log`` is a run's
+    log, or its ``_Outcomes`` (taken once for many callers)."""
+    o = log if isinstance(log, _Outcomes) else _Outcomes(log)
+    rows = np.flatnonzero((o.caller == caller) & (o.initial > 0))
+    if not rows.size:
+        return "no incident for this caller in this run"
+    i = int(rows[0])
+    parts = []
+    for k in np.flatnonzero((o.g_incident == i) & (o.g_time >= start)):
+        t, old, new, reason = float(o.g_time[k]), GRADE_NAMES[int(o.g_from[k])], GRADE_NAMES[int(o.g_to[k])], int(o.g_reason[k])
+        if reason == RESOURCE:
+            parts.append(f"{clock(t)[4:]} downgraded {old}→{new} (no unit free)")
+        elif reason == REASSESSMENT:
+            parts.append(f"{clock(t)[4:]} called back, re-assessed {old}→{new}")
+        else:
+            parts.append(f"{clock(t)[4:]} regraded {old}→{new} ({REASONS[reason]})")
+    mine = o.a_incident == i
+    if mine.any():
+        borrowed = mine & np.isin(o.a_unit, o.neighbourhood)
+        if borrowed.any():
+            parts.append(f"{clock(o.a_start[borrowed].min())[4:]} neighbourhood officer borrowed")
+    arrival, scene, appointment = float(o.arrival[i]), float(o.scene[i]), float(o.appointment[i])
+    if scene == scene:
+        parts.append(f"unit on scene {clock(scene)[4:]} ({scene - arrival:.0f} min after the call)")
+    elif appointment == appointment:
+        parts.append(f"booked an appointment ({clock(appointment)})")
+    elif int(o.final[i]) == 4:
+        parts.append("resolved without a unit (G4)")
+    else:
+        parts.append("no unit by the end of the run")
+    return "; ".join(parts)
+
+
+def every_decision(decisions: list[Decision], logs: dict, start: float) -> list[dict]:
+    """Every decision the trainee made, each with what happened to that caller in the trainee's
+    shift and what the resource-led and risk-led controllers did with the same caller (the same
+    callers in every run: the caller number is the same, the call row may not be)."""
+    out = []
+    views = {who: _Outcomes(logs[who]) for who in ("you", *CONTROLLERS)} if decisions else {}
+    for d in decisions:
+        why = _why_wrong(d)
+        row = {"time": clock(d.time), "grade": GRADE_NAMES[d.grade], "true_risk": GRADE_NAMES[d.true_risk],
+               "category": d.category.replace("_", " "), "waited": round(float(d.waited)),
+               "choice": CHOICE_TEXT[d.choice], "verdict": why or "fits the caller's true risk", "wrong": why is not None}
+        known = d.caller >= 0
+        row["you"] = what_happened(views["you"], d.caller, start) if known else "–"
+        for who in CONTROLLERS:
+            row[who] = what_happened(views[who], d.caller, start) if known else "–"
+        out.append(row)
+    return out
+
+
+def decision_rows(d: dict) -> list[dict]:
+    """The debrief's list of every decision, as the page and the trainee's export show it."""
+    return [{"time": r["time"][4:], "incident": f"{r['grade']} {r['category']} (true {r['true_risk']})",
+             "you chose": r["choice"], "then (your shift)": r["you"],
+             "resource-led controller": r["resource-led controller"], "risk-led controller": r["risk-led controller"],
+             "true-risk view": r["verdict"]} for r in d.get("every_decision", [])]
+
+
+def session_export(d: dict) -> str:
+    """The trainee's own session as a short JSON file to keep: who, which callers (seed,
+    replication, shift: enough to replay the same callers), the scores beside both controllers',
+    and every decision with what each controller did with that caller."""
+    keep = {k: d.get(k) for k in ("name", "scenario", "seed", "replication", "shift", "version")}
+    keep["scores"] = {label: {who: d["rows"][who].get(key) for who in ("you", *CONTROLLERS)}
+                      for key, label, _ in METRICS}
+    keep["decisions"] = decision_rows(d)
+    return json.dumps(keep, indent=1, ensure_ascii=False, default=_plain)
+
+
+def session_csv(d: dict) -> str:
+    """Every decision of the trainee's session as CSV (a row per decision)."""
+    import pandas as pd
+
+    from sim.util.cells import write_csv
+
+    return write_csv(pd.DataFrame(decision_rows(d), columns=["time", "incident", "you chose", "then (your shift)",
+                                                             "resource-led controller", "risk-led controller",
+                                                             "true-risk view"]))
+
+
 # ---------------------------------------------------------------------------- session folder
+# One writer at a time in the session folder. Streamlit serves every browser from threads of one
+# process, and a file is written under a temporary name that is the same for every thread of a
+# process (``sim.util.files``): two trainees of the same name finishing in the same second (two
+# blank names are both "trainee") chose the same free name and wrote the same temporary file, so
+# one debrief was lost or the other's saved in its place; the same trainee's link open in two tabs
+# wrote the same progress file. The writes are a few hundred bytes to a few kB: a lock costs nothing.
+FOLDER_LOCK = threading.RLock()
+
+
 def safe_name(name: str) -> str:
     cleaned = re.sub(r"[^A-Za-z0-9_-]+", "-", name.strip())[:40].strip("-")
     return cleaned or "trainee"
@@ -257,14 +410,16 @@ def safe_name(name: str) -> str:
 def save_debrief(folder: Path, debrief: dict) -> Path:
     """Write ``<name>-<time>.json`` atomically into the session folder; never overwrites."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = f"{safe_name(debrief.get('name', ''))}-{stamp}"
-    path, k = folder / f"{base}.json", 1
-    while path.exists():
-        k += 1
-        path = folder / f"{base}-{k}.json"
-    atomic_write(path, json.dumps(debrief, indent=1, default=_plain))
+    text = json.dumps(debrief, indent=1, default=_plain)
+    with FOLDER_LOCK:   # choosing a free name and taking it are one step (see FOLDER_LOCK)
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        base = f"{safe_name(debrief.get('name', ''))}-{stamp}"
+        path, k = folder / f"{base}.json", 1
+        while path.exists():
+            k += 1
+            path = folder / f"{base}-{k}.json"
+        atomic_write(path, text)
     return path
 
 
@@ -286,3 +441,83 @@ def debrief_table(d: dict) -> list[dict]:
         out.append({"": label, **{("You" if w == "you" else w.capitalize()): fmt(unit, d["rows"][w].get(key))
                                   for w in order}})
     return out
+
+
+# ---------------------------------------------------------------------------- a reload resumes
+# A trainee's shift is a pure function of the scenario, the shift (seed, replication, window) and
+# the decisions made so far: that is all a reload needs. It is kept, per trainee id (the page's
+# ``?trainee=`` in the address), as a small file in the session folder's ``in-progress/``, and
+# the game is rebuilt by replaying the decisions (a fraction of a second).
+PROGRESS = "in-progress"
+_ID = re.compile(r"[a-z0-9]{6,32}")
+
+
+def trainee_id(given: str | None = None) -> str:
+    """``given`` if it is a trainee id (6-32 lower-case letters and digits), else a new one."""
+    import secrets
+
+    return given if isinstance(given, str) and _ID.fullmatch(given) else secrets.token_hex(5)
+
+
+def progress_path(folder: Path, tid: str) -> Path:
+    if not _ID.fullmatch(tid or ""):
+        raise ValueError(f"trainee id: {tid!r}; expected 6-32 lower-case letters and digits")
+    return Path(folder) / PROGRESS / f"{tid}.json"
+
+
+def save_progress(folder: Path, tid: str, game: Game, saved: str | None = None) -> Path:
+    """Write what a reload needs to rebuild ``game`` (atomically; a few hundred bytes)."""
+    path = progress_path(folder, tid)
+    state = {"id": tid, "name": game.name, "shift": asdict(game.shift), "seed": game.seed,
+             "decisions": [[d.call, d.time, d.choice] for d in game.decisions], "saved": saved}
+    with FOLDER_LOCK:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, json.dumps(state, default=_plain))
+    return path
+
+
+def load_progress(folder: Path, tid: str) -> dict | None:
+    try:
+        state = json.loads(progress_path(folder, tid).read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    return state if isinstance(state, dict) and state.get("id") == tid else None
+
+
+def resume(folder: Path, tid: str, base: Scenario) -> tuple[Game, str | None] | None:
+    """The trainee's game rebuilt from their saved progress (their decisions replayed on the same
+    callers), and the debrief file already saved for it, if any; None if there is nothing to
+    resume or the record does not fit this scenario (then the trainee starts afresh)."""
+    state = load_progress(folder, tid)
+    if state is None:
+        return None
+    try:
+        shift = Shift(**state["shift"])
+        game = Game(base, shift, str(state["name"]))
+        for call, time, choice in state["decisions"]:
+            q = game.question
+            if q is None or q.call != int(call) or q.time != float(time):
+                return None
+            game.decide(str(choice))
+    except (KeyError, TypeError, ValueError, RuntimeError):
+        return None
+    return game, state.get("saved")
+
+
+def forget_progress(folder: Path, tid: str) -> None:
+    try:
+        with FOLDER_LOCK:
+            progress_path(folder, tid).unlink()
+    except (OSError, ValueError):
+        pass
+
+
+def playing(folder: Path) -> int:
+    """Trainees with a shift under way (progress kept, no debrief saved yet): for the facilitator."""
+    n = 0
+    for path in (Path(folder) / PROGRESS).glob("*.json"):
+        try:
+            n += json.loads(path.read_text(encoding="utf-8")).get("saved") is None
+        except (OSError, ValueError, UnicodeDecodeError, AttributeError):
+            continue
+    return n

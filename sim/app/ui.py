@@ -43,6 +43,19 @@ def base():
     return _base(os.environ.get(ENV_SCENARIO) or str(DEFAULT_SCENARIO))
 
 
+@st.cache_resource(show_spinner=False)
+def _references(path: str):
+    from sim.app.play import ReferenceCache
+
+    return ReferenceCache()
+
+
+def references():
+    """The two controllers' runs for the debrief, shared by every session of this server on the
+    same base scenario (``sim.app.play.ReferenceCache``)."""
+    return _references(os.environ.get(ENV_SCENARIO) or str(DEFAULT_SCENARIO))
+
+
 def text_table(rows) -> None:
     """``st.table`` of rows that hold text from a scenario or a file: shown as text, not Markdown."""
     st.table(plain_rows(rows))

@@ -15,9 +15,12 @@ with st.sidebar:
     start = st.number_input("From hour", 0, 23, 16, key="lv_start")
     hours = st.number_input("Hours", 1, 24, 12, key="lv_hours")
     speed = st.slider("Speed: simulated minutes per second", 2, 120, 20, key="lv_speed")
-    if st.button("Start / reset", type="primary", key="lv_reset") or "live" not in st.session_state:
+    seed = st.number_input("Seed", 0, 2**31 - 1, int(s.run.seed), key="lv_seed",
+                           help="the same seed and callers replay the same peak, chart and all")
+    rep = st.number_input("Callers (replication)", 0, 999, 0, key="lv_rep")
+    if st.button("Start / replay", type="primary", key="lv_reset") or "live" not in st.session_state:
         try:
-            st.session_state["live"] = lv.LivePeak(s, day, int(start), int(hours))
+            st.session_state["live"] = lv.LivePeak(s, day, int(start), int(hours), int(seed), int(rep))
             st.session_state["lv_playing"] = False
         except ValueError as exc:
             st.error(plain(exc))
@@ -31,7 +34,7 @@ if peak is not None:
     if c.button("Step 15 min", key="lv_step", disabled=peak.done or playing):
         peak.step(15)
     a.markdown(f"<div class='clock'>{lv.clock(peak.now)}</div>"
-               f"window {lv.clock(peak.start)} to {lv.clock(peak.end)}"
+               f"{lv.clock(peak.start)} to {lv.clock(peak.end)}, seed {peak.seed}, callers {peak.replication}"
                + (" — <b>finished</b>" if peak.done else ""), unsafe_allow_html=True)
     st.progress(min(1.0, (peak.now - peak.start) / (peak.end - peak.start)))
     st_ = peak.status()
@@ -45,6 +48,8 @@ if peak is not None:
     m[1].metric("True G1/G2 waiting", st_["true_high_waiting"], help="callers whose true risk is G1 or G2 with no unit")
     m[2].metric("Downgrades so far", st_["downgrades"])
     m[3].metric("All pending", st_["pending"])
+    for chart in peak.charts():
+        st.altair_chart(chart, width="stretch", height=lv.CHART_HEIGHT)
     left, right = st.columns([1, 1])
     with left:
         st.subheader("Pending list (most urgent first)")
