@@ -186,6 +186,20 @@ def _small_file(tmp_path):
     return path
 
 
+def _small_pattern_file(tmp_path, size=6):
+    """The small scenario on a 4-team pattern of 8-hour tours: 3 tours in 4 days = 42 h a week."""
+    path = _small_file(tmp_path)
+    data = tomllib.loads(path.read_text())
+    data["response"].pop("shifts")
+    data["response"]["pattern"] = {
+        "anchor": dt.date(2016, 9, 5), "cycle": ["D", "L", "N", "R"],
+        "shift_types": {"D": {"start": "06:00", "hours": 8}, "L": {"start": "14:00", "hours": 8},
+                        "N": {"start": "22:00", "hours": 8}},
+        "teams": {k: {"size": size, "offset": i} for i, k in enumerate("ABCD")}}
+    path.write_text(toml_text(data))
+    return path
+
+
 FAST = ["--search-days", "2", "--search-reps", "2", "--reps", "2", "--starts", "0,6,8,14,16,22",
         "--lengths", "8", "--max-starts", "3", "--min-per-shift", "2", "--jobs", "1", "--quiet"]
 
@@ -235,15 +249,7 @@ def test_plan_officers_reports_the_best_spread(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_plan_of_a_team_pattern_writes_shifts_that_replace_it(tmp_path):
-    path = _small_file(tmp_path)
-    data = tomllib.loads(path.read_text())
-    data["response"].pop("shifts")
-    data["response"]["pattern"] = {
-        "anchor": dt.date(2016, 9, 5), "cycle": ["D", "L", "N", "R"],
-        "shift_types": {"D": {"start": "06:00", "hours": 8}, "L": {"start": "14:00", "hours": 8},
-                        "N": {"start": "22:00", "hours": 8}},
-        "teams": {k: {"size": 6, "offset": i} for i, k in enumerate("ABCD")}}
-    path.write_text(toml_text(data))
+    path = _small_pattern_file(tmp_path)
     out = tmp_path / "plan"
     assert main(["plan", str(path), "--out", str(out), *FAST]) == 0
     planned = load_written(out / "rota.toml")

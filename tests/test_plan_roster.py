@@ -14,23 +14,9 @@ from sim.plan.establishment import budget_hours, hours_per_person, today_people
 from sim.scenario import load_scenario, load_written
 from sim.scenario.rota import hours_per_week
 from sim.scenario.writing import toml_text
-from tests.test_plan import FAST, _small_file
+from tests.test_plan import FAST, _small_file, _small_pattern_file
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _small_pattern_file(tmp_path, size=6):
-    """The small scenario on a 4-team pattern of 8-hour tours: 3 tours in 4 days = 42 h a week."""
-    path = _small_file(tmp_path)
-    data = tomllib.loads(path.read_text())
-    data["response"].pop("shifts")
-    data["response"]["pattern"] = {
-        "anchor": dt.date(2016, 9, 5), "cycle": ["D", "L", "N", "R"],
-        "shift_types": {"D": {"start": "06:00", "hours": 8}, "L": {"start": "14:00", "hours": 8},
-                        "N": {"start": "22:00", "hours": 8}},
-        "teams": {k: {"size": size, "offset": i} for i, k in enumerate("ABCD")}}
-    path.write_text(toml_text(data))
-    return path
 
 
 def test_people_on_a_42_hour_pattern_are_counted_at_42_hours():
