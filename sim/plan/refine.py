@@ -116,15 +116,21 @@ def template_of(s: Scenario) -> dict:
 def with_template(s: Scenario, template: dict, name: str | None = None, handlers: dict | None = None) -> Scenario:
     """The scenario with its response rota replaced by ``template`` (a pattern is dropped), and
     its call handlers' by ``handlers`` if given."""
+    return with_rota(s, "shifts", {k: dict(v) for k, v in template.items()}, name, handlers, "planned rota")
+
+
+def with_rota(s: Scenario, kind: str, rota: dict, name: str | None, handlers: dict | None, what: str) -> Scenario:
+    """The scenario with its response rota replaced: ``kind`` is "shifts" (a weekly template) or
+    "pattern" (a team rota), and the other is dropped (a pool has one or the other)."""
     data = s.to_dict()
-    data["response"].pop("pattern", None)
-    data["response"]["shifts"] = {k: dict(v) for k, v in template.items()}
+    data["response"].pop("pattern" if kind == "shifts" else "shifts", None)
+    data["response"][kind] = rota
     if handlers is not None:
         data["call_handling"].pop("pattern", None)
         data["call_handling"]["shifts"] = hd.as_handler_shifts(handlers)
     if name:
         data["meta"]["name"] = name
-    return validate(data, source=f"{s.meta.name} (planned rota)")
+    return validate(data, source=f"{s.meta.name} ({what})")
 
 
 def template_hours(template: dict) -> float:

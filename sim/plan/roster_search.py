@@ -22,9 +22,9 @@ import numpy as np
 from sim.plan import handlers as hd
 from sim.plan import roster_space as rs
 from sim.plan.floor import below_floor, floor_of
-from sim.plan.refine import Planner, PlanResult, Step, _meets, template_hours
+from sim.plan.refine import Planner, PlanResult, Step, _meets, template_hours, with_rota
 from sim.plan.shifts import Candidate, half_hour_cover
-from sim.scenario import DAYS, Scenario, validate
+from sim.scenario import DAYS, Scenario
 
 BISECTIONS = 5
 FINAL_TRIES = 3     # the cheapest patterns that met in the search, checked at full length in turn
@@ -51,15 +51,7 @@ class PatternAnswer:
 
 def with_pattern(s: Scenario, pattern: dict, handlers: dict | None = None, name: str | None = None) -> Scenario:
     """The scenario with its response rota replaced by the team ``pattern``."""
-    data = s.to_dict()
-    data["response"].pop("shifts", None)
-    data["response"]["pattern"] = pattern
-    if handlers is not None:
-        data["call_handling"].pop("pattern", None)
-        data["call_handling"]["shifts"] = hd.as_handler_shifts(handlers)
-    if name:
-        data["meta"]["name"] = name
-    return validate(data, source=f"{s.meta.name} (planned pattern)")
+    return with_rota(s, "pattern", pattern, name, handlers, "planned pattern")
 
 
 def anchor_of(s: Scenario) -> dt.date:
