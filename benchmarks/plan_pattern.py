@@ -86,7 +86,9 @@ def main() -> int:
     print(json.dumps(row, indent=2))
     with open(args.json, "a") as fh:
         fh.write(json.dumps(row) + "\n")
-    print(f"wall {wall / 60:.1f} min ({'within' if wall <= 1200 else 'OVER'} the 20-minute target)")
+    verdict = (f"FAILED (exit {rc}): no verdict" if rc != 0 else
+               f"{'within' if wall <= 1200 else 'OVER'} the 20-minute target")
+    print(f"wall {wall / 60:.1f} min ({verdict})")
     return rc
 
 
