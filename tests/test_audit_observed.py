@@ -1,6 +1,6 @@
 """``triage-sim audit`` on a hand-made extract and grade log whose answers are worked out here
 (scenarios/fitted/audit-example/: seven incidents, nine grade changes, Monday 1 - Sunday 7
-January 2024), layout (b), the US extract with no grade history, and bad grade logs (one line,
+January 2024), layout (b), an extract in the US centre's layout with no grade history (generated here), and bad grade logs (one line,
 status 2, nothing written)."""
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from sim.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "scenarios" / "fitted" / "audit-example"
-US = ROOT.parent / "shared" / "data" / "us-cad-2025" / "incidents.csv.gz"
 
 
 def _audit(tmp_path, capsys, log=EXAMPLE / "grade_log.csv", map_path=EXAMPLE / "audit-example.map.toml",
@@ -127,13 +126,52 @@ def test_layout_b_net_downgrades_and_what_cannot_be_measured(tmp_path, capsys):
     assert pd.read_csv(out / "by_hour_of_week.csv")["net_downgrades_by_call_hour"].sum() == 6
 
 
-@pytest.mark.skipif(not US.exists(), reason="the shared US extract is not here")
-def test_us_extract_without_grade_history_says_so(tmp_path, capsys):
-    rc, err, out = _audit(tmp_path, capsys, log=None, extract=US, map_path=ROOT / "scenarios" / "fitted" / "us-cad-2025.map.toml")
+def _us_layout_extract(path: Path, n: int = 400) -> int:
+    """An extract in the US centre's export layout (``us-cad-2025.map.toml``'s columns, its time
+    format and 'NULL' markers), with no grade history: one priority column only. Generated here,
+    not copied from the real extract. Returns how many rows are citizen police demand."""
+    import numpy as np
+    rng = np.random.default_rng(7)
+    t0 = pd.Timestamp("2025-10-06 00:00:00")
+    rows, demand = [], 0
+    for i in range(n):
+        created = t0 + pd.Timedelta(minutes=float(rng.uniform(0, 13 * 24 * 60)))
+        officer = i % 10 == 0                       # officer-initiated: not demand
+        queued = created + pd.Timedelta(minutes=float(rng.uniform(1, 4)))
+        disp = queued + pd.Timedelta(minutes=float(rng.exponential(8)))
+        arr = disp + pd.Timedelta(minutes=float(rng.uniform(3, 15)))
+        clear = arr + pd.Timedelta(minutes=float(rng.uniform(10, 60)))
+        fmt = lambda x: x.strftime("%Y-%m-%d %H:%M:%S.000")   # noqa: E731
+        if officer:
+            queued = disp = arr = created
+        demand += not officer
+        rows.append({"Master_Incident_Number": f"25-{i:06d}", "Incident_Start_Time": fmt(created),
+                     "Incident_Queue_Time": fmt(queued), "Incident_Dispatch_Time": fmt(disp),
+                     "Incident_Arrival_Time": "NULL" if i % 17 == 3 else fmt(arr),
+                     "Incident_First_Close_Time": fmt(clear), "Priority_Number": str(1 + i % 4),
+                     "Call_Reception": "OFFICER" if officer else ("E-911" if i % 3 else "Phone"),
+                     "Agency": "POLICE", "Call_Reopened": "0", "Problem": ("THEFT", "ASSAULT", "ALARM")[i % 3]})
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return demand
+
+
+def test_an_extract_without_grade_history_says_so(tmp_path, capsys):
+    """The US centre's layout holds one priority column: nothing about downgrades can be measured,
+    and the page says so, while attendance is still measured for every incident."""
+    extract = tmp_path / "us-layout.csv"
+    demand = _us_layout_extract(extract)
+    rc, err, out = _audit(tmp_path, capsys, log=None, extract=extract,
+                          map_path=ROOT / "scenarios" / "fitted" / "us-cad-2025.map.toml")
     assert rc == 0, err
     assert "Nothing about downgrades can be measured" in (out / "audit.html").read_text()
     a = pd.read_csv(out / "attendance.csv")
-    assert set(a["group"]) == {"not downgraded"} and a["incidents"].sum() > 10000
+    assert set(a["group"]) == {"not downgraded"} and a["incidents"].sum() == demand
+    # the map sends priority 4 to G3: no G4 incidents, and G3 holds priorities 3 and 4
+    by = a.set_index("opening_grade")["incidents"]
+    rows = pd.read_csv(extract, dtype=str)
+    rows = rows[rows["Call_Reception"] != "OFFICER"]
+    expected = rows["Priority_Number"].map({"1": "G1", "2": "G2", "3": "G3", "4": "G3"}).value_counts()
+    assert by.get("G4", 0) == 0 and all(by[g] == expected[g] for g in ("G1", "G2", "G3"))
 
 
 @pytest.mark.parametrize("edit, words", [
