@@ -1,6 +1,6 @@
 """sha256 of every table of one fixed-seed default run's event log, column by column.
 
-    python benchmarks/log_digest.py [--days 365] [--seed 2016] [--replication 0] [--tree DIR]
+    python benchmarks/log_digest.py [--days 365] [--seed 2016] [--replication 0] [--tree DIR] [--scenario FILE]
 
 Complements ``fingerprints.py`` (whose ``run`` is 3 replications of 7 days) with a long run: a
 speed-up that keeps behaviour must print the same digests before and after. Each column's raw
@@ -37,12 +37,14 @@ def main() -> None:
     p.add_argument("--days", type=float, default=365)
     p.add_argument("--seed", type=int, default=2016)
     p.add_argument("--replication", type=int, default=0)
+    p.add_argument("--scenario", default="scenarios/nottinghamshire-2016.toml",
+                   help="relative to the tree (default: the default scenario)")
     a = p.parse_args()
     tree = a.tree.resolve()
     sys.path.insert(0, str(tree))
     from sim.model.core import run_model
     from sim.scenario import load_scenario
-    s = load_scenario(tree / "scenarios" / "nottinghamshire-2016.toml", [f"run.days={a.days:g}"])
+    s = load_scenario(tree / a.scenario, [f"run.days={a.days:g}"])
     log = run_model(s, a.seed, a.replication)
     for name in ("calls", "grade_changes", "pending", "unit_shifts", "activities", "rosters", "reviews",
                  "appointment_changes", "preemptions"):

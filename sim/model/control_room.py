@@ -153,7 +153,8 @@ class ControlRoom:
             return  # their shift is over: they leave now that their call is done
         self._crew_free[crew] += 1
         self.free += 1
-        self._serve_queue()
+        if self.waiting:   # nobody waiting (most calls): nothing to serve, abandoned entries can wait
+            self._serve_queue()
 
     def close(self, horizon: float) -> None:
         """Calls still in progress at the horizon whose grade was due before it (and recorded
