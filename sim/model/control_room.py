@@ -67,17 +67,17 @@ class ControlRoom:
             self.m.at(max(inst.start, 0.0), self._shift_start, k, staff)
             if inst.end < self.m.horizon:
                 self.m.at(inst.end, self._shift_end, k)
-        self._env.feed(self._arrival, self._rings)   # the callers, in arrival order
+        self._env.feed(self._arrival, self.offer)   # the callers ringing for the first time, in arrival order
         if self.supervision is not None:
             self.supervision.start()
 
     # ------------------------------------------------------------------ arrivals
-    def _rings(self, k: int) -> None:
-        """Caller ``k`` rings for the first time (the clock's feed makes this at their arrival)."""
-        self.offer(k, self._channel[k], self._patience[k], -1)
-
-    def offer(self, caller: int, channel: int, patience: float, retry_of: int) -> None:
-        """A call reaches the control room (first attempt or a retry)."""
+    def offer(self, caller: int, channel: int = -1, patience: float = 0.0, retry_of: int = -1) -> None:
+        """A call reaches the control room: the caller's first attempt (``offer(caller)``, made by
+        the clock's feed at their arrival: channel and patience are the caller's own) or a retry
+        (``retry_of`` the abandoned call, with the retry's channel and patience)."""
+        if retry_of < 0:
+            channel, patience = self._channel[caller], self._patience[caller]
         calls = self.calls
         c = calls.new_row()
         calls.caller[c] = caller
