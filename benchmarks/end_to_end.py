@@ -1,7 +1,7 @@
 """End-to-end time of the default run as a user sees it: from process start to report.html
 written (`triage-sim run --quiet`: import, load the scenario, simulate 28 days after the warm-up,
-write the results, draw the six figures, write the report). The target is under 3 s on the
-project's 2-core machine.
+write the results, draw the figures, write report.html and report.pdf). The target is 2 s at most
+on the project's 2-core machine (issue 27).
 
     python benchmarks/end_to_end.py [--repeats 7] [--write benchmarks/end_to_end.md]
 
@@ -22,19 +22,20 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGET_S = 3.0
+TARGET_S = 2.0   # issue 27 (issue 6 asked for under 3 s)
 
 
 CPU: list[float] = []   # user + system seconds of each repeat (the run and its helper processes)
 
 
-def one_run(folder: Path) -> float:
+def one_run(folder: Path, root: Path = ROOT) -> float:
+    """One default run in a fresh process (``python -m sim`` from ``root``: the tree measured)."""
     import resource
 
     cmd = [sys.executable, "-m", "sim", "run", "--quiet", "--out", str(folder)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    subprocess.run(cmd, cwd=ROOT, check=True)
+    subprocess.run(cmd, cwd=root, check=True)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     CPU.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
@@ -58,13 +59,13 @@ def main(argv=None) -> int:
     med = statistics.median(times)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip()
-    verdict = "PASS" if med < TARGET_S else "FAIL"
+    verdict = "PASS" if med <= TARGET_S else "FAIL"
     text = (f"# End-to-end time of the default run\n\n"
             f"`triage-sim run --quiet` on scenarios/nottinghamshire-2016.toml (28 days after a 3-day warm-up, "
             f"1 replication, seed 2016), process start to report.html written, {args.repeats} repeats after one "
             f"warm-up run.\n\n"
             f"| median | min | max | target | verdict |\n|---|---|---|---|---|\n"
-            f"| {med:.2f} s | {min(times):.2f} s | {max(times):.2f} s | < {TARGET_S:g} s | {verdict} |\n\n"
+            f"| {med:.2f} s | {min(times):.2f} s | {max(times):.2f} s | ≤ {TARGET_S:g} s | {verdict} |\n\n"
             f"Commit {commit}; Python {platform.python_version()}; {os.cpu_count()} cores; load average "
             f"{load:.2f} at the start (other work on the machine slows every repeat).\n"
             f"Load average at the end {os.getloadavg()[0]:.2f}.\n"

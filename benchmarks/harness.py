@@ -16,7 +16,12 @@ Measures, with medians (and min/max) over repeats:
 4. parallel: 8 replications of 28 days through ``run_experiment`` with jobs=1, jobs=2 and
    Dask local (2 workers), plus a pre-started Dask cluster (diagnostic); speed-up and overhead,
    and every configuration must give identical frames; and, in the same repeats, the bare
-   SimPy reference on 1 and 2 processes (a same-run comparison).
+   SimPy reference on 1 and 2 processes (a same-run comparison);
+5. the command line as a user runs it (issue 27), each in a fresh process: a force-year with the
+   event log and the report (``run --days 365 --events``), its wall time per call against the
+   reference timed before and after it in this process, and its peak RSS sampled from outside
+   (``rss_year.py``); the default ``run`` from process start to report written
+   (``end_to_end.py``); and the everyday test suite (``make test``, skipped with ``--skip-tests``).
 
 It writes a markdown table (``--out``, plus the raw numbers as JSON next to it) headed by the
 machine and versions it ran on, with PASS/FAIL against the issue's targets, and prints it.
@@ -85,17 +90,21 @@ DEFAULT = TREE / "scenarios" / "nottinghamshire-2016.toml"
 FULL = dict(year_days=365, year_repeats=3, ref_n=100_000, ref_repeats=5, ref_c=20, ref_rho=0.85,
             scale_days=(28, 91), scale_repeats=5, demand_days=28, demand_mult=(0.5, 1, 2, 4),
             demand_repeats=5, par_reps=8, par_days=28, par_jobs=2, par_repeats=11, mem_days=365,
-            par_ref_n=60_000)  # reference customers per parallel diagnostic run: ~ one 28-day replication's time
+            par_ref_n=60_000, cli_repeats=3, e2e_repeats=5)  # reference customers per parallel diagnostic run: ~ one 28-day replication's time
 QUICK = dict(year_days=14, year_repeats=2, ref_n=20_000, ref_repeats=2, ref_c=20, ref_rho=0.85,
              scale_days=(3, 7), scale_repeats=1, demand_days=3, demand_mult=(0.5, 1, 2, 4),
              demand_repeats=1, par_reps=4, par_days=3, par_jobs=2, par_repeats=1, mem_days=7,
-             par_ref_n=5_000)
+             par_ref_n=5_000, cli_repeats=1, e2e_repeats=1)
 
-# The issue's targets.
-T_RATIO = 2.0          # full model µs/call <= 2.0 x reference µs/customer
-T_YEAR_S = 15.0        # a 365-day replication <= 15 s wall
-T_MEM_EVENTS = 400.0   # MB, 365 days with the event log
-T_MEM_PLAIN = 150.0    # MB, without
+# The issues' targets (issue 6, tightened by issue 27 where it names one).
+T_RATIO = 1.0          # issue 27: full model µs/call <= 1.0 x reference µs/customer (issue 6: 2.0)
+T_YEAR_S = 5.0         # issue 27: a 365-day replication (run + KPIs + profiles) <= 5 s wall (issue 6: 15)
+T_CLI_RATIO = 1.5      # issue 27: `run --days 365 --events` (report included) <= 1.5 x reference per call
+T_CLI_RSS_MB = 300.0   # issue 27: that process's peak RSS, measured from outside
+T_DEFAULT_RUN_S = 2.0  # issue 27: the default `triage-sim run`, process start to report written
+T_TESTS_S = 180.0      # issue 27: `make test` (the everyday suite)
+T_MEM_EVENTS = 400.0   # issue 6: MB, 365 days with the event log (the replication's own allocations)
+T_MEM_PLAIN = 150.0    # issue 6: MB, without
 T_SPEEDUP = 1.8        # 2 processes >= 1.8 x one, on 8 replications
 T_DASK = 0.15          # Dask local within 15% of the process pool
 T_FLAT = 1.25          # our reading of "should stay flat": no size costs > 1.25 x the smallest's µs per call
@@ -318,6 +327,55 @@ def section_scaling(size: dict, year: dict) -> dict:
 
     return {"days": days_rows, "demand": mult_rows, "demand_days": size["demand_days"],
             "growth_days": growth(days_rows), "growth_demand": growth(mult_rows), "load": load.stop()}
+
+
+
+def section_cli(size: dict, year: dict, tests: bool) -> dict:
+    """(5) The command line as a user runs it, in fresh processes on the measured tree: the
+    force-year with its event log and report (peak RSS sampled from /proc, as ``rss_year.py``),
+    each run between two timings of the reference in this process (the ratio is per call of the
+    same scenario and seed as section 1, whose call count it uses); the default run end to end
+    (as ``end_to_end.py``); and ``make test``, timed on the working tree (not the snapshot)."""
+    import shutil
+    import tempfile
+
+    import end_to_end
+    import rss_year
+
+    load = Load()
+    fn = reference.simpy_process_per_customer
+    days, calls = size["year_days"], year["model"]["calls"]
+    cli, refs = [], []
+    for i in range(size["cli_repeats"]):
+        refs.append(time_reference(fn, size)["wall_s"])
+        log(f"command line: run --days {days:g} --events {i + 1}/{size['cli_repeats']}")
+        cli.append(rss_year.measure(days, root=TREE))
+        refs.append(time_reference(fn, size)["wall_s"])
+    ref_us = stats(us_per(refs, size["ref_n"]))
+    cli_us = stats(us_per([r["wall_s"] for r in cli], calls))
+    # each run against the mean of the reference just before and just after it
+    pairs = [cli_us["values"][i] / ((ref_us["values"][2 * i] + ref_us["values"][2 * i + 1]) / 2)
+             for i in range(len(cli))]
+    tmp = Path(tempfile.mkdtemp(prefix="triage-e2e-"))
+    try:
+        log(f"command line: default run end to end, 1 warm-up + {size['e2e_repeats']}")
+        end_to_end.one_run(tmp / "warm", root=TREE)
+        e2e = [end_to_end.one_run(tmp / f"r{i}", root=TREE) for i in range(size["e2e_repeats"])]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    out = {"days": days, "calls": calls, "wall_s": stats([r["wall_s"] for r in cli]),
+           "us_per_call": cli_us, "reference_us": ref_us, "ratio_pairs": stats(pairs),
+           "rss_mb": stats([r["main_mb"] for r in cli]), "helpers_mb": [r["helpers_mb"] for r in cli],
+           "default_run_s": stats(e2e), "tests_s": None}
+    if tests:
+        log("make test (the everyday suite, working tree)")
+        t0 = time.perf_counter()
+        done = subprocess.run(["make", "test"], cwd=ROOT, capture_output=True, text=True)
+        out["tests_s"] = time.perf_counter() - t0
+        out["tests_ok"] = done.returncode == 0
+        out["tests_line"] = (done.stdout.strip().splitlines() or [""])[-1].strip("= ")
+    out["load"] = load.stop()
+    return out
 
 
 def _reference_task(task: tuple[int, int]) -> float:
@@ -592,6 +650,26 @@ def targets(r: dict, quick: bool) -> list[dict]:
          "limit": f"≤ {T_FLAT:.2f} (our reading of 'flat')",
          "measured": f"{sc['growth_demand']:.2f}", "ok": (sc["growth_demand"] <= T_FLAT) if full else None},
     ]
+    cli = r["cli"]
+    rows[2:2] = [
+        {"target": f"`triage-sim run --days {cli['days']:g} --events` (event log and report), wall µs per call / "
+                   "reference µs per customer (median of per-run ratios)",
+         "limit": f"≤ {T_CLI_RATIO:.1f}×",
+         "measured": f"{cli['ratio_pairs']['median']:.2f}× ({cli['wall_s']['median']:.1f} s for {cli['calls']:,} calls: "
+                     f"{cli['us_per_call']['median']:.2f} / {cli['reference_us']['median']:.2f} µs)",
+         "ok": (cli["ratio_pairs"]["median"] <= T_CLI_RATIO) if full else None},
+        {"target": f"peak RSS of that process, measured from outside", "limit": f"≤ {T_CLI_RSS_MB:.0f} MB",
+         "measured": f"{cli['rss_mb']['median']:.0f} MB (max {cli['rss_mb']['max']:.0f})",
+         "ok": (cli["rss_mb"]["max"] <= T_CLI_RSS_MB) if full else None},
+        {"target": "default `triage-sim run`, process start to report written", "limit": f"≤ {T_DEFAULT_RUN_S:.0f} s",
+         "measured": f"{cli['default_run_s']['median']:.2f} s ({cli['default_run_s']['min']:.2f}–"
+                     f"{cli['default_run_s']['max']:.2f})",
+         "ok": cli["default_run_s"]["median"] <= T_DEFAULT_RUN_S},
+        {"target": "`make test` (the everyday suite), wall", "limit": f"≤ {T_TESTS_S / 60:.0f} min",
+         "measured": "not run (--skip-tests)" if cli["tests_s"] is None else
+                     f"{cli['tests_s']:.0f} s ({cli['tests_line']})",
+         "ok": None if cli["tests_s"] is None else (cli["tests_ok"] and cli["tests_s"] <= T_TESTS_S)},
+    ]
     return rows
 
 
@@ -615,7 +693,7 @@ def render(r: dict, quick: bool) -> str:
     add(f"| code | git HEAD `{e['commit']}`; working tree's `sim/` "
         + ("copied at start and measured from the copy" if e["snapshot"] else "measured in place")
         + f", sha256 of its `*.py`: `{e['sim_sha256']}` |")
-    bg = {k: r[k]["load"]["background_cores"] for k in ("year", "memory", "scaling", "parallel")}
+    bg = {k: r[k]["load"]["background_cores"] for k in ("year", "memory", "scaling", "parallel", "cli")}
     add("| other load | CPU used by *other* processes during each section, in cores (0 = quiet): "
         + ", ".join(f"{k} {v:.2f}" for k, v in bg.items()) + f"; 1-min load average at start {e['loadavg_start'][0]:.2f} |")
     add("| machine speed | reference µs per customer (process per customer, 20k customers) before / after each "
@@ -774,6 +852,27 @@ def render(r: dict, quick: bool) -> str:
             "under 2 here means the two vCPUs were slowing each other down. Ratios above 2 (more than two "
             "workers could give) mean the machine's speed changed between the two runs of a repeat.")
         add("")
+    cli = r["cli"]
+    add(f"## 5. The command line, as a user runs it (fresh processes)")
+    add("")
+    add(f"`triage-sim run --days {cli['days']:g} --events --quiet` (the default scenario's one replication, its event "
+        f"log as Parquet, the KPIs, figures, report.html and report.pdf), {cli['wall_s']['n']} runs, each between two "
+        f"timings of the reference in the harness's process; its RSS and its helpers' sampled every 20 ms from /proc.")
+    add("")
+    add("| measure | median (min–max) |")
+    add("|---|---|")
+    add(f"| wall, process start to report written, s | {_mmm(cli['wall_s'])} |")
+    add(f"| µs per call ({cli['calls']:,} calls) | {_mmm(cli['us_per_call'])} |")
+    add(f"| reference µs per customer, around the runs | {_mmm(cli['reference_us'])} |")
+    add(f"| ratio, run by run | {_mmm(cli['ratio_pairs'])} |")
+    add(f"| peak RSS of the run's process, MB | {_mmm(cli['rss_mb'], '{:.0f}')} |")
+    add(f"| peak RSS of its helper processes (forked: their pages mostly shared), MB | "
+        + "; ".join(", ".join(str(m) for m in h) or "none" for h in cli["helpers_mb"]) + " |")
+    add(f"| default `triage-sim run` (28 days + 3 warm-up), process start to report written, s | "
+        f"{_mmm(cli['default_run_s'])} |")
+    if cli["tests_s"] is not None:
+        add(f"| `make test`, s | {cli['tests_s']:.0f} ({cli['tests_line']}) |")
+    add("")
     return "\n".join(L)
 
 
@@ -800,6 +899,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=None,
                    help="markdown file (default benchmarks/results.md; with --quick, nothing is written "
                         "unless --out is given); the raw numbers go to the same name with .json")
+    p.add_argument("--skip-tests", action="store_true", help="do not time `make test` (section 5)")
     p.add_argument("--no-snapshot", action="store_true",
                    help="measure sim/ in place instead of a copy taken at start")
     p.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
@@ -817,7 +917,8 @@ def main(argv: list[str] | None = None) -> int:
     r = {"quick": a.quick, "sizes": size, "env": environment()}
     log(f"{'quick' if a.quick else 'full'} run; writing {out or 'nothing (print only)'}")
     sections = (("year", lambda: section_year_and_reference(size)), ("memory", lambda: section_memory(size)),
-                ("scaling", lambda: section_scaling(size, r["year"])), ("parallel", lambda: section_parallel(size)))
+                ("scaling", lambda: section_scaling(size, r["year"])), ("parallel", lambda: section_parallel(size)),
+                ("cli", lambda: section_cli(size, r["year"], not (a.skip_tests or a.quick))))
     for name, run in sections:
         quiet()
         before = speed_probe()

@@ -47,12 +47,13 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
-def measure(days: float) -> dict:
+def measure(days: float, root: Path = ROOT) -> dict:
+    """One run in a fresh process (``python -m sim`` from ``root``: the tree measured)."""
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [sys.executable, "-m", "sim", "run", "--days", f"{days:g}", "--events", "--quiet",
                "--out", str(Path(tmp) / "year")]
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=ROOT)
+        proc = subprocess.Popen(cmd, cwd=root)
         main_peak, helpers = 0, {}
         while proc.poll() is None:
             main_peak = max(main_peak, _rss_mb(proc.pid) or 0)
