@@ -116,14 +116,22 @@ def _points(ax, tables, keys, measure, horizontal, labels, aim):
     return pos
 
 
+def _arm_tables(arms: list[ArmView], by: str, what: str) -> tuple[list[pd.DataFrame] | None, list[str] | str]:
+    """Each arm's ``breakdown`` and its short label ("A" / "B": the figure's heading names them);
+    or (None, why the figure is left out) when a run's profiles predate the breakdowns."""
+    tables = [breakdown(a, by) for a in arms]
+    if any(t.empty for t in tables):
+        return None, (f"left out: this run's profiles.parquet has no breakdown by {what} "
+                      "(results written before the breakdowns existed; rerun to get it)")
+    return tables, [_short(a.label.split(":")[0], 40) for a in arms]
+
+
 def fig_category(arms: list[ArmView], slug: str = "9-by-category") -> Drawn:
     title = "By incident category: resource-driven downgrades and G1/G2 attended within standard"
-    tables = [breakdown(a, "category") for a in arms]
-    if any(t.empty for t in tables):
-        return _missing(slug, title, "left out: this run's profiles.parquet has no breakdown by incident category "
-                                     "(results written before the breakdowns existed; rerun to get it)")
+    tables, labels = _arm_tables(arms, "category", "incident category")
+    if tables is None:
+        return _missing(slug, title, labels)
     keys = _order(tables)
-    labels = [_short(a.label.split(":")[0], 40) for a in arms]   # "A" / "B": the heading names them
     fig = _figure(max(3.8, 0.9 + 0.42 * len(keys) * max(1, len(arms) * 0.7)))
     left, right = fig.subplots(1, 2, sharey=True)
     pos = _bars(left, tables, keys, "resource_downgrades", True, labels)
@@ -155,14 +163,12 @@ def fig_category(arms: list[ArmView], slug: str = "9-by-category") -> Drawn:
 
 def fig_month(arms: list[ArmView], slug: str = "10-by-month") -> Drawn:
     title = "By calendar month: resource-driven downgrades and G1/G2 attended within standard"
-    tables = [breakdown(a, "month") for a in arms]
-    if any(t.empty for t in tables):
-        return _missing(slug, title, "left out: this run's profiles.parquet has no breakdown by month "
-                                     "(results written before the breakdowns existed; rerun to get it)")
+    tables, labels = _arm_tables(arms, "month", "month")
+    if tables is None:
+        return _missing(slug, title, labels)
     keys = list(tables[0]["key"])
     days = dict(zip(tables[0]["key"], tables[0]["days"]))
     ticks = [f"{month_name(k)}\n{days[k]:.0f} days" for k in keys]
-    labels = [_short(a.label.split(":")[0], 40) for a in arms]   # "A" / "B": the heading names them
     fig = _figure(4.8)
     left, right = fig.subplots(1, 2)
     many = len(keys) > 6
