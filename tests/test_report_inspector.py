@@ -217,6 +217,17 @@ def test_tables_and_figures_by_category_and_by_month(run_dir):
     assert (run_dir / "figures" / "9-by-category.png").exists() and (run_dir / "figures" / "10-by-month.png").exists()
 
 
+def test_results_written_before_the_breakdowns_leave_both_figures_out_with_a_note(run_dir):
+    from sim.report.figures.breakdowns import fig_category, fig_month
+
+    arm = load_folder(run_dir).arms[0]
+    p = arm.profiles
+    arm.profiles = p[~p["profile"].astype(str).str.startswith(("category_", "month_"))]   # as an older run's
+    for fn, what in ((fig_category, "incident category"), (fig_month, "month")):
+        drawn = fn([arm])
+        assert drawn.figure is None and f"no breakdown by {what}" in drawn.note
+
+
 def test_a_run_over_whole_months_gets_no_seasonal_caveat():
     from sim.report.figures.breakdowns import seasonal_note
 
