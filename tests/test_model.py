@@ -111,6 +111,18 @@ def default_log():
     return model.run(), len(model.callers)
 
 
+def test_measured_window_is_the_calls_arriving_in_it(default_log):
+    """``EventLog.window`` (a slice of rows: calls are logged in arrival order) selects exactly the
+    rows ``in_window`` marks; a log out of arrival order falls back to the mask."""
+    from dataclasses import replace
+
+    log, _ = default_log
+    pd.testing.assert_frame_equal(log.window, log.calls.loc[log.in_window])
+    assert 0 < len(log.window) < len(log.calls)   # the warm-up's calls are left out
+    shuffled = replace(log, calls=log.calls.sample(frac=1.0, random_state=1))
+    pd.testing.assert_frame_equal(shuffled.window, shuffled.calls.loc[shuffled.in_window])
+
+
 def test_same_seed_same_event_log(small_scenario):
     a, b = run_model(small_scenario, 11), run_model(small_scenario, 11)
     for name in ("calls", "grade_changes", "pending", "unit_shifts", "activities"):

@@ -18,8 +18,8 @@ DAY = 1440.0
 
 
 def _graded(log: EventLog) -> pd.DataFrame:
-    c = log.calls.loc[log.in_window, ["call_id", "arrival", "true_risk", "initial_grade", "vulnerable",
-                                      "identified", "first_on_scene", "area"]]
+    c = log.window[["call_id", "arrival", "true_risk", "initial_grade", "vulnerable", "identified",
+                    "first_on_scene", "area"]]
     return c[c["initial_grade"] >= 1]
 
 

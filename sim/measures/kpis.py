@@ -30,7 +30,7 @@ class KPI:
 
 def _window_calls(log: EventLog, *columns: str) -> pd.DataFrame:
     """Calls arriving in the measured window; only the named columns (a year's log is large)."""
-    return log.calls.loc[log.in_window, list(columns) or ["arrival"]]
+    return log.window[list(columns) or ["arrival"]]
 
 
 def _service_level(log: EventLog, channel: int, seconds: float) -> float:

@@ -193,6 +193,17 @@ class EventLog:
         arrival = self.calls["arrival"].to_numpy()
         return (arrival >= self.warmup) & (arrival < self.horizon)
 
+    @cached_property
+    def window(self) -> pd.DataFrame:
+        """The calls arriving in the measured window (``in_window``), every column. A call's row is
+        made when it rings, so the rows are in arrival order and the window is a run of rows: a
+        slice, which copies nothing (a boolean selection copied a year's calls for every KPI)."""
+        arrival = self.calls["arrival"].to_numpy()
+        if len(arrival) and not (np.diff(arrival) >= 0).all():   # not in arrival order: select by mask
+            return self.calls.loc[self.in_window]
+        lo, hi = np.searchsorted(arrival, [self.warmup, self.horizon], side="left")
+        return self.calls.iloc[lo:hi]
+
     @property
     def warmup(self) -> float:
         return float(self.meta["warmup_minutes"])
