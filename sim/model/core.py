@@ -70,7 +70,7 @@ class Model:
     def _release(self) -> None:
         """Break the model <-> parts reference cycles so a year's callers and timers are freed
         as soon as the run returns, not at the next cyclic garbage collection."""
-        self._queue.clear()   # timers left at the horizon hold the parts (SimPy's env is itself cyclic)
+        self.env.clear()   # timers left at the horizon and the callers' feed hold the parts (SimPy's env is itself cyclic)
         self.dispatch = self.control_room = None
         self.env = self._queue = self.at = None
 
