@@ -56,6 +56,19 @@ def references():
     return _references(os.environ.get(ENV_SCENARIO) or str(DEFAULT_SCENARIO))
 
 
+@st.cache_resource(show_spinner=False)
+def _starts(path: str):
+    from sim.app.play import StartCache
+
+    return StartCache()
+
+
+def starts():
+    """Shifts started once for every trainee of this server who starts the same one, each given a
+    copy (``sim.app.play.StartCache``): ``starts()(base, shift, name)`` is a new ``Game``."""
+    return _starts(os.environ.get(ENV_SCENARIO) or str(DEFAULT_SCENARIO))
+
+
 def text_table(rows) -> None:
     """``st.table`` of rows that hold text from a scenario or a file: shown as text, not Markdown."""
     st.table(plain_rows(rows))

@@ -4,7 +4,7 @@ import streamlit as st
 
 from sim.app import play as pl
 from sim.app.facilitator import session_folder
-from sim.app.ui import base, fmt, html_text, page, plain, references, text_table
+from sim.app.ui import base, fmt, html_text, page, plain, references, starts, text_table
 from sim.model.policies import CHOICE_TEXT, CHOICES
 from sim.scenario import DAYS
 
@@ -18,7 +18,7 @@ if st.query_params.get("trainee") != tid:
 if st.session_state.get("pl_tid") != tid:   # a new browser session (a reload), or another trainee's link
     st.session_state["pl_tid"] = tid
     st.session_state.pop("game", None)
-    resumed = pl.resume(folder, tid, s)
+    resumed = pl.resume(folder, tid, s, starts())
     if resumed is not None:
         st.session_state["game"], saved_path = resumed
         if saved_path:
@@ -32,8 +32,9 @@ def _start() -> None:
     if ss.get("game") is not None:
         return
     try:
-        game = pl.Game(s, pl.Shift(ss["pl_day"], int(ss["pl_start"]), float(ss["pl_hours"]), None, int(ss["pl_rep"])),
-                       str(ss.get("pl_name") or "").strip() or "trainee")
+        # every trainee starting the same shift starts from the same state: made once, copied (StartCache)
+        game = starts()(s, pl.Shift(ss["pl_day"], int(ss["pl_start"]), float(ss["pl_hours"]), None, int(ss["pl_rep"])),
+                        str(ss.get("pl_name") or "").strip() or "trainee")
     except ValueError as exc:
         ss["pl_start_error"] = str(exc)
         return
