@@ -337,3 +337,14 @@ def test_a_reload_from_the_cache_resumes_as_from_scratch(tmp_path):
     again, _ = pl.resume(tmp_path, "abcdef", s, cache)   # a second reload: another copy, the same place
     assert again is not cached and again.session.model is not cached.session.model
     assert again.question == g.question
+
+
+def test_html_table_shows_text_as_written():
+    from sim.app.text import html_table
+
+    rows = [{"grade": "G1", "what": "<img src=x onerror=alert(1)> & 'q'", "": None, "n": 3}]
+    out = html_table(rows, "pending")
+    assert out.startswith("<table class='pending'><thead><tr><th>grade</th><th>what</th><th></th><th>n</th>")
+    assert "<img" not in out and "&#60;img src&#61;x onerror&#61;alert&#40;1&#41;&#62; &#38; &#39;q&#39;" in out
+    assert out.count("<tr>") == 2 and "<td></td><td>3</td>" in out
+    assert html_table([]) == "<table><thead><tr></tr></thead><tbody></tbody></table>"

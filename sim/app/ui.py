@@ -8,7 +8,7 @@ import streamlit as st
 
 from sim.app.serve import ENV_SCENARIO
 from sim.app.whatif import DEFAULT_SCENARIO, base_scenario
-from sim.app.text import ci, diff, diff_ci, fmt, html_text, plain, plain_rows  # noqa: F401  (the pages import them from here)
+from sim.app.text import ci, diff, diff_ci, fmt, html_table, html_text, plain, plain_rows  # noqa: F401  (the pages import them from here)
 
 PROJECTOR_CSS = """
 <style>
@@ -24,12 +24,19 @@ div[data-testid="stMetricLabel"] p { font-size: 1.0rem; }
 .desk { border-left: 8px solid #b2182b; background: #fbeeee; padding: .6em 1em; font-size: 1.15rem; }
 .desk.g2 { border-color: #e69f00; background: #fdf6e6; }
 .clock { font-size: 2.4rem; font-weight: 700; }
+.units { display: flex; gap: 1.2rem; margin: .8rem 0 .4rem; }
+.units div { flex: 1; }
+.units b { display: block; font-size: 2.1rem; font-weight: 400; line-height: 1.2; }
+.units span { font-size: 1.0rem; }
+table.pending { border-collapse: collapse; width: 100%; font-size: .95rem; }
+table.pending th, table.pending td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #e6e6ea; }
+table.pending th { font-weight: 600; }
 </style>
 """
 
 
 def page(title: str) -> None:
-    st.markdown(PROJECTOR_CSS, unsafe_allow_html=True)
+    st.html(PROJECTOR_CSS)   # style only: no element on the page, and no Markdown to parse
     st.title(title)
 
 
