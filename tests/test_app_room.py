@@ -348,3 +348,16 @@ def test_html_table_shows_text_as_written():
     assert "<img" not in out and "&#60;img src&#61;x onerror&#61;alert&#40;1&#41;&#62; &#38; &#39;q&#39;" in out
     assert out.count("<tr>") == 2 and "<td></td><td>3</td>" in out
     assert html_table([]) == "<table><thead><tr></tr></thead><tbody></tbody></table>"
+
+
+def test_the_garbage_collector_is_settled_only_in_a_server(monkeypatch):
+    import gc
+    import sys
+
+    from sim.app import ui
+
+    assert not ui.served()   # pytest: settle() must leave the test run's objects to the collector
+    frozen = gc.get_freeze_count()
+    assert ui.settle.__wrapped__() is False and gc.get_freeze_count() == frozen
+    monkeypatch.setattr(sys, "orig_argv", [sys.executable, "-m", "streamlit", "run", "main.py", "--server.port", "1"])
+    assert ui.served()

@@ -35,6 +35,38 @@ table.pending th { font-weight: 600; }
 """
 
 
+def served() -> bool:
+    """Whether this process is a Streamlit server (``streamlit run``, as ``triage-sim app`` starts it)."""
+    import sys
+
+    argv = getattr(sys, "orig_argv", sys.argv)
+    return "run" in argv and any(a == "streamlit" or a.endswith("/streamlit") for a in argv)
+
+
+@st.cache_resource(show_spinner=False)
+def settle() -> bool:
+    """Once per server, after its first run: what the server keeps for good (the modules the pages
+    import, the base scenario) is taken out of Python's garbage collection (``gc.freeze``). A full
+    collection scans every object the collector tracks, holding the interpreter lock, and these are
+    most of them before a room starts (some 190,000): in a room of 20 it ran a few times, 0.4 s each
+    with the browsers on the same cores, and every trainee's answer waited for it."""
+    import gc
+
+    if not served():   # (under AppTest the process is the test run's: its objects are not ours to keep)
+        return False
+    import pandas  # noqa: F401  (st.table and the debrief's frames)
+    import pyarrow  # noqa: F401
+
+    import sim.app.facilitator  # noqa: F401
+    import sim.app.live  # noqa: F401
+    import sim.app.play  # noqa: F401
+
+    base()
+    gc.collect()
+    gc.freeze()
+    return True
+
+
 def page(title: str) -> None:
     st.html(PROJECTOR_CSS)   # style only: no element on the page, and no Markdown to parse
     st.title(title)
