@@ -48,8 +48,8 @@ def settle() -> bool:
     """Once per server, after its first run: what the server keeps for good (the modules the pages
     import, the base scenario) is taken out of Python's garbage collection (``gc.freeze``). A full
     collection scans every object the collector tracks, holding the interpreter lock, and these are
-    most of them before a room starts (some 190,000): in a room of 20 it ran a few times, 0.4 s each
-    with the browsers on the same cores, and every trainee's answer waited for it."""
+    most of them (some 150,000; a trainee's game adds ~2,400): in a room of 20 it ran a few times,
+    0.4 s each with the browsers on the same cores, and every trainee's answer waited for it."""
     import gc
 
     if not served():   # (under AppTest the process is the test run's: its objects are not ours to keep)
