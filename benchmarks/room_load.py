@@ -161,12 +161,17 @@ async def trainee(ctx, url: str, i: int, args, out: dict) -> None:
         await page.goto(f"{url}/play?trainee={tid}", timeout=STEP_TIMEOUT, wait_until="commit")
         await page.get_by_role("button", name="Start the shift").wait_for(timeout=STEP_TIMEOUT)
         await page.get_by_label("Your name (for the debrief file)").fill(name)
+        if args.start_together:   # the room has joined; the facilitator says "start" (each within 3 s)
+            rec["load_s"] = time.perf_counter() - t0
+            _join(args, rec)
+            await args.go.wait()
+            await page.wait_for_timeout(rng.uniform(0, 3000))
         t1 = time.perf_counter()
         await _click_until(page, page.get_by_role("button", name="Start the shift"),
                            page.get_by_role("button", name="Decide #").or_(_debrief(page)), rec, "start", args.session)
         kind, n = await _state(page)
         rec["start_s"] = time.perf_counter() - t1
-        rec["load_s"] = t1 - t0
+        rec.setdefault("load_s", t1 - t0)
         while kind == "decision":
             if n == args.reload_at and not rec.get("reloaded"):
                 t = time.perf_counter()
@@ -201,6 +206,8 @@ async def trainee(ctx, url: str, i: int, args, out: dict) -> None:
         offset = len(heads) - len(cells[0]) if cells else 0
         rec["debrief_choices"] = [row[col - offset] for row in cells]
     except Exception as exc:  # noqa: BLE001 - a failed trainee is a finding; the others go on
+        if args.start_together:
+            _join(args, rec)   # (a trainee who failed before joining must not hold the room back)
         rec["errors"].append(f"{type(exc).__name__}: {str(exc)[:300]}")
         rec["error_page"] = await _page_state(page)
         rec["error_page"]["sockets"] = dict(rec["sockets"])
@@ -212,6 +219,17 @@ async def trainee(ctx, url: str, i: int, args, out: dict) -> None:
         for t in clicks:
             answered = [f for f in finished if f >= t]
             rec["server"].append(answered[0] - t if answered else float("nan"))
+
+
+def _join(args, rec: dict) -> None:
+    """A trainee has joined the room (``--start-together``): the last one to join starts everyone."""
+    if rec.get("joined"):
+        return
+    rec["joined"] = True
+    args.joined += 1
+    if args.joined == args.trainees:
+        args.t_go = time.perf_counter() - args.t0
+        args.go.set()
 
 
 def _kept(session: Path, tid: str):
@@ -322,6 +340,7 @@ async def room(url: str, session: Path, args) -> dict:
             fac = asyncio.create_task(facilitator(fctx, url, args.trainees, session, done, out))
             ctxs = [await browser.new_context(viewport={"width": 1280, "height": 900}) for _ in range(args.trainees)]
             t = args.t0 = out["t0"] = time.perf_counter()
+            args.joined, args.go, args.t_go = 0, asyncio.Event(), None
 
             async def one(i, ctx):
                 await asyncio.sleep(args.stagger * i)
@@ -329,6 +348,7 @@ async def room(url: str, session: Path, args) -> dict:
 
             await asyncio.gather(*(one(i, c) for i, c in enumerate(ctxs)))
             out["wall_s"] = time.perf_counter() - t
+            out["started_together_at_s"] = args.t_go
             done.set()
             await fac
         finally:
@@ -405,6 +425,7 @@ def check(out: dict, session: Path, n: int) -> dict:
     stride = [s for rec in tr.values() for s, at in zip(rec["steps"], rec.get("at", [])) if at > settled]
     own_stride = [secs for kind, secs, end in out.get("server_times", []) if kind == "click" and end - secs > settled]
     server = [s for rec in tr.values() for s in rec.get("server", []) if s == s]
+    gc2 = [secs for kind, secs, end in out.get("server_times", []) if kind == "gc2" and end > 0]   # during the room
     return {"steps": len(steps), "p50": _pct(steps, 0.5), "p95": _pct(steps, 0.95), "max": max(steps, default=float("nan")),
             "mean": statistics.fmean(steps) if steps else float("nan"),
             "server_p50": _pct(server, 0.5), "server_p95": _pct(server, 0.95), "server_n": len(server),
@@ -412,7 +433,7 @@ def check(out: dict, session: Path, n: int) -> dict:
             "own_n": len(own), "settled_s": settled, "stride_n": len(stride),
             "stride_p50": _pct(stride, 0.5), "stride_p95": _pct(stride, 0.95),
             "own_stride_p50": _pct(own_stride, 0.5), "own_stride_p95": _pct(own_stride, 0.95),
-            "own_stride_n": len(own_stride),
+            "own_stride_n": len(own_stride), "gc2_n": len(gc2), "gc2_s": sum(gc2),
             "decision_p95": _pct([s for rec in tr.values() for s in rec["steps"][:-1]], 0.95),
             "debrief_p95": _pct([r["debrief_step"] for r in tr.values() if "debrief_step" in r], 0.95),
             "start_p95": _pct([r["start_s"] for r in tr.values() if "start_s" in r], 0.95),
@@ -431,7 +452,8 @@ def report(res: dict, out: dict, machine: dict, before, after, args, when: str) 
     lines = [
         "# Workshop room under load (issue 26)", "",
         f"`python benchmarks/room_load.py --trainees {args.trainees} --think {args.think} --reload-at {args.reload_at}"
-        + (f" --browser-nice {args.browser_nice}" if args.browser_nice else "") + "`, "
+        + (f" --browser-nice {args.browser_nice}" if args.browser_nice else "")
+        + (" --start-together" if args.start_together else "") + "`, "
         f"{when} UTC.", "",
         f"Machine: {machine['cores']} cores ({machine['cpu']}), {machine['memory']}; Python {machine['python']}, "
         f"Streamlit {machine['streamlit']}, {machine['chromium']}; commit {machine['commit']}.", "",
@@ -455,6 +477,8 @@ def report(res: dict, out: dict, machine: dict, before, after, args, when: str) 
         f"caused, timed inside the server: what a room whose trainees bring their own laptops waits for, plus "
         f"the network), p50 / p95 / max | {res['own_p50']:.2f} s / {res['own_p95']:.2f} s / {res['own_max']:.2f} s "
         f"({res['own_n']} clicks: starts and decisions) |",
+        f"| the server's full garbage collections (Python's own, generation 2) during the room: count, seconds "
+        f"in all | {res['gc2_n']}, {res['gc2_s']:.2f} s |",
         f"| of which: decision to next decision, p95 / the last one, to the debrief, p95 | "
         f"{res['decision_p95']:.2f} s / {res['debrief_p95']:.2f} s |",
         f"| start of a shift (click to first decision), p95 | {res['start_p95']:.2f} s |",
@@ -468,7 +492,12 @@ def report(res: dict, out: dict, machine: dict, before, after, args, when: str) 
         f"| facilitator columns inside 1280 px | {out.get('facilitator_columns', 'n/a')} columns, "
         f"{ok(out.get('facilitator_columns_inside_1280'))} |",
         f"| room CSV rows (session folder) | {res['csv_rows']} |",
-        f"| wall time of the room | {out.get('wall_s', float('nan')):.0f} s |",
+        f"| wall time of the room | {out.get('wall_s', float('nan')):.0f} s"
+        + (f" (every trainee joined, and was told to start, at {out['started_together_at_s']:.0f} s)"
+           if out.get("started_together_at_s") is not None else "") + " |",
+        f"| first page load (the address to the Start button), median / max | "
+        f"{_pct([r['load_s'] for r in out['trainees'].values() if 'load_s' in r], 0.5):.1f} s / "
+        f"{max((r['load_s'] for r in out['trainees'].values() if 'load_s' in r), default=float('nan')):.1f} s |",
         f"| CPU seconds during the room: server / chromium / Playwright driver | "
         + " / ".join(f"{out.get('cpu_seconds', {}).get(k, float('nan')):.0f}" for k in ("server", "browser", "driver"))
         + f" (server: {1000 * out.get('cpu_seconds', {}).get('server', float('nan')) / max(res['steps'], 1):.0f} ms "
@@ -501,6 +530,10 @@ def main() -> int:
     p.add_argument("--think", type=float, default=1.0, help="seconds a trainee looks at a decision before clicking")
     p.add_argument("--stagger", type=float, default=0.5, help="seconds between trainees' arrivals")
     p.add_argument("--reload-at", type=int, default=3)
+    p.add_argument("--start-together", action="store_true",
+                   help="the room joins first (every trainee's page loaded, name typed), then the facilitator says "
+                        "start: each trainee clicks Start within 3 s of the last one joining (default: each starts "
+                        "as soon as their page has loaded, the pages loading while others play)")
     p.add_argument("--browser-nice", type=int, default=0,
                    help="run chromium at this niceness (0-19): the server first, as if the browsers were elsewhere")
     p.add_argument("--out", type=Path, default=None, help="report (Markdown); the raw numbers go beside it as .json")

@@ -115,6 +115,8 @@ def test_a_reload_in_chromium_resumes_the_shift(tmp_path):
             clicked.append("keep waiting (look again later)")
             n += 1
         table = page.get_by_test_id("stTable").nth(1)
+        # the list may be drawn a moment after its heading (the debrief is streamed element by element)
+        table.locator("thead th").filter(has_text="you chose").wait_for(timeout=60_000)
         heads = table.locator("thead th").all_inner_texts()
         col = heads.index("you chose") - (len(heads) - len(table.locator("tbody tr").first.locator("td").all()))
         listed = [r.locator("td").nth(col).inner_text() for r in table.locator("tbody tr").all()]

@@ -109,3 +109,46 @@ def test_bad_choice_is_named(peak):
 def test_decide_without_question_refused(peak):
     with pytest.raises(RuntimeError):
         Session(peak).decide("keep")
+
+
+def _answer(sess, choose, record):
+    """Play ``sess`` on from where it stands, answering with ``choose(question, k)``; its log."""
+    q = sess.advance()
+    while q is not None:
+        record[(q.call, q.time)] = choose(q, len(record))
+        sess.decide(record[(q.call, q.time)])
+        q = sess.advance()
+    return sess.finish()
+
+
+@pytest.mark.parametrize("after", [0, 3])
+def test_a_forked_session_goes_on_exactly_as_the_original_would(peak, after):
+    """A session copied part-way (``Session.fork``: the clock, its calendar, the callers' feed,
+    the log's columns) and played on equals a direct run of the same decisions, and neither the
+    copy nor the original sees the other's decisions."""
+    first = lambda q, k: CHOICES[k % len(CHOICES)]   # noqa: E731
+    second = lambda q, k: CHOICES[(k + 2) % len(CHOICES)] if k >= after else first(q, k)   # noqa: E731
+    sess = Session(peak, policy=lambda ask: _policy(peak, ask))
+    done: dict = {}
+    q = sess.advance()
+    for _ in range(after):
+        done[(q.call, q.time)] = first(q, len(done))
+        sess.decide(done[(q.call, q.time)])
+        q = sess.advance()
+    fork = sess.fork()
+    assert fork.question == sess.question and fork.model is not sess.model
+    assert fork.model.callers is sess.model.callers and fork.scenario is sess.scenario   # shared: only read
+    # the copy first, with other decisions: the original must not see them
+    mine, theirs = dict(done), dict(done)
+    forked = _answer(fork, second, theirs)
+    original = _answer(sess, first, mine)
+    assert mine != theirs
+    _same(original, run_model(peak, policy=_policy(peak, Replay(mine))))
+    _same(forked, run_model(peak, policy=_policy(peak, Replay(theirs))))
+
+
+def test_a_finished_session_is_not_forked(peak):
+    sess = Session(peak)
+    sess.finish()
+    with pytest.raises(RuntimeError, match="finished"):
+        sess.fork()

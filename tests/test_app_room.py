@@ -267,3 +267,97 @@ def test_debriefs_and_progress_written_at_once_by_one_server_are_all_kept(tmp_pa
     assert not at_once(8, lambda k: pl.save_progress(tmp_path, "abcdef9", games[k]))
     assert pl.load_progress(tmp_path, "abcdef9")["name"].startswith("tab ")
     assert not list((tmp_path / pl.PROGRESS).glob(".*"))   # no temporary file left behind
+
+
+def _play_out(game, pick):
+    k = 0
+    while not game.over:
+        game.decide(pick(k))
+        k += 1
+    return game
+
+
+def _facts(game, refs):
+    """What a trainee's game gives: its decisions, its debrief (but the name) and its own run's log."""
+    d = dict(game.debrief(refs))
+    d.pop("name")
+    return [vars(x) for x in game.decisions], d, game.session.log
+
+
+def test_a_shift_started_from_the_cache_plays_and_debriefs_as_one_made_from_scratch():
+    """StartCache: trainees starting the same shift get copies of one game made at its start; each
+    copy plays on as a game made from scratch would (decisions, debrief, event log), under its own
+    name, and none sees another's decisions (threads, as Streamlit serves browsers)."""
+    import threading
+
+    s, refs = w.base_scenario(), pl.ReferenceCache()
+    shift = pl.Shift(hours=2)
+    cache = pl.StartCache(size=2)
+    scripts = [lambda k, j=j: pl.CHOICES[(k + j) % len(pl.CHOICES)] for j in range(4)]
+    games: dict = {}
+
+    def start(j):
+        games[j] = cache(s, shift, f"T{j}")
+
+    threads = [threading.Thread(target=start, args=(j,)) for j in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len({id(g) for g in games.values()}) == 4 and len(cache._games) == 1
+    assert [games[j].name for j in range(4)] == ["T0", "T1", "T2", "T3"]
+    for j in (2, 0, 3, 1):   # played in another order than started
+        _play_out(games[j], scripts[j])
+    for j in range(4):
+        want = _facts(_play_out(pl.Game(s, shift, f"T{j}"), scripts[j]), refs)
+        got = _facts(games[j], refs)
+        assert got[0] == want[0] and got[1] == want[1], j
+        for table in ("calls", "grade_changes", "pending", "unit_shifts", "activities", "rosters", "reviews"):
+            pd.testing.assert_frame_equal(getattr(got[2], table), getattr(want[2], table), check_exact=True)
+    assert len({tuple(d["choice"] for d in _facts(g, refs)[1]["decisions"]) for g in games.values()}) == 4
+    kept = next(iter(cache._games.values()))[1]
+    assert not kept.decisions and kept.question == pl.Game(s, shift).question   # the kept game is never played
+    # bounded: the most recent shifts are kept
+    for rep in (1, 2):
+        cache(s, pl.Shift(hours=2, replication=rep))
+    assert len(cache._games) == 2 and all(k[1][-1] in (1, 2) for k in cache._games)
+
+
+def test_a_reload_from_the_cache_resumes_as_from_scratch(tmp_path):
+    s = w.base_scenario()
+    g = pl.Game(s, pl.Shift(), "x")
+    for choice in ("downgrade", "borrow", "keep"):
+        g.decide(choice)
+    pl.save_progress(tmp_path, "abcdef", g)
+    cache = pl.StartCache()
+    cached, _ = pl.resume(tmp_path, "abcdef", s, cache)
+    scratch, _ = pl.resume(tmp_path, "abcdef", s)
+    assert cached.question == scratch.question == g.question and cached.name == "x"
+    assert [vars(d) for d in cached.decisions] == [vars(d) for d in scratch.decisions] == [vars(d) for d in g.decisions]
+    again, _ = pl.resume(tmp_path, "abcdef", s, cache)   # a second reload: another copy, the same place
+    assert again is not cached and again.session.model is not cached.session.model
+    assert again.question == g.question
+
+
+def test_html_table_shows_text_as_written():
+    from sim.app.text import html_table
+
+    rows = [{"grade": "G1", "what": "<img src=x onerror=alert(1)> & 'q'", "": None, "n": 3}]
+    out = html_table(rows, "pending")
+    assert out.startswith("<table class='pending'><thead><tr><th>grade</th><th>what</th><th></th><th>n</th>")
+    assert "<img" not in out and "&#60;img src&#61;x onerror&#61;alert&#40;1&#41;&#62; &#38; &#39;q&#39;" in out
+    assert out.count("<tr>") == 2 and "<td></td><td>3</td>" in out
+    assert html_table([]) == "<table><thead><tr></tr></thead><tbody></tbody></table>"
+
+
+def test_the_garbage_collector_is_settled_only_in_a_server(monkeypatch):
+    import gc
+    import sys
+
+    from sim.app import ui
+
+    assert not ui.served()   # pytest: settle() must leave the test run's objects to the collector
+    frozen = gc.get_freeze_count()
+    assert ui.settle.__wrapped__() is False and gc.get_freeze_count() == frozen
+    monkeypatch.setattr(sys, "orig_argv", [sys.executable, "-m", "streamlit", "run", "main.py", "--server.port", "1"])
+    assert ui.served()

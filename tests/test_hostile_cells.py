@@ -305,6 +305,14 @@ def _render(markdown: str, html_ok: bool = False) -> _Html:
     return p
 
 
+def _parse_html(snippet: str) -> _Html:
+    """``snippet`` (HTML, as st.html shows it): its tags and its visible text."""
+    p = _Html()
+    p.feed(snippet)
+    p.text = "".join(p.text)
+    return p
+
+
 def _shown_as_text(markdown: str, value: str, allowed=("p",), html_ok=False) -> None:
     """``value`` appears in ``markdown`` as text: the rendered page has it letter for letter and no
     image, link or tag beyond the page's own (``allowed``), and no bare address to link."""
@@ -396,18 +404,23 @@ def test_a_damaged_debrief_file_is_text_on_the_facilitator_page(tmp_path, monkey
 
 def test_a_scenarios_names_are_text_on_the_decision_desk_and_the_live_page(hostile_app):
     at = _play(hostile_app, "Sam", decisions=0)
-    desk = next(m.value for m in at.markdown if "unresourced for" in m.value)
+    # the desk and the pending list are HTML the page writes itself (st.html: shown as HTML, no Markdown)
+    desk = next(h.value for h in at.html if "unresourced for" in h.value)
     game = at.session_state["game"]
     d = game.desk()
-    r = _render(desk, html_ok=True)
-    assert {t for t, _ in r.tags} <= {"div", "b", "br"} and all(set(a) <= {"class"} for _, a in r.tags), r.tags
+    r = _parse_html(desk)
+    assert {t for t, _ in r.tags} <= {"div", "b", "br", "span"} and all(set(a) <= {"class"} for _, a in r.tags), r.tags
     assert f"{d['grade']} {d['category']} ({d['area']})" in r.text, r.text
     assert "<img" not in desk and "<b>cat" not in desk
-    names = set(APP_NAMES.values())
-    for t in at.table:
-        for v in t.value.to_numpy().ravel():
-            if isinstance(v, str) and any(n.replace("_", " ") in v.replace("\\", "") for n in names):
-                _shown_as_text(v, v.replace("\\", ""))
+    pending = next(h.value for h in at.html if "Pending list" in h.value)
+    r = _parse_html(pending)
+    assert {t for t, _ in r.tags} <= {"p", "b", "table", "thead", "tbody", "tr", "th", "td"}, r.tags
+    assert all(set(a) <= {"class"} for _, a in r.tags), r.tags
+    shown = [p["what"] for p in d["pending"]] + [p["area"] for p in d["pending"]]
+    assert any(n in " ".join(shown) for n in APP_NAMES.values())   # the hostile names are on the list
+    for v in shown:
+        assert v in r.text, (v, r.text)   # letter for letter, as text
+    assert "<img" not in pending and "<b>cat" not in pending
     # the what-if page's labels name the scenario's shifts
     at.switch_page("views/whatif.py").run()
     _ok(at)

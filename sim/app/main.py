@@ -1,6 +1,8 @@
 """The workshop app's entry point (``triage-sim app`` runs it with Streamlit): four pages."""
 import streamlit as st
 
+from sim.app.ui import settle
+
 st.set_page_config(page_title="triage-sim workshop", page_icon="🚓", layout="wide")
 pages = [
     st.Page("views/whatif.py", title="What-if", url_path="whatif", default=True),
@@ -9,3 +11,4 @@ pages = [
     st.Page("views/facilitator.py", title="Facilitator", url_path="facilitator"),
 ]
 st.navigation(pages).run()
+settle()   # once per server: what it keeps for good out of the garbage collector's scans

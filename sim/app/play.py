@@ -13,12 +13,13 @@ the trainee sees them (a Friday evening gave 3 questions instead of 8).
 """
 from __future__ import annotations
 
+import copy as _copy
 import datetime as dt
 import json
 import math
 import re
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, astuple, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -125,6 +126,18 @@ class Game:
     def over(self) -> bool:
         return self.question is None
 
+    def copy(self, name: str | None = None) -> "Game":
+        """An independent copy of the game as it stands (its session forked: ``Session.fork``),
+        under ``name`` if given: it goes on exactly as this one would."""
+        if self.session.finished:
+            raise RuntimeError("the shift is finished: nothing to copy")
+        from sim.model.fork import shared
+
+        new = _copy.deepcopy(self, shared(self.session.model))
+        if name is not None:
+            new.name = name
+        return new
+
     def desk(self) -> dict:
         """What the controller sees for the open question."""
         q = self.question
@@ -214,6 +227,31 @@ class ReferenceCache:
                 while len(self._logs) > self.size:
                     self._logs.pop(next(iter(self._logs)))
             return self._logs[key]
+
+
+class StartCache:
+    """Shifts started once for every trainee who starts the same one: every trainee with the same
+    base scenario, day, hours, seed and replication starts from the same simulated state (the
+    force run as usual up to the shift's start, ~0.1 s of CPU), so the game at its first question
+    is made once and each trainee is given a copy of it (``Game.copy``, ~0.01 s), which plays on
+    exactly as a game made from scratch (tests/test_app_model.py). A reload rebuilds the game the
+    same way, then replays the trainee's decisions. Thread-safe (Streamlit serves each browser in
+    a thread); the most recent ``size`` shifts are kept."""
+
+    def __init__(self, size: int = 4):
+        self.size, self._games, self._lock = size, {}, threading.Lock()
+
+    def __call__(self, base: Scenario, shift: Shift = Shift(), name: str = "trainee") -> Game:
+        key = (id(base), astuple(shift))
+        with self._lock:
+            kept = self._games.get(key)
+            if kept is None or kept[0] is not base:   # (the id of a scenario gone may be another's)
+                kept = self._games[key] = (base, Game(base, shift, ""))
+                while len(self._games) > self.size:
+                    self._games.pop(next(iter(self._games)))
+            else:   # most recent last
+                self._games[key] = self._games.pop(key)
+        return kept[1].copy(name)   # outside the lock: the kept game is only read
 
 
 def _same_callers(a, b) -> bool:
@@ -484,16 +522,17 @@ def load_progress(folder: Path, tid: str) -> dict | None:
     return state if isinstance(state, dict) and state.get("id") == tid else None
 
 
-def resume(folder: Path, tid: str, base: Scenario) -> tuple[Game, str | None] | None:
+def resume(folder: Path, tid: str, base: Scenario, starts=Game) -> tuple[Game, str | None] | None:
     """The trainee's game rebuilt from their saved progress (their decisions replayed on the same
     callers), and the debrief file already saved for it, if any; None if there is nothing to
-    resume or the record does not fit this scenario (then the trainee starts afresh)."""
+    resume or the record does not fit this scenario (then the trainee starts afresh).
+    ``starts(base, shift, name)`` makes the game at its start (``Game``, or a ``StartCache``)."""
     state = load_progress(folder, tid)
     if state is None:
         return None
     try:
         shift = Shift(**state["shift"])
-        game = Game(base, shift, str(state["name"]))
+        game = starts(base, shift, str(state["name"]))
         for call, time, choice in state["decisions"]:
             q = game.question
             if q is None or q.call != int(call) or q.time != float(time):

@@ -71,3 +71,16 @@ def plain_rows(rows) -> list[dict]:
         return [{"": plain(rows)}]
     return [{plain(k): v if v is None or isinstance(v, (int, float)) else plain(v) for k, v in r.items()}
             for r in rows]
+
+
+def html_table(rows: list[dict], cls: str = "") -> str:
+    """``rows`` (dicts with the same keys) as one HTML table, every key and value through
+    ``html_text``: for ``st.html``, which shows HTML as it is. A page that redraws a table at each
+    click draws it as one element instead of ``st.table``, whose every cell and heading is
+    Markdown (a parse and a component each in the browser: most of a Play step's cost there)."""
+    heads = list(rows[0]) if rows else []
+    head = "".join(f"<th>{html_text(h)}</th>" for h in heads)
+    body = "".join("<tr>" + "".join(f"<td>{html_text('' if r.get(h) is None else r.get(h))}</td>" for h in heads)
+                   + "</tr>" for r in rows)
+    attr = f" class='{html_text(cls)}'" if cls else ""
+    return f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.scenario import GRADES
+from sim.model.fork import copy_views
 
 
 def _cdf_rows(matrix: np.ndarray) -> list[tuple[float, float, float]]:
@@ -35,6 +36,8 @@ def _cdf_rows(matrix: np.ndarray) -> list[tuple[float, float, float]]:
 class Assessor:
     """Grades a call when it is answered; ``None`` in a scenario without these mechanisms (the
     control room then reads the grade drawn before the run, as it always did)."""
+    __deepcopy__ = copy_views   # its memoryviews made anew over the copy's arrays (sim.model.fork)
+
 
     def __init__(self, model):
         a = model.s.assessment

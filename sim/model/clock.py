@@ -16,7 +16,10 @@ force-year's run time, and the cost per call no longer grows with the horizon).
 """
 from __future__ import annotations
 
+import copy
+import itertools
 import math
+import re
 from heapq import heapify, heappop, heappush
 
 import simpy
@@ -47,15 +50,47 @@ class Clock(simpy.Environment):
         it: one heap push and pop fewer per caller. One feed per clock."""
         if self._feed is not None:
             raise RuntimeError("the clock already has a feed")
+        made = self._feed_call(times, fn)
+        if len(times):
+            self.call_in(times[0] - self._now, made, 0)
+
+    def _feed_call(self, times, fn):
+        """The feed's timed call (``step`` makes it; ``run_calls`` inlines it), kept as the feed."""
         n, call_in, clock = len(times), self.call_in, self
 
-        def made(k: int) -> None:   # the feed's timed call (``step`` makes it; ``run_calls`` inlines it)
+        def made(k: int) -> None:
             fn(k)
             if k + 1 < n:   # itself, found through the clock: a closure naming itself is a cycle ``clear`` cannot break
                 call_in(times[k + 1] - clock._now, clock._feed[0], k + 1)
         self._feed = (made, fn, times)
-        if n:
-            call_in(times[0] - self._now, made, 0)
+        return made
+
+    def __deepcopy__(self, memo: dict) -> "Clock":
+        """A copy of the clock and everything on its calendar (``sim.model.fork``): its scheduler
+        and its feed are made anew over the copy's calendar, and stand for the original's wherever
+        the copy meets them (``Model.at``, a part's ``_at``, a timed call of the feed)."""
+        from sim.model.fork import copy_view
+
+        new = Clock.__new__(Clock)
+        memo[id(self)] = new
+        new._queue = memo[id(self._queue)] = []
+        counter = re.fullmatch(r"count\((\d+)\)", repr(self._eid))   # the next event id (itertools.count)
+        if counter is None:
+            raise TypeError(f"cannot copy the clock's event counter {self._eid!r}")
+        new._eid = memo[id(self._eid)] = itertools.count(int(counter[1]))
+        new._now = self._now
+        new.call_in = memo[id(self.call_in)] = new._scheduler()
+        new._feed = None
+        if self._feed is not None:
+            made, fn, times = self._feed
+            times = copy_view(times, memo) if isinstance(times, memoryview) else copy.deepcopy(times, memo)
+            memo[id(made)] = new._feed_call(times, copy.deepcopy(fn, memo))
+        for k, v in self.__dict__.items():
+            if k not in new.__dict__:
+                new.__dict__[k] = copy.deepcopy(v, memo)
+        # the calendar last: its entries' calls are the parts' (copied above, or now), in the same heap order
+        new._queue.extend(copy.deepcopy(entry, memo) for entry in self._queue)
+        return new
 
     def clear(self) -> None:
         """Drop what is still on the calendar and the feed: both hold the model's parts (the feed

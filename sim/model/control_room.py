@@ -17,11 +17,14 @@ from sim.model.log import ABANDONED, POOLS
 from sim.scenario.rota import present, shift_instances
 from sim.model.assessment import Assessor
 from sim.model.supervision import Supervision
+from sim.model.fork import copy_views
 
 CH_999, CH_101 = 0, 1
 
 
 class ControlRoom:
+    __deepcopy__ = copy_views   # its memoryviews made anew over the copy's arrays (sim.model.fork)
+
     def __init__(self, model):
         self.m = model
         self.calls = model.rec.calls

@@ -31,6 +31,7 @@ from sim.model.appointments import ESCALATE, KEEP, AppointmentBook, Rebooking
 from sim.model.pending import Incident, PendingList
 from sim.model.policies import Borrow, Divert, IncidentView, Recheck, Regrade, make_policy
 from sim.model.holds import Holds
+from sim.model.fork import copy_views
 from sim.model.preemption import asked, choose
 from sim.model.units import AFTER, BLOCK, FREE, NEIGHBOURHOOD, OFF, RESPONSE, SCENE, TRAVEL, Unit  # noqa: F401
 
@@ -38,6 +39,8 @@ A_INCIDENT, A_CUSTODY, A_ADMIN, A_NON_INCIDENT, A_BORROWED = (ACTIVITIES.index(a
 
 
 class Dispatcher:
+    __deepcopy__ = copy_views   # its memoryviews made anew over the copy's arrays (sim.model.fork)
+
     def __init__(self, model):
         self.m = model
         # the clock and the scheduler, read on every event: cached, not self.m.env.now (a property)

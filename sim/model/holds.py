@@ -62,6 +62,24 @@ class Holds:
         self._levels: dict[int, memoryview] = {}   # block number: its callers' levels
         self._cls = memoryview(callers.hold_class) if callers.hold_class is not None else None
 
+    def __deepcopy__(self, memo: dict) -> "Holds":
+        """A copy (``sim.model.fork``): the tables and the levels kept so far are shared (what the
+        copy reads of them is a function of the callers, never written), the streams copied."""
+        import copy
+
+        from sim.model.fork import copy_view
+
+        new = Holds.__new__(Holds)
+        memo[id(self)] = new
+        for k, v in self.__dict__.items():
+            if k in ("by_grade", "by_class"):
+                new.__dict__[k] = v
+            elif k == "_levels":
+                new._levels = dict(v)
+            else:
+                new.__dict__[k] = copy_view(v, memo) if isinstance(v, memoryview) else copy.deepcopy(v, memo)
+        return new
+
     def _hash_block(self, block: int) -> memoryview:
         """The levels of a block's callers: ``int(hashed("dispatch.delay", caller) * LEVELS)``,
         i.e. the top bits of each caller's hash."""

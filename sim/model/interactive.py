@@ -11,6 +11,7 @@ Only a session pays for this: a plain run never sees these classes.
 """
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
 
@@ -66,6 +67,16 @@ class Session:
         self.model.start()
         self.horizon = self.model.horizon
         self.log: EventLog | None = None
+
+    def fork(self) -> "Session":
+        """An independent copy of the session as it stands (the clock, the calendar, the open
+        question): it goes on exactly as this one would, and neither sees the other's decisions.
+        The scenario and the callers are shared (the run only reads them; ``sim.model.fork``)."""
+        if self.log is not None:
+            raise RuntimeError("the session is finished: nothing to copy")
+        from sim.model.fork import shared
+
+        return copy.deepcopy(self, shared(self.model))
 
     # ------------------------------------------------------------------ the clock
     @property

@@ -71,6 +71,17 @@ class CallColumns:
         for c, col in self.cols.items():
             setattr(self, c, memoryview(col))
 
+    def __deepcopy__(self, memo: dict) -> "CallColumns":
+        """A copy of the columns, its views over the copy (``sim.model.fork``)."""
+        new = CallColumns.__new__(CallColumns)
+        memo[id(self)] = new
+        new.n, new.capacity = self.n, self.capacity
+        new.cols = {c: col.copy() for c, col in self.cols.items()}
+        new._views()
+        for c in self.cols:
+            memo[id(getattr(self, c))] = getattr(new, c)
+        return new
+
     def new_row(self) -> int:
         if self.n == self.capacity:
             self._grow()
@@ -121,6 +132,16 @@ class Columns:
                 for add, value in zip(adds, row):
                     add(value)
         return append
+
+    def __deepcopy__(self, memo: dict) -> "Columns":
+        """A copy of the arrays, with its own ``append`` (a closure over the copy's arrays; the
+        original's, wherever the copy meets it, becomes the copy's: ``sim.model.fork``)."""
+        new = Columns.__new__(Columns)
+        memo[id(self)] = new
+        new.spec = self.spec
+        new.data = {name: array(col.typecode, col) for name, col in self.data.items()}
+        new.append = memo[id(self.append)] = new._make_append()
+        return new
 
     def __len__(self) -> int:
         return len(next(iter(self.data.values())))

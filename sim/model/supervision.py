@@ -23,11 +23,14 @@ from collections import deque
 import numpy as np
 
 from sim.model.log import RESOLVED, SUPERVISION
+from sim.model.fork import copy_views
 from sim.scenario.rota import present, shift_instances
 
 
 
 class Supervision:
+    __deepcopy__ = copy_views   # its memoryviews made anew over the copy's arrays (sim.model.fork)
+
     def __init__(self, model):
         self.m = model
         sup = model.s.assessment.supervision

@@ -4,7 +4,7 @@ import streamlit as st
 
 from sim.app import play as pl
 from sim.app.facilitator import session_folder
-from sim.app.ui import base, fmt, html_text, page, plain, references, text_table
+from sim.app.ui import base, html_table, html_text, page, plain, references, starts, text_table
 from sim.model.policies import CHOICE_TEXT, CHOICES
 from sim.scenario import DAYS
 
@@ -18,7 +18,7 @@ if st.query_params.get("trainee") != tid:
 if st.session_state.get("pl_tid") != tid:   # a new browser session (a reload), or another trainee's link
     st.session_state["pl_tid"] = tid
     st.session_state.pop("game", None)
-    resumed = pl.resume(folder, tid, s)
+    resumed = pl.resume(folder, tid, s, starts())
     if resumed is not None:
         st.session_state["game"], saved_path = resumed
         if saved_path:
@@ -32,8 +32,9 @@ def _start() -> None:
     if ss.get("game") is not None:
         return
     try:
-        game = pl.Game(s, pl.Shift(ss["pl_day"], int(ss["pl_start"]), float(ss["pl_hours"]), None, int(ss["pl_rep"])),
-                       str(ss.get("pl_name") or "").strip() or "trainee")
+        # every trainee starting the same shift starts from the same state: made once, copied (StartCache)
+        game = starts()(s, pl.Shift(ss["pl_day"], int(ss["pl_start"]), float(ss["pl_hours"]), None, int(ss["pl_rep"])),
+                        str(ss.get("pl_name") or "").strip() or "trainee")
     except ValueError as exc:
         ss["pl_start_error"] = str(exc)
         return
@@ -60,39 +61,43 @@ if game is None:
         st.form_submit_button("Start the shift", type="primary", on_click=_start)
     if st.session_state.get("pl_start_error"):
         st.error(f"Cannot start: {plain(st.session_state['pl_start_error'])}")
-elif not game.over:
-    def _decide(number: int) -> None:
-        """The decision, taken before the page is drawn again (a callback): one run of the page
-        per step, not a run that draws the old decision and a second for the new one."""
-        g = st.session_state.get("game")
-        if g is None or g.over or len(g.decisions) + 1 != number:   # a double click, or a stale form
-            return
-        g.decide(st.session_state.get(f"pl_choice{number}", "keep"))
-        try:
-            pl.save_progress(folder, st.session_state["pl_tid"], g)
-        except OSError as exc:
-            st.session_state["pl_progress_error"] = str(exc)
 
+
+def _decide(number: int) -> None:
+    """The decision, taken before the shift is drawn again (a callback): one run of the shift's
+    fragment per step, not a run that draws the old decision and a second for the new one."""
+    g = st.session_state.get("game")
+    if g is None or g.over or len(g.decisions) + 1 != number:   # a double click, or a stale form
+        return
+    g.decide(st.session_state.get(f"pl_choice{number}", "keep"))
+    try:
+        pl.save_progress(folder, st.session_state["pl_tid"], g)
+    except OSError as exc:
+        st.session_state["pl_progress_error"] = str(exc)
+
+
+def _desk(game) -> None:
+    """The open decision: the caller, the units, the pending list, and the trainee's choice."""
     if st.session_state.get("pl_progress_error"):
         st.warning(plain(f"Your progress could not be kept (a reload would start afresh): "
                          f"{st.session_state['pl_progress_error']}"))
     desk = game.desk()
     st.markdown(f"### Decision {desk['number']} — {desk['clock']} — {desk['left']:.0f} min of your shift left")
     cls = "desk g2" if desk["grade"] == "G2" else "desk"
-    st.markdown(f"<div class='{cls}'><b>{html_text(desk['grade'])} {html_text(desk['category'])}</b> "
-                f"({html_text(desk['area'])}), unresourced for <b>{desk['waited']:.0f} min</b>, no response unit "
-                f"free.<br>Caller: {html_text(desk['says'])}</div>", unsafe_allow_html=True)
     u = desk["units"]
-    m = st.columns(5)
-    m[0].metric("Units free", u["free"])
-    m[1].metric("Units busy", u["busy"])
-    m[2].metric("On a break / briefing", u["break"])
-    m[3].metric("Neighbourhood free", u["neighbourhood_free"])
-    m[4].metric("Divertible units", desk["divertible"], help="response units on their way to a lower-grade job")
+    figures = (("Units free", u["free"]), ("Units busy", u["busy"]), ("On a break / briefing", u["break"]),
+               ("Neighbourhood free", u["neighbourhood_free"]),
+               ("Divertible units (on their way to a lower-grade job)", desk["divertible"]))
+    # one HTML element each for the desk and the pending list, redrawn at every step: the browser's
+    # cost of a step was mostly Streamlit's Markdown (five metrics, a table of Markdown cells)
+    st.html(f"<div class='{cls}'><b>{html_text(desk['grade'])} {html_text(desk['category'])}</b> "
+            f"({html_text(desk['area'])}), unresourced for <b>{desk['waited']:.0f} min</b>, no response unit "
+            f"free.<br>Caller: {html_text(desk['says'])}</div>"
+            "<div class='units'>" + "".join(f"<div><b>{int(v)}</b><span>{html_text(k)}</span></div>" for k, v in figures)
+            + "</div>")
     left, right = st.columns([3, 2])
     with left:
-        st.markdown("**Pending list**")
-        text_table(desk["pending"])
+        st.html("<p><b>Pending list</b></p>" + html_table(desk["pending"], "pending"))
     with right:
         with st.form(f"decide{desk['number']}"):
             st.radio("Your decision", CHOICES, format_func=CHOICE_TEXT.get, key=f"pl_choice{desk['number']}")
@@ -100,7 +105,10 @@ elif not game.over:
             # screen while the page redraws) is ignored by _decide, and a trainee can tell the forms apart
             st.form_submit_button(f"Decide #{desk['number']}", type="primary", on_click=_decide,
                                   args=(desk["number"],))
-else:
+
+
+def _debrief(game) -> None:
+    """The debrief: the trainee's shift beside the two controllers' on the same callers."""
     d = game.debrief(references())
     if "saved" not in st.session_state.get("pl_saved", {}).get(id(game), {}):
         try:
@@ -138,3 +146,21 @@ else:
         del st.session_state["game"]
         pl.forget_progress(folder, tid)
         st.rerun()
+
+
+@st.fragment
+def shift() -> None:
+    """The shift under way, as a fragment: a click on *Decide* reruns this part of the page only
+    (the title, the style and the navigation are not sent again), so the browser redraws only
+    what changed. The last decision draws the debrief here too; *Play again* reruns the page."""
+    game = st.session_state.get("game")
+    if game is None:
+        st.rerun()   # another run of the page has ended this shift: draw the page afresh
+    elif not game.over:
+        _desk(game)
+    else:
+        _debrief(game)
+
+
+if game is not None:
+    shift()
