@@ -3,7 +3,7 @@ page and N trainees (default 20) playing the controller through the Friday peak 
 its own browser context (its own cookies and Streamlit session) of one headless chromium (Debian's,
 through Playwright's async API; one browser with N contexts is lighter than N browsers).
 
-    python benchmarks/room_load.py [--trainees 20] [--think 1.0] [--reload-at 3] [--out benchmarks/room_load.md]
+    python benchmarks/room_load.py [--trainees 20] [--think 5] [--reload-at 3] [--out benchmarks/room_load.md]
 
 What it measures and checks, per trainee:
 
@@ -19,7 +19,8 @@ What it measures and checks, per trainee:
   it at 1280 x 720 is kept beside the report.
 
 Trainees wait ``--think`` seconds (x a seeded factor 0.5-1.5) between the page showing a
-decision and their click: zero think time is a stress test no room produces. The machine's load
+decision and their click (default 5: reading a caller's risk and the desk takes a trainee
+seconds; 1 second is a stress test, zero one no room produces). The machine's load
 average is recorded before and after: on a shared machine the numbers are pessimistic.
 """
 from __future__ import annotations
@@ -527,7 +528,8 @@ def report(res: dict, out: dict, machine: dict, before, after, args, when: str) 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--trainees", type=int, default=20)
-    p.add_argument("--think", type=float, default=1.0, help="seconds a trainee looks at a decision before clicking")
+    p.add_argument("--think", type=float, default=5.0,
+                   help="seconds a trainee reads a decision before clicking (x 0.5-1.5; 1 is a stress test)")
     p.add_argument("--stagger", type=float, default=0.5, help="seconds between trainees' arrivals")
     p.add_argument("--reload-at", type=int, default=3)
     p.add_argument("--start-together", action="store_true",
