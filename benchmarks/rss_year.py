@@ -3,7 +3,7 @@ machine sees it: ``triage-sim run --days 365 --events`` (the default scenario, i
 replication, the event log and the report) in a fresh process, its RSS and that of every process
 it starts sampled every 20 ms from /proc. Target: the run's own process at most 300 MB (issue 27).
 
-    python benchmarks/rss_year.py [--days 365] [--write benchmarks/rss_year.md]
+    python benchmarks/rss_year.py [--days 365] [--repeats 5] [--write benchmarks/rss_year.md]
 
 Reports the peak of the run's process (what ``/usr/bin/time -f %M`` shows), the peak of each
 helper process (figure drawers: forked, so they share most of their pages with the parent and
@@ -69,18 +69,23 @@ def measure(days: float, root: Path = ROOT) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--days", type=float, default=365)
+    ap.add_argument("--repeats", type=int, default=5, help="fresh runs (the peak varies by some 10%% run to run)")
     ap.add_argument("--write", help="write the result as Markdown to this file")
     args = ap.parse_args(argv)
     load = os.getloadavg()[0]
-    r = measure(args.days)
+    runs = [measure(args.days) for _ in range(args.repeats)]
+    r = max(runs, key=lambda x: x["main_mb"])   # judged on the worst run
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip()
     verdict = "meets" if r["main_mb"] <= TARGET_MB else "misses"
+    every = ", ".join(f"{x['main_mb']} MB" for x in runs)
     text = (f"# Peak memory of a force-year from the command line\n\n"
             f"`triage-sim run --days {args.days:g} --events` (default scenario), commit {commit}, "
             f"{platform.machine()} with {os.cpu_count()} cores, load average {load:.2f} at the start.\n\n"
             f"| measure | value |\n|---|---:|\n"
-            f"| peak RSS of the run's process | {r['main_mb']} MB ({verdict} the {TARGET_MB} MB target) |\n"
+            f"| peak RSS of the run's process, the largest of {len(runs)} runs | {r['main_mb']} MB ({verdict} the "
+            f"{TARGET_MB} MB target) |\n"
+            f"| every run | {every} |\n"
             f"| peak RSS of each helper process | {', '.join(f'{m} MB' for m in r['helpers_mb']) or 'none'} |\n"
             f"| wall time | {r['wall_s']:.1f} s |\n")
     print(text)
