@@ -123,6 +123,30 @@ def test_measured_window_is_the_calls_arriving_in_it(default_log):
     pd.testing.assert_frame_equal(shuffled.window, shuffled.calls.loc[shuffled.in_window])
 
 
+def test_kpis_sharing_tables_equal_each_kpi_alone(default_log):
+    """``compute_kpis`` makes the selections several KPIs start from once (``sim.measures.shared``):
+    every KPI must equal the same KPI computed alone on a log that shares nothing, and the shared
+    tables must be gone when it returns (a year's would stay with the log while it is written)."""
+    from dataclasses import fields
+
+    from sim.measures.kpis import KPIS
+    from sim.measures.shared import once
+
+    log, _ = default_log
+    fresh = lambda: type(log)(**{f.name: getattr(log, f.name) for f in fields(log)})  # noqa: E731
+    together = compute_kpis(log)
+    assert "_shared_tables" not in log.__dict__
+    for k in KPIS:
+        if k.name in together and not k.name.endswith("_per_week"):
+            alone = k.fn(fresh())
+            assert together[k.name] == alone or (np.isnan(together[k.name]) and np.isnan(alone)), k.name
+    one = fresh()
+    made = []
+    assert once(one, "t", lambda: made.append(1) or len(made)) == 1
+    assert once(one, "t", lambda: made.append(1) or len(made)) == 1 and made == [1]   # made once per log
+    assert once(fresh(), "t", lambda: made.append(1) or len(made)) == 2               # not shared between logs
+
+
 def test_a_finished_run_frees_its_parts_without_the_cyclic_collector(small_scenario):
     """A force-year's callers and columns must go when the run returns, not at the next cyclic
     collection (they were held ~50 MB longer, through the callers' feed, while the log was written)."""

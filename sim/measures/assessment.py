@@ -12,20 +12,26 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.measures.shared import once
 from sim.model.log import ESCALATED, REBOOKED, RESOURCE, EventLog
 
 DAY = 1440.0
 
 
 def _graded(log: EventLog) -> pd.DataFrame:
-    c = log.window[["call_id", "arrival", "true_risk", "initial_grade", "vulnerable", "identified",
-                    "first_on_scene", "area"]]
-    return c[c["initial_grade"] >= 1]
+    """The window's calls graded as incidents at first contact (shared by the KPIs)."""
+    def select() -> pd.DataFrame:
+        c = log.window[["call_id", "arrival", "true_risk", "initial_grade", "vulnerable", "identified",
+                        "first_on_scene", "area"]]
+        return c[c["initial_grade"] >= 1]
+    return once(log, "graded", select)
 
 
 def _vulnerable(log: EventLog) -> pd.DataFrame:
-    c = _graded(log)
-    return c[c["vulnerable"] == 1]
+    def select() -> pd.DataFrame:
+        c = _graded(log)
+        return c[c["vulnerable"] == 1]
+    return once(log, "vulnerable", select)
 
 
 def undergraded(log: EventLog) -> float:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim.measures.assessment import ASSESSMENT_KPIS
+from sim.measures.shared import forget, once
 from sim.model.log import ABANDONED, ACTIVITIES, POOLS, REASSESSMENT, RESOURCE, EventLog
 
 
@@ -35,8 +36,7 @@ def _window_calls(log: EventLog, *columns: str) -> pd.DataFrame:
 
 def _service_level(log: EventLog, channel: int, seconds: float) -> float:
     """Answered within T / (offered - abandoned within T), calls still waiting past T count as misses."""
-    c = _window_calls(log, "channel", "arrival", "answered", "abandoned")
-    c = c[c["channel"] == channel]
+    c = _channel_calls(log, channel)
     t = seconds / 60.0
     wait = c["answered"] - c["arrival"]
     answered_in_t = (wait <= t).sum()
@@ -47,15 +47,29 @@ def _service_level(log: EventLog, channel: int, seconds: float) -> float:
 
 
 def _abandon_rate(log: EventLog, channel: int) -> float:
-    c = _window_calls(log, "channel", "outcome")
-    c = c[c["channel"] == channel]
+    c = _channel_calls(log, channel)
     return float((c["outcome"] == ABANDONED).mean()) if len(c) else float("nan")
 
 
+def _channel_calls(log: EventLog, channel: int) -> pd.DataFrame:
+    """The window's calls on one channel (999: 0, 101: 1), as the control room's KPIs read them (shared)."""
+    def select() -> pd.DataFrame:
+        c = _window_calls(log, "channel", "arrival", "answered", "abandoned", "outcome")
+        return c[c["channel"] == channel]
+    return once(log, ("channel", channel), select)
+
+
 def _incidents(log: EventLog, grade: int | None = None) -> pd.DataFrame:
+    """The window's incidents (G1-G4 at first), or those of one initial grade (shared by the KPIs)."""
+    return once(log, ("incidents", grade), lambda: _select_incidents(log, grade))
+
+
+def _select_incidents(log: EventLog, grade: int | None) -> pd.DataFrame:
+    if grade is not None:
+        c = _incidents(log)
+        return c[c["initial_grade"] == grade]
     c = _window_calls(log, "initial_grade", "arrival", "first_on_scene", "area")
-    c = c[c["initial_grade"] >= 1]
-    return c if grade is None else c[c["initial_grade"] == grade]
+    return c[c["initial_grade"] >= 1]
 
 
 def _standard_minutes(log: EventLog, inc: pd.DataFrame, grade: int) -> np.ndarray:
@@ -213,8 +227,8 @@ def _appointment_lead_days(log: EventLog) -> float:
 
 
 def _mean_answer_seconds(log: EventLog, channel: int) -> float:
-    c = _window_calls(log, "channel", "arrival", "answered")
-    w = (c.loc[c["channel"] == channel, "answered"] - c.loc[c["channel"] == channel, "arrival"]).dropna()
+    c = _channel_calls(log, channel)
+    w = (c["answered"] - c["arrival"]).dropna()
     return float(w.mean() * 60.0) if len(w) else float("nan")
 
 
@@ -332,12 +346,17 @@ KPIS = tuple(t for k in KPIS for t in ((k, _per_week_twin(k)) if k.name in COUNT
 
 
 def compute_kpis(log: EventLog) -> dict[str, float]:
+    """Every KPI of the run. The tables they share (``sim.measures.shared``) are let go at the end:
+    a year's would otherwise stay with the log while its event tables are written."""
     out: dict[str, float] = {}
     weeks = _weeks(log)
-    for k in KPIS:
-        total = k.name.removesuffix("_per_week")
-        if total != k.name and total in COUNTS:   # a twin: from its total, not computed again
-            out[k.name] = out[total] / weeks if weeks > 0 else float("nan")
-        else:
-            out[k.name] = k.fn(log)
+    try:
+        for k in KPIS:
+            total = k.name.removesuffix("_per_week")
+            if total != k.name and total in COUNTS:   # a twin: from its total, not computed again
+                out[k.name] = out[total] / weeks if weeks > 0 else float("nan")
+            else:
+                out[k.name] = k.fn(log)
+    finally:
+        forget(log)
     return out
