@@ -200,9 +200,8 @@ def _unit_utilisation(log: EventLog) -> float:
     end = sh["end_actual"].fillna(log.horizon)
     duty = _clipped_minutes(sh["start"], end, log.warmup, log.horizon)
     a = log.activities
-    units = set(sh["unit"])
     busy_codes = [ACTIVITIES.index(x) for x in ("incident", "custody", "admin")]
-    a = a[a["activity"].isin(busy_codes) & a["unit"].isin(units)]
+    a = a[np.isin(a["activity"].to_numpy(), busy_codes) & np.isin(a["unit"].to_numpy(), sh["unit"].to_numpy())]
     busy = _clipped_minutes(a["start"], a["end"], log.warmup, log.horizon)
     return busy / duty if duty > 0 else float("nan")
 
