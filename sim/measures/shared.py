@@ -1,8 +1,8 @@
 """Tables several KPIs start from, made once per event log.
 
 A KPI is a pure function of the event log, and many start from the same selection (the window's
-incidents of a grade, its vulnerable callers): made afresh by each, a 28-day run's KPIs spent about
-a third of their time selecting the same rows again. ``once`` keeps each such table on the log it
+incidents of a grade, its vulnerable callers, each channel's calls): made afresh by each, a 28-day
+run's KPIs spent about 40% of their time selecting the same rows again. ``once`` keeps each such table on the log it
 came from, so it lives as long as the log and no longer (``compute_kpis`` lets them go when it
 is done). They are read, never written: no KPI assigns into one (and with pandas' copy on write, the
 default from pandas 3, a write would change the writer's own copy only).
