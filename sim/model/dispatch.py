@@ -405,7 +405,7 @@ class Dispatcher:
             self._released(u)
 
     # ------------------------------------------------------------------ policy actions
-    def _check(self, inc: Incident, epoch: int, check: str, done: int) -> None:
+    def _check(self, inc: Incident, epoch: int, check, done: int) -> None:   # check: the policy's key (``checks``)
         if inc.epoch != epoch or inc.units or not inc.queued:
             return
         now = self._env._now

@@ -3,7 +3,8 @@
 This is the one place the downgrade rule lives. A policy is asked two things:
 
 * ``checks(grade)``: when an unresourced incident enters the pending list at ``grade``,
-  after how many minutes should the controller look at it again, and under what name;
+  after how many minutes should the controller look at it again, and under what key (a name, or
+  any value the policy recognises when it gets it back: ``Windowed`` keys its own by who decides);
 * ``on_wait(check, incident, view)``: the incident is still unresourced at that check;
   return a list of actions (``Regrade``, ``Borrow``, ``Recheck``).
 
@@ -15,7 +16,7 @@ decide alike (common random numbers).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Hashable, Protocol
 
 from sim.scenario import GRADES, Policy as PolicyConfig
 
@@ -34,7 +35,7 @@ class Borrow:
 @dataclass(frozen=True)
 class Recheck:
     after: float
-    check: str
+    check: Hashable   # the check's key, as the policy gave it in ``checks``
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,8 @@ class IncidentView:
 
 
 class DowngradePolicy(Protocol):
-    def checks(self, grade: int) -> list[tuple[float, str]]: ...
-    def on_wait(self, check: str, view: IncidentView) -> list: ...
+    def checks(self, grade: int) -> list[tuple[float, Hashable]]: ...
+    def on_wait(self, check: Hashable, view: IncidentView) -> list: ...
 
 
 RESOURCE, REASSESSMENT = 0, 1
