@@ -38,7 +38,6 @@ class Assessor:
     control room then reads the grade drawn before the run, as it always did)."""
     __deepcopy__ = copy_views   # its memoryviews made anew over the copy's arrays (sim.model.fork)
 
-
     def __init__(self, model):
         a = model.s.assessment
         c = model.callers

@@ -35,15 +35,21 @@ def copy_view(view: memoryview, memo: dict) -> memoryview:
     return got
 
 
-def copy_views(self, memo: dict):
+def copy_views(self, memo: dict, share: tuple = (), shallow: tuple = ()):
     """``__deepcopy__`` for a model part holding ``memoryview`` attributes: each made anew over
-    the copy of what it views; every other attribute deep-copied as usual."""
+    the copy of what it views; the attributes named in ``share`` kept as they are (read, never
+    written), those in ``shallow`` copied one level deep; every other one deep-copied as usual."""
     cls = type(self)
     new = cls.__new__(cls)
     memo[id(self)] = new
     state = new.__dict__
     for k, v in self.__dict__.items():
-        state[k] = copy_view(v, memo) if isinstance(v, memoryview) else copy.deepcopy(v, memo)
+        if k in share:
+            state[k] = v
+        elif k in shallow:
+            state[k] = copy.copy(v)
+        else:
+            state[k] = copy_view(v, memo) if isinstance(v, memoryview) else copy.deepcopy(v, memo)
     return new
 
 

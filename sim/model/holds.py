@@ -64,21 +64,11 @@ class Holds:
 
     def __deepcopy__(self, memo: dict) -> "Holds":
         """A copy (``sim.model.fork``): the tables and the levels kept so far are shared (what the
-        copy reads of them is a function of the callers, never written), the streams copied."""
-        import copy
+        copy reads of them is a function of the callers, never written; the copy keeps its own
+        dict of levels), the streams copied."""
+        from sim.model.fork import copy_views
 
-        from sim.model.fork import copy_view
-
-        new = Holds.__new__(Holds)
-        memo[id(self)] = new
-        for k, v in self.__dict__.items():
-            if k in ("by_grade", "by_class"):
-                new.__dict__[k] = v
-            elif k == "_levels":
-                new._levels = dict(v)
-            else:
-                new.__dict__[k] = copy_view(v, memo) if isinstance(v, memoryview) else copy.deepcopy(v, memo)
-        return new
+        return copy_views(self, memo, share=("by_grade", "by_class"), shallow=("_levels",))
 
     def _hash_block(self, block: int) -> memoryview:
         """The levels of a block's callers: ``int(hashed("dispatch.delay", caller) * LEVELS)``,
