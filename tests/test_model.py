@@ -362,6 +362,34 @@ def test_call_columns_grow_and_keep_their_values():
     assert (frame["retry_of"] == -1).all() and frame["answered"].isna().all()
 
 
+def test_log_tables_flush_waiting_rows_every_few_thousand_calls_and_when_read():
+    """A table's rows wait as tuples until flushed (every FLUSH_ROWS calls, or when read): every
+    row is counted, read, framed and copied wherever it waits, and a row can be corrected in place."""
+    import copy
+
+    from sim.model.log import FLUSH_ROWS, CallColumns, Recorder
+
+    rec = Recorder(CallColumns(FLUSH_ROWS + 10))
+    acts = rec.activities
+    assert rec.calls.tables and acts in rec.calls.tables and rec.pending in rec.calls.tables
+    for i in range(FLUSH_ROWS):
+        rec.calls.new_row()
+        acts.append((i, 1, float(i), i + 0.5, -1))
+    assert len(acts) == FLUSH_ROWS and len(acts._data["unit"]) == 0   # all waiting: no flush before the mark
+    rec.calls.new_row()   # the mark: the waiting rows go into the columns
+    assert len(acts._data["unit"]) == FLUSH_ROWS and not acts._rows
+    acts.append((7, 2, 1.0, 2.0, 3))
+    twin = copy.deepcopy(rec)
+    twin.activities.append((8, 0, 5.0, 6.0, 4))
+    assert len(acts) == FLUSH_ROWS + 1 and len(twin.activities) == FLUSH_ROWS + 2   # the copy appends to its own
+    assert any(t is twin.activities for t in twin.calls.tables) and not any(t is acts for t in twin.calls.tables)
+    acts.data["end"][FLUSH_ROWS] = 9.0    # reading flushes first: the waiting row is there to correct
+    frame = acts.frame()
+    assert len(frame) == FLUSH_ROWS + 1 and frame["end"].iloc[-1] == 9.0 and frame["unit"].iloc[-1] == 7
+    assert frame["activity"].dtype == np.int8 and (frame["start"].to_numpy()[:FLUSH_ROWS] == np.arange(FLUSH_ROWS)).all()
+    assert twin.activities.frame()["unit"].iloc[-2:].tolist() == [7, 8]
+
+
 @settings(max_examples=40, deadline=None, derandomize=True)
 @given(slots=st.lists(st.integers(0, 3), min_size=24, max_size=24).filter(lambda x: sum(x) > 0),
        gaps=st.lists(st.floats(0, 300), min_size=1, max_size=200), lead=st.floats(0, 10))

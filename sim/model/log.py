@@ -7,6 +7,7 @@ Parquet files read. KPIs never see the model, only this log.
 """
 from __future__ import annotations
 
+import copy
 from array import array
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -47,6 +48,9 @@ _INT_COLS = {"caller": np.int32, "channel": np.int8, "retry_of": np.int32, "true
              "vulnerable": np.int8, "identified": np.int8}
 
 
+FLUSH_ROWS = 4096   # calls between two flushes of the other tables' waiting rows (~3 days of the default)
+
+
 class CallColumns:
     """Columns with one row per call (a call is also its incident, if it becomes one).
 
@@ -55,11 +59,17 @@ class CallColumns:
     indexing numpy from Python and needs no copy. Start with room for every caller plus a
     few retries; grow by a quarter when full (the model always goes through these
     attributes, so it sees the new columns).
+
+    The calls are also the recorder's clock for its other tables: every ``FLUSH_ROWS`` calls,
+    the rows those have waiting go into their columns (``Columns.flush``; ``tables``, set by the
+    ``Recorder``), so that none holds more than a few days of rows as tuples.
     """
 
     def __init__(self, capacity: int):
         self.n = 0
         self.capacity = max(int(capacity), 16)
+        self.tables: tuple = ()   # the recorder's other tables (``Columns``), flushed as the calls go by
+        self._mark = min(self.capacity, FLUSH_ROWS)   # the next row at which to flush or grow
         self.cols: dict[str, np.ndarray] = {}
         for c in _FLOAT_COLS:
             self.cols[c] = np.full(self.capacity, np.nan)
@@ -75,7 +85,8 @@ class CallColumns:
         """A copy of the columns, its views over the copy (``sim.model.fork``)."""
         new = CallColumns.__new__(CallColumns)
         memo[id(self)] = new
-        new.n, new.capacity = self.n, self.capacity
+        new.n, new.capacity, new._mark = self.n, self.capacity, self._mark
+        new.tables = copy.deepcopy(self.tables, memo)   # the copy's recorder's own (the same memo)
         new.cols = {c: col.copy() for c, col in self.cols.items()}
         new._views()
         for c in self.cols:
@@ -83,10 +94,21 @@ class CallColumns:
         return new
 
     def new_row(self) -> int:
-        if self.n == self.capacity:
+        n = self.n
+        if n == self._mark:
+            self._at_mark()
+        self.n = n + 1
+        return n
+
+    def _at_mark(self) -> None:
+        """Flush the other tables every ``FLUSH_ROWS`` calls; grow when full."""
+        n = self.n
+        if n % FLUSH_ROWS == 0:
+            for table in self.tables:
+                table.flush()
+        if n == self.capacity:
             self._grow()
-        self.n += 1
-        return self.n - 1
+        self._mark = min(self.capacity, (n // FLUSH_ROWS + 1) * FLUSH_ROWS)
 
     def _grow(self) -> None:
         extra = max(self.capacity // 4, 16)
@@ -107,44 +129,48 @@ def _fill(column: str) -> int:
 
 
 class Columns:
-    """Append-only typed columns (``array.array``): ~25 bytes a row instead of a tuple's ~100."""
+    """Append-only typed columns (``array.array``): ~25 bytes a row instead of a tuple's ~100.
+
+    ``append(row)`` is a list's own ``append``: the row's tuple waits in a short list, and ``flush``
+    moves the waiting rows into the columns together (the recorder does it every ``FLUSH_ROWS``
+    calls, ``CallColumns.new_row``; anything that reads the columns does it first). Appending a
+    row is on the hot path (an officer's job writes one to three), and a Python function putting
+    each value in its column cost ~7% of a run; a year's rows kept as tuples would cost ~100 MB.
+    """
 
     def __init__(self, spec: dict[str, str]):
         self.spec = spec
-        self.data = {name: array(code) for name, code in spec.items()}
-        self.append = self._make_append()
+        self._data = {name: array(code) for name, code in spec.items()}
+        self._rows: list[tuple] = []
+        self.append = self._rows.append
 
-    def _make_append(self):
-        """``append(row)`` unrolled for 4 or 5 columns: this is on the hot path."""
-        adds = [col.append for col in self.data.values()]
-        if len(adds) == 4:
-            a0, a1, a2, a3 = adds
+    def flush(self) -> None:
+        """Move the rows appended since the last flush into the columns."""
+        rows = self._rows
+        if rows:
+            for col, values in zip(self._data.values(), zip(*rows)):
+                col.extend(values)
+            rows.clear()
 
-            def append(row) -> None:
-                a0(row[0]); a1(row[1]); a2(row[2]); a3(row[3])  # noqa: E702
-        elif len(adds) == 5:
-            a0, a1, a2, a3, a4 = adds
-
-            def append(row) -> None:
-                a0(row[0]); a1(row[1]); a2(row[2]); a3(row[3]); a4(row[4])  # noqa: E702
-        else:
-            def append(row) -> None:
-                for add, value in zip(adds, row):
-                    add(value)
-        return append
+    @property
+    def data(self) -> dict[str, array]:
+        """The columns by name, every row appended so far in them (to read, or to correct a row)."""
+        self.flush()
+        return self._data
 
     def __deepcopy__(self, memo: dict) -> "Columns":
-        """A copy of the arrays, with its own ``append`` (a closure over the copy's arrays; the
-        original's, wherever the copy meets it, becomes the copy's: ``sim.model.fork``)."""
+        """A copy of the arrays and the waiting rows, with its own ``append`` (the waiting list's:
+        the original's, wherever the copy meets it, becomes the copy's: ``sim.model.fork``)."""
         new = Columns.__new__(Columns)
         memo[id(self)] = new
         new.spec = self.spec
-        new.data = {name: array(col.typecode, col) for name, col in self.data.items()}
-        new.append = memo[id(self.append)] = new._make_append()
+        new._data = {name: array(col.typecode, col) for name, col in self._data.items()}
+        new._rows = list(self._rows)   # tuples of numbers: shared as they are
+        new.append = memo[id(self.append)] = new._rows.append
         return new
 
     def __len__(self) -> int:
-        return len(next(iter(self.data.values())))
+        return len(next(iter(self._data.values()))) + len(self._rows)
 
     def frame(self) -> pd.DataFrame:
         dtypes = {"d": np.float64, "i": np.int32, "b": np.int8}
@@ -191,6 +217,9 @@ class Recorder:
     reviews: Columns = field(default_factory=_reviews)
     appointment_changes: Columns = field(default_factory=_appointment_changes)
     preemptions: Columns = field(default_factory=_preemptions)
+
+    def __post_init__(self) -> None:
+        self.calls.tables = tuple(t for t in vars(self).values() if isinstance(t, Columns))
 
 
 @dataclass(frozen=True)
