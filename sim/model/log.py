@@ -128,6 +128,9 @@ def _fill(column: str) -> int:
     return 0 if column in ("units_sent", "diverted") else -1
 
 
+_DTYPES = {"d": np.float64, "i": np.int32, "b": np.int8}   # a ``Columns`` typecode's numpy dtype
+
+
 class Columns:
     """Append-only typed columns (``array.array``): ~25 bytes a row instead of a tuple's ~100.
 
@@ -141,15 +144,16 @@ class Columns:
     def __init__(self, spec: dict[str, str]):
         self.spec = spec
         self._data = {name: array(code) for name, code in spec.items()}
+        self._typed = [(code, self._data[name]) for name, code in spec.items()]
         self._rows: list[tuple] = []
         self.append = self._rows.append
 
     def flush(self) -> None:
         """Move the rows appended since the last flush into the columns."""
         rows = self._rows
-        if rows:
-            for col, values in zip(self._data.values(), zip(*rows)):
-                col.extend(values)
+        if rows:   # numpy converts a column's values ~3x faster than ``array.extend`` (which parses each int)
+            for (code, col), values in zip(self._typed, zip(*rows)):
+                col.frombytes(np.fromiter(values, _DTYPES[code], len(values)).tobytes())
             rows.clear()
 
     @property
@@ -165,6 +169,7 @@ class Columns:
         memo[id(self)] = new
         new.spec = self.spec
         new._data = {name: array(col.typecode, col) for name, col in self._data.items()}
+        new._typed = [(code, new._data[name]) for name, code in self.spec.items()]
         new._rows = list(self._rows)   # tuples of numbers: shared as they are
         new.append = memo[id(self.append)] = new._rows.append
         return new
@@ -173,9 +178,8 @@ class Columns:
         return len(next(iter(self._data.values()))) + len(self._rows)
 
     def frame(self) -> pd.DataFrame:
-        dtypes = {"d": np.float64, "i": np.int32, "b": np.int8}
-        return pd.DataFrame({k: np.frombuffer(v, dtype=dtypes[self.spec[k]]) if len(v) else
-                             np.zeros(0, dtypes[self.spec[k]]) for k, v in self.data.items()}, copy=False)
+        return pd.DataFrame({k: np.frombuffer(v, dtype=_DTYPES[self.spec[k]]) if len(v) else
+                             np.zeros(0, _DTYPES[self.spec[k]]) for k, v in self.data.items()}, copy=False)
 
 
 def _reviews() -> Columns:
