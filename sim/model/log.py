@@ -175,7 +175,7 @@ class Columns:
         return new
 
     def __len__(self) -> int:
-        return len(next(iter(self._data.values()))) + len(self._rows)
+        return len(self._typed[0][1]) + len(self._rows)   # rows in the columns, and waiting
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame({k: np.frombuffer(v, dtype=_DTYPES[self.spec[k]]) if len(v) else
