@@ -1,6 +1,8 @@
 """The clock: timed calls on SimPy's queue sort, step and run exactly as SimPy events would."""
 from __future__ import annotations
 
+import pytest
+
 from sim.model.clock import Clock
 
 
@@ -96,3 +98,22 @@ def test_run_calls_can_go_on_after_a_stop():
     assert seen == [(1.0, 0)] and env.peek() == 2.0
     env.run_calls(10.0)
     assert seen == [(1.0, 0), (2.0, 1), "rota", (3.0, 2), (4.0, 3)]
+
+
+def test_run_calls_stopped_by_an_error_leaves_what_was_not_made_on_the_calendar():
+    """A call that raises ends the run there: the calls not yet made (timetable, heap and feed)
+    are back on the calendar, in order, and nothing of the run's own making (its stop) is left."""
+    env, seen = Clock(), []
+
+    def boom():
+        raise RuntimeError("stop here")
+
+    env.feed([1.0, 2.5, 6.0], lambda k: seen.append(("caller", k)))
+    env.call_in(2.0, boom)
+    env.call_in(3.0, seen.append, "rota")
+    with pytest.raises(RuntimeError):
+        env.run_calls(5.0)
+    assert seen == [("caller", 0)] and env.now == 2.0
+    assert sorted(e[0] for e in env._queue) == [2.5, 3.0]
+    env.run_calls(10.0)
+    assert seen == [("caller", 0), ("caller", 1), "rota", ("caller", 2)]

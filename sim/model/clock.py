@@ -20,6 +20,7 @@ import copy
 import itertools
 import math
 import re
+from bisect import insort
 from heapq import heapify, heappop, heappush
 
 import simpy
@@ -123,28 +124,26 @@ class Clock(simpy.Environment):
         made, fn, times = self._feed or (None, None, ())
         n = len(times)
         table = sorted(queue)   # keys never tie: each entry's insertion number is its own
+        # the stop is itself an entry of the timetable, before any call due at ``stop`` (its
+        # priority is below every event's), so the heap's calls need no check of their time
+        halt = (stop, -1, -1, None, ())
+        insort(table, halt)
         table.append(_END)
         queue.clear()
         i, nxt, arr = 0, table[0], _END   # arr: the feed's next call
         try:
             while True:
                 if queue and queue[0] < nxt:
-                    entry = heappop(queue)
-                    if entry[0] >= stop:
-                        heappush(queue, entry)
-                        break
-                    self._now = entry[0]
-                    entry[3](*entry[4])
+                    self._now, _, _, call, args = heappop(queue)
+                    call(*args)
                     continue
-                # the next call is beside the heap: the feed's, or the timetable's
+                # the next call is beside the heap: the feed's, or the timetable's (or the stop)
                 if nxt is arr:
                     entry, arr = arr, _END
                 else:
                     entry, table[i], i = nxt, None, i + 1   # let it go once made (a year's shifts)
-                if entry[0] >= stop:
-                    if entry is not _END:
-                        heappush(queue, entry)
-                    break
+                    if entry is halt:
+                        break
                 now = self._now = entry[0]
                 if entry[3] is made:   # the feed's call, made as ``feed`` makes it; its successor kept here
                     k = entry[4][0]
@@ -156,8 +155,7 @@ class Clock(simpy.Environment):
                     entry[3](*entry[4])
                 nxt = table[i] if table[i] < arr else arr
         finally:   # what was not done goes back on the calendar (a stepped session may go on)
-            if i < len(table) - 1:
-                queue.extend(table[i:-1])
+            queue.extend(e for e in table[i:-1] if e is not halt)
             if arr is not _END:
                 queue.append(arr)
             heapify(queue)
