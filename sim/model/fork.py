@@ -8,8 +8,8 @@ fraction of that (``sim.app.play.StartCache``).
 What a plain ``deepcopy`` cannot do, and the classes that do it themselves:
 
 - the clock's scheduler and the callers' feed are closures over the clock's calendar
-  (``Clock.call_in``, ``Clock.feed``), and a log's ``Columns.append`` a closure over its arrays:
-  ``deepcopy`` shares a function as it is, so the copy would write to the original. Each is made
+  (``Clock.call_in``, ``Clock.feed``), and a log's ``Columns.append`` is its waiting list's own
+  ``append``: ``deepcopy`` shares a function as it is, so the copy would write to the original. Each is made
   anew for the copy (``Clock.__deepcopy__``, ``Columns.__deepcopy__``), and every reference to the
   original's (``Model.at``, the parts' ``_at``, a timed call on the calendar) becomes the copy's;
 - ``memoryview`` cannot be copied: a part's view is made anew over the copy of the array it views
