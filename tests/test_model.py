@@ -383,8 +383,11 @@ def test_log_tables_flush_waiting_rows_every_few_thousand_calls_and_when_read():
     twin.activities.append((8, 0, 5.0, 6.0, 4))
     assert len(acts) == FLUSH_ROWS + 1 and len(twin.activities) == FLUSH_ROWS + 2   # the copy appends to its own
     assert any(t is twin.activities for t in twin.calls.tables) and not any(t is acts for t in twin.calls.tables)
-    acts.data["end"][FLUSH_ROWS] = 9.0    # reading flushes first: the waiting row is there to correct
+    acts.correct(FLUSH_ROWS, "end", 9.0)   # a waiting row corrected where it waits
+    assert len(acts._rows) == 1 and acts._rows[0] == (7, 2, 1.0, 9.0, 3)
+    acts.correct(3, "incident", 42)         # a row already in the columns
     frame = acts.frame()
+    assert frame["incident"].iloc[3] == 42 and frame["incident"].iloc[2] == -1
     assert len(frame) == FLUSH_ROWS + 1 and frame["end"].iloc[-1] == 9.0 and frame["unit"].iloc[-1] == 7
     assert frame["activity"].dtype == np.int8 and (frame["start"].to_numpy()[:FLUSH_ROWS] == np.arange(FLUSH_ROWS)).all()
     assert twin.activities.frame()["unit"].iloc[-2:].tolist() == [7, 8]

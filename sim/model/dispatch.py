@@ -522,7 +522,7 @@ class Dispatcher:
         old = None
         if u.state == BLOCK:
             work = BREAK
-            self.rec.activities.data["end"][u.block_row] = now   # the break was cut short
+            self.rec.activities.correct(u.block_row, "end", now)   # the break was cut short
             if u.block_end > now:
                 u.blocks_due.insert(0, u.block_end - now)
         else:

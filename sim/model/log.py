@@ -156,6 +156,18 @@ class Columns:
                 col.frombytes(np.fromiter(values, _DTYPES[code], len(values)).tobytes())
             rows.clear()
 
+    def correct(self, row: int, name: str, value) -> None:
+        """Set column ``name`` of row ``row`` (a break cut short gets its true end), where the row
+        is: in the columns, or still waiting (not flushed for it: that would flush a few rows at a
+        time in a run that cuts many breaks short)."""
+        done = len(self._typed[0][1])
+        if row < done:
+            self._data[name][row] = value
+        else:
+            k = list(self.spec).index(name)
+            old = self._rows[row - done]
+            self._rows[row - done] = (*old[:k], value, *old[k + 1:])
+
     @property
     def data(self) -> dict[str, array]:
         """The columns by name, every row appended so far in them (to read, or to correct a row)."""
