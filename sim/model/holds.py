@@ -19,6 +19,7 @@ from array import array
 
 import numpy as np
 
+from sim.model.fork import copy_views
 from sim.scenario import GRADES
 
 LEVELS = 4096    # a power of two: a uniform's level is the top bits of its hash
@@ -66,8 +67,6 @@ class Holds:
         """A copy (``sim.model.fork``): the tables and the levels kept so far are shared (what the
         copy reads of them is a function of the callers, never written; the copy keeps its own
         dict of levels), the streams copied."""
-        from sim.model.fork import copy_views
-
         return copy_views(self, memo, share=("by_grade", "by_class"), shallow=("_levels",))
 
     def _hash_block(self, block: int) -> memoryview:

@@ -143,10 +143,13 @@ class Columns:
 
     def __init__(self, spec: dict[str, str]):
         self.spec = spec
-        self._data = {name: array(code) for name, code in spec.items()}
-        self._typed = [(code, self._data[name]) for name, code in spec.items()]
-        self._rows: list[tuple] = []
-        self.append = self._rows.append
+        self._hold({name: array(code) for name, code in spec.items()}, [])
+
+    def _hold(self, data: dict[str, array], rows: list[tuple]) -> None:
+        """Take ``data`` as the columns and ``rows`` as the waiting rows (``append`` is theirs)."""
+        self._data, self._rows = data, rows
+        self._typed = [(code, data[name]) for name, code in self.spec.items()]
+        self.append = rows.append
 
     def flush(self) -> None:
         """Move the rows appended since the last flush into the columns."""
@@ -180,10 +183,9 @@ class Columns:
         new = Columns.__new__(Columns)
         memo[id(self)] = new
         new.spec = self.spec
-        new._data = {name: array(col.typecode, col) for name, col in self._data.items()}
-        new._typed = [(code, new._data[name]) for name, code in self.spec.items()]
-        new._rows = list(self._rows)   # tuples of numbers: shared as they are
-        new.append = memo[id(self.append)] = new._rows.append
+        # the waiting rows are tuples of numbers: shared as they are
+        new._hold({name: array(col.typecode, col) for name, col in self._data.items()}, list(self._rows))
+        memo[id(self.append)] = new.append
         return new
 
     def __len__(self) -> int:
