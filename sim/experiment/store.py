@@ -10,8 +10,6 @@ import platform
 import shutil
 from pathlib import Path
 
-import pandas as pd
-
 from sim import __version__
 from sim.experiment.folders import json_text, read_json, read_plan
 from sim.experiment.summary import ArmResult, ExperimentResult
@@ -22,6 +20,9 @@ from sim.scenario.writing import toml_text
 from sim.util.errors import FolderError
 from sim.util.cells import read_csv, write_csv
 from sim.util.files import atomic_path, atomic_write
+from sim.util.lazy import LazyModule
+
+pd = LazyModule("pandas")   # at first use: a run's model is let go before (Model.finish)
 
 
 class Store:

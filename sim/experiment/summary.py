@@ -8,13 +8,14 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
 from sim.experiment.task import Plan
 from sim.measures.audit import COLUMNS as AUDIT_COLUMNS
 from sim.measures.kpis import KPIS, description
 from sim.scenario import Scenario
+from sim.util.lazy import LazyModule
 from sim.util.stats import clip_ci, mean_ci, welch_half_width
+
+pd = LazyModule("pandas")   # at first use: a run's model is let go before (Model.finish)
 
 KPI_NAMES = [k.name for k in KPIS]
 FEW_REPS = 5   # below this many replications the printout and report warn that intervals are wide

@@ -16,6 +16,7 @@ from sim.measures.kpis import compute_kpis
 from sim.measures.profiles import compute_profiles
 from sim.model.core import run_model
 from sim.scenario import Scenario
+from sim.util.memory import give_back
 
 
 @dataclass(frozen=True)
@@ -39,10 +40,12 @@ def run_task(task: Task) -> dict:
     try:
         t0 = time.perf_counter()
         log = run_model(task.scenario, task.seed, task.replication)
+        give_back()   # the model's memory, before the KPIs' and the event log's temporaries
         kpis = compute_kpis(log)
         profiles = compute_profiles(log)
         downgrades = downgrade_audit(log)
         if task.events_dir:
+            give_back()
             _write_events(log, Path(task.events_dir), task.events_formats)
         return {**base, "ok": True, "kpis": kpis, "profiles": profiles, "downgrades": downgrades,
                 "calls": int(len(log.calls)), "wall_s": time.perf_counter() - t0}

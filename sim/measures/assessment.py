@@ -10,10 +10,12 @@ incidents downgraded in the window, as ``resource_downgrades`` does, whenever th
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from sim.measures.shared import once
 from sim.model.log import ESCALATED, REBOOKED, RESOURCE, EventLog
+from sim.util.lazy import LazyModule
+
+pd = LazyModule("pandas")   # at first use: a run's model is let go before (Model.finish)
 
 DAY = 1440.0
 

@@ -14,10 +14,12 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-import pandas as pd
 
 from sim.measures.kpis import resource_downgrades
 from sim.model.log import CHANNEL_NAMES, GRADE_NAMES, EventLog
+from sim.util.lazy import LazyModule
+
+pd = LazyModule("pandas")   # at first use: a run's model is let go before (Model.finish)
 
 COLUMNS = ("incident", "day", "date", "time", "channel", "category", "area", "true_risk", "initial_grade",
            "from_grade", "to_grade", "waited_unresourced_min", "arrival_min", "downgraded_at_min",

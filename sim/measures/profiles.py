@@ -11,12 +11,14 @@ percentile, depending on the profile (see ``PROFILES``).
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from sim.measures.kpis import _window_calls, pending_counts, resource_downgrades
 from sim.measures.assessment import PROFILES as ASSESSMENT_PROFILES, profiles as assessment_profiles
 from sim.measures.breakdowns import PROFILES as BREAKDOWN_PROFILES, profiles as breakdown_profiles
 from sim.model.log import ABANDONED, ACTIVITIES, POOLS, EventLog
+from sim.util.lazy import LazyModule
+
+pd = LazyModule("pandas")   # at first use: a run's model is let go before (Model.finish)
 
 PROFILES = {
     "incidents_to_attend": "G1/G2 incidents graded, plus G3 appointments due, per hour of week (mean per week)",

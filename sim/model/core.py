@@ -44,7 +44,8 @@ class Model:
         self.dispatch.start()
         self.control_room.start()
 
-    def run(self) -> EventLog:
+    def run(self, keep_callers: bool = True) -> EventLog:
+        """To the horizon, then ``finish`` (``keep_callers=False``: see there)."""
         self.start()
         # The run makes millions of short-lived objects and no garbage cycles (units and
         # incidents let go of each other when a job ends), so the cyclic collector would only
@@ -56,16 +57,24 @@ class Model:
         finally:
             if collecting:
                 gc.enable()
-        return self.finish()
+        return self.finish(keep_callers)
 
-    def finish(self) -> EventLog:
-        """Close what is open at the horizon and build the event log (the clock must be there)."""
+    def finish(self, keep_callers: bool = True) -> EventLog:
+        """Close what is open at the horizon and build the event log (the clock must be there).
+
+        The parts, and with ``keep_callers=False`` the callers (a force-year's: ~70 MB), are let
+        go before the log's frames are made: that is a run's first use of pandas (~70 MB more
+        once loaded), and a year would otherwise hold all three at its peak. ``run_model`` lets
+        them go; a model kept by its caller keeps them (a stepped session's controller still
+        describes its callers, a test counts them)."""
         self.control_room.close(self.horizon)
         self.dispatch.close(self.horizon)
         self._copy_caller_facts()
-        log = finish(self.rec, self._meta())
+        meta = self._meta()
         self._release()
-        return log
+        if not keep_callers:
+            self.callers = None
+        return finish(self.rec, meta)
 
     def _release(self) -> None:
         """Break the model <-> parts reference cycles so a year's callers and timers are freed
@@ -109,5 +118,5 @@ def run_model(scenario: Scenario, seed: int | None = None, replication: int = 0,
     """Simulate one replication and return its event log (no I/O). ``policy``: a downgrade
     policy object to use instead of the scenario's (see ``sim.model.policies``)."""
     seed = scenario.run.seed if seed is None else seed
-    return Model(scenario, seed, replication, policy).run()
+    return Model(scenario, seed, replication, policy).run(keep_callers=False)
 
