@@ -62,3 +62,47 @@ def test_free_pages_are_handed_back_where_glibc_allows():
     blocks = [bytearray(64 * 1024) for _ in range(200)]
     del blocks[::2]
     memory.give_back()   # never fails, wherever it runs
+
+
+def test_the_kpis_make_each_shared_table_once_and_let_each_kind_go_after_its_last_reader():
+    """``compute_kpis`` lets a kind of shared table go as soon as its last reader is done; a KPI
+    reading it later would only make it again (slower, same number), which this catches."""
+    import collections
+
+    import sim.measures.assessment as assessment
+    import sim.measures.kpis as kpis
+    from sim.measures import shared
+    from sim.model.core import run_model
+    from sim.scenario import load_scenario
+
+    log = run_model(load_scenario(ROOT / "scenarios" / "nottinghamshire-2016.toml", ["run.days=7", "run.warmup_days=1"]), 3)
+
+    made = collections.Counter()
+    original = shared.once
+
+    def once(log, key, make):
+        if key not in log.__dict__.get("_shared_tables", {}):
+            made[key] += 1
+        return original(log, key, make)
+
+    forgotten = []
+    forget = shared.forget
+
+    def spy_forget(log, kind=None):
+        forgotten.append((kind, sorted(map(str, log.__dict__.get("_shared_tables", {})))))
+        forget(log, kind)
+        if kind is not None:
+            assert not any(isinstance(k, tuple) and k[0] == kind for k in log.__dict__.get("_shared_tables", {}))
+
+    kpis.once = assessment.once = once
+    kpis.forget = spy_forget
+    try:
+        out = kpis.compute_kpis(log)
+    finally:
+        kpis.once = assessment.once = original
+        kpis.forget = forget
+    assert made and max(made.values()) == 1, made
+    assert [k for k, _ in forgotten] == ["channel", "incidents", None]
+    assert "_shared_tables" not in log.__dict__
+    again = kpis.compute_kpis(log)   # from scratch: the same numbers
+    assert out.keys() == again.keys() and all(out[k] == again[k] or (out[k] != out[k] and again[k] != again[k]) for k in out)

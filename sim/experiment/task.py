@@ -15,6 +15,7 @@ from sim.measures.audit import downgrade_audit
 from sim.measures.kpis import compute_kpis
 from sim.measures.profiles import compute_profiles
 from sim.model.core import run_model
+from sim.model.log import write_tables
 from sim.scenario import Scenario
 from sim.util.memory import give_back
 
@@ -40,15 +41,21 @@ def run_task(task: Task) -> dict:
     try:
         t0 = time.perf_counter()
         log = run_model(task.scenario, task.seed, task.replication)
-        give_back()   # the model's memory, before the KPIs' and the event log's temporaries
+        # Each phase starts with the free pages of the one before handed back (a year's run
+        # peaks in these phases, not in the simulation: sim.util.memory).
+        give_back()
         kpis = compute_kpis(log)
+        give_back()
         profiles = compute_profiles(log)
         downgrades = downgrade_audit(log)
+        calls = int(len(log.calls))
         if task.events_dir:
+            events = log.public_tables()
+            del log   # the tables not written (activities, pending spells: ~20 MB a year) go first
             give_back()
-            _write_events(log, Path(task.events_dir), task.events_formats)
+            _write_events(events, Path(task.events_dir), task.events_formats)
         return {**base, "ok": True, "kpis": kpis, "profiles": profiles, "downgrades": downgrades,
-                "calls": int(len(log.calls)), "wall_s": time.perf_counter() - t0}
+                "calls": calls, "wall_s": time.perf_counter() - t0}
     except OSError as exc:
         return {**base, "ok": False, "error": traceback.format_exc(), "os_error": exc}
     except Exception:  # noqa: BLE001 - reported to the user with what is needed to rerun it
@@ -62,9 +69,9 @@ def event_formats(events) -> tuple[str, ...]:
     return ("parquet",) if events is True else tuple(str(events).split(","))
 
 
-def _write_events(log, folder: Path, formats=("parquet",)) -> None:
+def _write_events(tables: dict, folder: Path, formats=("parquet",)) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    log.write_events(folder, formats)
+    write_tables(tables, folder, formats)
 
 
 @dataclass

@@ -24,6 +24,13 @@ def once(log: EventLog, key: Hashable, make: Callable):
         return table
 
 
-def forget(log: EventLog) -> None:
-    """Let the shared tables of ``log`` go (``compute_kpis`` does, when every KPI has been read)."""
-    log.__dict__.pop("_shared_tables", None)
+def forget(log: EventLog, kind: str | None = None) -> None:
+    """Let the shared tables of ``log`` go: all of them (``compute_kpis`` does, when every KPI has
+    been read), or those of one ``kind`` (the first part of a tuple key) that no later KPI reads.
+    A table let go too early is only made again: never a different number."""
+    if kind is None:
+        log.__dict__.pop("_shared_tables", None)
+        return
+    memo = log.__dict__.get("_shared_tables", {})
+    for key in [k for k in memo if isinstance(k, tuple) and k[0] == kind]:
+        del memo[key]

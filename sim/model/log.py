@@ -326,19 +326,26 @@ class EventLog:
 
     def write_events(self, folder: Path, formats=("parquet",)) -> list[Path]:
         """Write the public event tables as Parquet and/or CSV (``formats``); returns the paths
-        written. All are written under temporary names and renamed together at the end."""
-        tables = [(name, df, fmt) for name, df in self.public_tables().items() for fmt in formats]
-        out = [folder / f"{name}.{fmt}" for name, _, fmt in tables]
-        with atomic_paths(out) as temps:
-            for (_, df, fmt), path in zip(tables, temps):
-                if fmt == "csv":
-                    write_csv(df, path, float_format="%.10g")   # minutes to ~1e-4 over a year
-                else:
-                    df.to_parquet(path, index=False)
-        return out
+        written (``write_tables``)."""
+        return write_tables(self.public_tables(), folder, formats)
 
     def write_parquet(self, folder: Path) -> list[Path]:
         return self.write_events(folder, ("parquet",))
+
+
+def write_tables(tables: dict[str, pd.DataFrame], folder: Path, formats=("parquet",)) -> list[Path]:
+    """Write ``public_tables`` as Parquet and/or CSV (``formats``); returns the paths written.
+    All are written under temporary names and renamed together at the end. Apart from the log
+    itself, so that a replication can let the rest of its log go first (``run_task``)."""
+    named = [(name, df, fmt) for name, df in tables.items() for fmt in formats]
+    out = [folder / f"{name}.{fmt}" for name, _, fmt in named]
+    with atomic_paths(out) as temps:
+        for (_, df, fmt), path in zip(named, temps):
+            if fmt == "csv":
+                write_csv(df, path, float_format="%.10g")   # minutes to ~1e-4 over a year
+            else:
+                df.to_parquet(path, index=False)
+    return out
 
 
 def _grade_labels(codes: pd.Series) -> pd.Categorical:
