@@ -16,18 +16,18 @@ from sim.experiment.task import Task, run_task
 from sim.scenario import load_scenario
 
 assert "pandas" not in sys.modules, "pandas loaded before the run"
-alive = []
+alive = []   # the callers and every array of theirs: a part still holding one would keep it
 draw = core.draw_callers
 def spy(*args):
     callers = draw(*args)
-    alive.append(weakref.ref(callers.handling))
+    alive.extend([weakref.ref(callers)] + [weakref.ref(v) for v in vars(callers).values() if v is not None])
     return callers
 core.draw_callers = spy
 
 class Watch:
     def find_spec(self, name, path=None, target=None):
         if name == "pandas" and not hasattr(self, "seen"):
-            self.seen = [r() is not None for r in alive]
+            self.seen = any(r() is not None for r in alive)
         return None
 watch = Watch()
 sys.meta_path.insert(0, watch)
@@ -41,7 +41,7 @@ print("CALLERS_ALIVE_AT_PANDAS", watch.seen)
 def test_a_batch_replication_lets_its_callers_go_before_pandas_is_loaded():
     p = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr
-    assert "CALLERS_ALIVE_AT_PANDAS [False]" in p.stdout, p.stdout + p.stderr
+    assert "CALLERS_ALIVE_AT_PANDAS False" in p.stdout, p.stdout + p.stderr
 
 
 def test_a_model_run_by_hand_keeps_its_callers():
@@ -54,14 +54,13 @@ def test_a_model_run_by_hand_keeps_its_callers():
     assert m.callers is not None and len(m.callers) >= (log.calls["retry_of"] < 0).sum() > 0
 
 
-def test_free_pages_are_handed_back_where_glibc_allows():
+def test_the_allocator_is_trimmed_where_glibc_is_found():
+    """On glibc, ``give_back`` finds ``malloc_trim`` (elsewhere it does nothing); it never fails."""
     from sim.util import memory
 
     if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
         assert memory._malloc_trim() is not None
-    blocks = [bytearray(64 * 1024) for _ in range(200)]
-    del blocks[::2]
-    memory.give_back()   # never fails, wherever it runs
+    memory.give_back()
 
 
 def test_the_kpis_make_each_shared_table_once_and_let_each_kind_go_after_its_last_reader():

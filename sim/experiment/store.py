@@ -22,7 +22,9 @@ from sim.util.cells import read_csv, write_csv
 from sim.util.files import atomic_path, atomic_write
 from sim.util.lazy import LazyModule
 
-pd = LazyModule("pandas")   # at first use: a run's model is let go before (Model.finish)
+# imported on first use: a replication in this process then loads pandas only after its model has
+# let its callers go (Model.finish), which keeps a force-year under its memory target
+pd = LazyModule("pandas")
 
 
 class Store:

@@ -41,8 +41,9 @@ def run_task(task: Task) -> dict:
     try:
         t0 = time.perf_counter()
         log = run_model(task.scenario, task.seed, task.replication)
-        # Each phase starts with the free pages of the one before handed back (a year's run
-        # peaks in these phases, not in the simulation: sim.util.memory).
+        # The phases after the run hold a year's peak memory: the allocator's free pages are handed
+        # back before each of the heavy ones (the KPIs, the profiles, the event log's write;
+        # sim.util.memory).
         give_back()
         kpis = compute_kpis(log)
         give_back()

@@ -15,7 +15,9 @@ from sim.measures.shared import once
 from sim.model.log import ESCALATED, REBOOKED, RESOURCE, EventLog
 from sim.util.lazy import LazyModule
 
-pd = LazyModule("pandas")   # at first use: a run's model is let go before (Model.finish)
+# imported on first use: a replication in this process then loads pandas only after its model has
+# let its callers go (Model.finish), which keeps a force-year under its memory target
+pd = LazyModule("pandas")
 
 DAY = 1440.0
 

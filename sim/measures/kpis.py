@@ -19,7 +19,9 @@ from sim.measures.shared import forget, once
 from sim.model.log import ABANDONED, ACTIVITIES, POOLS, REASSESSMENT, RESOURCE, EventLog
 from sim.util.lazy import LazyModule
 
-pd = LazyModule("pandas")   # at first use: a run's model is let go before (Model.finish)
+# imported on first use: a replication in this process then loads pandas only after its model has
+# let its callers go (Model.finish), which keeps a force-year under its memory target
+pd = LazyModule("pandas")
 
 
 @dataclass(frozen=True)
@@ -192,8 +194,8 @@ def _officer_hours(log: EventLog, column: str) -> float:
 def _clipped_minutes(start, end, lo: float, hi: float) -> float:
     """Minutes of the spells [start, end) inside [lo, hi] (series or arrays; a year's activities
     are ~600k rows, so the differences are taken in place)."""
-    s = np.clip(np.asarray(start), lo, hi)
-    e = np.clip(np.asarray(end), lo, hi)
+    s = np.clip(np.asarray(start, dtype=np.float64), lo, hi)
+    e = np.clip(np.asarray(end, dtype=np.float64), lo, hi)   # a new array: the log's own is never written
     e -= s
     return float(np.maximum(e, 0.0, out=e).sum())
 
@@ -205,9 +207,9 @@ def _unit_utilisation(log: EventLog) -> float:
     duty = _clipped_minutes(sh["start"], end, log.warmup, log.horizon)
     a = log.activities
     busy_codes = [ACTIVITIES.index(x) for x in ("incident", "custody", "admin")]
-    # unit numbers are small integers: a look-up table, where a sort of a year's ~600k activity
-    # rows held ~30 MB of temporaries; and only the two columns read are selected
-    on = np.isin(a["activity"].to_numpy(), busy_codes) & np.isin(a["unit"].to_numpy(), sh["unit"].to_numpy(), kind="table")
+    # only the two columns read, as arrays: a year's ~600k activity rows selected as a frame (every
+    # column, then clipped copies of two) held ~30 MB of temporaries
+    on = np.isin(a["activity"].to_numpy(), busy_codes) & np.isin(a["unit"].to_numpy(), sh["unit"].to_numpy())
     busy = _clipped_minutes(a["start"].to_numpy()[on], a["end"].to_numpy()[on], log.warmup, log.horizon)
     return busy / duty if duty > 0 else float("nan")
 

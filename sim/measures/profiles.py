@@ -18,7 +18,9 @@ from sim.measures.breakdowns import PROFILES as BREAKDOWN_PROFILES, profiles as 
 from sim.model.log import ABANDONED, ACTIVITIES, POOLS, EventLog
 from sim.util.lazy import LazyModule
 
-pd = LazyModule("pandas")   # at first use: a run's model is let go before (Model.finish)
+# imported on first use: a replication in this process then loads pandas only after its model has
+# let its callers go (Model.finish), which keeps a force-year under its memory target
+pd = LazyModule("pandas")
 
 PROFILES = {
     "incidents_to_attend": "G1/G2 incidents graded, plus G3 appointments due, per hour of week (mean per week)",

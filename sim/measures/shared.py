@@ -15,7 +15,8 @@ from sim.model.log import EventLog
 
 
 def once(log: EventLog, key: Hashable, make: Callable):
-    """``make()``, the first time ``key`` is asked of this ``log``; the same table afterwards."""
+    """``make()``, the first time ``key`` is asked of this ``log``; the same table afterwards.
+    A tuple key's first part is the table's kind, which ``forget`` can let go on its own."""
     memo = log.__dict__.setdefault("_shared_tables", {})   # the log is frozen; its __dict__ holds caches (as ``window``)
     try:
         return memo[key]

@@ -29,7 +29,7 @@ class Model:
         self._queue, self._eid = self.env._queue, self.env._eid   # the calendar, and its id counter (events so far)
         # ``at(delay, fn, *args)``: call ``fn(*args)`` ``delay`` minutes from now (``Clock.call_in``)
         self.at = self.env.call_in
-        self.callers: Callers = draw_callers(scenario, self.streams)
+        self.callers: Callers | None = draw_callers(scenario, self.streams)   # None once a batch run let them go
         self.rec = Recorder(CallColumns(len(self.callers) * 1.05 + 64))
         self.dispatch = Dispatcher(self)
         self.control_room = ControlRoom(self)
@@ -44,8 +44,9 @@ class Model:
         self.dispatch.start()
         self.control_room.start()
 
-    def run(self, keep_callers: bool = True) -> EventLog:
-        """To the horizon, then ``finish`` (``keep_callers=False``: see there)."""
+    def run(self, *, keep_callers: bool = True) -> EventLog:
+        """Simulate to the horizon and return the event log (``finish``; ``keep_callers=False``
+        lets the callers go before the log is built, as ``run_model`` does)."""
         self.start()
         # The run makes millions of short-lived objects and no garbage cycles (units and
         # incidents let go of each other when a job ends), so the cyclic collector would only
@@ -57,9 +58,9 @@ class Model:
         finally:
             if collecting:
                 gc.enable()
-        return self.finish(keep_callers)
+        return self.finish(keep_callers=keep_callers)
 
-    def finish(self, keep_callers: bool = True) -> EventLog:
+    def finish(self, *, keep_callers: bool = True) -> EventLog:
         """Close what is open at the horizon and build the event log (the clock must be there).
 
         The parts, and with ``keep_callers=False`` the callers (a force-year's: ~70 MB), are let

@@ -335,8 +335,8 @@ class EventLog:
 
 def write_tables(tables: dict[str, pd.DataFrame], folder: Path, formats=("parquet",)) -> list[Path]:
     """Write ``public_tables`` as Parquet and/or CSV (``formats``); returns the paths written.
-    All are written under temporary names and renamed together at the end. Apart from the log
-    itself, so that a replication can let the rest of its log go first (``run_task``)."""
+    All are written under temporary names and renamed together at the end. A function rather
+    than a method, so that a replication can drop the rest of its log before writing (``run_task``)."""
     named = [(name, df, fmt) for name, df in tables.items() for fmt in formats]
     out = [folder / f"{name}.{fmt}" for name, _, fmt in named]
     with atomic_paths(out) as temps:

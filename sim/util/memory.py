@@ -5,20 +5,19 @@ What Python and numpy free goes back to the C allocator, and glibc's keeps most 
 timers and objects) before the KPIs are computed and the event log is written; without a trim,
 each later phase adds its temporaries on top of what the run left, and the process peaks ~25 MB
 higher (issue 27: a year with ``--events`` in at most 300 MB). ``malloc_trim`` returns every
-whole free page; Dask's distributed workers do the same (``trim_memory``). Elsewhere than glibc
-(macOS, musl) there is nothing to call and nothing is done.
+whole free page (Dask documents the same call for its workers' unmanaged memory). Elsewhere than
+glibc (macOS, musl) there is nothing to call and nothing is done.
 """
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 
 
 @functools.cache
 def _malloc_trim():
     try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        return ctypes.CDLL("libc.so.6").malloc_trim   # as sim.util.executors loads it for prctl
     except (OSError, AttributeError):   # not glibc
         return None
 
