@@ -22,9 +22,7 @@ from sim.util.cells import read_csv, write_csv
 from sim.util.files import atomic_path, atomic_write
 from sim.util.lazy import LazyModule
 
-# imported on first use: a replication in this process then loads pandas only after its model has
-# let its callers go (Model.finish), which keeps a force-year under its memory target
-pd = LazyModule("pandas")
+pd = LazyModule("pandas")   # on a replication's path: see sim.util.lazy
 
 
 class Store:

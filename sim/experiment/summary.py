@@ -15,9 +15,7 @@ from sim.scenario import Scenario
 from sim.util.lazy import LazyModule
 from sim.util.stats import clip_ci, mean_ci, welch_half_width
 
-# imported on first use: a replication in this process then loads pandas only after its model has
-# let its callers go (Model.finish), which keeps a force-year under its memory target
-pd = LazyModule("pandas")
+pd = LazyModule("pandas")   # on a replication's path: see sim.util.lazy
 
 KPI_NAMES = [k.name for k in KPIS]
 FEW_REPS = 5   # below this many replications the printout and report warn that intervals are wide

@@ -15,9 +15,7 @@ from sim.measures.shared import once
 from sim.model.log import ESCALATED, REBOOKED, RESOURCE, EventLog
 from sim.util.lazy import LazyModule
 
-# imported on first use: a replication in this process then loads pandas only after its model has
-# let its callers go (Model.finish), which keeps a force-year under its memory target
-pd = LazyModule("pandas")
+pd = LazyModule("pandas")   # on a replication's path: see sim.util.lazy
 
 DAY = 1440.0
 

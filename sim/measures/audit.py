@@ -19,9 +19,7 @@ from sim.measures.kpis import resource_downgrades
 from sim.model.log import CHANNEL_NAMES, GRADE_NAMES, EventLog
 from sim.util.lazy import LazyModule
 
-# imported on first use: a replication in this process then loads pandas only after its model has
-# let its callers go (Model.finish), which keeps a force-year under its memory target
-pd = LazyModule("pandas")
+pd = LazyModule("pandas")   # on a replication's path: see sim.util.lazy
 
 COLUMNS = ("incident", "day", "date", "time", "channel", "category", "area", "true_risk", "initial_grade",
            "from_grade", "to_grade", "waited_unresourced_min", "arrival_min", "downgraded_at_min",

@@ -19,9 +19,7 @@ from sim.measures.shared import forget, once
 from sim.model.log import ABANDONED, ACTIVITIES, POOLS, REASSESSMENT, RESOURCE, EventLog
 from sim.util.lazy import LazyModule
 
-# imported on first use: a replication in this process then loads pandas only after its model has
-# let its callers go (Model.finish), which keeps a force-year under its memory target
-pd = LazyModule("pandas")
+pd = LazyModule("pandas")   # on a replication's path: see sim.util.lazy
 
 
 @dataclass(frozen=True)
@@ -186,18 +184,19 @@ def _open_at_0700(log: EventLog) -> float:
 def _officer_hours(log: EventLog, column: str) -> float:
     """Response officer-hours rostered (or on duty) in the measured window."""
     r = log.rosters[log.rosters["pool"] == POOLS.index("response")]
-    s = np.clip(r["start"].to_numpy(), log.warmup, log.horizon)
-    e = np.clip(r["end"].to_numpy(), log.warmup, log.horizon)
-    return float((np.maximum(e - s, 0.0) * r[column].to_numpy()).sum() / 60.0)
+    return _clipped_minutes(r["start"], r["end"], log.warmup, log.horizon, r[column]) / 60.0
 
 
-def _clipped_minutes(start, end, lo: float, hi: float) -> float:
-    """Minutes of the spells [start, end) inside [lo, hi] (series or arrays; a year's activities
-    are ~600k rows, so the differences are taken in place)."""
+def _clipped_minutes(start, end, lo: float, hi: float, weights=None) -> float:
+    """Minutes of the spells [start, end) inside [lo, hi], each times its weight if given (series
+    or arrays; a year's activities are ~600k rows, so the differences are taken in place)."""
     s = np.clip(np.asarray(start, dtype=np.float64), lo, hi)
     e = np.clip(np.asarray(end, dtype=np.float64), lo, hi)   # a new array: the log's own is never written
     e -= s
-    return float(np.maximum(e, 0.0, out=e).sum())
+    np.maximum(e, 0.0, out=e)
+    if weights is not None:
+        e = e * np.asarray(weights)
+    return float(e.sum())
 
 
 def _unit_utilisation(log: EventLog) -> float:

@@ -18,9 +18,7 @@ from sim.measures.breakdowns import PROFILES as BREAKDOWN_PROFILES, profiles as 
 from sim.model.log import ABANDONED, ACTIVITIES, POOLS, EventLog
 from sim.util.lazy import LazyModule
 
-# imported on first use: a replication in this process then loads pandas only after its model has
-# let its callers go (Model.finish), which keeps a force-year under its memory target
-pd = LazyModule("pandas")
+pd = LazyModule("pandas")   # on a replication's path: see sim.util.lazy
 
 PROFILES = {
     "incidents_to_attend": "G1/G2 incidents graded, plus G3 appointments due, per hour of week (mean per week)",

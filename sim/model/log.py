@@ -149,6 +149,7 @@ class Columns:
         """Take ``data`` as the columns and ``rows`` as the waiting rows (``append`` is theirs)."""
         self._data, self._rows = data, rows
         self._typed = [(code, data[name]) for name, code in self.spec.items()]
+        self._position = {name: k for k, name in enumerate(self.spec)}   # a column's place in a row
         self.append = rows.append
 
     def flush(self) -> None:
@@ -167,7 +168,7 @@ class Columns:
         if row < done:
             self._data[name][row] = value
         else:
-            k = list(self.spec).index(name)
+            k = self._position[name]
             old = self._rows[row - done]
             self._rows[row - done] = (*old[:k], value, *old[k + 1:])
 

@@ -13,6 +13,8 @@ import os
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Callable, Iterable, Iterator
 
+from sim.util.libc import libc_function
+
 
 class ExecutorError(Exception):
     """The executor cannot be used (e.g. Dask asked for but not installed)."""
@@ -33,13 +35,9 @@ def _die_with_parent(parent: int) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker must not run the parent's handler
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):   # pragma: no cover - not Linux
-        pass
+    prctl = libc_function("prctl")
+    if prctl is not None:
+        prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
     if os.getppid() != parent:   # the parent died before the request took effect
         os._exit(1)
 
@@ -47,12 +45,7 @@ def _die_with_parent(parent: int) -> None:
 def _pdeathsig():
     """libc's ``prctl``, loaded here in the parent: a child between fork and exec must not
     import or load anything (another thread may hold the import lock)."""
-    try:
-        import ctypes
-
-        return ctypes.CDLL("libc.so.6", use_errno=True).prctl
-    except (OSError, AttributeError):   # pragma: no cover - not Linux
-        return None
+    return libc_function("prctl")
 
 
 def spawn_tied(cmd: list[str], **popen_kw):

@@ -1,5 +1,9 @@
 """A module imported on first use, so `triage-sim --help` and `check` start without loading
-pandas, pyarrow, scipy, matplotlib or dask (about two seconds of a short run's wall time)."""
+pandas, pyarrow, scipy, matplotlib or dask (about two seconds of a short run's wall time).
+
+The modules a replication goes through (``sim.measures``, ``sim.experiment``) take pandas this
+way too: a run in this process then loads it only after its model has let its callers go
+(``Model.finish``), which keeps a force-year under its memory target (issue 27)."""
 from __future__ import annotations
 
 import importlib

@@ -10,16 +10,14 @@ glibc (macOS, musl) there is nothing to call and nothing is done.
 """
 from __future__ import annotations
 
-import ctypes
 import functools
+
+from sim.util.libc import libc_function
 
 
 @functools.cache
 def _malloc_trim():
-    try:
-        return ctypes.CDLL("libc.so.6").malloc_trim   # as sim.util.executors loads it for prctl
-    except (OSError, AttributeError):   # not glibc
-        return None
+    return libc_function("malloc_trim")
 
 
 def give_back() -> None:
