@@ -174,7 +174,8 @@ class Columns:
 
     @property
     def data(self) -> dict[str, array]:
-        """The columns by name, every row appended so far in them (to read, or to correct a row)."""
+        """The columns by name, every row appended so far in them, to read (a row is corrected with
+        ``correct``, which needs no flush)."""
         self.flush()
         return self._data
 

@@ -42,12 +42,6 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _pdeathsig():
-    """libc's ``prctl``, loaded here in the parent: a child between fork and exec must not
-    import or load anything (another thread may hold the import lock)."""
-    return libc_function("prctl")
-
-
 def spawn_tied(cmd: list[str], **popen_kw):
     """``subprocess.Popen(cmd)`` for a server this process runs on the user's behalf (the
     workshop app): on Linux the kernel sends it SIGTERM the moment this process dies, by any
@@ -57,7 +51,9 @@ def spawn_tied(cmd: list[str], **popen_kw):
     import signal
     import subprocess
 
-    prctl, parent = _pdeathsig(), os.getpid()
+    # libc's prctl is loaded here in the parent: a child between fork and exec must not import or
+    # load anything (another thread may hold the import lock)
+    prctl, parent = libc_function("prctl"), os.getpid()
 
     def tie() -> None:
         if prctl is not None:
